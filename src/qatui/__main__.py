@@ -1,0 +1,5 @@
+"""Allow `python -m qatui`."""
+
+from qatui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,93 @@
+"""Command line: parse arguments, pick the subcommand, turn errors into words and exit codes.
+
+Each subcommand lives in `qatui.commands.<name>` with `register(subparsers)` and
+`run(args) -> int`, imported only when it is used so that `qatui --help` and start-up stay
+fast. `qatui CHECKLIST` (no subcommand) opens the screen; that is the `open` command.
+
+Options a CI job sets also come from `QATUI_*` environment variables (QATUI_ENV,
+QATUI_TESTER, QATUI_RECORD, QATUI_FORMAT); command-line flags win.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from enum import IntEnum
+
+from qatui import __version__
+
+#: subcommand → one-line help. `open` is also what runs when no subcommand is given.
+COMMANDS: dict[str, str] = {
+    "open": "open a checklist or record on the screen (the default)",
+    "demo": "start a built-in loopback target and open the demo checklist",
+    "validate": "check a checklist file and report every problem",
+    "import": "turn a plain Markdown checklist into a qatui YAML checklist",
+    "probe": "run a checklist's probes headless (for CI)",
+    "trust": "review the commands a checklist runs and trust it",
+    "logs": "show the checklist's log sources in the terminal",
+    "report": "summarise a record, compare it with an older one, gate a release",
+}
+
+
+class ExitStatus(IntEnum):
+    OK = 0
+    FAILED = 1
+    USAGE = 2
+    INTERRUPTED = 130
+
+
+def env_default(env: Mapping[str, str], name: str, fallback: str | None = None) -> str | None:
+    """The value of QATUI_<NAME>, for options a CI job sets once."""
+    value = env.get(f"QATUI_{name.upper()}")
+    return value if value else fallback
+
+
+def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qatui",
+        description="Work through a release checklist by hand: probes, live logs, a Markdown record.",
+        epilog=(
+            "Environment variables: QATUI_ENV, QATUI_TESTER, QATUI_RECORD, QATUI_FORMAT set the "
+            "options of the same name; flags win. NO_COLOR turns colour off."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"qatui {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, help_text in COMMANDS.items():
+        module = importlib.import_module(f"qatui.commands.{name.replace('import', 'import_')}")
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        module.register(sub, env)
+        sub.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    """Entry point; `argv` and `env` are injectable so tests can run the CLI in-process."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    env = os.environ if env is None else env
+    if argv and argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version"):
+        argv.insert(0, "open")
+    elif not argv:
+        argv = ["open"]
+    parser = build_parser(env)
+    args = parser.parse_args(argv)
+    args.env_vars = env
+    from qatui.core.errors import QatuiError
+
+    try:
+        return int(args._module.run(args))
+    except QatuiError as error:
+        print(f"qatui: {error.title}: {error.message}", file=sys.stderr)
+        return ExitStatus.FAILED
+    except KeyboardInterrupt:
+        print("qatui: interrupted", file=sys.stderr)
+        return ExitStatus.INTERRUPTED
+    except BrokenPipeError:
+        return ExitStatus.OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,219 @@
+"""A test session: who tests which checklist where, and what they found.
+
+The session is exactly what the Markdown record holds, no more: `record.read(record.render(s))
+== s` for every session. It keeps a snapshot of the checklist's structure (section and item
+titles, priorities, per-item fingerprints) so that a record can be reported on, compared and
+rendered without the checklist file it came from.
+
+Times are timezone-aware datetimes; a record written in Berlin and read in Lisbon says the
+same instant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from qatui.core.checklist import Checklist, Priority
+
+
+class Status(StrEnum):
+    UNTESTED = "untested"
+    PASSED = "passed"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    SKIPPED = "skipped"
+
+    @property
+    def mark(self) -> str:
+        """A mark that reads without colour (NO_COLOR, plain Markdown)."""
+        return {
+            "untested": "·",
+            "passed": "✓",
+            "failed": "✗",
+            "blocked": "⊘",
+            "skipped": "↷",
+        }[self.value]
+
+    @property
+    def is_open(self) -> bool:
+        """Still needs attention before a sign-off."""
+        return self in (Status.UNTESTED, Status.FAILED, Status.BLOCKED)
+
+
+class ProbeStatus(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    NOT_RUN = "not_run"
+
+
+@dataclass
+class ProbeResult:
+    """The evidence one probe run produced. It suggests; it never ticks an item."""
+
+    probe_id: str
+    kind: str
+    status: ProbeStatus
+    summary: str  # one line: actual beside expected, and where the expectation is written
+    duration_ms: float | None = None
+    explanation: str = ""  # plain words on failure
+    detail: str = ""  # bounded request/response or output excerpt, secrets masked
+    captures: dict[str, str] = field(default_factory=dict)  # masked values only
+    at: datetime | None = None
+    where: str = ""  # `django-upgrade.yaml:88`
+
+
+@dataclass
+class Evidence:
+    """Something attached to an item: log lines, a probe's output, or text."""
+
+    kind: str  # log | probe | text
+    source: str  # log source name, probe id, or "tester"
+    text: str
+    at: datetime | None = None
+
+
+@dataclass
+class ItemResult:
+    id: str
+    title: str
+    fingerprint: str = ""
+    status: Status = Status.UNTESTED
+    note: str = ""
+    updated_at: datetime | None = None
+    evidence: list[Evidence] = field(default_factory=list)
+    probes: list[ProbeResult] = field(default_factory=list)
+
+
+@dataclass
+class SectionResult:
+    id: str
+    title: str
+    priority: Priority
+    items: list[ItemResult] = field(default_factory=list)
+
+
+@dataclass
+class MetricValue:
+    id: str
+    name: str
+    unit: str = "ms"
+    before: float | None = None
+    after: float | None = None
+    threshold: float | None = None
+    notes: str = ""
+
+
+@dataclass
+class SignOff:
+    name: str
+    role: str
+    at: datetime
+    meaning: str
+    comment: str = ""
+
+
+@dataclass
+class Session:
+    title: str
+    checklist_path: str
+    tester: str
+    environment: str  # key
+    environment_label: str = ""
+    protected: bool = False
+    checklist_version: str = ""
+    checklist_hash: str = ""
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    qatui_version: str = ""
+    facts: dict[str, str] = field(default_factory=dict)
+    sections: list[SectionResult] = field(default_factory=list)
+    metrics: list[MetricValue] = field(default_factory=list)
+    signoff: SignOff | None = None
+
+    # --- queries ---
+
+    def items(self) -> list[ItemResult]:
+        return [item for section in self.sections for item in section.items]
+
+    def item(self, item_id: str) -> ItemResult:
+        for section in self.sections:
+            for item in section.items:
+                if item.id == item_id:
+                    return item
+        raise KeyError(item_id)
+
+    def priority_of(self, item_id: str) -> Priority:
+        for section in self.sections:
+            if any(item.id == item_id for item in section.items):
+                return section.priority
+        raise KeyError(item_id)
+
+    def counts(self, priority: Priority | None = None) -> dict[Status, int]:
+        counts = {status: 0 for status in Status}
+        for section in self.sections:
+            if priority is None or section.priority is priority:
+                for item in section.items:
+                    counts[item.status] += 1
+        return counts
+
+    def open_critical(self) -> list[str]:
+        return [
+            item.id
+            for section in self.sections
+            if section.priority is Priority.CRITICAL
+            for item in section.items
+            if item.status is not Status.PASSED
+        ]
+
+    @property
+    def signed(self) -> bool:
+        return self.signoff is not None
+
+    # --- construction ---
+
+    @classmethod
+    def start(
+        cls,
+        checklist: Checklist,
+        *,
+        tester: str,
+        environment: str,
+        started_at: datetime,
+        qatui_version: str = "",
+    ) -> Session:
+        """A fresh session with every item untested, in the checklist's section order."""
+        env = checklist.environments.get(environment)
+        return cls(
+            title=checklist.title,
+            checklist_path=checklist.path,
+            tester=tester,
+            environment=environment,
+            environment_label=env.label if env else environment,
+            protected=env.protected if env else False,
+            checklist_version=checklist.version,
+            checklist_hash=checklist.content_hash,
+            started_at=started_at,
+            qatui_version=qatui_version,
+            sections=[
+                SectionResult(
+                    id=section.id,
+                    title=section.title,
+                    priority=section.priority,
+                    items=[
+                        ItemResult(id=item.id, title=item.title, fingerprint=item.fingerprint())
+                        for item in section.items
+                    ],
+                )
+                for section in checklist.sections
+            ],
+            metrics=[
+                MetricValue(
+                    id=m.id, name=m.name, unit=m.unit, threshold=m.threshold, notes=m.notes
+                )
+                for m in checklist.metrics
+            ],
+        )

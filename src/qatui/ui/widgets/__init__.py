@@ -1,0 +1,1 @@
+"""Widgets of the qatui app: they receive data as attributes and post messages; no I/O."""
