@@ -18,6 +18,9 @@ from typing import Any
 
 import pytest
 
+#: Loopback HTTP / TLS / WebSocket server fixtures (http_app, tls_app, ws_server) for every test.
+pytest_plugins = ["tests.servers"]
+
 TEST_IMAGE = "qatui-test/busybox:latest"
 TEST_LABEL = "qatui.test"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

@@ -1,15 +1,99 @@
-"""`qatui import` — not built yet in this session."""
+"""`qatui import FILE.md [-o FILE.yaml]` — turn a plain Markdown checklist into qatui YAML.
+
+The YAML goes to stdout (so it can be piped or redirected) unless `-o` names a file; an
+existing file is never overwritten without `--force`, because the YAML is what people edit by
+hand after an import. A summary (sections per priority, items, probes, what was already ticked)
+goes to stderr so it never mixes with the YAML. The output is loaded back through the YAML
+loader before it is written: an import that would not validate is reported, not saved.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+import tempfile
 from collections.abc import Mapping
+from pathlib import Path
+
+from qatui.core.errors import QatuiError
 
 
 def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
-    pass
+    parser.add_argument("file", metavar="FILE.md", help="a Markdown checklist with `- [ ]` task boxes")
+    parser.add_argument("-o", "--output", metavar="FILE.yaml", help="write the YAML here instead of stdout")
+    parser.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
 
 
 def run(args: argparse.Namespace) -> int:
-    print("qatui import: not available yet")
-    return 2
+    from qatui.core.errors import ChecklistError
+    from qatui.core.loader import load_checklist, summary
+    from qatui.core.markdown_import import environment_names, import_markdown
+    from qatui.core.yaml_writer import dump_checklist
+
+    source = Path(args.file)
+    if not source.is_file():
+        print(f"qatui import: {source}: no such file", file=sys.stderr)
+        return 2
+    output = Path(args.output) if args.output else None
+    if output is not None and output.exists() and not args.force:
+        print(f"qatui import: {output} already exists; not overwriting it (add --force to replace it)",
+              file=sys.stderr)
+        return 1
+    try:
+        checklist = import_markdown(source)
+    except ChecklistError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    header = f"Imported by `qatui import` from {source.name}. Edit freely: this file is the checklist now."
+    text = dump_checklist(checklist, header=header)
+
+    # Prove the YAML loads before anyone relies on it. Shell variables of the Markdown's curl
+    # lines (`$TOKEN`) become `${TOKEN}` read from the environment: they need not be set now.
+    needed = environment_names(checklist)
+    env: dict[str, str] = dict.fromkeys(needed, "") | dict(getattr(args, "env_vars", None) or os.environ)
+    with tempfile.TemporaryDirectory(prefix="qatui-import-") as folder:
+        probe_path = Path(folder) / "imported.yaml"
+        probe_path.write_text(text, encoding="utf-8")
+        try:
+            loaded = load_checklist(probe_path, env=env)
+        except ChecklistError as error:
+            print("qatui import: the converted checklist does not validate (please report this):",
+                  file=sys.stderr)
+            for problem in error.problems:
+                print(f"  {problem}", file=sys.stderr)
+            return 1
+
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            _write(output, text)
+        except OSError as error:
+            raise QatuiError(f"cannot write {output}: {error.strerror or error}", title="Import failed") from error
+    ticked = len(checklist.initial_status)
+    where = f" → {output}" if output else ""
+    print(f"imported {source}{where}", file=sys.stderr)
+    print(summary(loaded), file=sys.stderr)
+    if needed:
+        print(f"its probes read these from the environment: {', '.join(needed)}", file=sys.stderr)
+    if ticked:
+        print(f"{ticked} item(s) were already ticked [x] in the Markdown; they are listed in a "
+              "comment at the top (a YAML checklist starts untested)", file=sys.stderr)
+    return 0
+
+
+def _write(path: Path, text: str) -> None:
+    """Write through a temporary file in the same folder, so a failure leaves no half file."""
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

@@ -1,15 +1,64 @@
-"""`qatui open` — not built yet in this session."""
+"""`qatui CHECKLIST` — open a checklist (or resume a record) on the screen.
+
+`qatui CHECKLIST [--env NAME] [--tester NAME] [--record PATH] [--baseline OLD.md]`; the
+options default to QATUI_ENV, QATUI_TESTER and QATUI_RECORD. `qatui RECORD.md` resumes a
+record (told apart from a plain Markdown checklist by its hidden `<!-- qatui:record` anchor);
+`qatui` alone offers the checklists in ./checklists/ and recent records.
+
+The checklist is loaded before the screen starts, so a broken file prints the loader's
+`path:line:col: error: …` lines on stderr and exits 2, with no screen and no traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Mapping
+
+EXIT_USAGE = 2
 
 
 def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
-    pass
+    parser.add_argument(
+        "checklist",
+        nargs="?",
+        metavar="CHECKLIST",
+        help="a checklist (.yaml, or plain Markdown .md) or a qatui record (.md) to resume",
+    )
+    parser.add_argument("--env", default=env.get("QATUI_ENV") or None, metavar="NAME",
+                        help="environment key from the checklist (QATUI_ENV)")
+    parser.add_argument("--tester", default=env.get("QATUI_TESTER") or None, metavar="NAME",
+                        help="who is testing (QATUI_TESTER); asked on the start screen if missing")
+    parser.add_argument("--record", default=env.get("QATUI_RECORD") or None, metavar="PATH",
+                        help="the record to write (QATUI_RECORD); default records/<checklist>-<env>-<date>.md")
+    parser.add_argument("--baseline", default=None, metavar="OLD.md",
+                        help="an earlier record whose timings are the 'before' column")
+    parser.add_argument("--auto-run", dest="auto_run", action="store_true", default=None,
+                        help="run an item's probes when it is opened (overrides the checklist)")
 
 
 def run(args: argparse.Namespace) -> int:
-    print("qatui open: not available yet")
-    return 2
+    from qatui.core.errors import ChecklistError, QatuiError
+
+    env_vars: Mapping[str, str] = getattr(args, "env_vars", None) or {}
+    try:
+        from qatui.ui.app import create_app
+
+        app = create_app(
+            args.checklist,
+            env_key=args.env,
+            tester=args.tester,
+            record_path=args.record,
+            baseline=args.baseline,
+            auto_run=args.auto_run,
+            env_vars=env_vars,
+        )
+    except ChecklistError as error:
+        for problem in error.problems:
+            print(str(problem), file=sys.stderr)
+        return EXIT_USAGE
+    except QatuiError as error:
+        print(f"qatui: {error.title}: {error.message}", file=sys.stderr)
+        return EXIT_USAGE
+    app.run()
+    return int(app.return_code or 0)

@@ -1,15 +1,377 @@
-"""`qatui probe` — not built yet in this session."""
+"""`qatui probe CHECKLIST` — run a checklist's probes without the screen (CI smoke test).
+
+Output goes to stdout in one of three shapes: a table (colour on a terminal, plain text when
+piped or NO_COLOR is set), JSON (a contract for CI scripts, see `docs/probe-output.md`) or JUnit
+XML (what CI systems show as test results). Progress lines go to stderr while probes run, only
+on a terminal, so a piped stdout stays machine-readable.
+
+Exit status: 0 every probe that ran passed, 1 a probe failed / errored / timed out, 2 the
+checklist or the command line is wrong (problems printed as `path:line:col: error: …`).
+Probes that were not run (untrusted commands, destructive on a protected environment) do not
+fail the run, but are listed with the reason and counted in the totals.
+"""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+import json
+import os
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from qatui.core.checklist import Checklist, ProbeSpec
+from qatui.core.session import ProbeResult, ProbeStatus
+
+FORMATS = ("table", "json", "junit")
+MARKS = {
+    ProbeStatus.PASSED: "✓",
+    ProbeStatus.FAILED: "✗",
+    ProbeStatus.ERROR: "!",
+    ProbeStatus.TIMEOUT: "⧗",
+    ProbeStatus.NOT_RUN: "–",
+}
+STYLES = {
+    ProbeStatus.PASSED: "green",
+    ProbeStatus.FAILED: "bold red",
+    ProbeStatus.ERROR: "bold magenta",
+    ProbeStatus.TIMEOUT: "bold yellow",
+    ProbeStatus.NOT_RUN: "dim",
+}
+FAILING = (ProbeStatus.FAILED, ProbeStatus.ERROR, ProbeStatus.TIMEOUT)
 
 
 def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
-    pass
+    from qatui.cli import env_default
+
+    parser.add_argument("checklist", metavar="CHECKLIST", help="checklist file (.yaml or Markdown)")
+    parser.add_argument("--env", "-e", dest="environment", default=env_default(env, "ENV"), metavar="NAME",
+                        help="environment key (default: $QATUI_ENV, else the checklist's default)")
+    parser.add_argument("--only", metavar="ID,ID", default="",
+                        help="only these items, sections or probes (comma-separated ids); probes they "
+                             "need captures from run too")
+    parser.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                        help="probes run at once (default: the checklist's settings.jobs, 8)")
+    parser.add_argument("--format", "-f", choices=FORMATS, default=env_default(env, "FORMAT", "table"),
+                        help="output: table (default, $QATUI_FORMAT), json or junit")
+    parser.add_argument("--record", metavar="PATH", default=env_default(env, "RECORD"),
+                        help="also write the results as evidence into this Markdown record ($QATUI_RECORD)")
+    parser.add_argument("--tester", default=env_default(env, "TESTER", env.get("USER", "")),
+                        help="tester name for a new --record ($QATUI_TESTER, else $USER)")
+    parser.add_argument("--allow-destructive", metavar="ENVNAME", default=None,
+                        help="run destructive probes on this protected environment (type its name)")
+    parser.add_argument("--timeout", type=float, default=None, metavar="S",
+                        help="limit for the whole run in seconds; probes still running are reported as timed out")
+
+
+def _usage(message: str) -> int:
+    print(f"qatui probe: {message}", file=sys.stderr)
+    return 2
+
+
+def _did_you_mean(word: str, choices: Sequence[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def select(checklist: Checklist, only: str) -> tuple[list[ProbeSpec], list[str]]:
+    """Probes picked by `--only` (item, section or probe ids) and the unknown ids."""
+    probes = checklist.probes()
+    if not only.strip():
+        return probes, []
+    wanted = [part.strip() for part in only.split(",") if part.strip()]
+    sections = {s.id: {i.id for i in s.items} for s in checklist.sections}
+    chosen: list[ProbeSpec] = []
+    unknown: list[str] = []
+    for name in wanted:
+        hits = [p for p in probes if p.id == name or p.item_id == name or p.item_id in sections.get(name, set())]
+        if not hits and name not in sections and name not in {i.id for i in checklist.items()}:
+            unknown.append(name)
+        chosen.extend(p for p in hits if p not in chosen)
+    return chosen, unknown
 
 
 def run(args: argparse.Namespace) -> int:
-    print("qatui probe: not available yet")
-    return 2
+    from qatui.core.errors import ChecklistError
+    from qatui.core.probes import run_probes, with_dependencies
+    from qatui.core.trust import is_trusted
+
+    env: Mapping[str, str] = getattr(args, "env_vars", None) or os.environ
+    if args.jobs is not None and args.jobs < 1:
+        return _usage("--jobs must be at least 1")
+    if args.timeout is not None and args.timeout <= 0:
+        return _usage("--timeout must be more than 0 seconds")
+    try:
+        from qatui.core.loader import load_checklist
+
+        checklist = load_checklist(args.checklist, env=env)
+    except ChecklistError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return 2
+
+    env_key = args.environment
+    if env_key:
+        if env_key not in checklist.environments:
+            choices = list(checklist.environments)
+            return _usage(
+                f"{args.checklist} has no environment {env_key!r}{_did_you_mean(env_key, choices)}; "
+                f"choose one of: {', '.join(choices) or '(none defined)'}"
+            )
+    else:
+        default = checklist.default_environment()
+        env_key = default.key if default else None
+    if args.allow_destructive and args.allow_destructive != env_key:
+        return _usage(
+            f"--allow-destructive names {args.allow_destructive!r}, but the run is against {env_key!r}; "
+            "type the name of the environment the probes run against"
+        )
+
+    probes, unknown = select(checklist, args.only)
+    if unknown:
+        ids = [p.id for p in checklist.probes()] + [i.id for i in checklist.items()] + [s.id for s in checklist.sections]
+        return _usage("; ".join(f"--only: no item, section or probe {u!r}{_did_you_mean(u, ids)}" for u in unknown))
+    probes = with_dependencies(checklist, probes)
+
+    trusted = is_trusted(checklist, env)
+    progress = _Progress(sys.stderr, len(probes), checklist) if sys.stderr.isatty() else None
+    started = time.monotonic()
+    runners: list[Any] = []
+    results = run_probes(
+        checklist,
+        env_key,
+        probes,
+        trusted=trusted,
+        allow_destructive=bool(args.allow_destructive),
+        jobs=args.jobs,
+        env=env,
+        on_result=progress.update if progress else None,
+        timeout=args.timeout,
+        runner_out=runners,
+    )
+    elapsed = time.monotonic() - started
+    if progress:
+        progress.finish()
+    pairs = list(zip(probes, results, strict=True))
+
+    if args.format == "json":
+        sys.stdout.write(to_json(checklist, env_key, pairs, elapsed) + "\n")
+    elif args.format == "junit":
+        sys.stdout.write(to_junit(checklist, env_key, pairs, elapsed) + "\n")
+    else:
+        print_table(pairs, elapsed, sys.stdout, color=_color(sys.stdout, env))
+
+    not_trusted = [p for p, r in pairs if r.status is ProbeStatus.NOT_RUN and p.runs_code and not trusted]
+    if not_trusted:
+        print(
+            f"qatui probe: {len(not_trusted)} command/exec probe(s) not run: this checklist is not trusted; "
+            f"review and trust it with `qatui trust {args.checklist}`",
+            file=sys.stderr,
+        )
+    if args.record:
+        _record(args, checklist, env_key, pairs, runners[0] if runners else None)
+    return 1 if any(r.status in FAILING for r in results) else 0
+
+
+# --- progress ---------------------------------------------------------------------------------
+
+
+class _Progress:
+    """One line per finished probe on stderr (a terminal), written from the engine's thread."""
+
+    def __init__(self, stream: TextIO, total: int, checklist: Checklist) -> None:
+        self.stream = stream
+        self.total = total
+        self.done = 0
+        self.lock = threading.Lock()
+        self.stream.write(f"running {total} probe(s) of {checklist.title}…\n")
+        self.stream.flush()
+
+    def update(self, result: ProbeResult, item_id: str) -> None:
+        with self.lock:
+            self.done += 1
+            self.stream.write(f"  [{self.done}/{self.total}] {MARKS[result.status]} {item_id}/{result.probe_id}: {result.summary}\n")
+            self.stream.flush()
+
+    def finish(self) -> None:
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+# --- output formats ---------------------------------------------------------------------------
+
+
+def _color(stream: TextIO, env: Mapping[str, str]) -> bool:
+    return stream.isatty() and not env.get("NO_COLOR") and env.get("TERM") != "dumb"
+
+
+def totals(results: Sequence[ProbeResult]) -> dict[str, int]:
+    counts = {status.value: 0 for status in ProbeStatus}
+    for result in results:
+        counts[result.status.value] += 1
+    return counts
+
+
+def totals_line(results: Sequence[ProbeResult], elapsed: float) -> str:
+    counts = totals(results)
+    parts = [f"{n} {status.replace('_', ' ')}" for status, n in counts.items() if n]
+    return f"{len(results)} probe(s): {', '.join(parts) or 'none'} in {elapsed:.1f} s"
+
+
+def _ms(result: ProbeResult) -> str:
+    return "" if result.duration_ms is None else f"{result.duration_ms:.0f} ms"
+
+
+def print_table(pairs: Sequence[tuple[ProbeSpec, ProbeResult]], elapsed: float, stream: TextIO, *, color: bool) -> None:
+    results = [r for _, r in pairs]
+    if color:
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(show_edge=False, pad_edge=False, expand=False)
+        for name in ("", "item", "probe", "kind", "time", "summary"):
+            table.add_column(name, overflow="fold", no_wrap=name in ("", "time"))
+        for spec, result in pairs:
+            style = STYLES[result.status]
+            summary = Text(result.summary)
+            if result.explanation and result.status is not ProbeStatus.PASSED:
+                summary.append("\n" + result.explanation, style="dim")
+            table.add_row(Text(MARKS[result.status] + " " + result.status.value, style=style), spec.item_id, result.probe_id, result.kind, _ms(result), summary)
+        console = Console(file=stream, highlight=False)
+        console.print(table)
+        console.print(totals_line(results, elapsed), style="bold red" if any(r.status in FAILING for r in results) else "bold green")
+        return
+    rows = [(f"{MARKS[r.status]} {r.status.value}", s.item_id, r.probe_id, r.kind, _ms(r)) for s, r in pairs]
+    header = ("status", "item", "probe", "kind", "time")
+    widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(header)]
+    indent = " " * (sum(widths) + 2 * len(widths))
+
+    def line(cells: Sequence[str], summary: str) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + "  " + summary
+
+    stream.write(line(header, "summary").rstrip() + "\n")
+    for (row, (_, result)) in zip(rows, pairs, strict=True):
+        stream.write(line(row, result.summary) + "\n")
+        if result.explanation and result.status is not ProbeStatus.PASSED:
+            for text in result.explanation.splitlines():
+                stream.write(f"{indent}  {text}\n")
+    stream.write(totals_line(results, elapsed) + "\n")
+
+
+def result_dict(spec: ProbeSpec, result: ProbeResult) -> dict[str, Any]:
+    return {
+        "item": spec.item_id,
+        "probe": result.probe_id,
+        "kind": result.kind,
+        "status": result.status.value,
+        "duration_ms": result.duration_ms,
+        "summary": result.summary,
+        "explanation": result.explanation,
+        "where": result.where,
+        "captures": result.captures,
+        "detail": result.detail,
+        "at": result.at.isoformat() if result.at else None,
+    }
+
+
+def to_json(checklist: Checklist, env_key: str | None, pairs: Sequence[tuple[ProbeSpec, ProbeResult]], elapsed: float) -> str:
+    results = [r for _, r in pairs]
+    document = {
+        "format": 1,
+        "checklist": checklist.path,
+        "title": checklist.title,
+        "environment": env_key,
+        "duration_ms": round(elapsed * 1000, 1),
+        "ok": not any(r.status in FAILING for r in results),
+        "results": [result_dict(s, r) for s, r in pairs],
+        "totals": totals(results),
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def to_junit(checklist: Checklist, env_key: str | None, pairs: Sequence[tuple[ProbeSpec, ProbeResult]], elapsed: float) -> str:
+    results = [r for _, r in pairs]
+    counts = totals(results)
+    attrs = {
+        "tests": str(len(results)),
+        "failures": str(counts["failed"]),
+        "errors": str(counts["error"] + counts["timeout"]),
+        "skipped": str(counts["not_run"]),
+        "time": f"{elapsed:.3f}",
+    }
+    suites = ET.Element("testsuites", {"name": "qatui probe", **attrs})
+    suite = ET.SubElement(
+        suites,
+        "testsuite",
+        {"name": f"{checklist.title} [{env_key or 'no environment'}]", **attrs,
+         "timestamp": datetime.now(UTC).replace(microsecond=0).isoformat()},
+    )
+    props = ET.SubElement(suite, "properties")
+    ET.SubElement(props, "property", {"name": "checklist", "value": checklist.path})
+    ET.SubElement(props, "property", {"name": "environment", "value": env_key or ""})
+    for spec, result in pairs:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            {"classname": spec.item_id, "name": result.probe_id, "time": f"{(result.duration_ms or 0) / 1000:.3f}"},
+        )
+        body = "\n\n".join(part for part in (result.summary, result.explanation, result.detail) if part)
+        if result.status is ProbeStatus.FAILED:
+            ET.SubElement(case, "failure", {"message": result.summary, "type": "failed"}).text = body
+        elif result.status in (ProbeStatus.ERROR, ProbeStatus.TIMEOUT):
+            ET.SubElement(case, "error", {"message": result.summary, "type": result.status.value}).text = body
+        elif result.status is ProbeStatus.NOT_RUN:
+            ET.SubElement(case, "skipped", {"message": f"{result.summary}: {result.explanation}"})
+        elif result.detail:
+            ET.SubElement(case, "system-out").text = result.detail
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode")
+
+
+# --- record -----------------------------------------------------------------------------------
+
+
+def _record(
+    args: argparse.Namespace,
+    checklist: Checklist,
+    env_key: str | None,
+    pairs: Sequence[tuple[ProbeSpec, ProbeResult]],
+    runner: Any,
+) -> None:
+    """Write the results into a Markdown record through the Recorder: probe evidence per item,
+    facts from captures (sign-off `facts`) and the "after" figures of probe-timed metrics."""
+    from qatui.core.recorder import Recorder
+
+    masker = runner.masker if runner is not None else None
+    recorder = Recorder.open_or_start(
+        checklist, args.record, tester=args.tester or "qatui probe", environment=env_key or "", masker=masker
+    )
+    by_item: dict[str, list[ProbeResult]] = {}
+    for spec, result in pairs:
+        by_item.setdefault(spec.item_id, []).append(result)
+    for item_id, results in by_item.items():
+        recorder.add_probe_results(item_id, results)
+    captures: dict[str, str] = dict(runner.captures) if runner is not None else {}
+    for label, name in checklist.signoff.facts.items():
+        if name in captures and masker is not None and captures[name] not in masker:
+            recorder.set_fact(label, captures[name])
+    durations = {r.probe_id: r.duration_ms for _, r in pairs if r.status is ProbeStatus.PASSED}
+    for metric in checklist.metrics:
+        value: float | None = None
+        if metric.probe and metric.probe in durations:
+            value = durations[metric.probe]
+        elif metric.capture and metric.capture in captures:
+            try:
+                value = float(captures[metric.capture])
+            except ValueError:
+                value = None
+        if value is not None:
+            recorder.set_metric_after(metric.id, value)
+    print(f"qatui probe: evidence written to {args.record}", file=sys.stderr)

@@ -1,15 +1,116 @@
-"""`qatui trust` — not built yet in this session."""
+"""`qatui trust CHECKLIST` — show every command a checklist would run, then trust it.
+
+The user reviews what will run on their machine (command probes) and inside containers (exec
+probes), with `${variables}` expanded where they can be (secrets shown masked), and answers
+y/N. `--yes` trusts without asking (CI); `--revoke` forgets the file. Trust is for the file's
+exact content: after an edit qatui asks again.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Mapping
+
+from qatui.core.checklist import Checklist, ProbeSpec
 
 
 def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
-    pass
+    parser.add_argument("checklist", metavar="CHECKLIST", help="checklist file to review and trust")
+    parser.add_argument("--yes", "-y", action="store_true", help="trust without asking (for CI)")
+    parser.add_argument("--revoke", action="store_true", help="forget this checklist: its commands stop running")
+    parser.add_argument("--env", "-e", dest="environment", default=None, metavar="NAME",
+                        help="expand variables with this environment's values (default: the checklist's default)")
+
+
+def describe(checklist: Checklist, env_key: str | None, env: Mapping[str, str]) -> list[str]:
+    """One line per command/exec probe: where it is written, where it runs, the command."""
+    from qatui.core.probes.command import command_line
+    from qatui.core.probes.engine import ProbeRunner
+    from qatui.core.variables import UndefinedVariable, expand, expand_all
+
+    runner = ProbeRunner(checklist, env_key, trusted=False, env=env)  # never started: lookups only
+    lines: list[str] = []
+    for probe in checklist.probes():
+        if not probe.runs_code:
+            continue
+        try:
+            config = expand_all(probe.config, runner.lookup)
+        except UndefinedVariable:
+            config = probe.config  # needs a capture from another probe: show it as written
+        lines.append(_line(probe, config, command_line(config), runner.masker.mask))
+    for source in checklist.logs.values():
+        if source.kind == "command":
+            place = source.position.short if source.position else source.name
+            try:
+                command = expand(source.target, runner.lookup)
+            except UndefinedVariable:
+                command = source.target
+            lines.append(runner.masker.mask(f"{place}  [log source {source.name}] on this machine:\n    $ {command}"))
+    return lines
+
+
+def _line(probe: ProbeSpec, config: Mapping[str, object], command: str, mask: object) -> str:
+    place = probe.where().short if probe.where() else probe.id
+    if probe.kind == "exec":
+        target = f"in service {config.get('service')}" if config.get("service") else f"in container {config.get('container')}"
+    else:
+        target = "on this machine" + (f" in {config.get('cwd')}" if config.get("cwd") else "")
+    text = f"{place}  [{probe.item_id}/{probe.id}] {target}:\n    $ {command}"
+    env_vars = config.get("env")
+    if isinstance(env_vars, Mapping) and env_vars:
+        text += "\n    env: " + " ".join(f"{k}={v}" for k, v in env_vars.items())
+    return mask(text) if callable(mask) else text
 
 
 def run(args: argparse.Namespace) -> int:
-    print("qatui trust: not available yet")
-    return 2
+    from qatui.core.errors import ChecklistError
+    from qatui.core.loader import load_checklist
+    from qatui.core.trust import is_trusted, revoke, trust
+
+    env: Mapping[str, str] = getattr(args, "env_vars", None) or os.environ
+    try:
+        checklist = load_checklist(args.checklist, env=env)
+    except ChecklistError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    if args.revoke:
+        was = revoke(checklist, env)
+        print(f"{args.checklist}: {'no longer trusted' if was else 'was not trusted'}")
+        return 0
+
+    env_key = args.environment
+    if env_key and env_key not in checklist.environments:
+        print(f"qatui trust: {args.checklist} has no environment {env_key!r}", file=sys.stderr)
+        return 2
+    if not env_key:
+        default = checklist.default_environment()
+        env_key = default.key if default else None
+
+    lines = describe(checklist, env_key, env)
+    if not lines:
+        print(f"{args.checklist} runs no commands (no command or exec probes); nothing to trust.")
+        return 0
+    if is_trusted(checklist, env) and not args.yes:
+        print(f"{args.checklist} is already trusted as it is now ({len(lines)} command(s)).")
+        return 0
+    print(f"{args.checklist} runs {len(lines)} command(s):\n")
+    for line in lines:
+        print(line)
+    print()
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("qatui trust: not a terminal, so nobody can answer; pass --yes to trust it", file=sys.stderr)
+            return 1
+        try:
+            answer = input(f"Trust {args.checklist} and let qatui run these commands? [y/N] ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Not trusted; its command and exec probes will not run.")
+            return 1
+    trust(checklist, env)
+    print(f"Trusted {args.checklist} (until it changes).")
+    return 0

@@ -1,15 +1,40 @@
-"""`qatui validate` — not built yet in this session."""
+"""`qatui validate FILE...` — check checklist files the way a compiler checks code.
+
+Every problem is printed on its own line as `path:line:col: error: message` (stdout, so editors
+and CI annotators can parse it), and the exit status says what happened: 0 every file is good
+(one `ok: …` summary line each), 1 a file has problems, 2 a file does not exist.
+"""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
 
+from qatui.core.errors import ChecklistError
+
 
 def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
-    pass
+    parser.add_argument("files", nargs="+", metavar="FILE", help="checklist files (.yaml, or plain Markdown .md)")
 
 
 def run(args: argparse.Namespace) -> int:
-    print("qatui validate: not available yet")
-    return 2
+    from qatui.core.loader import ChecklistNotFound, load_checklist, summary
+
+    env: Mapping[str, str] = getattr(args, "env_vars", None) or {}
+    files: list[str] = args.files
+    status = 0
+    for path in files:
+        prefix = f"{path}: " if len(files) > 1 else ""
+        try:
+            checklist = load_checklist(path, env=env)
+        except ChecklistNotFound:
+            print(f"{path}: error: no such file")
+            status = 2
+            continue
+        except ChecklistError as error:
+            for problem in error.problems:
+                print(problem)
+            status = max(status, 1)
+            continue
+        print(prefix + summary(checklist))
+    return status

@@ -252,6 +252,9 @@ class Checklist:
     settings: Settings = field(default_factory=Settings)
     #: sha256 of the file's bytes, hex; records keep it to tell when the checklist changed.
     content_hash: str = ""
+    #: Item id → status word ("passed") for boxes already ticked (`[x]`) in an imported Markdown
+    #: checklist. A result, not part of the checklist: YAML files never set it.
+    initial_status: dict[str, str] = field(default_factory=dict)
 
     # --- derived views, cheap enough to compute on demand ---
 

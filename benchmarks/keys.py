@@ -1,0 +1,225 @@
+"""Key → frame latency of the real `qatui` in a 120×40 pty, against Textual's own floor.
+
+Four measurements in one run, each pressing `j` (next item) and timing until the next item's
+steps — text only the item pane shows — are on the terminal:
+
+1. floor: a bare Textual app that repaints one Static per key;
+2. a generated 5,000-item checklist: first paint (≤ 0.5 s) and key p99 (≤ 3 × the floor);
+3. during a log flood (a command log source printing as fast as the pipe takes it; every
+   50th line an ERROR with a traceback): key p99 ≤ 100 ms, and qatui's memory before/after;
+4. while 100 HTTP probes run against the demo target (`R`, 20 at once, each held 1.5 s by the
+   server): key p99 ≤ 100 ms.
+
+    python benchmarks/keys.py [--keys 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import (
+    REPAINT_APP,
+    Terminal,
+    bench_env,
+    key_latencies,
+    median,
+    ms,
+    percentile,
+    python_app,
+    qatui_command,
+    scratch,
+    verdict,
+)
+
+FLOOR_FACTOR = 3.0
+FIRST_PAINT_MAX = 0.5
+LOADED_P99_MAX = 0.100
+PRIORITIES = ("critical", "important", "nice")
+
+FLOOD_SCRIPT = """
+import sys
+out = sys.stdout
+n = 0
+lines = []
+while True:
+    for _ in range(500):
+        n += 1
+        if n % 50 == 0:
+            lines.append(f"2026-11-23 10:00:00,000 ERROR   huey: task {n} failed")
+            lines.append("Traceback (most recent call last):")
+            lines.append('  File "/app/uplink/tasks.py", line 42, in sync')
+            lines.append("ValueError: flood")
+        else:
+            lines.append(f"2026-11-23 10:00:00,000 INFO    web: GET /api/v1/products/ 200 line {n}")
+    out.write("\\n".join(lines) + "\\n")
+    out.flush()
+    lines.clear()
+"""
+
+
+def steps_marker(number: int) -> str:
+    return f"Step for check {number:05d}"
+
+
+def generated_checklist(path: Path, *, sections: int, per_section: int, extra_top: str = "",
+                        section_extra: str = "", item_extra: Callable[[int], str] | None = None) -> list[int]:
+    """Write a checklist; return item numbers in the order the screen lists them (by priority)."""
+    out = [
+        "qatui: 1",
+        f"title: Generated benchmark checklist ({sections * per_section} items)",
+        "settings: {auto_run_probes: false, jobs: 20}",
+        "environments:",
+        "  bench: {label: Benchmark, default: true}",
+        extra_top,
+        "sections:",
+    ]
+    order: dict[int, list[int]] = {rank: [] for rank in range(len(PRIORITIES))}
+    number = 0
+    for s in range(sections):
+        rank = s % len(PRIORITIES)
+        out += [
+            f"  - id: s{s:03d}",
+            f"    title: Generated section {s:03d}",
+            f"    priority: {PRIORITIES[rank]}",
+            section_extra,
+            "    items:",
+        ]
+        for _ in range(per_section):
+            number += 1
+            order[rank].append(number)
+            out += [
+                f"      - id: i{number:05d}",
+                f"        title: Generated check {number:05d} of the benchmark",
+                f"        steps: ['{steps_marker(number)}']",
+                "        expected: Nothing in particular",
+            ]
+            if item_extra is not None:
+                out.append(item_extra(number))
+    path.write_text("\n".join(line for line in out if line) + "\n", encoding="utf-8")
+    return [n for rank in sorted(order) for n in order[rank]]
+
+
+def open_qatui(checklist: Path, env: dict[str, str], record: Path) -> Terminal:
+    argv = [*qatui_command(), str(checklist), "--env", "bench", "--tester", "Bench", "--record", str(record)]
+    return Terminal(argv, env).start()
+
+
+def rss_kib(term: Terminal) -> int:
+    """Resident memory of the program in the pty (Linux /proc), in KiB; 0 when unknown."""
+    process = term._process
+    if process is None:
+        return 0
+    try:
+        for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def measure_moves(term: Terminal, order: list[int], keys: int) -> list[float]:
+    term.wait_text(steps_marker(order[0]), timeout=30)
+    return key_latencies(term, "j", [steps_marker(n) for n in order[1 : keys + 1]])
+
+
+def report(name: str, values: list[float]) -> float:
+    p99 = percentile(values, 99)
+    print(f"  {name:34} p50 {ms(median(values))}  p99 {ms(p99)}  max {ms(max(values))}  (n={len(values)})")
+    return p99
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--keys", type=int, default=300)
+    args = parser.parse_args(argv)
+    tmp = scratch()
+    env = bench_env(tmp)
+    results: list[bool] = []
+    print("key -> frame, 120x40 pty, pressing j")
+
+    # 1. Textual's floor.
+    floor_term = Terminal(python_app(REPAINT_APP), env).start()
+    try:
+        floor_term.wait_text("count 0", timeout=30)
+        floor = report("floor: one Static per key", key_latencies(
+            floor_term, "j", [f"count {n}" for n in range(1, args.keys + 1)]))
+    finally:
+        floor_term.stop()
+
+    # 2. 5,000 items.
+    big = tmp / "big.yaml"
+    order = generated_checklist(big, sections=50, per_section=100)
+    term = open_qatui(big, env, tmp / "big.md")
+    try:
+        paint = term.wait_text(steps_marker(order[0]), timeout=60) - term.started
+        moves = measure_moves(term, order, args.keys)
+    finally:
+        term.stop()
+    p99 = report("qatui, 5,000 items", moves)
+    ok_paint, ok_keys = paint <= FIRST_PAINT_MAX, p99 <= FLOOR_FACTOR * floor
+    print(f"  first paint with 5,000 items       {ms(paint)} (target <= {FIRST_PAINT_MAX * 1000:.0f} ms)  {verdict(ok_paint)}")
+    print(f"  ratio to floor                     {p99 / floor:.2f} (target <= {FLOOR_FACTOR})  {verdict(ok_keys)}")
+    results += [ok_paint, ok_keys]
+
+    # 3. A log flood.
+    flood_script = tmp / "flood.py"
+    flood_script.write_text(FLOOD_SCRIPT, encoding="utf-8")
+    flood = tmp / "flood.yaml"
+    order = generated_checklist(
+        flood, sections=3, per_section=150,
+        extra_top=f"logs:\n  flood: {{command: '{sys.executable} {flood_script}', tail: 100}}",
+        section_extra="    logs: [flood]",
+    )
+    term = open_qatui(flood, env, tmp / "flood.md")
+    try:
+        term.wait_text("line ", timeout=30)  # the flood is on screen
+        rss_before = rss_kib(term)
+        moves = measure_moves(term, order, min(args.keys, len(order) - 1))
+        rss_after = rss_kib(term)
+    finally:
+        term.stop()
+    p99 = report("qatui during a log flood", moves)
+    ok = p99 <= LOADED_P99_MAX
+    print(f"  memory (RSS) before / after        {rss_before / 1024:.0f} MiB / {rss_after / 1024:.0f} MiB")
+    print(f"  p99 target <= {LOADED_P99_MAX * 1000:.0f} ms                                 {verdict(ok)}")
+    results.append(ok)
+
+    # 4. 100 probes in flight.
+    from qatui.demo.target import running
+
+    with running(error_after=None, chatter_every=5.0) as target:
+        probes = tmp / "probes.yaml"
+        base = target.base_url
+
+        def one_probe(number: int) -> str:
+            return (f"        probes:\n          - id: p{number:05d}\n            kind: http\n"
+                    f"            url: {base}/api/v1/reports/daily/?ms=1500\n            timeout: 30")
+
+        order = generated_checklist(probes, sections=1, per_section=100, item_extra=one_probe)
+        term = open_qatui(probes, {**env, **target.environ(), **{"PATH": os.environ.get("PATH", "")}}, tmp / "probes.md")
+        try:
+            term.wait_text(steps_marker(order[0]), timeout=30)
+            moves = []
+            # `R` runs the whole section (100 probes, 20 at once → ~7.5 s); keys go in meanwhile.
+            term.send("R")
+            moves += key_latencies(term, "j", [steps_marker(n) for n in order[1:100]])
+            term.send("R")
+            moves += key_latencies(term, "k", [steps_marker(n) for n in reversed(order[0:99])])
+        finally:
+            term.stop()
+    p99 = report("qatui while 100 probes run", moves)
+    ok = p99 <= LOADED_P99_MAX
+    print(f"  p99 target <= {LOADED_P99_MAX * 1000:.0f} ms                                 {verdict(ok)}")
+    results.append(ok)
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,103 @@
+"""A bounded ring buffer of one source's lines: the newest `maxlen` lines, nothing more.
+
+A flood must not grow memory, and keeping up with it must not cost a Python object per line,
+so the buffer keeps columns in parallel `deque(maxlen=…)`s (text, time, error flag, notice flag,
+origin) that are extended in bulk from a `LogBatch`; `LogLine`s are built only when read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterable
+from datetime import datetime
+from itertools import islice, repeat
+
+from qatui.core.logs.base import LogBatch, LogLine
+
+DEFAULT_MAXLEN = 10_000
+
+
+class LineBuffer:
+    """The last `maxlen` lines of one source."""
+
+    def __init__(self, source: str, maxlen: int = DEFAULT_MAXLEN) -> None:
+        if maxlen < 1:
+            raise ValueError("maxlen must be at least 1")
+        self.source = source
+        self.maxlen = maxlen
+        self._texts: deque[str] = deque(maxlen=maxlen)
+        self._times: deque[datetime | None] = deque(maxlen=maxlen)
+        self._errors: deque[bool] = deque(maxlen=maxlen)
+        self._notices: deque[bool] = deque(maxlen=maxlen)
+        self._origins: deque[str] = deque(maxlen=maxlen)
+        #: Lines ever added, and lines pushed out at the front.
+        self.total = 0
+
+    @property
+    def dropped(self) -> int:
+        return self.total - len(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def extend(self, batch: LogBatch | Iterable[LogLine]) -> None:
+        if not isinstance(batch, LogBatch):
+            batch = LogBatch.of(self.source, list(batch))
+        count = len(batch.texts)
+        if not count:
+            return
+        # Only the newest `maxlen` lines of a huge batch can stay; skip building the rest.
+        skip = max(0, count - self.maxlen)
+        self._texts.extend(islice(batch.texts, skip, None) if skip else batch.texts)
+        if batch.times is not None:
+            self._times.extend(islice(batch.times, skip, None))
+        else:
+            self._times.extend(repeat(batch.at, count - skip))
+        if batch.errors:
+            self._errors.extend(islice(batch.error_flags(), skip, None))
+        else:
+            self._errors.extend(repeat(False, count - skip))
+        if batch.notices:
+            flags = [False] * count
+            for i in batch.notices:
+                flags[i] = True
+            self._notices.extend(islice(flags, skip, None))
+        else:
+            self._notices.extend(repeat(False, count - skip))
+        if batch.origins is not None:
+            self._origins.extend(islice(batch.origins, skip, None))
+        else:
+            self._origins.extend(repeat(batch.origin, count - skip))
+        self.total += count
+
+    def clear(self) -> None:
+        for column in (self._texts, self._times, self._errors, self._notices, self._origins):
+            column.clear()
+
+    def lines(self, last: int | None = None) -> list[LogLine]:
+        """The buffered lines, oldest first (only the `last` N when given)."""
+        size = len(self._texts)
+        start = 0 if last is None else max(0, size - last)
+        return [
+            LogLine(self.source, text, at, err, note, origin)
+            for text, at, err, note, origin in islice(
+                zip(self._texts, self._times, self._errors, self._notices, self._origins,
+                    strict=True),
+                start,
+                None,
+            )
+        ]
+
+    def errors(self, last: int | None = None) -> list[LogLine]:
+        """Error lines (with their tracebacks), oldest first."""
+        found = [line for line in self.lines() if line.is_error]
+        return found if last is None else found[-last:]
+
+    def grep(self, pattern: str | re.Pattern[str]) -> list[LogLine]:
+        regex = re.compile(pattern) if isinstance(pattern, str) else pattern
+        return [line for line in self.lines() if regex.search(line.text)]
+
+    def text(self, last: int | None = None) -> str:
+        """The last lines as plain text (what gets attached to a failed item)."""
+        return "\n".join(line.text for line in self.lines(last))

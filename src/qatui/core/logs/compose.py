@@ -1,0 +1,103 @@
+"""The compose project name, decided the way Docker Compose decides it.
+
+An imported `docker compose logs huey` must find the same containers it found in the tester's
+terminal, so the order is Compose's own: the checklist environment's `compose.project`, else
+`COMPOSE_PROJECT_NAME` (from the process environment, then the project folder's `.env`), else
+the top-level `name:` of the first compose file, else the name of the project folder,
+normalised as Compose does (lower case, only `a-z 0-9 _ -`, no leading `_`/`-`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from qatui.core.checklist import Environment
+
+#: The files `docker compose` looks for when none is given, in its order.
+DEFAULT_COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+
+_NOT_ALLOWED = re.compile(r"[^a-z0-9_-]")
+
+
+def normalize_project_name(name: str) -> str:
+    """`My App.v2` → `myappv2`, like compose-go's `NormalizeProjectName`."""
+    return _NOT_ALLOWED.sub("", name.lower()).lstrip("_-")
+
+
+def compose_files(
+    environment: Environment | None, checklist_dir: Path, lookup: Callable[[str], str | None]
+) -> list[Path]:
+    """The compose files of the environment (else `COMPOSE_FILE`, else the default names)."""
+    base = project_directory(environment, checklist_dir)
+    names: list[str] = list(environment.compose.files) if environment else []
+    if not names:
+        value = lookup("COMPOSE_FILE")
+        if value:
+            names = [n for n in value.split(os.pathsep) if n]
+    if names:
+        return [base / os.path.expanduser(n) for n in names]
+    return [base / n for n in DEFAULT_COMPOSE_FILES if (base / n).is_file()][:1]
+
+
+def project_directory(environment: Environment | None, checklist_dir: Path) -> Path:
+    directory = environment.compose.directory if environment else None
+    if directory:
+        return (checklist_dir / os.path.expanduser(directory)).resolve()
+    if environment and environment.compose.files:
+        first = checklist_dir / os.path.expanduser(environment.compose.files[0])
+        return first.resolve().parent
+    return checklist_dir.resolve()
+
+
+def _dotenv_value(path: Path, name: str) -> str | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("export "):
+            line = line[len("export "):].lstrip()
+        key, sep, value = line.partition("=")
+        if sep and key.strip() == name:
+            return value.strip().strip("'\"")
+    return None
+
+
+def _file_name(path: Path) -> str | None:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return None
+    if isinstance(data, dict) and isinstance(data.get("name"), str) and data["name"].strip():
+        return data["name"].strip()
+    return None
+
+
+def project_name(
+    environment: Environment | None,
+    *,
+    checklist_dir: Path,
+    lookup: Callable[[str], str | None] = os.environ.get,
+) -> str:
+    """The compose project the environment's services belong to."""
+    if environment and environment.compose.project:
+        return environment.compose.project
+    value = lookup("COMPOSE_PROJECT_NAME")
+    if value:
+        return normalize_project_name(value)
+    directory = project_directory(environment, checklist_dir)
+    value = _dotenv_value(directory / ".env", "COMPOSE_PROJECT_NAME")
+    if value:
+        return normalize_project_name(value)
+    files = compose_files(environment, checklist_dir, lookup)
+    if files:
+        name = _file_name(files[0])
+        if name:
+            return normalize_project_name(name)
+    return normalize_project_name(directory.name)

@@ -1,0 +1,535 @@
+"""Logs of a compose service or a container, read through the Docker Engine API.
+
+No `docker compose` CLI: a service's containers are the ones carrying Compose's labels
+`com.docker.compose.project` and `com.docker.compose.service` (Compose v1 and v2 both set them),
+so this works against any engine the SDK can reach, including a remote `DOCKER_HOST` over tcp
+or ssh.
+
+Shape: a supervisor thread connects, finds the containers (again every second, so that a
+recreated container — same service, new id — is picked up) and starts one reader thread per
+container; readers stream the engine's logs with timestamps into a shared list; `follow()`
+takes that list every ~0.1 s, orders it by the engine's timestamps and yields one batch.
+
+Resuming without repeating or losing lines: every reader remembers the timestamp of the last
+line it delivered (nanoseconds, as the engine wrote it) and the texts seen at that instant.
+When a stream ends (container stopped or restarted, engine gone) it asks again with
+`since=` that instant (minus a millisecond, since the API takes a float) and drops what it
+already has. A recreated container is a new container: all of its lines are new.
+
+Faults are notice lines, said once per fault: engine unreachable (naming the socket or host),
+no containers in the project (naming the projects that exist), unknown service (with a
+did-you-mean from the project's services), container stopped (with its exit code).
+"""
+
+from __future__ import annotations
+
+import calendar
+import contextlib
+import difflib
+import re
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from qatui.core.logs._text import MAX_LINE, cap
+from qatui.core.logs.base import LogBatch
+from qatui.core.logs.errors import ErrorDetector
+
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+ONEOFF_LABEL = "com.docker.compose.oneoff"
+DEFAULT_HOST = "unix:///var/run/docker.sock"
+
+BATCH_SECONDS = 0.1
+RESCAN_SECONDS = 1.0
+RETRY_SECONDS = 1.0
+API_TIMEOUT = 10
+
+_STAMP = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$")
+
+
+def parse_stamp(stamp: str, _cache: dict[str, int] = {}) -> tuple[int, datetime] | None:  # noqa: B006
+    """`2026-03-01T12:00:00.123456789Z` → (nanoseconds since the epoch, aware datetime)."""
+    match = _STAMP.match(stamp)
+    if not match:
+        return None
+    whole, fraction, zone = match.groups()
+    seconds = _cache.get(whole)
+    if seconds is None:
+        seconds = calendar.timegm(datetime.fromisoformat(whole).timetuple())
+        if len(_cache) > 4096:
+            _cache.clear()
+        _cache[whole] = seconds
+    if zone != "Z":
+        sign = 1 if zone[0] == "+" else -1
+        seconds -= sign * (int(zone[1:3]) * 3600 + int(zone[4:6]) * 60)
+    nanos = int((fraction or "0").ljust(9, "0")[:9])
+    at = datetime.fromtimestamp(seconds, UTC).replace(microsecond=nanos // 1000)
+    return seconds * 1_000_000_000 + nanos, at
+
+
+def _now_ns() -> tuple[int, datetime]:
+    at = datetime.now(UTC)
+    return int(at.timestamp() * 1_000_000_000), at
+
+
+@dataclass
+class _Entry:
+    ns: int
+    at: datetime
+    text: str
+    key: str  # container id ("" for the source's own notices)
+    origin: str
+    notice: bool = False
+
+
+@dataclass
+class _Track:
+    """What is known about one container across restarts."""
+
+    id: str
+    name: str
+    detector: ErrorDetector
+    last_ns: int = 0
+    seen_at_last: set[str] = field(default_factory=set)
+    started_at: str = ""
+    partial: bytes = b""
+
+
+def _engine_errors() -> tuple[type[BaseException], ...]:
+    import docker.errors
+    import requests
+
+    return (docker.errors.DockerException, requests.exceptions.RequestException, OSError)
+
+
+class DockerSource:
+    """A compose service (`service=`, in `project`) or a single container (`container=`)."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        service: str | None = None,
+        container: str | None = None,
+        project: str | None = None,
+        docker_host: str | None = None,
+        tail: int = 100,
+        errors: list[str] | None = None,
+        client_factory: Callable[[], Any] | None = None,
+    ) -> None:
+        if (service is None) == (container is None):
+            raise ValueError("give exactly one of service= and container=")
+        if service is not None and not project:
+            raise ValueError("a service needs its compose project")
+        self.name = name
+        self.service = service
+        self.container = container
+        self.project = project
+        self.docker_host = docker_host or None
+        self.tail = tail
+        self.error_patterns = errors
+        self._client_factory = client_factory
+        ErrorDetector(errors)
+
+    @property
+    def host_display(self) -> str:
+        return self.docker_host or DEFAULT_HOST
+
+    @property
+    def what(self) -> str:
+        if self.service is not None:
+            return f"service {self.service!r} of compose project {self.project!r}"
+        return f"container {self.container!r}"
+
+    def make_client(self) -> Any:
+        """A client for the engine; raises the SDK's error when it does not answer."""
+        if self._client_factory is not None:
+            return self._client_factory()
+        import docker
+
+        if self.docker_host is None:
+            client = docker.from_env(timeout=API_TIMEOUT)
+        else:
+            client = docker.DockerClient(
+                base_url=self.docker_host,
+                timeout=API_TIMEOUT,
+                use_ssh_client=self.docker_host.startswith("ssh://"),
+            )
+        try:
+            client.ping()
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    def follow(
+        self,
+        stop: threading.Event,
+        *,
+        tail: int | None = None,
+        since: datetime | None = None,
+        follow: bool = True,
+    ) -> Iterator[LogBatch]:
+        if tail is None:
+            tail = -1 if since is not None else self.tail  # -1: all (since filters)
+        run = _Run(self, tail=tail, since=since, follow=follow)
+        run.start()
+        try:
+            while True:
+                finished = run.finished.is_set()
+                batch = run.take()
+                if batch is not None:
+                    yield batch
+                elif finished:
+                    return
+                if stop.wait(BATCH_SECONDS):
+                    return
+        finally:
+            run.halt()
+
+
+class _Run:
+    """One `follow()` call: the supervisor, the readers and what they have read."""
+
+    def __init__(self, source: DockerSource, *, tail: int, since: datetime | None, follow: bool) -> None:
+        self.source = source
+        self.tail = tail
+        self.since = since
+        self.since_ns = int(since.timestamp() * 1_000_000_000) if since else 0
+        self.follow = follow
+        self.halted = threading.Event()
+        self.finished = threading.Event()
+        self._lock = threading.Lock()
+        self._pending: list[_Entry] = []
+        self._streams: set[Any] = set()
+        self._tracks: dict[str, _Track] = {}
+        self._readers: dict[str, threading.Thread] = {}
+        self._said: set[str] = set()  # faults already reported (each is said once)
+        self._client: Any = None
+
+    # --- handing lines over ---
+
+    def _put(self, entry: _Entry) -> None:
+        with self._lock:
+            self._pending.append(entry)
+
+    def notice(self, text: str, *, once: str | None = None, origin: str = "") -> None:
+        if once is not None:
+            if once in self._said:
+                return
+            self._said.add(once)
+        ns, at = _now_ns()
+        self._put(_Entry(ns, at, text, "", origin, notice=True))
+
+    def resolved(self, prefix: str) -> bool:
+        """Forget faults starting with `prefix` (they may be said again); True if there were any."""
+        gone = {key for key in self._said if key.startswith(prefix)}
+        self._said -= gone
+        return bool(gone)
+
+    def take(self) -> LogBatch | None:
+        with self._lock:
+            entries, self._pending = self._pending, []
+        if not entries:
+            return None
+        # Error detection per container, in the order each container wrote its lines.
+        flagged: set[int] = set()
+        by_key: dict[str, list[int]] = {}
+        for index, entry in enumerate(entries):
+            if not entry.notice:
+                by_key.setdefault(entry.key, []).append(index)
+        for key, indexes in by_key.items():
+            track = self._tracks.get(key)
+            if track is None:
+                continue
+            found = track.detector.scan([entries[i].text for i in indexes])
+            flagged.update(indexes[i] for i in found)
+        order = sorted(range(len(entries)), key=lambda i: entries[i].ns)  # stable
+        position = {old: new for new, old in enumerate(order)}
+        return LogBatch(
+            self.source.name,
+            [entries[i].text for i in order],
+            times=[entries[i].at for i in order],
+            errors={position[i] for i in flagged},
+            notices={position[i] for i in order if entries[i].notice},
+            origins=[entries[i].origin for i in order],
+        )
+
+    # --- threads ---
+
+    def start(self) -> None:
+        threading.Thread(target=self._supervise, name=f"qatui-docker-{self.source.name}", daemon=True).start()
+
+    def halt(self) -> None:
+        self.halted.set()
+        with self._lock:
+            streams = list(self._streams)
+        for stream in streams:
+            _close(stream)
+        client = self._client
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.close()
+
+    def _supervise(self) -> None:
+        errors = _engine_errors()
+        first = True
+        try:
+            while not self.halted.is_set():
+                if self._client is None:
+                    try:
+                        self._client = self.source.make_client()
+                    except errors as error:
+                        self.notice(
+                            f"Docker engine unreachable at {self.source.host_display} "
+                            f"({_reason(error)}); retrying every {RETRY_SECONDS:.0f} s",
+                            once="engine",
+                        )
+                        if not self.follow:
+                            return
+                        self.halted.wait(RETRY_SECONDS)
+                        continue
+                    if self.resolved("engine"):
+                        self.notice(f"Docker engine at {self.source.host_display} answers again")
+                try:
+                    found = self._discover(self._client)
+                except errors as error:
+                    self._drop_client()
+                    self.notice(
+                        f"Docker engine unreachable at {self.source.host_display} ({_reason(error)}); "
+                        f"retrying every {RETRY_SECONDS:.0f} s",
+                        once="engine",
+                    )
+                    if not self.follow:
+                        return
+                    self.halted.wait(RETRY_SECONDS)
+                    continue
+                for container_id, container_name in found:
+                    reader = self._readers.get(container_id)
+                    if reader is None or (not reader.is_alive() and self.follow):
+                        if reader is None and not first:
+                            self.notice(f"following container {container_name}", origin=container_name)
+                        self._start_reader(container_id, container_name, initial=first)
+                first = False
+                if not self.follow:
+                    for reader in list(self._readers.values()):
+                        while reader.is_alive() and not self.halted.is_set():
+                            reader.join(0.2)
+                    return
+                self.halted.wait(RESCAN_SECONDS)
+        finally:
+            self.finished.set()
+
+    def _drop_client(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.close()
+
+    def _discover(self, client: Any) -> list[tuple[str, str]]:
+        """The containers to follow, as (id, name); a fault becomes a notice and []."""
+        import docker.errors
+
+        source = self.source
+        if source.container is not None:
+            try:
+                container = client.containers.get(source.container)
+            except docker.errors.NotFound:
+                names = sorted(c.name for c in client.containers.list(all=True))
+                close = difflib.get_close_matches(source.container, names, n=3)
+                hint = f"; did you mean {_quoted(close)}?" if close else ""
+                self.notice(f"no container named {source.container!r} on {source.host_display}{hint}",
+                            once="missing")
+                return []
+            self.resolved("missing")
+            return [(container.id, container.name)]
+        labels = [f"{PROJECT_LABEL}={source.project}", f"{SERVICE_LABEL}={source.service}"]
+        containers = [
+            c
+            for c in client.containers.list(all=True, filters={"label": labels})
+            if c.labels.get(ONEOFF_LABEL, "False") != "True"
+        ]
+        if containers:
+            self.resolved("missing")
+            containers.sort(key=lambda c: (_number(c.labels), c.name))
+            return [(c.id, c.name) for c in containers]
+        in_project = client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={source.project}"})
+        if in_project:
+            services = sorted({c.labels.get(SERVICE_LABEL, "") for c in in_project} - {""})
+            close = difflib.get_close_matches(source.service or "", services, n=3)
+            hint = f"did you mean {_quoted(close)}? " if close else ""
+            self.notice(
+                f"compose project {source.project!r} has no service {source.service!r}; {hint}"
+                f"its services: {', '.join(services)}",
+                once="missing",
+            )
+        else:
+            everything = client.containers.list(all=True, filters={"label": PROJECT_LABEL})
+            projects = sorted({c.labels.get(PROJECT_LABEL, "") for c in everything} - {""})
+            close = difflib.get_close_matches(source.project or "", projects, n=3)
+            hint = f"did you mean {_quoted(close)}? " if close else ""
+            existing = f"projects on this engine: {', '.join(projects)}" if projects else "no compose projects run on this engine"
+            self.notice(
+                f"compose project {source.project!r} has no containers on {source.host_display}; "
+                f"{hint}{existing}; waiting for {source.service!r} to start",
+                once="missing",
+            )
+        return []
+
+    def _start_reader(self, container_id: str, name: str, *, initial: bool) -> None:
+        track = self._tracks.get(container_id)
+        if track is None:
+            track = _Track(container_id, name, ErrorDetector(self.source.error_patterns))
+            self._tracks[container_id] = track
+        thread = threading.Thread(
+            target=self._read, args=(track, initial), name=f"qatui-docker-{name}", daemon=True
+        )
+        self._readers[container_id] = thread
+        thread.start()
+
+    def _read(self, track: _Track, initial: bool) -> None:
+        """Thread: stream one container's logs, across its restarts, until halted or removed."""
+        import docker.errors
+
+        errors = _engine_errors()
+        first = True
+        while not self.halted.is_set():
+            client = self._client
+            if client is None:
+                self.halted.wait(RETRY_SECONDS)
+                continue
+            try:
+                info = client.api.inspect_container(track.id)
+                state = info.get("State", {})
+                if first:
+                    track.started_at = state.get("StartedAt", "")
+                self._stream(client, track, initial=initial and first)
+                first = False
+                if not self.follow:
+                    return
+                if not self._wait_running(client, track):
+                    return
+            except docker.errors.NotFound:
+                self.notice(f"container {track.name} was removed", origin=track.name)
+                return
+            except errors:
+                # The engine went away; the supervisor says so and reconnects.
+                if self.halted.wait(RETRY_SECONDS):
+                    return
+
+    def _stream(self, client: Any, track: _Track, *, initial: bool) -> None:
+        kwargs: dict[str, Any] = {"stream": True, "follow": self.follow, "timestamps": True}
+        if track.last_ns:
+            kwargs["since"] = max(track.last_ns / 1e9 - 0.001, 1e-6)
+        else:
+            kwargs["tail"] = self.tail if (initial and self.tail >= 0) else "all"
+            if self.since_ns:
+                kwargs["since"] = max(self.since_ns / 1e9 - 0.001, 1e-6)
+        stream = client.api.logs(track.id, **kwargs)
+        with self._lock:
+            self._streams.add(stream)
+        try:
+            if self.halted.is_set():
+                return
+            for frame in stream:
+                self._frame(track, frame)
+            if track.partial:
+                self._frame(track, b"\n")
+        finally:
+            with self._lock:
+                self._streams.discard(stream)
+            _close(stream)
+
+    def _frame(self, track: _Track, frame: bytes) -> None:
+        if track.partial:
+            frame = track.partial + frame
+            track.partial = b""
+        if not frame.endswith(b"\n"):
+            if len(frame) <= MAX_LINE + 64:
+                track.partial = frame
+                return
+            frame += b"\n"
+        for raw in frame[:-1].split(b"\n"):
+            self._line(track, raw)
+
+    def _line(self, track: _Track, raw: bytes) -> None:
+        text = raw.decode("utf-8", "replace")
+        stamp, _, rest = text.partition(" ")
+        parsed = parse_stamp(stamp)
+        if parsed is None:  # no timestamp: a continuation of an over-long line
+            return
+        ns, at = parsed
+        if ns < track.last_ns or ns < self.since_ns:
+            return
+        rest = cap(rest.rstrip("\r"))
+        if ns == track.last_ns:
+            if rest in track.seen_at_last:
+                return  # already delivered before a resume
+            track.seen_at_last.add(rest)
+        else:
+            track.last_ns = ns
+            track.seen_at_last = {rest}
+        self._put(_Entry(ns, at, rest, track.id, track.name))
+
+    def _wait_running(self, client: Any, track: _Track) -> bool:
+        """After a stream ended: wait until the container runs again; False when it is gone."""
+        said_stopped = False
+        while not self.halted.is_set():
+            state = client.api.inspect_container(track.id).get("State", {})
+            if state.get("Running"):
+                started = state.get("StartedAt", "")
+                if started != track.started_at:
+                    track.started_at = started
+                    self.notice(f"container {track.name} restarted", origin=track.name)
+                elif said_stopped:
+                    self.notice(f"container {track.name} runs again", origin=track.name)
+                return True
+            if not said_stopped:
+                code = state.get("ExitCode")
+                status = state.get("Status", "stopped")
+                self.notice(
+                    f"container {track.name} {'stopped' if status == 'exited' else status}"
+                    + (f" (exit code {code})" if code is not None else "")
+                    + "; waiting for it to start again",
+                    origin=track.name,
+                )
+                said_stopped = True
+            self.halted.wait(0.5)
+        return False
+
+
+def _close(stream: Any) -> None:
+    with contextlib.suppress(Exception):
+        stream.close()
+
+
+def _number(labels: dict[str, str]) -> int:
+    try:
+        return int(labels.get("com.docker.compose.container-number", "0"))
+    except ValueError:
+        return 0
+
+
+def _quoted(names: list[str]) -> str:
+    return " or ".join(repr(n) for n in names)
+
+
+def _reason(error: BaseException) -> str:
+    """A short reason from the SDK's nested connection errors."""
+    text = str(error)
+    for marker in ("FileNotFoundError", "ConnectionRefusedError", "PermissionError", "timed out",
+                   "Name or service not known", "Connection refused", "No such file or directory"):
+        if marker in text:
+            return {
+                "FileNotFoundError": "no such socket",
+                "No such file or directory": "no such socket",
+                "ConnectionRefusedError": "connection refused",
+                "Connection refused": "connection refused",
+                "PermissionError": "permission denied",
+                "timed out": "timed out",
+                "Name or service not known": "unknown host",
+            }[marker]
+    return text.splitlines()[0][:200] if text else error.__class__.__name__

@@ -1,0 +1,227 @@
+"""A log file followed like `tail -F`: through rotation, truncation and late creation.
+
+Logs on a server are rotated (renamed away and a new file created) or truncated in place
+(`copytruncate`), and the file may not exist yet when the session starts. The source polls
+(every 0.1 s, which is also how fast it notices the stop event): it reads whatever is new in
+large chunks, notices when the path now names another file (rotation: it drains the old file,
+then follows the new one from its start) or when the file got shorter (truncation: it reads
+from the start), and says so in a notice line. A missing file is a "waiting for FILE" notice,
+not an error.
+
+Files carry no times of their own: a line's time is the one it starts with when it has one
+(`2026-03-01 12:00:00,123 ERROR …`), else the time it was read. `since` keeps lines whose own
+time is at or after it; lines without one in the existing content count as written at the
+file's modification time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from qatui.core.logs._text import MAX_LINE, LineSplitter, leading_time, now
+from qatui.core.logs.base import LogBatch
+from qatui.core.logs.errors import ErrorDetector
+
+POLL_SECONDS = 0.1
+_READ_SIZE = 1 << 20
+_BATCH_BYTES = 4 * 1024 * 1024
+_BACK_BLOCK = 64 * 1024
+_ALL = 1_000_000  # "every line" still has a bound
+
+
+class FileSource:
+    def __init__(
+        self,
+        name: str,
+        path: str | Path,
+        *,
+        tail: int = 100,
+        errors: list[str] | None = None,
+        max_line: int = MAX_LINE,
+    ) -> None:
+        self.name = name
+        self.path = Path(path)
+        self.tail = tail
+        self.error_patterns = errors
+        self.max_line = max_line
+        ErrorDetector(errors)
+
+    def follow(
+        self,
+        stop: threading.Event,
+        *,
+        tail: int | None = None,
+        since: datetime | None = None,
+        follow: bool = True,
+    ) -> Iterator[LogBatch]:
+        if tail is None:  # with `since`, every line since then; else the source's own tail
+            tail = _ALL if since is not None else self.tail
+        detector = ErrorDetector(self.error_patterns)
+        splitter = LineSplitter(self.max_line)
+        handle: int | None = None
+        said_waiting = False
+        try:
+            # The existing content: its last `tail` lines (or those since `since`).
+            while handle is None:
+                try:
+                    handle = os.open(self.path, os.O_RDONLY)
+                except FileNotFoundError:
+                    if not said_waiting:
+                        yield LogBatch.notice(self.name, f"waiting for {self.path} (it does not exist yet)", now())
+                        said_waiting = True
+                    if not follow or stop.wait(POLL_SECONDS):
+                        return
+                except OSError as error:
+                    yield LogBatch.notice(self.name, f"cannot read {self.path}: {error.strerror}", now())
+                    return
+            if said_waiting:
+                # It appeared while we watched: everything in it is new.
+                yield LogBatch.notice(self.name, f"{self.path} appeared", now())
+            else:
+                batch = self._backlog(handle, tail, since, detector)
+                if batch is not None:
+                    yield batch
+            if not follow:
+                return
+            yield from self._follow(handle, stop, detector, splitter)
+        finally:
+            if handle is not None:
+                with contextlib.suppress(OSError):
+                    os.close(handle)
+
+    def _backlog(
+        self, fd: int, tail: int, since: datetime | None, detector: ErrorDetector
+    ) -> LogBatch | None:
+        """The last `tail` lines; leaves `fd` at the end of the last complete line."""
+        info = os.fstat(fd)
+        size = info.st_size
+        start = _start_of_last_lines(fd, size, tail) if since is None else 0
+        os.lseek(fd, start, os.SEEK_SET)
+        data = _read_upto(fd, size - start)
+        last = data.rfind(b"\n")
+        complete = data[: last + 1] if last >= 0 else b""
+        os.lseek(fd, start + len(complete), os.SEEK_SET)
+        if not complete:
+            return None
+        texts = LineSplitter(self.max_line).feed(complete)
+        errors = detector.scan(texts)
+        mtime = datetime.fromtimestamp(info.st_mtime, UTC)
+        times: list[datetime | None] = []
+        current = mtime
+        for text in texts:
+            stamp = leading_time(text) if text[:1].isdigit() or text[:1] == "[" else None
+            current = stamp or current
+            times.append(current if stamp else None)
+        if since is not None:
+            keep = [i for i, _ in enumerate(texts) if _at_or_after(times, i, mtime, since)]
+            keep = keep[-tail:] if tail else []
+        else:
+            keep = list(range(len(texts)))[-tail:] if tail else []
+        if not keep:
+            return None
+        index = {old: new for new, old in enumerate(keep)}
+        return LogBatch(
+            self.name,
+            [texts[i] for i in keep],
+            times=[times[i] or mtime for i in keep],
+            errors={index[i] for i in errors if i in index},
+        )
+
+    def _follow(
+        self, fd: int, stop: threading.Event, detector: ErrorDetector, splitter: LineSplitter
+    ) -> Iterator[LogBatch]:
+        path = self.path
+        missing_said = False
+        while not stop.wait(POLL_SECONDS):
+            data = _read_upto(fd, _BATCH_BYTES)
+            if data:
+                yield from self._batch(splitter.feed_joined(data), detector)
+                continue
+            try:
+                info = os.stat(path)
+            except FileNotFoundError:
+                if not missing_said:
+                    yield LogBatch.notice(self.name, f"{path} disappeared; waiting for it", now())
+                    missing_said = True
+                continue
+            except OSError:
+                continue
+            current = os.fstat(fd)
+            if (info.st_ino, info.st_dev) != (current.st_ino, current.st_dev):
+                # Rotated: drain what the old file still had, then follow the new one.
+                rest = splitter.feed_joined(_read_upto(fd, _BATCH_BYTES * 64))
+                yield from self._batch(rest, detector)
+                yield from self._batch((splitter.flush(), None), detector)
+                try:
+                    new = os.open(path, os.O_RDONLY)
+                except OSError:
+                    continue
+                os.close(fd)
+                fd = new
+                missing_said = False
+                yield LogBatch.notice(self.name, f"{path} was rotated; following the new file", now())
+                continue
+            if current.st_size < os.lseek(fd, 0, os.SEEK_CUR):
+                os.lseek(fd, 0, os.SEEK_SET)
+                splitter.flush()
+                yield LogBatch.notice(self.name, f"{path} was truncated; reading from its start", now())
+            missing_said = False
+
+    def _batch(self, result: tuple[list[str], str | None], detector: ErrorDetector) -> Iterator[LogBatch]:
+        texts, joined = result
+        if texts:
+            yield LogBatch(self.name, texts, at=now(), errors=detector.scan(texts, joined))
+
+
+def _at_or_after(times: list[datetime | None], i: int, mtime: datetime, since: datetime) -> bool:
+    stamp = times[i]
+    if stamp is None:  # continuation or no time: the previous timed line decides
+        for j in range(i - 1, -1, -1):
+            if times[j] is not None:
+                stamp = times[j]
+                break
+    return (stamp or mtime) >= since
+
+
+def _read_upto(fd: int, limit: int) -> bytes:
+    parts = []
+    got = 0
+    while got < limit:
+        data = os.read(fd, min(_READ_SIZE, limit - got))
+        if not data:
+            break
+        parts.append(data)
+        got += len(data)
+    return b"".join(parts)
+
+
+def _start_of_last_lines(fd: int, size: int, count: int) -> int:
+    """Offset where the last `count` complete lines begin (reads backwards in blocks)."""
+    if count <= 0 or size == 0:
+        return size
+    os.lseek(fd, size - 1, os.SEEK_SET)
+    ends_with_newline = os.read(fd, 1) == b"\n"
+    # The newline that ends the file closes the last line; a partial last line (no newline
+    # yet) is not counted, so one more newline is needed before it.
+    wanted = count if ends_with_newline else count + 1
+    newlines = 0
+    pos = size
+    while pos > 0:
+        block = min(_BACK_BLOCK, pos)
+        pos -= block
+        os.lseek(fd, pos, os.SEEK_SET)
+        data = os.read(fd, block)
+        index = len(data) - 1 if pos + len(data) == size and ends_with_newline else len(data)
+        while True:
+            index = data.rfind(b"\n", 0, index)
+            if index < 0:
+                break
+            newlines += 1
+            if newlines == wanted:
+                return pos + index + 1
+    return 0

@@ -1,0 +1,144 @@
+"""What every probe kind shares: the context it runs in, the outcome it returns, bounded buffers.
+
+Each kind (`http`, `websocket`, `command`, `exec`, `tcp`, `logs`) is a module with one
+coroutine, `run(spec, config, ctx) -> Outcome`, where `config` is the probe's configuration with
+every `${variable}` already expanded. Kinds never build `ProbeResult`s themselves: the engine
+adds timing, retries, masking and the timestamp in one place, so no kind can forget to mask a
+secret. Kinds raise nothing on purpose: a fault becomes an `Outcome` with a tester's explanation.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from qatui.core.checklist import Checklist, Environment, ProbeSpec
+from qatui.core.secrets import Masker
+from qatui.core.session import ProbeStatus
+
+#: How much of a response body is read and checked; the rest is never read into memory.
+BODY_CAP = 1024 * 1024
+#: How much of a command's stdout / stderr is kept (half from the start, half from the end).
+OUTPUT_CAP = 256 * 1024
+#: How long a result's `detail` may be (characters).
+DETAIL_CAP = 4000
+#: How many characters of a body or output the detail shows.
+EXCERPT = 1500
+
+
+@dataclass
+class Outcome:
+    """What one attempt of a probe found, before the engine masks it and adds timing."""
+
+    status: ProbeStatus
+    summary: str
+    explanation: str = ""
+    detail: str = ""
+    #: Raw captured values (the engine masks the secret ones before they leave).
+    captures: dict[str, str] = field(default_factory=dict)
+    #: Names of captures whose value must be masked (`secret: true`).
+    secret_captures: set[str] = field(default_factory=set)
+    #: The kind's own timing (e.g. until the response arrived); else the engine measures.
+    duration_ms: float | None = None
+
+
+@dataclass
+class ProbeContext:
+    """Everything a probe kind may use; one per runner, shared by every probe it runs."""
+
+    checklist: Checklist
+    environment: Environment | None
+    lookup: Callable[[str], str | None]
+    masker: Masker
+    process_env: Mapping[str, str]
+    session_started: datetime
+    #: The runner's shared httpx.AsyncClient for a `verify` setting (True, False or a CA path).
+    http_client: Callable[[bool | str], Any]
+    #: A docker SDK client for a base URL (None: DOCKER_HOST / the local socket). Blocking.
+    docker_client: Callable[[str | None], Any]
+    #: Set when the run is cancelled; thread-side loops (logs, exec) watch it.
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def checklist_dir(self) -> Path:
+        return Path(self.checklist.path).resolve().parent if self.checklist.path else Path.cwd()
+
+
+def where(spec: ProbeSpec, key: str = "") -> str:
+    """`django-upgrade.yaml:88` for a key of the probe, or '' when the probe has no position."""
+    position = spec.where(key)
+    return position.short if position else ""
+
+
+def fail_summary(spec: ProbeSpec, key: str, actual: str, expected: str) -> str:
+    """`status 404, expected 200 — django-upgrade.yaml:88`."""
+    place = where(spec, key)
+    text = f"{actual}, expected {expected}"
+    return f"{text} — {place}" if place else text
+
+
+def with_where(spec: ProbeSpec, key: str, text: str) -> str:
+    place = where(spec, key)
+    return f"{text} — {place}" if place else text
+
+
+class BoundedText:
+    """Keeps the first and last `cap / 2` bytes of a stream and counts everything.
+
+    Used for command and exec output: an endless `yes` never grows memory past the cap, and the
+    end of the output (where errors usually are) is kept as well as the start.
+    """
+
+    def __init__(self, cap: int = OUTPUT_CAP) -> None:
+        self.head_cap = cap // 2
+        self.tail_cap = cap - self.head_cap
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.total = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        room = self.head_cap - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+            chunk = chunk[room:]
+        if chunk:
+            self.tail += chunk
+            if len(self.tail) > 2 * self.tail_cap:
+                del self.tail[: len(self.tail) - self.tail_cap]
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.head) + min(len(self.tail), self.tail_cap)
+
+    def text(self) -> str:
+        tail = bytes(self.tail[-self.tail_cap :]) if self.tail else b""
+        head = self.head.decode("utf-8", errors="replace")
+        if not tail:
+            return head
+        tail_text = tail.decode("utf-8", errors="replace")
+        if self.truncated:
+            dropped = self.total - len(self.head) - len(tail)
+            return f"{head}\n… [{dropped} bytes not kept] …\n{tail_text}"
+        return head + tail_text
+
+
+def excerpt(text: str, limit: int = EXCERPT) -> str:
+    """The start of `text`, cut at `limit` characters with a note of how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}\n… [{len(text) - limit} more characters]"
+
+
+def last_lines(text: str, count: int = 5, limit: int = 600) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()][-count:]
+    joined = "\n".join(lines)
+    return joined[-limit:]
+
+
+def cap_detail(text: str) -> str:
+    return excerpt(text, DETAIL_CAP)

@@ -1,0 +1,201 @@
+"""Command probes: run a local program (argv, or a line for /bin/sh) and check its output.
+
+The process gets its own session (process group), so on timeout or cancellation qatui kills the
+whole group — a shell line's children included — with SIGTERM, then SIGKILL. Output is read as
+it comes into `BoundedText` buffers, so `yes` running for ten seconds never grows memory past
+the cap. `outcome_from_output` is shared with exec probes: the expectations are the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shlex
+import signal
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from qatui.core.checklist import ProbeSpec
+from qatui.core.probes import explain
+from qatui.core.probes.base import (
+    BoundedText,
+    Outcome,
+    ProbeContext,
+    cap_detail,
+    excerpt,
+    fail_summary,
+    last_lines,
+    with_where,
+)
+from qatui.core.probes.captures import capture
+from qatui.core.probes.expectations import check_output, checks_text, first_failure
+from qatui.core.session import ProbeStatus
+
+
+def command_line(cfg: Mapping[str, Any]) -> str:
+    """The command as a tester would type it (for details and `qatui trust`)."""
+    if "argv" in cfg:
+        return shlex.join(str(a) for a in cfg["argv"])
+    return str(cfg.get("run", ""))
+
+
+def outcome_from_output(
+    spec: ProbeSpec,
+    cfg: Mapping[str, Any],
+    *,
+    exit_code: int,
+    stdout: str,
+    stderr: str,
+    elapsed_ms: float,
+    header: str,
+) -> Outcome:
+    expect: Mapping[str, Any] = cfg.get("expect") or {}
+    checks = check_output(expect, exit_code=exit_code, stdout=stdout, stderr=stderr, elapsed_ms=elapsed_ms)
+    both = stdout + ("\n" if stdout and stderr else "") + stderr
+    captured = capture(cfg.get("capture"), texts={"stdout": stdout, "stderr": stderr, "both": both})
+    detail = f"{header}\nexit {exit_code} after {elapsed_ms:.0f} ms\n"
+    if stdout:
+        detail += f"--- stdout\n{excerpt(stdout)}\n"
+    if stderr:
+        detail += f"--- stderr\n{excerpt(stderr, 800)}\n"
+    detail = cap_detail(detail + checks_text(checks))
+    failed = first_failure(checks)
+    if failed is not None:
+        explanation = ""
+        if failed.key == "expect.exit_code":
+            explanation = explain.nonzero_exit(exit_code, last_lines(stderr or stdout))
+        elif failed.key == "expect.max_ms":
+            explanation = "the command did its job but took longer than the checklist allows"
+        else:
+            explanation = f"the output is not what the checklist expects; last output:\n{last_lines(both)}"
+        return Outcome(
+            ProbeStatus.FAILED,
+            fail_summary(spec, failed.key, failed.actual, failed.expected),
+            explanation,
+            detail,
+            captured.values,
+            captured.secret,
+            elapsed_ms,
+        )
+    if captured.missing:
+        name, why = next(iter(captured.missing.items()))
+        return Outcome(
+            ProbeStatus.FAILED,
+            with_where(spec, f"capture.{name}", f"exit {exit_code}, nothing to capture for {name}"),
+            f"could not capture ${{{name}}}: {why}",
+            detail,
+            captured.values,
+            captured.secret,
+            elapsed_ms,
+        )
+    summary = f"exit {exit_code} in {elapsed_ms:.0f} ms"
+    if captured.values:
+        summary += "; " + ", ".join(f"{k} = {v}" for k, v in captured.values.items())
+    return Outcome(ProbeStatus.PASSED, summary, "", detail, captured.values, captured.secret, elapsed_ms)
+
+
+async def _pump(stream: asyncio.StreamReader | None, sink: BoundedText) -> None:
+    if stream is None:
+        return
+    while chunk := await stream.read(65536):
+        sink.feed(chunk)
+
+
+def _kill_group(pid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+
+
+async def _stop(process: asyncio.subprocess.Process, pumps: asyncio.Future[Any]) -> None:
+    """SIGTERM to the whole group, SIGKILL after a second if anything is left; then drain the
+    pipes to their end so the transport closes now, not when garbage-collected."""
+    _kill_group(process.pid, signal.SIGTERM)
+    try:
+        async with asyncio.timeout(1.0):
+            await process.wait()
+    except TimeoutError:
+        pass
+    _kill_group(process.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        process.kill()
+    await process.wait()
+    try:
+        async with asyncio.timeout(1.0):
+            await pumps
+    except (TimeoutError, asyncio.CancelledError):
+        pumps.cancel()
+        for pipe in (process.stdout, process.stderr):
+            transport = getattr(pipe, "_transport", None)
+            if transport is not None:
+                transport.close()
+
+
+async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Outcome:
+    if "argv" in cfg:
+        argv = [str(a) for a in cfg["argv"]]
+    else:
+        argv = ["/bin/sh", "-c", str(cfg.get("run", ""))]
+    if not argv or not argv[0]:
+        return Outcome(ProbeStatus.ERROR, with_where(spec, "run", "no command given"), "the probe needs `run` or `argv`")
+    cwd = ctx.checklist_dir / str(cfg["cwd"]) if cfg.get("cwd") else ctx.checklist_dir
+    env = dict(ctx.process_env)
+    env.update({str(k): str(v) for k, v in (cfg.get("env") or {}).items()})
+    header = f"$ {command_line(cfg)}" + (f"   (in {cwd})" if cfg.get("cwd") else "")
+    seconds = spec.timeout
+
+    started = time.perf_counter()
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            cwd=str(cwd),
+            env=env,
+            start_new_session=True,
+        )
+    except FileNotFoundError as error:
+        if error.filename and str(error.filename) == str(cwd):
+            return Outcome(ProbeStatus.ERROR, with_where(spec, "cwd", "folder not found"), f"the working folder {cwd} does not exist")
+        found = explain.command_not_found(argv[0])
+        return Outcome(ProbeStatus.ERROR, with_where(spec, "argv", found.actual), found.explanation, header)
+    except NotADirectoryError:
+        return Outcome(ProbeStatus.ERROR, with_where(spec, "cwd", "not a folder"), f"{cwd} is not a folder")
+    except PermissionError as error:
+        return Outcome(ProbeStatus.ERROR, with_where(spec, "argv", "permission denied"), f"cannot run {argv[0]}: {error.strerror}")
+
+    out, err = BoundedText(), BoundedText()
+    pumps = asyncio.gather(_pump(process.stdout, out), _pump(process.stderr, err))
+    try:
+        async with asyncio.timeout(seconds):
+            await pumps
+            exit_code = await process.wait()
+    except TimeoutError:
+        await _stop(process, pumps)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        found = explain.command_timeout(seconds, killed=True)
+        detail = cap_detail(
+            f"{header}\nkilled after {elapsed_ms:.0f} ms; {out.total} bytes on stdout, {err.total} on stderr\n"
+            f"--- last output\n{last_lines(out.text() + err.text(), 8)}"
+        )
+        return Outcome(ProbeStatus.TIMEOUT, with_where(spec, "timeout", found.actual), found.explanation, detail, duration_ms=elapsed_ms)
+    except asyncio.CancelledError:
+        await _stop(process, pumps)
+        raise
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    stdout, stderr = out.text(), err.text()
+    if exit_code == 127 and "argv" not in cfg and "not found" in stderr:
+        program = stderr.strip().splitlines()[-1].split(":")[-2].strip() if stderr.count(":") >= 2 else argv[-1]
+        found = explain.command_not_found(program)
+        return Outcome(
+            ProbeStatus.ERROR,
+            with_where(spec, "run", f"exit 127, {found.actual}"),
+            found.explanation,
+            cap_detail(f"{header}\n{excerpt(stderr, 800)}"),
+            duration_ms=elapsed_ms,
+        )
+    return outcome_from_output(
+        spec, cfg, exit_code=exit_code, stdout=stdout, stderr=stderr, elapsed_ms=elapsed_ms, header=header
+    )

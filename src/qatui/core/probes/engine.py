@@ -1,0 +1,502 @@
+"""The probe engine: runs probes concurrently on its own asyncio loop, in its own thread.
+
+Why a thread with its own loop: the screen (Textual) and the CLI both need probes to run without
+blocking them, and a probe run outlives any one screen action. The runner owns:
+
+* ONE shared `httpx.AsyncClient` per `verify` setting — a client per probe costs ~15× more;
+* a semaphore of `jobs` so a checklist of 200 probes does not open 200 sockets at once;
+* the captures (`${token}` …) and the `Masker` that hides secrets and secret captures.
+
+Ordering rules, applied per `submit()`:
+
+* an item's probes run in the order they are written;
+* a probe that uses `${name}` captured by an earlier probe (in checklist order) waits for it,
+  whether that probe is in the same batch or still running from an earlier one;
+* everything else runs at once, bounded by `jobs`.
+
+Every attempt has a timeout (the probe's, plus a backstop), `retry`/`until` re-run a probe for
+systems that settle later, `cancel()` stops everything (commands are killed with their process
+group), and every text is masked before a `ProbeResult` leaves the engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import importlib
+import os
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from qatui.core.checklist import Checklist, ProbeSpec
+from qatui.core.probes.base import Outcome, ProbeContext, cap_detail, where
+from qatui.core.secrets import MASK, read_secrets
+from qatui.core.session import ProbeResult, ProbeStatus
+from qatui.core.variables import UndefinedVariable, expand, expand_all, references
+
+OnResult = Callable[[ProbeResult, str], None]
+
+KINDS = ("http", "websocket", "command", "exec", "tcp", "logs")
+#: Extra seconds past a probe's own timeout before the engine itself gives up on it.
+BACKSTOP = 5.0
+
+
+def referenced_names(spec: ProbeSpec) -> set[str]:
+    """Variables a probe's configuration uses (those with a default included)."""
+    names: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            names.update(ref.name for ref in references(value))
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+
+    walk({k: v for k, v in spec.config.items() if k != "capture"})
+    return names
+
+
+def producers(checklist: Checklist) -> dict[str, list[ProbeSpec]]:
+    """capture name → the probes that capture it, in checklist order."""
+    found: dict[str, list[ProbeSpec]] = {}
+    for probe in checklist.probes():
+        for name in probe.captures():
+            found.setdefault(name, []).append(probe)
+    return found
+
+
+def with_dependencies(checklist: Checklist, probes: Iterable[ProbeSpec]) -> list[ProbeSpec]:
+    """`probes` plus the earlier probes whose captures they need, in checklist order.
+
+    `qatui probe --only products-list` must also run `api-token`, or `${token}` is missing.
+    """
+    order = {id(p): i for i, p in enumerate(checklist.probes())}
+    made = producers(checklist)
+    wanted = {id(p): p for p in probes}
+    queue = list(wanted.values())
+    while queue:
+        probe = queue.pop()
+        for name in referenced_names(probe):
+            earlier = [p for p in made.get(name, []) if order.get(id(p), -1) < order.get(id(probe), 0)]
+            if earlier and id(earlier[-1]) not in wanted:
+                wanted[id(earlier[-1])] = earlier[-1]
+                queue.append(earlier[-1])
+    return sorted(wanted.values(), key=lambda p: order.get(id(p), len(order)))
+
+
+class ProbeRunner:
+    """Runs probes of one checklist against one environment. Thread-safe entry points:
+    `start`, `submit`, `cancel`, `close`."""
+
+    def __init__(
+        self,
+        checklist: Checklist,
+        environment_key: str | None,
+        *,
+        trusted: bool,
+        allow_destructive: bool = False,
+        jobs: int = 8,
+        session_started: datetime | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.checklist = checklist
+        self.environment = checklist.environments.get(environment_key or "")
+        self.environment_key = environment_key or ""
+        self.trusted = trusted
+        self.allow_destructive = allow_destructive
+        self.jobs = max(1, int(jobs))
+        self.session_started = session_started or datetime.now(UTC)
+        self._env: Mapping[str, str] = os.environ if env is None else env
+        self._secret_values, self.masker = read_secrets(checklist.secrets, self._env)
+        #: Captured values, raw (mask with `.masker` before showing them).
+        self.captures: dict[str, str] = {}
+        self._order = {id(p): i for i, p in enumerate(checklist.probes())}
+        self._producers = producers(checklist)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._semaphore: asyncio.Semaphore | None = None
+        self._clients: dict[Any, Any] = {}
+        self._docker: dict[str, Any] = {}
+        self._docker_lock = threading.Lock()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        #: probe id → task of the probe's latest run still in flight (for cross-batch captures)
+        self._inflight: dict[str, asyncio.Task[ProbeResult]] = {}
+        self._cancel_reason = ("cancelled before it finished", ProbeStatus.NOT_RUN)
+        self._stop = threading.Event()
+        self.context = ProbeContext(
+            checklist=checklist,
+            environment=self.environment,
+            lookup=self.lookup,
+            masker=self.masker,
+            process_env=self._env,
+            session_started=self.session_started,
+            http_client=self._http_client,
+            docker_client=self._docker_client,
+            stop=self._stop,
+        )
+
+    # --- variables ---
+
+    def lookup(self, name: str, _depth: int = 0) -> str | None:
+        """captures → environment vars → checklist vars → secrets → process environment."""
+        if name in self.captures:
+            return self.captures[name]
+        env_vars = self.environment.vars if self.environment else {}
+        for scope in (env_vars, self.checklist.vars):
+            if name in scope:
+                value = str(scope[name])
+                if "$" in value and _depth < 8:
+                    return expand(value, lambda n: self.lookup(n, _depth + 1))
+                return value
+        if name in self._secret_values:
+            return self._secret_values[name]
+        return self._env.get(name)
+
+    # --- life cycle ---
+
+    def start(self) -> ProbeRunner:
+        if self._thread is not None:
+            return self
+        self._thread = threading.Thread(target=self._main, name="qatui-probes", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+        return self
+
+    def _main(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        asyncio.set_event_loop(loop)
+        self._semaphore = asyncio.Semaphore(self.jobs)
+        # exec and logs probes block a worker thread each; never let them queue behind each other
+        loop.set_default_executor(concurrent.futures.ThreadPoolExecutor(max_workers=self.jobs + 4, thread_name_prefix="qatui-probe"))
+        # import httpx and build the default client before the first probe, so its timing
+        # measures the request, not qatui's start-up
+        loop.call_soon(self._http_client, True)
+        self._ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(self._close_clients())
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    async def _close_clients(self) -> None:
+        for client in self._clients.values():
+            with contextlib.suppress(Exception):  # closing must not hide the real outcome
+                await client.aclose()
+        self._clients.clear()
+
+    def close(self) -> None:
+        """Cancel what still runs, close the shared clients and stop the thread."""
+        if self._loop is None or self._thread is None:
+            return
+        loop = self._loop
+        if not loop.is_closed():
+            self.cancel()
+
+            async def settle() -> None:
+                if self._tasks:
+                    await asyncio.wait(list(self._tasks), timeout=5)
+
+            with contextlib.suppress(concurrent.futures.TimeoutError, RuntimeError):
+                asyncio.run_coroutine_threadsafe(settle(), loop).result(10)
+            loop.call_soon_threadsafe(loop.stop)
+        self._thread.join(10)
+        for client in self._docker.values():
+            with contextlib.suppress(Exception):
+                client.close()
+        self._docker.clear()
+        self._thread = None
+        self._loop = None
+
+    def __enter__(self) -> ProbeRunner:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def cancel(self, reason: str = "cancelled before it finished", status: ProbeStatus = ProbeStatus.NOT_RUN) -> None:
+        """Stop every probe now; those cut short are reported with `reason`."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        self._cancel_reason = (reason, status)
+        self._stop.set()
+
+        def cancel_all() -> None:
+            for task in list(self._tasks):
+                task.cancel()
+
+        loop.call_soon_threadsafe(cancel_all)
+
+    # --- shared clients ---
+
+    def _http_client(self, verify: bool | str) -> Any:
+        import httpx
+
+        key = verify if isinstance(verify, bool) else str(verify)
+        client = self._clients.get(key)
+        if client is None:
+            setting: bool | ssl.SSLContext = verify if isinstance(verify, bool) else ssl.create_default_context(cafile=str(verify))
+            client = httpx.AsyncClient(
+                verify=setting,
+                limits=httpx.Limits(max_connections=max(100, self.jobs), max_keepalive_connections=max(20, self.jobs)),
+                timeout=10.0,
+            )
+            self._clients[key] = client
+        return client
+
+    def _docker_client(self, base_url: str | None) -> Any:
+        """A docker SDK client for `base_url` (None: DOCKER_HOST, else the local socket)."""
+        import docker
+
+        key = base_url or ""
+        with self._docker_lock:
+            client = self._docker.get(key)
+            if client is None:
+                if base_url:
+                    client = docker.DockerClient(
+                        base_url=base_url, timeout=15, use_ssh_client=base_url.startswith("ssh://")
+                    )
+                else:
+                    client = docker.from_env(environment=dict(self._env), timeout=15)
+                self._docker[key] = client
+            return client
+
+    # --- running ---
+
+    def submit(self, probes: Iterable[ProbeSpec], on_result: OnResult | None = None) -> concurrent.futures.Future[list[ProbeResult]]:
+        """Run `probes`; the future gives their results in the order given. `on_result` is
+        called (from the engine's thread) as each one finishes."""
+        self.start()
+        assert self._loop is not None
+        probes = list(probes)
+
+        async def begin() -> list[ProbeResult]:
+            if not self._tasks:
+                self._stop.clear()
+            return await self._run_batch(probes, on_result)
+
+        return asyncio.run_coroutine_threadsafe(begin(), self._loop)
+
+    async def _run_batch(self, probes: list[ProbeSpec], on_result: OnResult | None) -> list[ProbeResult]:
+        last_of_item: dict[str, asyncio.Task[ProbeResult]] = {}
+        batch_makers: dict[str, list[tuple[int, asyncio.Task[ProbeResult], ProbeSpec]]] = {}
+        tasks: list[asyncio.Task[ProbeResult]] = []
+        for spec in probes:
+            deps: list[asyncio.Task[ProbeResult]] = []
+            makers: dict[str, ProbeSpec] = {}
+            if spec.item_id in last_of_item:
+                deps.append(last_of_item[spec.item_id])
+            mine = self._order.get(id(spec), len(self._order))
+            for name in referenced_names(spec):
+                earlier = [(o, t, p) for o, t, p in batch_makers.get(name, []) if o < mine or o == len(self._order)]
+                if earlier:
+                    deps.append(earlier[-1][1])
+                    makers[name] = earlier[-1][2]
+                    continue
+                for producer in reversed(self._producers.get(name, [])):
+                    if self._order.get(id(producer), -1) < mine and producer.id in self._inflight:
+                        deps.append(self._inflight[producer.id])
+                        makers[name] = producer
+                        break
+            task = asyncio.get_running_loop().create_task(self._run_one(spec, deps, makers, on_result))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            self._inflight[spec.id] = task
+            task.add_done_callback(lambda t, pid=spec.id: self._inflight.pop(pid, None) if self._inflight.get(pid) is t else None)
+            last_of_item[spec.item_id] = task
+            for name in spec.captures():
+                batch_makers.setdefault(name, []).append((mine, task, spec))
+            tasks.append(task)
+        return list(await asyncio.gather(*tasks))
+
+    def _not_run(self, spec: ProbeSpec, summary: str, explanation: str, status: ProbeStatus = ProbeStatus.NOT_RUN) -> ProbeResult:
+        return self._result(spec, Outcome(status, summary, explanation), None)
+
+    def _runs_log_command(self, spec: ProbeSpec) -> bool:
+        """A logs probe over a `command` log source runs that command."""
+        if spec.kind != "logs":
+            return False
+        source = self.checklist.logs.get(str(spec.config.get("source", "")))
+        return source is not None and source.kind == "command"
+
+    def _gate(self, spec: ProbeSpec) -> ProbeResult | None:
+        """Trust and protected-environment rules, checked before anything runs."""
+        if (spec.runs_code or self._runs_log_command(spec)) and not self.trusted:
+            return self._not_run(
+                spec,
+                f"not run: {spec.kind} probes need a trusted checklist",
+                f"this checklist's commands have not been trusted on this machine; run "
+                f"`qatui trust {self.checklist.path}` to allow its commands",
+            )
+        try:
+            item_destructive = self.checklist.item(spec.item_id).destructive
+        except KeyError:
+            item_destructive = False
+        if (spec.destructive or item_destructive) and self.environment and self.environment.protected and not self.allow_destructive:
+            key = self.environment.key
+            return self._not_run(
+                spec,
+                f"not run: destructive probe on protected environment {key}",
+                f"{self.environment.label or key} is protected and this probe changes data; to run it "
+                f"anyway pass `--allow-destructive {key}` (the screen asks you to type {key!r})",
+            )
+        return None
+
+    async def _run_one(
+        self,
+        spec: ProbeSpec,
+        deps: list[asyncio.Task[ProbeResult]],
+        makers: dict[str, ProbeSpec],
+        on_result: OnResult | None,
+    ) -> ProbeResult:
+        try:
+            if deps:
+                await asyncio.wait(deps)
+            result = self._gate(spec)
+            if result is None:
+                result = await self._run_checked(spec, makers)
+        except asyncio.CancelledError:
+            reason, status = self._cancel_reason
+            result = self._not_run(spec, f"{'timed out' if status is ProbeStatus.TIMEOUT else 'cancelled'}: {reason}", reason, status)
+        except Exception as error:  # a bug in a kind must not take the whole run down
+            result = self._not_run(spec, f"internal error: {type(error).__name__}", f"qatui failed while running this probe: {error}", ProbeStatus.ERROR)
+        if on_result is not None:
+            with contextlib.suppress(Exception):  # the caller's display must not break the engine
+                on_result(result, spec.item_id)
+        return result
+
+    async def _run_checked(self, spec: ProbeSpec, makers: dict[str, ProbeSpec]) -> ProbeResult:
+        for name in sorted(referenced_names(spec)):
+            maker = makers.get(name)
+            if maker is not None and name not in self.captures and self.lookup(name) is None:
+                return self._not_run(
+                    spec,
+                    f"not run: ${{{name}}} was not captured",
+                    f"this probe needs ${{{name}}}, which probe {maker.id!r} should have captured, but that probe did not pass",
+                )
+        try:
+            config = expand_all(spec.config, self.lookup)
+        except UndefinedVariable as error:
+            maker_list = self._producers.get(error.name)
+            hint = f" — run probe {maker_list[-1].id!r} first, it captures it" if maker_list else ""
+            return self._not_run(spec, f"not run: ${{{error.name}}} is not set", f"{error.message}{hint}", ProbeStatus.ERROR)
+        if spec.kind not in KINDS:
+            return self._not_run(spec, f"unknown probe kind {spec.kind!r}", f"qatui knows: {', '.join(KINDS)}", ProbeStatus.ERROR)
+        module = importlib.import_module(f"qatui.core.probes.{spec.kind}")
+        retry = config.get("retry") if isinstance(config.get("retry"), Mapping) else None
+        until = config.get("until")
+        interval = float((retry or {}).get("interval", 1.0))
+        count = int((retry or {}).get("count", 0))
+        deadline = time.monotonic() + float(until) if until else None
+        attempts = 0
+        assert self._semaphore is not None
+        while True:
+            attempts += 1
+            started = time.perf_counter()
+            async with self._semaphore:
+                outcome = await self._attempt(module, spec, config)
+            duration = outcome.duration_ms if outcome.duration_ms is not None else (time.perf_counter() - started) * 1000
+            if outcome.status in (ProbeStatus.PASSED, ProbeStatus.NOT_RUN):
+                break
+            if deadline is not None:
+                if time.monotonic() + interval >= deadline:
+                    break
+            elif attempts > count:
+                break
+            await asyncio.sleep(interval)
+        for name, value in outcome.captures.items():
+            if name in outcome.secret_captures:
+                self.masker.add(value)
+            if outcome.status is ProbeStatus.PASSED:
+                self.captures[name] = value
+        if attempts > 1:
+            outcome.summary += f" (after {attempts} attempts)"
+        return self._result(spec, outcome, duration)
+
+    async def _attempt(self, module: Any, spec: ProbeSpec, config: dict[str, Any]) -> Outcome:
+        limit = spec.timeout + BACKSTOP
+        if spec.kind == "logs":
+            limit += float(config.get("within", 0) or 0)
+        try:
+            async with asyncio.timeout(limit):
+                outcome: Outcome = await module.run(spec, config, self.context)
+                return outcome
+        except TimeoutError:
+            return Outcome(
+                ProbeStatus.TIMEOUT,
+                f"no result within {limit:g} s",
+                f"the probe did not finish within its timeout ({spec.timeout:g} s) and qatui stopped it",
+            )
+
+    def _result(self, spec: ProbeSpec, outcome: Outcome, duration_ms: float | None) -> ProbeResult:
+        mask = self.masker.mask
+        captures = {
+            name: MASK if name in outcome.secret_captures else mask(value)
+            for name, value in outcome.captures.items()
+        }
+        return ProbeResult(
+            probe_id=spec.id,
+            kind=spec.kind,
+            status=outcome.status,
+            summary=mask(outcome.summary),
+            duration_ms=round(duration_ms, 1) if duration_ms is not None else None,
+            explanation=mask(outcome.explanation),
+            detail=mask(cap_detail(outcome.detail)),
+            captures=captures,
+            at=datetime.now(UTC),
+            where=where(spec),
+        )
+
+
+def run_probes(
+    checklist: Checklist,
+    env_key: str | None,
+    probes: Iterable[ProbeSpec],
+    *,
+    trusted: bool,
+    allow_destructive: bool = False,
+    jobs: int | None = None,
+    session_started: datetime | None = None,
+    env: Mapping[str, str] | None = None,
+    on_result: OnResult | None = None,
+    timeout: float | None = None,
+    runner_out: list[ProbeRunner] | None = None,
+) -> list[ProbeResult]:
+    """Run probes to the end from a blocking caller (the CLI). `timeout` bounds the whole run:
+    probes still running then are reported as timed out. Ctrl-C cancels and re-raises."""
+    runner = ProbeRunner(
+        checklist,
+        env_key,
+        trusted=trusted,
+        allow_destructive=allow_destructive,
+        jobs=jobs or checklist.settings.jobs,
+        session_started=session_started,
+        env=env,
+    )
+    if runner_out is not None:
+        runner_out.append(runner)
+    runner.start()
+    try:
+        future = runner.submit(probes, on_result)
+        try:
+            return future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            runner.cancel(f"the run's --timeout of {timeout:g} s ran out", ProbeStatus.TIMEOUT)
+            return future.result(30)
+        except KeyboardInterrupt:
+            runner.cancel("interrupted (Ctrl-C)")
+            future.result(30)
+            raise
+    finally:
+        runner.close()

@@ -1,0 +1,253 @@
+"""Explanations in a tester's words for the ways a probe can fail.
+
+A stack trace says `ConnectError: [Errno 111]`; a tester needs "nothing listens on
+localhost:9000 — is the server running, and is this the right port?". Every fault the engine
+knows is turned into a short `Explained(actual, explanation)` here, in one place, so the words
+stay consistent across kinds and are easy to review.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import ssl
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+
+@dataclass(frozen=True)
+class Explained:
+    actual: str  # the short "what happened" for the summary (`connection refused`)
+    explanation: str
+    timeout: bool = False
+
+
+def host_port(url: str) -> tuple[str, int | None]:
+    parts = urlsplit(url)
+    default = {"http": 80, "ws": 80, "https": 443, "wss": 443}.get(parts.scheme)
+    try:
+        port = parts.port or default
+    except ValueError:
+        port = default
+    return parts.hostname or "", port
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def refused(host: str, port: int | None) -> Explained:
+    return Explained(
+        "connection refused",
+        f"nothing listens on {host}:{port} — is the server running, and is this the right port?",
+    )
+
+
+def dns_failed(host: str) -> Explained:
+    return Explained(
+        "name not found",
+        f"the name {host!r} cannot be resolved (DNS) — check the spelling of the host in the URL "
+        "and that this machine can reach that network (VPN?)",
+    )
+
+
+def tls_failed(host: str, detail: str) -> Explained:
+    return Explained(
+        "TLS error",
+        f"the TLS handshake with {host} failed ({detail}). A self-signed or internal certificate "
+        "needs `verify: false` or `verify: PATH-TO-CA.pem` on the probe",
+    )
+
+
+def timed_out(what: str, seconds: float) -> Explained:
+    return Explained(
+        f"no answer within {seconds:g} s",
+        f"{what} did not answer within {seconds:g} s — the server may be overloaded, stuck, or a "
+        "firewall may be dropping the connection",
+        timeout=True,
+    )
+
+
+def network_error(error: BaseException, url: str, seconds: float, what: str = "the server") -> Explained:
+    """Explain a failure to connect or talk to `url` (httpx, websockets or plain sockets)."""
+    host, port = host_port(url) if "://" in url else (url.rpartition(":")[0], int(url.rpartition(":")[2] or 0))
+    for cause in _chain(error):
+        if isinstance(cause, TimeoutError) or type(cause).__name__.endswith("Timeout"):
+            return timed_out(what, seconds)
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return tls_failed(host, cause.verify_message or str(cause))
+        if isinstance(cause, ssl.SSLError):
+            return tls_failed(host, cause.reason or str(cause))
+        if isinstance(cause, socket.gaierror):
+            return dns_failed(host)
+        if isinstance(cause, ConnectionRefusedError) or (
+            isinstance(cause, OSError) and cause.errno == errno.ECONNREFUSED
+        ):
+            return refused(host, port)
+        if isinstance(cause, ConnectionResetError | ConnectionAbortedError | BrokenPipeError):
+            return dropped(url, host, port)
+    text = " ".join(str(c) for c in _chain(error)).lower()
+    if "certificate" in text or "ssl" in text or "tls" in text:
+        return tls_failed(host, str(error) or type(error).__name__)
+    if "name or service not known" in text or "nodename nor servname" in text or "name resolution" in text or "no address associated" in text:
+        return dns_failed(host)
+    if "connection refused" in text or "connect call failed" in text or "errno 111" in text:
+        return refused(host, port)
+    if "timed out" in text or "timeout" in text:
+        return timed_out(what, seconds)
+    if "reset" in text or "disconnected" in text or "closed" in text or "eof" in text:
+        return dropped(url, host, port)
+    return Explained(type(error).__name__, f"talking to {host}:{port} failed: {error or type(error).__name__}")
+
+
+def dropped(url: str, host: str, port: int | None) -> Explained:
+    if url.startswith(("https://", "wss://")):
+        return Explained(
+            "connection dropped during TLS",
+            f"{host}:{port} closed the connection during the TLS handshake — this port probably "
+            "speaks plain HTTP: try http:// or ws:// (or the port that serves TLS)",
+        )
+    return Explained(
+        "connection dropped",
+        f"{host}:{port} accepted the connection and then closed it without an answer — a proxy, a "
+        "crashed worker, or a plain/TLS mix-up (http:// to a port that expects TLS)?",
+    )
+
+
+def redirect_loop(url: str, hops: list[str]) -> Explained:
+    path = " → ".join(hops[-4:]) if hops else url
+    return Explained(
+        "redirect loop",
+        f"the server keeps redirecting ({path} …) and never answers — usually a login page that "
+        "redirects to itself, or an http↔https / trailing-slash rule fighting another one",
+    )
+
+
+def redirected(status: int, location: str) -> str:
+    return (
+        f"the server answered {status} and redirects to {location or '(no Location header)'}; "
+        "redirects are not followed unless the probe sets `follow_redirects: true` (a redirect to "
+        "a login page often means the request was not authenticated)"
+    )
+
+
+def invalid_json(error: str, content_type: str, body_start: str) -> str:
+    kind = content_type or "no Content-Type"
+    hint = " — it looks like an HTML page (an error page or a login form?)" if body_start.lstrip().startswith("<") else ""
+    return f"the response is not valid JSON ({error}; {kind}){hint}"
+
+
+def http_status(status: int) -> str:
+    if status in (401, 403):
+        return "the server refused the credentials — is the token/password right, and is the user allowed?"
+    if status == 404:
+        return "the server has no such page — check the URL path (and trailing slash) and the base URL of the environment"
+    if status == 405:
+        return "the URL exists but not for this method (GET/POST?)"
+    if status >= 500:
+        return "the server failed while answering (an exception in the application?) — look at its logs"
+    return ""
+
+
+def body_too_large(cap: int, total: str) -> str:
+    return f"the response is larger than the {cap // 1024} KB qatui reads ({total}); only the start was checked"
+
+
+# --- WebSocket --------------------------------------------------------------------------------
+
+
+def ws_plain_http(status: int, url: str) -> Explained:
+    host, port = host_port(url)
+    if status in (403, 401):
+        return Explained(
+            f"HTTP {status} to the WebSocket upgrade",
+            f"the WebSocket server at {host}:{port} refused the connection ({status}) — the Origin "
+            "is not allowed (ALLOWED_HOSTS / AllowedHostsOriginValidator) or authentication is "
+            "missing; try the probe's `origin` or `headers`",
+        )
+    return Explained(
+        f"HTTP {status} instead of a WebSocket",
+        f"this port answered ordinary HTTP ({status}) — the WebSocket server may listen on another "
+        f"port (an ASGI server such as Daphne or Uvicorn, not Gunicorn on {port}), or the path is wrong",
+    )
+
+
+def ws_closed(code: int | None, reason: str, waiting_for: str) -> Explained:
+    why = f"code {code}" + (f", {reason!r}" if reason else "") if code is not None else "no close code"
+    return Explained(
+        f"closed by the server ({why})",
+        f"the server closed the WebSocket ({why}) while qatui was {waiting_for} — the consumer may "
+        "have rejected the connection (authentication, origin) or crashed; look at the server's logs",
+    )
+
+
+def ws_no_message(seconds: float, wanted: str, received: int) -> Explained:
+    return Explained(
+        f"no matching message within {seconds:g} s",
+        f"the socket opened, but no message matching {wanted} arrived within {seconds:g} s "
+        f"({received} other message(s) received) — is the consumer sending it, or is it slower?",
+        timeout=True,
+    )
+
+
+# --- commands and containers ------------------------------------------------------------------
+
+
+def command_not_found(program: str) -> Explained:
+    return Explained(
+        "command not found",
+        f"`{program}` is not installed or not on PATH on this machine — install it, or use an "
+        "`exec` probe if it lives inside a container",
+    )
+
+
+def nonzero_exit(code: int, output_tail: str) -> str:
+    if code < 0:
+        return f"the command was killed by signal {-code}"
+    text = f"the command reported failure (exit {code})"
+    if code == 127:
+        text += " — the shell could not find a program it was asked to run"
+    if output_tail:
+        text += f"; its last output:\n{output_tail}"
+    return text
+
+
+def command_timeout(seconds: float, killed: bool) -> Explained:
+    what = "stopped it and its child processes" if killed else "stopped waiting for it"
+    return Explained(
+        f"still running after {seconds:g} s",
+        f"the command did not finish within {seconds:g} s; qatui {what} — does it wait for input, "
+        "or follow a log forever? Raise the probe's `timeout` if it is just slow",
+        timeout=True,
+    )
+
+
+def engine_unreachable(base_url: str, error: str) -> Explained:
+    where = base_url or "the local socket (unix:///var/run/docker.sock)"
+    return Explained(
+        "Docker engine unreachable",
+        f"cannot reach the Docker engine at {where} ({error}) — is Docker running, and is "
+        "DOCKER_HOST / the environment's docker_host right?",
+    )
+
+
+def no_container(service: str, project: str, services: list[str]) -> Explained:
+    existing = ", ".join(sorted(services)) if services else "none — the project is not running"
+    return Explained(
+        "no container",
+        f"no container for service {service!r} of compose project {project!r}; services that "
+        f"exist: {existing} — run `docker compose up -d {service}` or check the project name",
+    )
+
+
+def container_not_running(name: str, state: str, service: str | None) -> Explained:
+    start = f"docker compose start {service}" if service else f"docker start {name}"
+    return Explained(
+        f"container {state}",
+        f"container {name} is {state}, not running — start it (`{start}`) and look at its logs",
+    )

@@ -1,0 +1,189 @@
+"""WebSocket probes (websockets): connect, send, wait for expected messages in order, close.
+
+The failure a tester meets most is the one from the example checklist: a WebSocket sent to
+Gunicorn's HTTP port gets an ordinary `404`, and the browser console only says "failed". Here
+an upgrade answered with plain HTTP is explained as such ("this port answered ordinary HTTP —
+the WebSocket server may listen on another port"), 401/403 as an origin or auth refusal, and a
+server that closes at once with its close code and reason. Expected messages are matched in
+order; unrelated messages in between (heartbeats) are skipped. Frames are capped at 1 MB.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI, WebSocketException
+
+from qatui.core.checklist import ProbeSpec
+from qatui.core.probes import explain
+from qatui.core.probes.base import (
+    BODY_CAP,
+    Outcome,
+    ProbeContext,
+    cap_detail,
+    excerpt,
+    fail_summary,
+    with_where,
+)
+from qatui.core.probes.captures import capture
+from qatui.core.probes.expectations import check_max_ms, first_failure, json_subset, short
+from qatui.core.session import ProbeStatus
+
+
+def _describe(wanted: Mapping[str, Any]) -> str:
+    if "json" in wanted:
+        return f"JSON {short(wanted['json'], 60)}"
+    return f"/{wanted.get('regex', '')}/"
+
+
+def _matches(message: str, wanted: Mapping[str, Any]) -> bool:
+    if "json" in wanted:
+        try:
+            data = json.loads(message)
+        except ValueError:
+            return False
+        return json_subset(data, wanted["json"])
+    try:
+        return re.search(str(wanted.get("regex", "")), message) is not None
+    except re.error:
+        return False
+
+
+def _text(message: str | bytes) -> str:
+    return message if isinstance(message, str) else message.decode("utf-8", errors="replace")
+
+
+async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Outcome:
+    url = str(cfg.get("url", ""))
+    seconds = spec.timeout
+    expect: Mapping[str, Any] = cfg.get("expect") or {}
+    wanted_messages: list[Mapping[str, Any]] = [m for m in expect.get("messages") or [] if isinstance(m, Mapping)]
+    headers = {str(k): str(v) for k, v in (cfg.get("headers") or {}).items()}
+    kwargs: dict[str, Any] = {}
+    if cfg.get("subprotocols"):
+        kwargs["subprotocols"] = [str(s) for s in cfg["subprotocols"]]
+    if cfg.get("origin"):
+        kwargs["origin"] = str(cfg["origin"])
+    log = [f"connect {url}"]
+    started = time.perf_counter()
+    deadline = started + seconds
+
+    def elapsed() -> float:
+        return (time.perf_counter() - started) * 1000
+
+    try:
+        async with asyncio.timeout(seconds):
+            ws = await connect(
+                url,
+                additional_headers=headers or None,
+                open_timeout=seconds,
+                close_timeout=min(2.0, seconds),
+                max_size=BODY_CAP,
+                max_queue=16,
+                **kwargs,
+            )
+    except InvalidURI as error:
+        return Outcome(ProbeStatus.ERROR, with_where(spec, "url", f"unusable URL {url!r}"), f"the URL is not a WebSocket URL (ws:// or wss://): {error}")
+    except InvalidStatus as error:
+        status = error.response.status_code
+        found = explain.ws_plain_http(status, url)
+        body = _text(error.response.body or b"")
+        log.append(f"< HTTP {status} {error.response.reason_phrase}\n{excerpt(body, 300)}")
+        return Outcome(ProbeStatus.FAILED, fail_summary(spec, "url", found.actual, "101 Switching Protocols"), found.explanation, cap_detail("\n".join(log)), duration_ms=elapsed())
+    except (OSError, TimeoutError, WebSocketException) as error:
+        found = explain.network_error(error, url, seconds, what="the WebSocket server")
+        status_ = ProbeStatus.TIMEOUT if found.timeout else ProbeStatus.FAILED
+        log.append(f"! {type(error).__name__}: {error}")
+        return Outcome(status_, with_where(spec, "url", found.actual), found.explanation, cap_detail("\n".join(log)), duration_ms=elapsed())
+
+    connect_ms = elapsed()
+    log.append(f"< 101 Switching Protocols in {connect_ms:.0f} ms" + (f" (subprotocol {ws.subprotocol})" if ws.subprotocol else ""))
+    received: list[str] = []
+    current = 0  # index of the expected message being waited for
+    try:
+        for message in cfg.get("send") or []:
+            text = message if isinstance(message, str) else json.dumps(message)
+            await ws.send(text)
+            log.append(f"> {excerpt(text, 200)}")
+        for current, wanted in enumerate(wanted_messages):  # noqa: B007 (read in the handlers)
+            while True:
+                remaining = deadline - time.perf_counter()
+                if remaining <= 0:
+                    raise TimeoutError
+                async with asyncio.timeout(remaining):
+                    message = _text(await ws.recv())
+                received.append(message)
+                log.append(f"< {excerpt(message, 200)}")
+                if _matches(message, wanted):
+                    break
+    except TimeoutError:
+        pending = wanted_messages[current] if wanted_messages else {}
+        found = explain.ws_no_message(seconds, _describe(pending), len(received) - (1 if received and _matches(received[-1], pending) else 0))
+        await _close(ws)
+        return Outcome(ProbeStatus.TIMEOUT, with_where(spec, "expect.messages", found.actual), found.explanation, cap_detail("\n".join(log)), duration_ms=elapsed())
+    except ConnectionClosed as error:
+        close = error.rcvd
+        waiting = "waiting for " + _describe(wanted_messages[current]) if wanted_messages else "sending"
+        found = explain.ws_closed(close.code if close else None, close.reason if close else "", waiting)
+        log.append(f"! closed by the server: {close.code if close else 'no close frame'} {close.reason if close else ''}")
+        return Outcome(ProbeStatus.FAILED, with_where(spec, "expect.messages", found.actual), found.explanation, cap_detail("\n".join(log)), duration_ms=elapsed())
+    if cfg.get("close", True):
+        await _close(ws)
+    else:
+        asyncio.get_running_loop().create_task(_close(ws))
+    total_ms = elapsed()
+    checks = check_max_ms(expect, total_ms)
+    captured = capture(
+        cfg.get("capture"),
+        json_value=lambda: _first_json(received),
+        texts={"messages": "\n".join(received), "both": "\n".join(received)},
+    )
+    # a JSON capture looks in every message received, not only the first
+    for name, rule in (cfg.get("capture") or {}).items():
+        if isinstance(rule, Mapping) and "json" in rule and name in captured.missing:
+            for message in received:
+                one = capture({name: rule}, json_value=lambda m=message: _parse(m))
+                if name in one.values:
+                    captured.values[name] = one.values[name]
+                    captured.missing.pop(name)
+                    break
+    detail = cap_detail("\n".join(log))
+    failed = first_failure(checks)
+    if failed is not None:
+        return Outcome(ProbeStatus.FAILED, fail_summary(spec, failed.key, failed.actual, failed.expected), "the socket works but is slower than the checklist allows", detail, captured.values, captured.secret, total_ms)
+    if captured.missing:
+        name, why = next(iter(captured.missing.items()))
+        return Outcome(ProbeStatus.FAILED, with_where(spec, f"capture.{name}", f"nothing to capture for {name}"), f"could not capture ${{{name}}}: {why}", detail, captured.values, captured.secret, total_ms)
+    summary = f"connected in {connect_ms:.0f} ms"
+    if wanted_messages:
+        summary += f", {len(wanted_messages)} expected message(s) received"
+    return Outcome(ProbeStatus.PASSED, summary, "", detail, captured.values, captured.secret, total_ms)
+
+
+def _parse(message: str) -> tuple[Any, str | None]:
+    try:
+        return json.loads(message), None
+    except ValueError as error:
+        return None, str(error).split(":")[0]
+
+
+def _first_json(messages: list[str]) -> tuple[Any, str | None]:
+    for message in messages:
+        value, error = _parse(message)
+        if error is None:
+            return value, None
+    return None, "no message was JSON"
+
+
+async def _close(ws: Any) -> None:
+    try:
+        async with asyncio.timeout(2):
+            await ws.close()
+    except (TimeoutError, OSError, WebSocketException):
+        pass

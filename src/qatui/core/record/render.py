@@ -1,0 +1,535 @@
+"""Render a session as the Markdown record a tester commits.
+
+The record is written for two readers. A person reads it on GitHub/GitLab: a header table, a
+summary per priority and status, every section with its items as GFM task boxes (`[x]` only
+when passed), notes, probe evidence and log excerpts, the performance table, open issues and
+the sign-off. qatui reads it back from hidden anchors only (`<!-- qatui:KIND JSON -->`, one
+per line, see `docs/record-format.md`), so the visible text can be shaped for people without
+ever being parsed.
+
+Rendering is one pass of string building with no Markdown library: it runs on every tick
+(saving is render + atomic write), so a 5,000-item record must render in a few milliseconds.
+Anchors omit fields that hold their default value, which keeps untested items to one short
+line and keeps diffs of a record small.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qatui.core.checklist import Priority
+from qatui.core.record.escape import (
+    anchor_safe,
+    code,
+    fence,
+    html_text,
+    inline,
+    iso,
+    jdump,
+    js,
+    number,
+    quote,
+    when,
+)
+from qatui.core.session import (
+    Evidence,
+    ItemResult,
+    MetricValue,
+    ProbeResult,
+    ProbeStatus,
+    SectionResult,
+    Session,
+    SignOff,
+    Status,
+)
+
+#: Version of the anchor format; `read` refuses records written in a newer one.
+FORMAT_VERSION = 1
+
+PRIORITY_BADGE = {Priority.CRITICAL: "🔴", Priority.IMPORTANT: "🟡", Priority.NICE: "🟢"}
+STATUS_ORDER = (Status.PASSED, Status.FAILED, Status.BLOCKED, Status.SKIPPED, Status.UNTESTED)
+PROBE_MARK = {
+    ProbeStatus.PASSED: "✓",
+    ProbeStatus.FAILED: "✗",
+    ProbeStatus.ERROR: "⚠",
+    ProbeStatus.TIMEOUT: "⏱",
+    ProbeStatus.NOT_RUN: "·",
+}
+EVIDENCE_LABEL = {"log": "Log excerpt", "probe": "Probe output", "text": "Attached text"}
+
+_OPEN_HEAD = {status: f"- {status.mark} **{status.value.upper()}** " for status in Status}
+_ITEM_INDENT = "  "  # content column of `- [ ] ` list items
+# Status word and mark shown on each task line, computed once.
+_STATUS_HEAD = {
+    status: f"- [{'x' if status is Status.PASSED else ' '}] **{status.value.upper()}** {status.mark} "
+    for status in Status
+}
+
+
+def anchor(kind: str, payload: str | None = None) -> str:
+    """One hidden anchor line; `payload` is JSON (made safe here)."""
+    if payload is None:
+        return f"<!-- qatui:{kind} -->"
+    return f"<!-- qatui:{kind} {anchor_safe(payload)} -->"
+
+
+# ---------------------------------------------------------------- anchor payloads
+
+
+def record_payload(session: Session) -> str:
+    data = {
+        "format": FORMAT_VERSION,
+        "title": session.title,
+        "checklist_path": session.checklist_path,
+        "checklist_version": session.checklist_version,
+        "checklist_hash": session.checklist_hash,
+        "tester": session.tester,
+        "environment": session.environment,
+        "environment_label": session.environment_label,
+        "protected": session.protected,
+        "started_at": iso(session.started_at),
+        "finished_at": iso(session.finished_at),
+        "qatui_version": session.qatui_version,
+        "facts": session.facts,
+    }
+    return jdump(data)
+
+
+def section_payload(index: int, section: SectionResult) -> str:
+    return (
+        f'{{"i":{index},"id":{js(section.id)},"title":{js(section.title)},'
+        f'"priority":"{section.priority.value}"}}'
+    )
+
+
+def probe_data(result: ProbeResult) -> dict[str, object]:
+    data: dict[str, object] = {
+        "probe_id": result.probe_id,
+        "kind": result.kind,
+        "status": result.status.value,
+        "summary": result.summary,
+    }
+    if result.duration_ms is not None:
+        data["duration_ms"] = result.duration_ms
+    if result.explanation:
+        data["explanation"] = result.explanation
+    if result.detail:
+        data["detail"] = result.detail
+    if result.captures:
+        data["captures"] = result.captures
+    if result.at is not None:
+        data["at"] = result.at.isoformat()
+    if result.where:
+        data["where"] = result.where
+    return data
+
+
+def evidence_data(evidence: Evidence) -> dict[str, object]:
+    data: dict[str, object] = {"kind": evidence.kind, "source": evidence.source, "text": evidence.text}
+    if evidence.at is not None:
+        data["at"] = evidence.at.isoformat()
+    return data
+
+
+_STATUS_VALUE = {status: status.value for status in Status}
+
+
+def item_payload(item: ItemResult, at: str | None = None) -> str:
+    """`at` is the item's `updated_at.isoformat()` when the caller has it already."""
+    # Hand-built: this runs once per item on every save, and most items are one short line.
+    payload = f'{{"id":{js(item.id)},"title":{js(item.title)}'
+    if item.fingerprint:
+        payload += f',"fp":{js(item.fingerprint)}'
+    if item.status is not Status.UNTESTED:
+        payload += f',"status":"{_STATUS_VALUE[item.status]}"'
+    if item.note:
+        payload += f',"note":{js(item.note)}'
+    if item.updated_at is not None:
+        payload += f',"at":"{at or item.updated_at.isoformat()}"'
+    if item.evidence:
+        payload += ',"evidence":' + jdump([evidence_data(e) for e in item.evidence])
+    if item.probes:
+        payload += ',"probes":' + jdump([probe_data(p) for p in item.probes])
+    return payload + "}"
+
+
+def metric_payload(metric: MetricValue) -> str:
+    return jdump(
+        {
+            "id": metric.id,
+            "name": metric.name,
+            "unit": metric.unit,
+            "before": metric.before,
+            "after": metric.after,
+            "threshold": metric.threshold,
+            "notes": metric.notes,
+        }
+    )
+
+
+def signoff_payload(signoff: SignOff) -> str:
+    return jdump(
+        {
+            "name": signoff.name,
+            "role": signoff.role,
+            "at": signoff.at.isoformat(),
+            "meaning": signoff.meaning,
+            "comment": signoff.comment,
+        }
+    )
+
+
+# ---------------------------------------------------------------- visible parts
+
+
+def _header(session: Session, out: list[str]) -> None:
+    title = inline(session.title) if session.title.strip() else "Untitled checklist"
+    out.append(f"# {title} — test record")
+    out.append("")
+    out.append(anchor("record", record_payload(session)))
+    out.append("")
+    environment = inline(session.environment_label or session.environment)
+    if session.environment and session.environment_label not in ("", session.environment):
+        environment += f" ({inline(session.environment)})"
+    if session.protected:
+        environment += " — **PROTECTED** (production-like)"
+    digest = session.checklist_hash
+    rows = [
+        ("Checklist", inline(session.checklist_path) or "—"),
+        ("Checklist version", inline(session.checklist_version) or "—"),
+        ("Content hash", f"sha256 {inline(digest[:16])}…" if len(digest) > 16 else inline(digest) or "—"),
+        ("Tester", inline(session.tester) or "—"),
+        ("Environment", environment or "—"),
+        ("Started", when(session.started_at)),
+        ("Finished", when(session.finished_at)),
+        ("qatui", inline(session.qatui_version) or "—"),
+    ]
+    rows.extend((inline(label) or "—", inline(value) or "—") for label, value in session.facts.items())
+    out.append("| Record | |")
+    out.append("|---|---|")
+    out.extend(f"| {label} | {value} |" for label, value in rows)
+    out.append("")
+
+
+def _summary(session: Session, out: list[str]) -> None:
+    out.append("## Summary")
+    out.append("")
+    out.append(
+        "| Priority | "
+        + " | ".join(f"{s.value.capitalize()} {s.mark}" for s in STATUS_ORDER)
+        + " | Total |"
+    )
+    out.append("|---|" + "--:|" * (len(STATUS_ORDER) + 1))
+    counts = {priority: dict.fromkeys(Status, 0) for priority in Priority}
+    for section in session.sections:
+        section_count = counts[section.priority]
+        for item in section.items:
+            section_count[item.status] += 1
+    totals = dict.fromkeys(Status, 0)
+    for priority in Priority:
+        row = counts[priority]
+        for status, count in row.items():
+            totals[status] += count
+        cells = " | ".join(str(row[s]) for s in STATUS_ORDER)
+        out.append(f"| {PRIORITY_BADGE[priority]} {priority.label} | {cells} | {sum(row.values())} |")
+    cells = " | ".join(f"**{totals[s]}**" for s in STATUS_ORDER)
+    out.append(f"| **All** | {cells} | **{sum(totals.values())}** |")
+    out.append("")
+    critical = counts[Priority.CRITICAL]
+    not_passed = sum(critical.values()) - critical[Status.PASSED]
+    if not_passed:
+        out.append(f"**{not_passed} critical item(s) not passed.**")
+    elif sum(critical.values()):
+        out.append("All critical items passed.")
+    else:
+        out.append("No critical items.")
+    out.append("")
+    if session.signoff is not None:
+        out.append(f"Signed by {inline(session.signoff.name) or '—'} on {when(session.signoff.at)}.")
+    else:
+        out.append("Not signed.")
+    out.append("")
+
+
+def _probe_line(result: ProbeResult) -> str:
+    line = f"{_ITEM_INDENT}- {PROBE_MARK[result.status]} probe {code(result.probe_id)}"
+    if result.kind:
+        line += f" ({inline(result.kind)})"
+    line += f" **{result.status.value.replace('_', ' ')}**"
+    if result.summary:
+        line += f": {inline(result.summary)}"
+    if result.duration_ms is not None:
+        line += f" — {number(result.duration_ms)} ms"
+    if result.where:
+        line += f" — {inline(result.where)}"
+    return line
+
+
+def _probe_details(result: ProbeResult, out: list[str]) -> None:
+    parts: list[str] = []
+    if result.explanation:
+        parts.append(result.explanation)
+    if result.detail:
+        parts.append(result.detail)
+    if result.captures:
+        parts.append("\n".join(f"captured {name} = {value}" for name, value in result.captures.items()))
+    if result.at is not None:
+        parts.append(f"at {when(result.at)}")
+    if not (result.explanation or result.detail or result.captures):
+        return
+    out.append(f"{_ITEM_INDENT}<details><summary>Full output of probe {html_text(result.probe_id)}</summary>")
+    out.append("")
+    out.extend(fence("\n\n".join(parts), _ITEM_INDENT))
+    out.append("")
+    out.append(f"{_ITEM_INDENT}</details>")
+    out.append("")
+
+
+_PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/+-]*")
+
+
+def _label(item: ItemResult) -> str:
+    """`Title · `id`` as shown on the task line and in open issues."""
+    title = item.title
+    shown_title = inline(title) if title.strip() else "(untitled)"
+    item_id = item.id
+    shown_id = f"`{item_id}`" if _PLAIN_ID.fullmatch(item_id) else code(item_id)
+    return f"{shown_title} · {shown_id}"
+
+
+def item_chunk(item: ItemResult) -> str:
+    """The complete Markdown of one item, ending with a blank line."""
+    status = item.status
+    at = item.updated_at.isoformat() if item.updated_at is not None else None
+    chunk = (
+        f"{_STATUS_HEAD[status]}{_label(item)}\n"
+        f"{_ITEM_INDENT}{anchor('item', item_payload(item, at))}\n\n"
+    )
+    if not (item.note or item.probes or item.evidence or at is not None):
+        return chunk
+    out: list[str] = []
+    if item.note:
+        lines = quote(item.note, _ITEM_INDENT)
+        if lines:
+            out.extend(lines)
+            out.append("")
+    if at is not None and status is not Status.UNTESTED:
+        # isoformat output holds only digits, `-:.+T`: safe as it is.
+        out.append(f"{_ITEM_INDENT}<sub>{_STATUS_VALUE[status]} at {at.replace('T', ' ')}</sub>")
+        out.append("")
+    if item.probes:
+        out.extend(_probe_line(result) for result in item.probes)
+        out.append("")
+        for result in item.probes:
+            _probe_details(result, out)
+    for evidence in item.evidence:
+        label = EVIDENCE_LABEL.get(evidence.kind, f"Attached {inline(evidence.kind)}")
+        line = f"{_ITEM_INDENT}{label}"
+        if evidence.source:
+            line += f" from **{inline(evidence.source)}**"
+        if evidence.at is not None:
+            line += f" at {when(evidence.at)}"
+        out.append(line + ":")
+        out.append("")
+        out.extend(fence(evidence.text, _ITEM_INDENT, "log" if evidence.kind == "log" else "text"))
+        out.append("")
+    if not out:
+        return chunk
+    out.append("")
+    return chunk + "\n".join(out)
+
+
+def _item_key(item: ItemResult) -> tuple[object, ...]:
+    """Everything an item's Markdown depends on, by value (evidence and probes snapshotted)."""
+    return (
+        item.id,
+        item.title,
+        item.fingerprint,
+        item.status,
+        item.note,
+        item.updated_at,
+        tuple((e.kind, e.source, e.text, e.at) for e in item.evidence) if item.evidence else (),
+        tuple(
+            (p.probe_id, p.kind, p.status, p.summary, p.duration_ms, p.explanation, p.detail,
+             tuple(p.captures.items()), p.at, p.where)
+            for p in item.probes
+        )
+        if item.probes
+        else (),
+    )
+
+
+class RenderCache:
+    """Rendered item chunks from the previous render, reused when an item is unchanged.
+
+    A record is saved on every tick, and a tick changes one item out of thousands. The cache
+    compares each item's full state by value (`_item_key` is a snapshot, so even an in-place
+    change to an item's evidence is seen) and re-renders only what differs; the output is
+    byte-for-byte what `render` without a cache produces.
+    """
+
+    def __init__(self) -> None:
+        self._chunks: dict[str, tuple[tuple[object, ...], str]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def chunks(self, items: list[ItemResult], fresh: dict[str, tuple[tuple[object, ...], str]]) -> list[str]:
+        old = self._chunks
+        out: list[str] = []
+        hits = 0
+        for item in items:
+            key = _item_key(item)
+            cached = old.get(item.id)
+            if cached is not None and cached[0] == key:
+                chunk = cached[1]
+                hits += 1
+            else:
+                chunk = item_chunk(item)
+            fresh[item.id] = (key, chunk)
+            out.append(chunk)
+        self.hits += hits
+        self.misses += len(items) - hits
+        return out
+
+    def replace(self, fresh: dict[str, tuple[tuple[object, ...], str]]) -> None:
+        """Keep only the chunks of the latest render (items removed since are forgotten)."""
+        self._chunks = fresh
+
+
+def _sections(session: Session, out: list[str], cache: RenderCache | None) -> None:
+    indexed = list(enumerate(session.sections))
+    fresh: dict[str, tuple[tuple[object, ...], str]] = {}
+    for priority in Priority:
+        group = [(i, s) for i, s in indexed if s.priority is priority]
+        if not group:
+            continue
+        out.append(f"## {PRIORITY_BADGE[priority]} {priority.label}")
+        out.append("")
+        for index, section in group:
+            title = inline(section.title) if section.title.strip() else "(untitled section)"
+            out.append(f"### {title}")
+            out.append("")
+            out.append(anchor("section", section_payload(index, section)))
+            out.append("")
+            if section.items:
+                passed = sum(1 for item in section.items if item.status is Status.PASSED)
+                out.append(f"{passed} of {len(section.items)} passed.")
+                out.append("")
+                chunks = cache.chunks(section.items, fresh) if cache else map(item_chunk, section.items)
+                # Each chunk ends with "\n\n"; drop one so that joining with "\n" stays exact.
+                out.extend(chunk[:-1] for chunk in chunks)
+    if cache is not None:
+        cache.replace(fresh)
+
+
+def section_counts(section: SectionResult) -> dict[Status, int]:
+    counts = dict.fromkeys(Status, 0)
+    for item in section.items:
+        counts[item.status] += 1
+    return counts
+
+
+def _metric_delta(metric: MetricValue) -> str:
+    if metric.before is None or metric.after is None:
+        return "—"
+    delta = metric.after - metric.before
+    shown = ("+" if delta > 0 else "") + number(delta)
+    if metric.before not in (0, 0.0) and metric.before == metric.before:
+        shown += f" ({delta / abs(metric.before) * 100:+.1f}%)"
+    return shown
+
+
+def threshold_ok(metric: MetricValue) -> bool | None:
+    """True/False when the after-value can be judged against the threshold, else None."""
+    if metric.threshold is None or metric.after is None:
+        return None
+    return metric.after <= metric.threshold
+
+
+def _metrics(session: Session, out: list[str]) -> None:
+    if not session.metrics:
+        return
+    out.append("## Performance")
+    out.append("")
+    out.append("| Metric | Unit | Before | After | Delta | Threshold | Notes |")
+    out.append("|---|---|--:|--:|--:|--:|---|")
+    for metric in session.metrics:
+        threshold = "—"
+        if metric.threshold is not None:
+            verdict = threshold_ok(metric)
+            mark = "" if verdict is None else (" ✓" if verdict else " ✗ **over**")
+            threshold = f"≤ {number(metric.threshold)}{mark}"
+        name = inline(metric.name) or inline(metric.id) or "—"
+        out.append(
+            f"| {name} | {inline(metric.unit) or '—'} | {number(metric.before)} | "
+            f"{number(metric.after)} | {_metric_delta(metric)} | {threshold} | {inline(metric.notes)} |"
+        )
+    out.append("")
+    out.extend(anchor("metric", metric_payload(metric)) for metric in session.metrics)
+    out.append("")
+
+
+def _open_issues(session: Session, out: list[str]) -> None:
+    out.append("## Open issues")
+    out.append("")
+    found: dict[Priority, list[str]] = {priority: [] for priority in Priority}
+    for section in session.sections:
+        for item in section.items:
+            status = item.status
+            if status is not Status.FAILED and status is not Status.BLOCKED:
+                continue
+            line = (
+                f"{_OPEN_HEAD[status]}{_label(item)} — "
+                f"{section.priority.label}, {inline(section.title) or '(untitled section)'}"
+            )
+            first = item.note.strip().splitlines()[0] if item.note.strip() else ""
+            if first:
+                line += f": {inline(first[:200])}"
+            found[section.priority].append(line)
+    rows = [line for priority in Priority for line in found[priority]]
+    out.extend(rows or ["None: no item failed or is blocked."])
+    out.append("")
+
+
+def _signoff(session: Session, out: list[str]) -> None:
+    out.append("## Sign-off")
+    out.append("")
+    signoff = session.signoff
+    if signoff is None:
+        out.append("**Not signed.**")
+        out.append("")
+        return
+    out.append(anchor("signoff", signoff_payload(signoff)))
+    out.append("")
+    out.append("| Sign-off | |")
+    out.append("|---|---|")
+    out.append(f"| Signed by | {inline(signoff.name) or '—'} |")
+    out.append(f"| Role | {inline(signoff.role) or '—'} |")
+    out.append(f"| Date and time | {when(signoff.at)} |")
+    out.append(f"| Meaning | {inline(signoff.meaning) or '—'} |")
+    if signoff.comment:
+        out.append(f"| Comment | {inline(signoff.comment)} |")
+    out.append("")
+
+
+def render(session: Session, cache: RenderCache | None = None) -> str:
+    """The Markdown record of `session`; `read(render(s)) == s`.
+
+    `cache` (kept by whoever saves the same session repeatedly) only makes it faster.
+    """
+    out: list[str] = []
+    _header(session, out)
+    _summary(session, out)
+    _sections(session, out, cache)
+    _metrics(session, out)
+    _open_issues(session, out)
+    _signoff(session, out)
+    items = sum(len(section.items) for section in session.sections)
+    out.append(
+        anchor(
+            "end",
+            f'{{"sections":{len(session.sections)},"items":{items},"metrics":{len(session.metrics)}}}',
+        )
+    )
+    out.append("")
+    return "\n".join(out)

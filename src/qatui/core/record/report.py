@@ -1,0 +1,301 @@
+"""What a record says, in numbers: counts, open items, sign-off, timings, and what changed.
+
+`qatui report` and CI scripts use this. `summary(session)` is the JSON contract documented in
+`docs/record-format.md` (keys are only ever added, never renamed or removed); `compare(new,
+old)` tells what changed between two runs of a checklist: item statuses, items whose text
+changed in the checklist (per-item fingerprints), items added or removed, whether the
+checklist file changed (content hash) and how the timings moved; `gate_reasons(session)` says
+why a record may not go to production (empty means it may).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from qatui.core.checklist import Priority
+from qatui.core.record.render import STATUS_ORDER, threshold_ok
+from qatui.core.session import MetricValue, Session, Status
+
+#: Version of the JSON produced by `summary`; bumped only for incompatible changes.
+JSON_VERSION = 1
+
+
+@dataclass
+class StatusChange:
+    id: str
+    title: str
+    priority: str
+    old: str
+    new: str
+
+
+@dataclass
+class MetricChange:
+    id: str
+    name: str
+    unit: str
+    old_after: float | None
+    new_after: float | None
+
+    @property
+    def delta(self) -> float | None:
+        if self.old_after is None or self.new_after is None:
+            return None
+        return self.new_after - self.old_after
+
+
+@dataclass
+class Comparison:
+    """What changed from an older record of the same checklist to a newer one."""
+
+    checklist_changed: bool
+    old_hash: str
+    new_hash: str
+    status_changed: list[StatusChange] = field(default_factory=list)
+    text_changed: list[str] = field(default_factory=list)  # item ids
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    metrics: list[MetricChange] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "checklist_changed": self.checklist_changed,
+            "old_checklist_hash": self.old_hash,
+            "new_checklist_hash": self.new_hash,
+            "status_changed": [
+                {"id": c.id, "title": c.title, "priority": c.priority, "old": c.old, "new": c.new}
+                for c in self.status_changed
+            ],
+            "text_changed": self.text_changed,
+            "added": self.added,
+            "removed": self.removed,
+            "metrics": [
+                {"id": m.id, "name": m.name, "unit": m.unit, "old": m.old_after,
+                 "new": m.new_after, "delta": m.delta}
+                for m in self.metrics
+            ],
+        }
+
+
+def compare(new: Session, old: Session) -> Comparison:
+    old_items = {item.id: item for item in old.items()}
+    new_ids: set[str] = set()
+    result = Comparison(
+        checklist_changed=bool(new.checklist_hash or old.checklist_hash)
+        and new.checklist_hash != old.checklist_hash,
+        old_hash=old.checklist_hash,
+        new_hash=new.checklist_hash,
+    )
+    for section in new.sections:
+        for item in section.items:
+            new_ids.add(item.id)
+            before = old_items.get(item.id)
+            if before is None:
+                result.added.append(item.id)
+                continue
+            if before.status is not item.status:
+                result.status_changed.append(
+                    StatusChange(item.id, item.title, section.priority.value,
+                                 before.status.value, item.status.value)
+                )
+            if before.fingerprint != item.fingerprint:
+                result.text_changed.append(item.id)
+    result.removed = [item_id for item_id in old_items if item_id not in new_ids]
+    old_metrics = {metric.id: metric for metric in old.metrics}
+    for metric in new.metrics:
+        previous = old_metrics.get(metric.id)
+        result.metrics.append(
+            MetricChange(metric.id, metric.name, metric.unit,
+                         previous.after if previous else None, metric.after)
+        )
+    return result
+
+
+def gate_reasons(session: Session) -> list[str]:
+    """Why this record does not clear the release gate; empty when it does."""
+    reasons: list[str] = []
+    open_critical = session.open_critical()
+    if open_critical:
+        shown = ", ".join(open_critical[:10]) + (" …" if len(open_critical) > 10 else "")
+        reasons.append(f"{len(open_critical)} critical item(s) not passed: {shown}")
+    if not any(s.priority is Priority.CRITICAL and s.items for s in session.sections):
+        reasons.append("the record has no critical items to pass")
+    if session.signoff is None:
+        reasons.append("the record is not signed")
+    return reasons
+
+
+def _metric_json(metric: MetricValue) -> dict[str, Any]:
+    delta = None
+    percent = None
+    if metric.before is not None and metric.after is not None:
+        delta = metric.after - metric.before
+        if metric.before:
+            percent = round(delta / abs(metric.before) * 100, 2)
+    return {
+        "id": metric.id,
+        "name": metric.name,
+        "unit": metric.unit,
+        "before": metric.before,
+        "after": metric.after,
+        "delta": delta,
+        "delta_percent": percent,
+        "threshold": metric.threshold,
+        "within_threshold": threshold_ok(metric),
+    }
+
+
+def summary(session: Session, path: str = "") -> dict[str, Any]:
+    """The documented JSON contract of `qatui report --format json`."""
+    totals = session.counts()
+    by_priority = {
+        priority.value: {status.value: count for status, count in session.counts(priority).items()}
+        for priority in Priority
+    }
+    open_items = [
+        {"id": item.id, "title": item.title, "priority": section.priority.value,
+         "status": item.status.value, "note": item.note}
+        for section in sorted(session.sections, key=lambda s: s.priority.rank)
+        for item in section.items
+        if item.status in (Status.FAILED, Status.BLOCKED)
+    ]
+    signoff = session.signoff
+    reasons = gate_reasons(session)
+    return {
+        "version": JSON_VERSION,
+        "record": path,
+        "title": session.title,
+        "checklist": {
+            "path": session.checklist_path,
+            "version": session.checklist_version,
+            "hash": session.checklist_hash,
+        },
+        "tester": session.tester,
+        "environment": session.environment,
+        "environment_label": session.environment_label,
+        "protected": session.protected,
+        "started_at": session.started_at.isoformat() if session.started_at else None,
+        "finished_at": session.finished_at.isoformat() if session.finished_at else None,
+        "facts": dict(session.facts),
+        "items": sum(totals.values()),
+        "totals": {status.value: totals[status] for status in STATUS_ORDER},
+        "by_priority": {
+            priority: {status.value: counts[status.value] for status in STATUS_ORDER}
+            for priority, counts in by_priority.items()
+        },
+        "open_critical": session.open_critical(),
+        "open_items": open_items,
+        "signed": signoff is not None,
+        "signoff": None
+        if signoff is None
+        else {"name": signoff.name, "role": signoff.role, "at": signoff.at.isoformat(),
+              "meaning": signoff.meaning, "comment": signoff.comment},
+        "metrics": [_metric_json(metric) for metric in session.metrics],
+        "gate": {"passed": not reasons, "reasons": reasons},
+    }
+
+
+def _num(value: float | None) -> str:
+    from qatui.core.record.escape import number
+
+    return number(value)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _plain(text: str) -> str:
+    """One line with no control characters: a record cannot drive the terminal."""
+    return _CONTROL.sub(" ", text)
+
+
+def format_text(data: dict[str, Any], comparison: Comparison | None = None, against: str = "") -> str:
+    """The plain-text report (no colour)."""
+    text = "\n".join(_lines(data, comparison, against))
+    return "\n".join(_plain(line) for line in text.split("\n"))
+
+
+def _lines(data: dict[str, Any], comparison: Comparison | None, against: str) -> list[str]:
+    lines: list[str] = []
+    env = data["environment_label"] or data["environment"]
+    if data["protected"]:
+        env += " [PROTECTED]"
+    lines.append(f"{data['title']} — {data['record']}")
+    lines.append(
+        f"tester {data['tester'] or '—'} · environment {env or '—'} · "
+        f"started {data['started_at'] or '—'} · finished {data['finished_at'] or '—'}"
+    )
+    lines.append("")
+    header = f"{'':<14}" + "".join(f"{s.value:>9}" for s in STATUS_ORDER) + f"{'total':>8}"
+    lines.append(header)
+    for priority in Priority:
+        row = data["by_priority"][priority.value]
+        lines.append(
+            f"{priority.label:<14}" + "".join(f"{row[s.value]:>9}" for s in STATUS_ORDER)
+            + f"{sum(row.values()):>8}"
+        )
+    totals = data["totals"]
+    lines.append(f"{'all':<14}" + "".join(f"{totals[s.value]:>9}" for s in STATUS_ORDER) + f"{data['items']:>8}")
+    lines.append("")
+    if data["open_critical"]:
+        lines.append(f"open critical ({len(data['open_critical'])}): " + ", ".join(data["open_critical"]))
+    else:
+        lines.append("open critical: none")
+    for item in data["open_items"]:
+        lines.append(f"  {item['status'].upper():<8} {item['id']} — {item['title']} ({item['priority']})")
+    signoff = data["signoff"]
+    if signoff:
+        lines.append(
+            f"signed: yes — {signoff['name']} ({signoff['role']}) at {signoff['at']}: {signoff['meaning']}"
+        )
+    else:
+        lines.append("signed: no")
+    if data["metrics"]:
+        lines.append("")
+        lines.append("performance:")
+        for m in data["metrics"]:
+            delta = "—"
+            if m["delta"] is not None:
+                delta = ("+" if m["delta"] > 0 else "") + _num(m["delta"])
+                if m["delta_percent"] is not None:
+                    delta += f" ({m['delta_percent']:+.1f}%)"
+            verdict = ""
+            if m["within_threshold"] is not None:
+                verdict = f"  threshold {_num(m['threshold'])}: {'ok' if m['within_threshold'] else 'OVER'}"
+            lines.append(
+                f"  {m['name']}: before {_num(m['before'])} after {_num(m['after'])} "
+                f"{m['unit']}, delta {delta}{verdict}"
+            )
+    if comparison is not None:
+        lines.append("")
+        lines.append(f"changes since {against or 'the older record'}:")
+        if comparison.checklist_changed:
+            lines.append(
+                f"  the checklist changed (hash {comparison.old_hash[:12] or '—'} → "
+                f"{comparison.new_hash[:12] or '—'})"
+            )
+        else:
+            lines.append("  the checklist is unchanged")
+        for change in comparison.status_changed:
+            lines.append(f"  {change.id}: {change.old} → {change.new} — {change.title}")
+        if comparison.text_changed:
+            lines.append("  text changed: " + ", ".join(comparison.text_changed))
+        if comparison.added:
+            lines.append("  added: " + ", ".join(comparison.added))
+        if comparison.removed:
+            lines.append("  removed: " + ", ".join(comparison.removed))
+        for metric in comparison.metrics:
+            if metric.delta is not None:
+                lines.append(
+                    f"  {metric.name}: {_num(metric.old_after)} → {_num(metric.new_after)} "
+                    f"{metric.unit} ({'+' if metric.delta > 0 else ''}{_num(metric.delta)})"
+                )
+        if not (comparison.status_changed or comparison.text_changed or comparison.added
+                or comparison.removed):
+            lines.append("  no item changed")
+    gate = data["gate"]
+    lines.append("")
+    lines.append("gate: pass" if gate["passed"] else "gate: FAIL — " + "; ".join(gate["reasons"]))
+    return [_plain(line) for line in lines]

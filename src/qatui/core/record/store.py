@@ -1,0 +1,268 @@
+"""The record file on disk: atomic saves that never overwrite someone else's change.
+
+A tick must survive a crash, a `kill -9` or a full disk, and a record changed on disk by
+someone else (a `git pull`, an editor) must never be silently overwritten. So:
+
+- Saving writes the whole record to a temporary file in the same folder, fsyncs it, renames it
+  over the record with `os.replace` (atomic on POSIX), then fsyncs the folder so the rename
+  itself is durable. A reader sees the old record or the new one, never half of one; a failure
+  removes the temporary file and leaves the old record untouched.
+- `RecordFile` remembers what it last read or wrote (mtime, size, sha256 and the bytes
+  themselves). Before each save it looks at the file again: if its size differs, or its bytes
+  differ from what we know, it raises `RecordConflict` instead of writing. Comparing the bytes
+  (a memcmp, well under a millisecond for a large record) rather than trusting the mtime
+  also catches a change made within the file system's timestamp granularity. A file that
+  disappeared is simply written again: nothing of anyone's is lost by that.
+
+The check and the rename are not one atomic step (POSIX has no compare-and-swap rename), so a
+change landing in the microseconds between them can still be lost; that window is as small as
+we can make it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import re
+import secrets
+import stat
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from qatui.core.checklist import Checklist
+from qatui.core.errors import RecordConflict, RecordError
+from qatui.core.record.read import read
+from qatui.core.record.render import RenderCache, render
+from qatui.core.session import Session
+
+_TMP_SUFFIX = ".qatui-tmp"
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What a record file looked like when qatui last read or wrote it."""
+
+    mtime_ns: int
+    size: int
+    sha256: str
+
+    def describe(self) -> str:
+        when = datetime.fromtimestamp(self.mtime_ns / 1e9).astimezone()
+        return f"{self.size} bytes, modified {when.isoformat(sep=' ', timespec='seconds')}"
+
+
+def _why(error: OSError) -> str:
+    if error.errno == errno.ENOSPC:
+        return "the disk is full"
+    if error.errno == errno.EDQUOT:
+        return "the disk quota is exceeded"
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if error.errno == errno.EROFS:
+        return "the file system is read-only"
+    return error.strerror or str(error)
+
+
+def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:
+    """Replace `path` with `data` atomically and durably (see the module docstring)."""
+    folder = path.parent
+    tmp = folder / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{_TMP_SUFFIX}"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+        try:
+            if mode is not None:
+                os.fchmod(fd, stat.S_IMODE(mode))
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    dir_fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temp_files(path: Path) -> list[Path]:
+    """Temporary files left by a save that was killed (`kill -9`) before its rename."""
+    removed: list[Path] = []
+    try:
+        candidates = list(path.parent.glob(f".{path.name}.*{_TMP_SUFFIX}"))
+    except OSError:
+        return removed
+    for candidate in candidates:
+        parts = candidate.name[len(path.name) + 2 :].split(".")
+        if parts and parts[0].isdigit() and not _pid_alive(int(parts[0])):
+            with contextlib.suppress(OSError):
+                candidate.unlink()
+                removed.append(candidate)
+    return removed
+
+
+class RecordFile:
+    """One record on disk. `load()` and `save()` remember what the file held."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.stamp: Stamp | None = None
+        self._known: bytes | None = None
+        self.cache = RenderCache()
+
+    def __repr__(self) -> str:
+        return f"RecordFile({str(self.path)!r})"
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    # ------------------------------------------------------------ reading
+
+    def read_bytes(self) -> bytes:
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            raise RecordError(f"{self.path}: no such record", title="Record not found") from None
+        except IsADirectoryError:
+            raise RecordError(f"{self.path} is a folder, not a record", title="Record not found") from None
+        except OSError as error:
+            raise RecordError(f"cannot read {self.path}: {_why(error)}") from None
+
+    def load(self) -> Session:
+        """Read the record; later saves refuse to overwrite it if it changes on disk."""
+        data = self.read_bytes()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise RecordError(
+                f"{self.path} is not a qatui record (not UTF-8 text: byte {error.start})",
+                title="Not a qatui record",
+            ) from None
+        session = read(text, str(self.path))
+        self._remember(data)
+        remove_stale_temp_files(self._target())
+        return session
+
+    # ------------------------------------------------------------ writing
+
+    def changed_on_disk(self) -> str | None:
+        """Why the file on disk is not what we last read or wrote, or None if it is."""
+        target = self._target()
+        try:
+            st = os.stat(target)
+        except FileNotFoundError:
+            return None  # gone: writing it again loses nobody's work
+        except OSError as error:
+            raise RecordError(f"cannot check {self.path}: {_why(error)}") from None
+        if self.stamp is None or self._known is None:
+            return "qatui has not read this file, so saving would overwrite it"
+        if st.st_size != self.stamp.size:
+            return f"it is now {st.st_size} bytes, qatui last saw {self.stamp.describe()}"
+        try:
+            with open(target, "rb") as handle:
+                current = handle.read()
+        except OSError as error:
+            raise RecordError(f"cannot check {self.path}: {_why(error)}") from None
+        if current != self._known:
+            return f"its content differs from what qatui last saw ({self.stamp.describe()})"
+        return None
+
+    def check(self) -> None:
+        """Raise `RecordConflict` if the file changed on disk since it was last read or written."""
+        reason = self.changed_on_disk()
+        if reason is not None:
+            raise RecordConflict(
+                path=str(self.path),
+                detail=f"({reason}). Reload it, or save this session under another name.",
+            )
+
+    def save(self, session: Session, *, force: bool = False) -> None:
+        """Render and write atomically; `force` overwrites a file changed on disk."""
+        self.write_text(render(session, self.cache), force=force)
+
+    def write_text(self, text: str, *, force: bool = False) -> None:
+        if not force:
+            self.check()
+        data = text.encode("utf-8")
+        target = self._target()
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                mode: int | None = os.stat(target).st_mode
+            except FileNotFoundError:
+                mode = None
+            atomic_write(target, data, mode=mode)
+        except OSError as error:
+            raise RecordError(
+                f"cannot save {self.path}: {_why(error)}; the previous version is unchanged",
+                title="Record not saved",
+            ) from None
+        self._remember(data)
+
+    def save_as(self, path: str | Path, session: Session, *, force: bool = False) -> None:
+        """Write to another path (refusing to overwrite an existing file unless `force`), and
+        from then on save there."""
+        other = RecordFile(path)
+        if not force and other.path.exists():
+            raise RecordConflict(
+                path=str(other.path),
+                detail="(the file already exists). Choose another name.",
+            )
+        other.cache = self.cache
+        other.save(session, force=True)
+        self.path, self.stamp, self._known = other.path, other.stamp, other._known
+
+    # ------------------------------------------------------------ internals
+
+    def _target(self) -> Path:
+        """The file actually written: a symlinked record stays a symlink."""
+        path = self.path
+        if path.is_symlink():
+            return path.resolve()
+        return path
+
+    def _remember(self, data: bytes) -> None:
+        try:
+            st = os.stat(self._target())
+            mtime = st.st_mtime_ns
+        except OSError:
+            mtime = 0
+        self._known = data
+        self.stamp = Stamp(mtime_ns=mtime, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+
+
+def local_now() -> datetime:
+    """Now, in the local time zone, to the second."""
+    return datetime.now().astimezone().replace(microsecond=0)
+
+
+def default_record_path(
+    checklist: Checklist, env: str, day: date | datetime | None = None, *, base: str | Path = "."
+) -> Path:
+    """`records/<checklist-stem>-<env>-<YYYY-MM-DD>.md` under `base`."""
+    day = day or local_now()
+    if isinstance(day, datetime):
+        day = day.date()
+    stem = Path(checklist.path).stem or "checklist"
+    safe = re.compile(r"[^A-Za-z0-9._-]+")
+    name = f"{safe.sub('-', stem)}-{safe.sub('-', env) or 'env'}-{day.isoformat()}.md"
+    return Path(base) / "records" / name

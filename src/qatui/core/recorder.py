@@ -1,0 +1,360 @@
+"""The one place a session changes, and every change is saved at once.
+
+The screen, the headless commands and the tests all change a session through a `Recorder`:
+tick an item, write a note, attach log lines or probe results, record a fact or a timing,
+sign. Each call updates the session and saves the record atomically before it returns, so a
+crash loses nothing that was done. Keeping all changes here means three rules hold
+everywhere:
+
+- times come from one injectable clock and are always timezone-aware (to the second; a record
+  written in Berlin and read in Lisbon says the same instant);
+- every piece of text passes through the secrets `Masker` before it is stored, so a secret
+  never reaches the record, even when a probe's output echoes it;
+- a signed record is not changed behind its signature: changes after a sign-off need
+  `reopen()` first, which removes the sign-off.
+
+`Recorder.open_or_start` resumes the record of the same checklist and environment if one
+exists at the path (bringing it in line with a checklist that changed since: new items are
+added untested, items whose text changed become untested again, removed items are dropped,
+each listed in `changes`) or starts a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from qatui import __version__
+from qatui.core.checklist import Checklist
+from qatui.core.errors import RecordError
+from qatui.core.record.store import RecordFile, default_record_path, local_now
+from qatui.core.secrets import Masker
+from qatui.core.session import (
+    Evidence,
+    ItemResult,
+    MetricValue,
+    ProbeResult,
+    SectionResult,
+    Session,
+    SignOff,
+    Status,
+)
+
+Clock = Callable[[], datetime]
+
+__all__ = ["Clock", "Recorder", "default_record_path", "local_now"]
+
+
+class Recorder:
+    """Changes a session and saves it after every change (see the module docstring)."""
+
+    def __init__(
+        self,
+        record_file: RecordFile,
+        session: Session,
+        *,
+        clock: Clock = local_now,
+        masker: Masker | None = None,
+    ) -> None:
+        self.file = record_file
+        self.session = session
+        self.clock = clock
+        self.masker = masker if masker is not None else Masker()
+        #: What `open_or_start` changed when it brought a resumed record in line with its checklist.
+        self.changes: list[str] = []
+        self.resumed = False
+        if self.masker:
+            _mask_session(session, self.masker)
+
+    @property
+    def record_file(self) -> RecordFile:
+        return self.file
+
+    # ------------------------------------------------------------ helpers
+
+    def now(self) -> datetime:
+        value = self.clock()
+        if value.tzinfo is None:
+            value = value.astimezone()  # a naive clock means local time
+        return value
+
+    def _mask(self, text: str) -> str:
+        return self.masker.mask(text) if self.masker else text
+
+    def _item(self, item_id: str) -> ItemResult:
+        try:
+            return self.session.item(item_id)
+        except KeyError:
+            raise RecordError(f"no item {item_id!r} in this record") from None
+
+    def _metric(self, metric_id: str) -> MetricValue:
+        for metric in self.session.metrics:
+            if metric.id == metric_id:
+                return metric
+        raise RecordError(f"no performance metric {metric_id!r} in this record")
+
+    def _unsigned(self) -> None:
+        if self.session.signoff is not None:
+            signoff = self.session.signoff
+            raise RecordError(
+                f"the record was signed by {signoff.name} ({signoff.at.isoformat(sep=' ')}); "
+                "reopen it before changing it",
+                title="Record is signed",
+            )
+
+    def save(self, *, force: bool = False) -> None:
+        """Save now (every change does this itself); `force` overwrites a changed file."""
+        self.file.save(self.session, force=force)
+
+    def save_as(self, path: str | Path) -> None:
+        self.file.save_as(path, self.session)
+
+    # ------------------------------------------------------------ changes
+
+    def set_status(self, item_id: str, status: Status, note: str | None = None) -> ItemResult:
+        self._unsigned()
+        item = self._item(item_id)
+        item.status = Status(status)
+        if note is not None:
+            item.note = self._mask(note)
+        item.updated_at = self.now()
+        self.save()
+        return item
+
+    def set_note(self, item_id: str, text: str) -> ItemResult:
+        self._unsigned()
+        item = self._item(item_id)
+        item.note = self._mask(text)
+        item.updated_at = self.now()
+        self.save()
+        return item
+
+    def attach(self, item_id: str, evidence: Evidence) -> ItemResult:
+        self._unsigned()
+        item = self._item(item_id)
+        item.evidence.append(
+            Evidence(
+                kind=evidence.kind,
+                source=self._mask(evidence.source),
+                text=self._mask(evidence.text),
+                at=evidence.at or self.now(),
+            )
+        )
+        self.save()
+        return item
+
+    def add_probe_results(self, item_id: str, results: Iterable[ProbeResult]) -> ItemResult:
+        """Keep the latest result of each probe (a re-run replaces the earlier one in place)."""
+        self._unsigned()
+        item = self._item(item_id)
+        for result in results:
+            masked = _mask_probe(result, self.masker) if self.masker else replace(result)
+            if masked.at is None:
+                masked.at = self.now()
+            for index, existing in enumerate(item.probes):
+                if existing.probe_id == masked.probe_id:
+                    item.probes[index] = masked
+                    break
+            else:
+                item.probes.append(masked)
+        self.save()
+        return item
+
+    def set_fact(self, label: str, value: str) -> None:
+        self._unsigned()
+        self.session.facts[self._mask(label)] = self._mask(value)
+        self.save()
+
+    def set_metric_after(self, metric_id: str, value: float | None) -> MetricValue:
+        self._unsigned()
+        metric = self._metric(metric_id)
+        metric.after = None if value is None else float(value)
+        self.save()
+        return metric
+
+    def set_metric_before(self, metric_id: str, value: float | None) -> MetricValue:
+        self._unsigned()
+        metric = self._metric(metric_id)
+        metric.before = None if value is None else float(value)
+        self.save()
+        return metric
+
+    def sign(self, signoff: SignOff) -> None:
+        """Sign the record; it is finished now. Further changes need `reopen()`."""
+        self._unsigned()
+        at = signoff.at if signoff.at.tzinfo is not None else signoff.at.astimezone()
+        self.session.signoff = SignOff(
+            name=self._mask(signoff.name),
+            role=self._mask(signoff.role),
+            at=at,
+            meaning=self._mask(signoff.meaning),
+            comment=self._mask(signoff.comment),
+        )
+        self.session.finished_at = self.now()
+        self.save()
+
+    def reopen(self) -> None:
+        """Remove the sign-off so the record can change again."""
+        self.session.signoff = None
+        self.session.finished_at = None
+        self.save()
+
+    # ------------------------------------------------------------ opening
+
+    @classmethod
+    def open_or_start(
+        cls,
+        checklist: Checklist,
+        path: str | Path,
+        *,
+        tester: str,
+        environment: str,
+        clock: Clock = local_now,
+        masker: Masker | None = None,
+        qatui_version: str = __version__,
+    ) -> Recorder:
+        """Resume the record at `path` if it is one of this checklist and environment, or
+        start a new one there (saved at once)."""
+        record_file = RecordFile(path)
+        if record_file.exists():
+            session = record_file.load()
+            if not _same_checklist(session, checklist):
+                raise RecordError(
+                    f"{path} is a record of another checklist ({session.title!r}, "
+                    f"{session.checklist_path}); choose another record path",
+                    title="Record belongs to another checklist",
+                )
+            if session.environment != environment:
+                raise RecordError(
+                    f"{path} is a record of environment {session.environment!r}, not "
+                    f"{environment!r}; choose another record path",
+                    title="Record belongs to another environment",
+                )
+            recorder = cls(record_file, session, clock=clock, masker=masker)
+            recorder.resumed = True
+            recorder.changes = _bring_in_line(session, checklist)
+            if recorder.changes:
+                recorder.save()
+            return recorder
+        now = clock()
+        session = Session.start(
+            checklist,
+            tester=tester,
+            environment=environment,
+            started_at=now if now.tzinfo is not None else now.astimezone(),
+            qatui_version=qatui_version,
+        )
+        _apply_initial_status(session, checklist)
+        recorder = cls(record_file, session, clock=clock, masker=masker)
+        recorder.save()
+        return recorder
+
+
+def _apply_initial_status(session: Session, checklist: Checklist) -> None:
+    """Boxes already ticked in an imported Markdown checklist start with that status."""
+    statuses = {status.value: status for status in Status}
+    for item in session.items():
+        word = checklist.initial_status.get(item.id)
+        if word in statuses:
+            item.status = statuses[word]
+            item.updated_at = session.started_at
+
+
+def _same_checklist(session: Session, checklist: Checklist) -> bool:
+    return (
+        Path(session.checklist_path).name == Path(checklist.path).name
+        or session.title == checklist.title
+    )
+
+
+def _bring_in_line(session: Session, checklist: Checklist) -> list[str]:
+    """Make a resumed session's structure match the checklist; say what changed."""
+    if checklist.content_hash and session.checklist_hash == checklist.content_hash:
+        return []
+    changes: list[str] = []
+    old_items = {item.id: item for item in session.items()}
+    sections: list[SectionResult] = []
+    for section in checklist.sections:
+        result = SectionResult(id=section.id, title=section.title, priority=section.priority)
+        for item in section.items:
+            fingerprint = item.fingerprint()
+            old = old_items.pop(item.id, None)
+            if old is None:
+                result.items.append(ItemResult(id=item.id, title=item.title, fingerprint=fingerprint))
+                changes.append(f"new item {item.id!r} added, untested")
+                continue
+            if old.fingerprint != fingerprint:
+                if old.status is not Status.UNTESTED:
+                    changes.append(
+                        f"item {item.id!r} changed in the checklist since it was marked "
+                        f"{old.status.value}; it is untested again"
+                    )
+                    old.status = Status.UNTESTED
+                old.fingerprint = fingerprint
+            old.title = item.title
+            result.items.append(old)
+        sections.append(result)
+    for item in old_items.values():
+        changes.append(f"item {item.id!r} ({item.status.value}) is no longer in the checklist; dropped")
+    old_metrics = {metric.id: metric for metric in session.metrics}
+    session.metrics = [
+        MetricValue(
+            id=m.id,
+            name=m.name,
+            unit=m.unit,
+            before=old_metrics[m.id].before if m.id in old_metrics else None,
+            after=old_metrics[m.id].after if m.id in old_metrics else None,
+            threshold=m.threshold,
+            notes=m.notes,
+        )
+        for m in checklist.metrics
+    ]
+    session.sections = sections
+    session.title = checklist.title
+    session.checklist_version = checklist.version
+    if session.checklist_hash != checklist.content_hash:
+        changes.insert(0, "the checklist changed since this record was started")
+    session.checklist_hash = checklist.content_hash
+    env = checklist.environments.get(session.environment)
+    if env is not None:
+        session.environment_label, session.protected = env.label, env.protected
+    return changes
+
+
+def _mask_probe(result: ProbeResult, masker: Masker) -> ProbeResult:
+    mask = masker.mask
+    return replace(
+        result,
+        summary=mask(result.summary),
+        explanation=mask(result.explanation),
+        detail=mask(result.detail),
+        captures={name: mask(value) for name, value in result.captures.items()},
+        where=mask(result.where),
+    )
+
+
+def _mask_session(session: Session, masker: Masker) -> None:
+    """Mask every free text already in a session (one handed over from elsewhere)."""
+    mask = masker.mask
+    session.tester = mask(session.tester)
+    session.facts = {mask(k): mask(v) for k, v in session.facts.items()}
+    for item in session.items():
+        if item.note:
+            item.note = mask(item.note)
+        for evidence in item.evidence:
+            evidence.text = mask(evidence.text)
+            evidence.source = mask(evidence.source)
+        item.probes = [_mask_probe(result, masker) for result in item.probes]
+    for metric in session.metrics:
+        metric.notes = mask(metric.notes)
+    if session.signoff is not None:
+        signoff = session.signoff
+        session.signoff = replace(
+            signoff,
+            name=mask(signoff.name),
+            role=mask(signoff.role),
+            meaning=mask(signoff.meaning),
+            comment=mask(signoff.comment),
+        )

@@ -1,0 +1,1 @@
+"""The built-in demo: a loopback target (`target.py`) and its checklist, for `qatui demo`."""

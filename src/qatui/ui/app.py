@@ -1,0 +1,897 @@
+"""The qatui application: owns the session, every worker, and routes messages.
+
+`create_app()` is the one factory used by the CLI (`qatui CHECKLIST`) and by the tests, so what
+is tested is what runs. The app
+
+- opens or resumes the session through `Recorder` (every tick saves at once; a record changed
+  on disk by someone else opens the conflict modal instead of being overwritten),
+- runs probes on ONE `ProbeRunner` that has its own asyncio loop in its own thread (httpx
+  costs CPU per request; on the UI loop a hundred probes would stall the keys), and gets
+  results back as messages (`post_message` is thread-safe),
+- tails logs in thread workers that fill a bounded buffer drained by a 100 ms timer,
+- turns every worker failure and core error into the error modal (`on_worker_state_changed`
+  and `show_error` are the only two doors, and the first calls the second).
+
+Start-up matters (the first paint must be within 1.3× of a bare Textual app), so httpx,
+websockets and the docker SDK are imported after the first paint, in a thread worker.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from qatui.core.checklist import Checklist, ProbeSpec
+from qatui.core.errors import QatuiError, RecordConflict
+from qatui.core.session import Evidence, ItemResult, ProbeResult, Session, SignOff, Status
+from qatui.ui.config import UiConfig
+from qatui.ui.config import config_dir as default_config_dir
+from qatui.ui.keys import KEYS, bindings
+from qatui.ui.logfeed import LogFeed, follow_source
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from qatui.ui.screens.main import MainScreen
+
+Clock = Callable[[], datetime]
+RECORD_ANCHOR = "<!-- qatui:record"
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC).astimezone()
+
+
+@dataclass
+class AppOptions:
+    """What the command line (or a test) asks for; everything size-independent."""
+
+    checklist_path: str | None = None
+    env_key: str | None = None
+    tester: str | None = None
+    record_path: str | None = None
+    baseline: str | None = None
+    auto_run: bool | None = None
+    #: Snapshot mode: no clock ticking, no blinking cursors, no animations.
+    deterministic: bool = False
+    log_max_lines: int = 5000
+    config_dir: Path | None = None
+    env_vars: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    #: When the path given was a record: the record to resume.
+    resume: str | None = None
+
+
+class ProbeResultArrived(Message):
+    """One probe finished (posted from the runner's thread)."""
+
+    def __init__(self, item_id: str, result: ProbeResult) -> None:
+        super().__init__()
+        self.item_id = item_id
+        self.result = result
+
+
+class ProbesFinished(Message):
+    """A submitted batch of probes is done, or failed as a whole (posted from the runner's thread)."""
+
+    def __init__(self, owners: dict[str, str], results: list[ProbeResult], error: BaseException | None) -> None:
+        super().__init__()
+        self.owners = owners  # probe id -> item id, every probe of the batch
+        self.results = results
+        self.error = error
+
+
+def is_record_file(path: str | Path) -> bool:
+    """A `.md` file that qatui wrote (its hidden anchor), as opposed to a plain checklist."""
+    p = Path(path)
+    if p.suffix.lower() not in (".md", ".markdown"):
+        return False
+    try:
+        with p.open(encoding="utf-8", errors="replace") as handle:
+            head = handle.read(65536)
+    except OSError:
+        return False
+    return RECORD_ANCHOR in head
+
+
+def load_checklist(path: str, env_vars: Mapping[str, str]) -> Checklist:
+    from qatui.core.loader import load_checklist as load
+
+    return load(path, env=env_vars)
+
+
+def resolve_record_checklist(record_path: str) -> str:
+    """The checklist a record was made from, found relative to the record when needed."""
+    from qatui.core.record.read import read
+
+    text = Path(record_path).read_text(encoding="utf-8")
+    session = read(text, record_path)
+    recorded = Path(session.checklist_path)
+    candidates = [recorded]
+    if not recorded.is_absolute():
+        base = Path(record_path).resolve().parent
+        candidates += [base / recorded, base.parent / recorded]
+    for candidate in candidates:
+        if candidate.is_file():
+            return str(candidate)
+    raise QatuiError(
+        f"{record_path} was made from {session.checklist_path}, which is not there any more. "
+        "Run qatui from the repository the record belongs to.",
+        title="Checklist of this record not found",
+    )
+
+
+def create_app(
+    checklist_path: str | Path | None,
+    *,
+    env_key: str | None = None,
+    tester: str | None = None,
+    record_path: str | Path | None = None,
+    baseline: str | Path | None = None,
+    auto_run: bool | None = None,
+    clock: Clock | None = None,
+    config_dir: str | Path | None = None,
+    env_vars: Mapping[str, str] | None = None,
+    deterministic: bool = False,
+    log_max_lines: int = 5000,
+) -> QatuiApp:
+    """The app as the CLI and the tests build it. Raises `ChecklistError` for a bad checklist.
+
+    `checklist_path` may be a checklist (YAML or plain Markdown) or a qatui record to resume;
+    None opens the chooser.
+    """
+    env = dict(os.environ) if env_vars is None else dict(env_vars)
+    options = AppOptions(
+        env_key=env_key,
+        tester=tester,
+        record_path=str(record_path) if record_path else None,
+        baseline=str(baseline) if baseline else None,
+        auto_run=auto_run,
+        deterministic=deterministic,
+        log_max_lines=log_max_lines,
+        config_dir=Path(config_dir) if config_dir else default_config_dir(env),
+        env_vars=env,
+    )
+    checklist: Checklist | None = None
+    if checklist_path is not None:
+        path = str(checklist_path)
+        if is_record_file(path):
+            options.resume = path
+            options.record_path = options.record_path or path
+            path = resolve_record_checklist(path)
+        options.checklist_path = path
+        checklist = load_checklist(path, env)
+    return QatuiApp(options, checklist, clock=clock or system_clock)
+
+
+class QatuiApp(App[None]):
+    """The screen of a test session."""
+
+    TITLE = "qatui"
+    CSS_PATH = "app.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings("app"))
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
+
+    def __init__(self, options: AppOptions, checklist: Checklist | None, *, clock: Clock = system_clock) -> None:
+        super().__init__()
+        self.options = options
+        self.checklist = checklist
+        self.clock = clock
+        self.deterministic = options.deterministic
+        if options.deterministic:
+            self.animation_level = "none"
+        self.config = UiConfig.load(options.config_dir or default_config_dir(options.env_vars))
+        self.recorder: Any = None
+        self.baseline: Session | None = None
+        self.running_probes: set[str] = set()
+        self.auto_run = False
+        self._live: dict[str, dict[str, ProbeResult]] = {}
+        self._runner: Any = None
+        self._trusted: bool | None = None
+        self._destructive_confirmed = False
+        self._results_index: dict[str, ItemResult] = {}
+        self._log_feed = LogFeed(max_pending_lines=max(options.log_max_lines * 4, 1000))
+        self._log_scope = "item"
+        self._log_names: list[str] | None = None
+        self._open_timer: Any = None
+        self._pending_open: str | None = None
+        self._batches: dict[int, list[str]] = {}
+
+    # ------------------------------------------------------------------ start-up
+
+    def on_mount(self) -> None:
+        if self.checklist is None:
+            from qatui.ui.screens.start import ChooserScreen
+
+            self.push_screen(ChooserScreen(self.config), self._chosen)
+        else:
+            self._ask_or_start()
+        self.call_after_refresh(self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        if not self.deterministic:
+            self.run_worker(self._preload, thread=True, group="preload", exit_on_error=False,
+                            description="import probe and log libraries")
+        self.set_interval(0.1, self._drain_logs)
+
+    @staticmethod
+    def _preload() -> None:
+        import qatui.core.logs
+        import qatui.core.probes  # noqa: F401  (httpx, websockets: after the first paint)
+
+    def _chosen(self, path: str | None) -> None:
+        if not path:
+            self.exit(return_code=0)
+            return
+        try:
+            if is_record_file(path):
+                self.options.resume = path
+                self.options.record_path = path
+                path = resolve_record_checklist(path)
+            self.options.checklist_path = path
+            self.checklist = load_checklist(path, self.options.env_vars)
+        except QatuiError as error:
+            self.show_error(error.title, error.message, then=lambda: self.call_later(self._rechoose))
+            return
+        self._ask_or_start()
+
+    def _rechoose(self) -> None:
+        from qatui.ui.screens.start import ChooserScreen
+
+        self.push_screen(ChooserScreen(self.config), self._chosen)
+
+    def _ask_or_start(self) -> None:
+        assert self.checklist is not None
+        if self.options.resume:
+            self._start_session(self.options.tester or "", self.options.env_key or "")
+            return
+        env_key = self.options.env_key
+        if env_key and self.checklist.environments and env_key not in self.checklist.environments:
+            known = ", ".join(self.checklist.environments)
+            self.show_error("Unknown environment", f"{env_key!r} is not an environment of this checklist (known: {known}).")
+            env_key = None
+        if not self.checklist.environments and not env_key:
+            env_key = "default"
+        tester = self.options.tester
+        if tester and env_key:
+            self._start_session(tester, env_key)
+            return
+        from qatui.ui.screens.start import StartScreen
+
+        default_env = env_key or (
+            env.key if (env := self.checklist.default_environment()) else ""
+        )
+        self.push_screen(
+            StartScreen(self.checklist, tester or self.config.tester, default_env),
+            self._started,
+        )
+
+    def _started(self, answer: tuple[str, str] | None) -> None:
+        if answer is None:
+            self.exit(return_code=0)
+            return
+        tester, env_key = answer
+        self._start_session(tester, env_key)
+
+    def _start_session(self, tester: str, env_key: str) -> None:
+        from qatui.core.recorder import Recorder
+        from qatui.core.secrets import read_secrets
+
+        assert self.checklist is not None
+        try:
+            _, masker = read_secrets(self.checklist.secrets, self.options.env_vars)
+            if self.options.resume:
+                from qatui.core.record.store import RecordFile
+
+                path = self.options.resume
+                recorded = RecordFile(path).load()
+                tester, env_key = recorded.tester, recorded.environment
+            else:
+                path = self.options.record_path or str(self._default_record_path(env_key))
+            self.recorder = Recorder.open_or_start(
+                self.checklist, path, tester=tester, environment=env_key, clock=self.clock, masker=masker
+            )
+        except QatuiError as error:
+            self.show_error(error.title, error.message, then=lambda: self.exit(return_code=1))
+            return
+        self.options.record_path = str(path)
+        self.options.env_key = self.recorder.session.environment
+        self.options.tester = self.recorder.session.tester
+        self.config.remember(tester=self.recorder.session.tester, record=str(self.record_path))
+        self.auto_run = (
+            self.options.auto_run
+            if self.options.auto_run is not None
+            else self.checklist.settings.auto_run_probes
+        )
+        self._load_baseline()
+        self._reindex()
+        from qatui.ui.screens.main import MainScreen
+
+        self.push_screen(MainScreen())
+        if self.recorder.changes:
+            self.notify(
+                "The checklist changed since this record: " + "; ".join(self.recorder.changes[:5]),
+                title="Record brought in line",
+                timeout=10,
+            )
+
+    def _default_record_path(self, env_key: str) -> Path:
+        from qatui.core.recorder import default_record_path
+
+        assert self.checklist is not None
+        return default_record_path(
+            self.checklist, env_key, self.clock().date(), base=repo_root(Path(self.checklist.path))
+        )
+
+    def _load_baseline(self) -> None:
+        path = self.options.baseline
+        if path is None:
+            path = find_previous_record(self.record_path, self.checklist)
+        if path is None:
+            return
+        try:
+            from qatui.core.record.read import read
+
+            self.baseline = read(Path(path).read_text(encoding="utf-8"), str(path))
+        except (OSError, QatuiError) as error:
+            message = error.message if isinstance(error, QatuiError) else str(error)
+            self.notify(f"baseline {path} not read: {message}", severity="warning")
+
+    # ------------------------------------------------------------------ queries
+
+    @property
+    def session(self) -> Session:
+        return self.recorder.session
+
+    @property
+    def record_path(self) -> Path:
+        return Path(self.recorder.file.path)
+
+    @property
+    def environment(self) -> Any:
+        assert self.checklist is not None
+        return self.checklist.environments.get(self.session.environment)
+
+    def _reindex(self) -> None:
+        self._results_index = {item.id: item for item in self.session.items()}
+
+    def item_result(self, item_id: str) -> ItemResult | None:
+        return self._results_index.get(item_id)
+
+    def probe_results(self, item_id: str) -> dict[str, ProbeResult]:
+        results: dict[str, ProbeResult] = {}
+        recorded = self.item_result(item_id)
+        if recorded is not None:
+            results.update((r.probe_id, r) for r in recorded.probes)
+        results.update(self._live.get(item_id, {}))
+        return results
+
+    @property
+    def main_screen(self) -> MainScreen | None:
+        from qatui.ui.screens.main import MainScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        return None
+
+    # ------------------------------------------------------------------ changes (all through Recorder)
+
+    def _change(self, change: Callable[[Any], object], item_id: str | None = None) -> bool:
+        """Apply one change through the recorder (which saves at once) and refresh the views."""
+        if self.recorder is None:
+            return False
+        try:
+            change(self.recorder)
+        except RecordConflict as conflict:
+            self._open_conflict(conflict)
+            return False
+        except QatuiError as error:
+            self.show_error(error.title, error.message)
+            return False
+        except OSError as error:
+            self.show_error("Record not saved", f"{self.record_path}: {error.strerror or error}")
+            return False
+        self._reindex()
+        screen = self.main_screen
+        if screen is not None:
+            if item_id is None:
+                screen.refresh_all()
+            else:
+                screen.refresh_item(item_id)
+        return True
+
+    def tick(self, item_id: str, status: Status) -> None:
+        if status in (Status.FAILED, Status.BLOCKED):
+            from qatui.ui.screens.modals import NoteModal
+
+            current = self.item_result(item_id)
+            word = "failed" if status is Status.FAILED else "blocked"
+            self.push_screen(
+                NoteModal(
+                    f"{status.mark} {word.capitalize()}: {self.checklist.item(item_id).title if self.checklist else item_id}",
+                    current.note if current else "",
+                    prompt=f"What did you see? (saved as the item's note; enter with nothing marks it {word} without a note)",
+                ),
+                partial(self._ticked_with_note, item_id, status),
+            )
+            return
+        self._change(lambda r: r.set_status(item_id, status), item_id)
+
+    def _ticked_with_note(self, item_id: str, status: Status, note: str | None) -> None:
+        if note is None:
+            return
+        self._change(lambda r: r.set_status(item_id, status, note=note or None), item_id)
+
+    def edit_note(self, item_id: str) -> None:
+        from qatui.ui.screens.modals import NoteModal
+
+        current = self.item_result(item_id)
+        title = self.checklist.item(item_id).title if self.checklist else item_id
+        self.push_screen(
+            NoteModal(f"Note: {title}", current.note if current else ""),
+            partial(self._noted, item_id),
+        )
+
+    def _noted(self, item_id: str, note: str | None) -> None:
+        if note is not None:
+            self._change(lambda r: r.set_note(item_id, note), item_id)
+
+    def attach_log(self, item_id: str, sources: list[str], lines: list[str]) -> None:
+        evidence = Evidence("log", ", ".join(sources) or "logs", "\n".join(lines), at=self.clock())
+        if self._change(lambda r: r.attach(item_id, evidence), item_id):
+            self.notify(f"attached {len(lines)} log line{'s' if len(lines) != 1 else ''} to {item_id}")
+
+    def attach_probe(self, item_id: str, result: ProbeResult) -> None:
+        parts = [f"{result.status.value}: {result.summary}"]
+        if result.explanation:
+            parts.append(result.explanation)
+        if result.detail:
+            parts.append(result.detail)
+        evidence = Evidence("probe", result.probe_id, "\n".join(parts), at=self.clock())
+        if self._change(lambda r: r.attach(item_id, evidence), item_id):
+            self.notify(f"attached the output of {result.probe_id} to {item_id}")
+
+    def sign(self, signoff: SignOff) -> None:
+        if self._change(lambda r: r.sign(signoff)):
+            self.notify("Signed. The record is final.")
+
+    # ------------------------------------------------------------------ conflicts
+
+    def _open_conflict(self, conflict: RecordConflict) -> None:
+        from qatui.ui.screens.modals import ConflictModal
+
+        path = self.record_path
+        suggested = str(path.with_name(f"{path.stem}-{self.session.tester or 'mine'}{path.suffix}".replace(" ", "-")))
+        self.push_screen(ConflictModal(str(path), conflict.detail, suggested), self._conflict_answer)
+
+    def _conflict_answer(self, answer: tuple[str, str] | None) -> None:
+        if answer is None:
+            return
+        from qatui.core.record.store import RecordFile
+        from qatui.core.recorder import Recorder
+
+        action, target = answer
+        try:
+            if action == "reload":
+                record_file = RecordFile(self.record_path)
+                self.recorder = Recorder(
+                    record_file, record_file.load(), clock=self.clock, masker=self.recorder.masker
+                )
+                self.notify(f"reloaded {self.record_path}")
+            else:
+                self.recorder.save_as(target)
+                self.config.remember(record=target)
+                self.notify(f"saved as {target}; ticks now go there")
+        except RecordConflict as conflict:
+            self._open_conflict(conflict)
+            return
+        except QatuiError as error:
+            self.show_error(error.title, error.message)
+            return
+        self._reindex()
+        screen = self.main_screen
+        if screen is not None:
+            screen.refresh_all()
+
+    # ------------------------------------------------------------------ errors: the one door
+
+    def show_error(self, title: str, message: str, *, then: Callable[[], None] | None = None) -> None:
+        from qatui.ui.screens.modals import ErrorModal
+
+        masker = getattr(self._runner, "masker", None)
+        if masker is not None:
+            message = masker.mask(message)
+        self.push_screen(ErrorModal(title, message), (lambda _: then()) if then else None)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if event.worker.group == "preload":
+            return  # the feature that needs the import reports it when used
+        if isinstance(error, QatuiError):
+            self.show_error(error.title, error.message)
+        else:
+            self.show_error(
+                f"{event.worker.description or 'A background task'} failed",
+                f"{type(error).__name__}: {error}",
+            )
+
+    # ------------------------------------------------------------------ probes
+
+    def item_opened(self, item_id: str | None) -> None:
+        """The cursor moved: after a short pause, switch the log tail and maybe auto-run."""
+        self._pending_open = item_id
+        if self._open_timer is not None:
+            self._open_timer.stop()
+        self._open_timer = self.set_timer(0.15, self._opened_settled)
+
+    def _opened_settled(self) -> None:
+        self._open_timer = None
+        item_id = self._pending_open
+        self._switch_logs(item_id)
+        if item_id is None or not self.auto_run or self.checklist is None:
+            return
+        item = self.checklist.item(item_id)
+        if not item.probes or self.probe_results(item_id) or any(p.id in self.running_probes for p in item.probes):
+            return
+        self.run_probes([item_id], interactive=False)
+
+    def toggle_auto_run(self) -> None:
+        self.auto_run = not self.auto_run
+        self.notify(f"auto-run probes {'on' if self.auto_run else 'off'}")
+
+    def trusted(self) -> bool:
+        if self._trusted is None:
+            assert self.checklist is not None
+            from qatui.core.trust import is_trusted
+
+            self._trusted = bool(is_trusted(self.checklist, self.options.env_vars))
+        return self._trusted
+
+    def _runs_code(self, probe: ProbeSpec) -> bool:
+        """Command and exec probes, and logs probes over a `command` log source."""
+        assert self.checklist is not None
+        if probe.runs_code:
+            return True
+        if probe.kind == "logs":
+            source = self.checklist.logs.get(str(probe.config.get("source", "")))
+            return source is not None and source.kind == "command"
+        return False
+
+    def run_probes(self, item_ids: list[str], *, interactive: bool = True) -> None:
+        """Run the probes of these items (and the earlier probes whose captures they use);
+        asks for trust and for the environment's name first when needed."""
+        assert self.checklist is not None
+        from qatui.core.probes import with_dependencies
+
+        wanted = [p for item_id in item_ids for p in self.checklist.item(item_id).probes]
+        probes = [p for p in with_dependencies(self.checklist, wanted) if p.id not in self.running_probes]
+        if not probes:
+            if interactive:
+                self.notify("those probes are already running" if wanted else "this item has no probes")
+            return
+        if any(self._runs_code(p) for p in probes) and not self.trusted():
+            if not interactive:
+                probes = [p for p in probes if not self._runs_code(p)]
+            else:
+                from qatui.ui.screens.modals import TrustModal
+
+                commands = [describe_command(p) for p in self.checklist.probes() if self._runs_code(p)]
+                self.push_screen(
+                    TrustModal(self.checklist.path, commands), partial(self._trust_answer, item_ids)
+                )
+                return
+        destructive = [p for p in probes if p.destructive or self.checklist.item(p.item_id).destructive]
+        if destructive and self._protected() and not self._destructive_confirmed:
+            if not interactive:
+                probes = [p for p in probes if p not in destructive]
+            else:
+                from qatui.ui.screens.modals import TypeNameModal
+
+                self.push_screen(
+                    TypeNameModal(self.session.environment, [p.id for p in destructive]),
+                    partial(self._destructive_answer, item_ids),
+                )
+                return
+        if probes:
+            self._submit(probes)
+
+    def _protected(self) -> bool:
+        env = self.environment
+        return bool(env.protected) if env is not None else self.session.protected
+
+    def _trust_answer(self, item_ids: list[str], yes: bool | None) -> None:
+        if not yes:
+            self.notify("not trusted: command and exec probes stay off", severity="warning")
+            return
+        assert self.checklist is not None
+        from qatui.core.trust import trust
+
+        try:
+            trust(self.checklist, self.options.env_vars)
+        except QatuiError as error:
+            self.show_error(error.title, error.message)
+            return
+        self._trusted = True
+        if self._runner is not None:
+            self._runner.trusted = True
+        self.run_probes(item_ids)
+
+    def _destructive_answer(self, item_ids: list[str], yes: bool | None) -> None:
+        if not yes:
+            self.notify("destructive probes not run", severity="warning")
+            return
+        self._destructive_confirmed = True  # for this session, on this environment
+        if self._runner is not None:
+            self._runner.allow_destructive = True
+        self.run_probes(item_ids)
+
+    def _ensure_runner(self) -> Any:
+        """The one ProbeRunner of the session (its own loop in its own thread)."""
+        if self._runner is not None:
+            return self._runner
+        assert self.checklist is not None
+        from qatui.core.probes import ProbeRunner
+
+        runner = ProbeRunner(
+            self.checklist,
+            self.session.environment,
+            trusted=bool(self._trusted),
+            allow_destructive=self._destructive_confirmed or not self._protected(),
+            jobs=self.checklist.settings.jobs,
+            session_started=self.session.started_at,
+            env=self.options.env_vars,
+        )
+        runner.start()
+        self._runner = runner
+        return runner
+
+    def _submit(self, probes: list[ProbeSpec]) -> None:
+        try:
+            runner = self._ensure_runner()
+        except QatuiError as error:
+            self.show_error(error.title, error.message)
+            return
+        owners = {probe.id: probe.item_id for probe in probes}
+        for probe in probes:
+            self.running_probes.add(probe.id)
+            self._live.setdefault(probe.item_id, {}).pop(probe.id, None)
+        self._refresh_probe_views(sorted(set(owners.values())))
+
+        def on_result(result: ProbeResult, item_id: str) -> None:  # runner thread
+            self.post_message(ProbeResultArrived(item_id, result))
+
+        future: Future[list[ProbeResult]] = runner.submit(probes, on_result=on_result)
+
+        def done(fut: Future[list[ProbeResult]]) -> None:  # runner thread
+            try:
+                results = fut.result()
+                error: BaseException | None = None
+            except BaseException as exc:  # cancelled or failed: shown by the one door
+                results, error = [], exc
+            self.post_message(ProbesFinished(owners, results, error))
+
+        future.add_done_callback(done)
+
+    def on_probe_result_arrived(self, message: ProbeResultArrived) -> None:
+        self._live.setdefault(message.item_id, {})[message.result.probe_id] = message.result
+        self.running_probes.discard(message.result.probe_id)
+        self._refresh_probe_views([message.item_id])
+
+    def on_probes_finished(self, message: ProbesFinished) -> None:
+        import concurrent.futures
+
+        self.running_probes.difference_update(message.owners)
+        error = message.error
+        if error is not None and not isinstance(error, concurrent.futures.CancelledError):
+            if isinstance(error, QatuiError):
+                self.show_error(error.title, error.message)
+            else:
+                self.show_error("Probes failed", f"{type(error).__name__}: {error}")
+        by_item: dict[str, list[ProbeResult]] = {}
+        for result in message.results:
+            item_id = message.owners.get(result.probe_id)
+            if item_id is None:
+                continue
+            by_item.setdefault(item_id, []).append(result)
+            self._live.setdefault(item_id, {})[result.probe_id] = result
+        for item_id, results in by_item.items():
+            self._change(lambda r, i=item_id, res=results: r.add_probe_results(i, res), item_id)
+        self._record_metrics_and_facts(message.results)
+        self._refresh_probe_views(sorted(set(message.owners.values())))
+
+    def _record_metrics_and_facts(self, results: list[ProbeResult]) -> None:
+        assert self.checklist is not None
+        by_probe = {r.probe_id: r for r in results}
+        captures: dict[str, str] = {}
+        for result in results:
+            captures.update(result.captures)
+        for metric in self.checklist.metrics:
+            value: float | None = None
+            if metric.source == "probe" and metric.probe in by_probe:
+                result = by_probe[metric.probe]
+                if result.duration_ms is not None and result.status.value == "passed":
+                    value = round(result.duration_ms, 1)
+            elif metric.source == "capture" and metric.capture in captures:
+                try:
+                    value = float(captures[metric.capture])
+                except ValueError:
+                    value = None
+            if value is not None:
+                self._change(lambda r, m=metric.id, v=value: r.set_metric_after(m, v))
+        for label, capture in self.checklist.signoff.facts.items():
+            if capture in captures:
+                self._change(lambda r, k=label, v=captures[capture]: r.set_fact(k, v))
+
+    def _refresh_probe_views(self, item_ids: Iterable[str]) -> None:
+        screen = self.main_screen
+        if screen is None:
+            return
+        for item_id in item_ids:
+            screen.refresh_probes(item_id)
+
+    def cancel_probes(self) -> None:
+        if self._runner is None or not self.running_probes:
+            self.notify("no probes are running")
+            return
+        self._runner.cancel()
+        self.notify("cancelling the running probes")
+
+    # ------------------------------------------------------------------ logs
+
+    def toggle_log_scope(self) -> None:
+        self._log_scope = "all" if self._log_scope == "item" else "item"
+        screen = self.main_screen
+        self._log_names = None
+        self._switch_logs(screen.current_item_id if screen else None)
+
+    def log_names_for(self, item_id: str | None) -> list[str]:
+        assert self.checklist is not None
+        if self._log_scope == "all":
+            return list(self.checklist.logs)
+        if item_id is None:
+            return []
+        item = self.checklist.item(item_id)
+        names = item.logs or self.checklist.section_of(item_id).logs
+        return [name for name in names if name in self.checklist.logs]
+
+    def _switch_logs(self, item_id: str | None) -> None:
+        screen = self.main_screen
+        if screen is None or self.checklist is None:
+            return
+        names = self.log_names_for(item_id)
+        if names == self._log_names:
+            return
+        self._log_names = names
+        generation, stop = self._log_feed.restart(names)
+        pane = screen.log_pane
+        scope_message = "" if names else (
+            "no log sources for this item · l shows every source" if self._log_scope == "item" else "this checklist has no log sources"
+        )
+        pane.set_sources(names, self._log_scope, scope_message)
+        if not names:
+            return
+        from qatui.core.variables import chain
+
+        env = self.environment
+        lookup = chain(env.vars if env else {}, self.checklist.vars, self.options.env_vars)
+        for name in names:
+            spec = self.checklist.logs[name]
+            self.run_worker(
+                partial(follow_source, self._log_feed, generation, stop, spec, env,
+                        Path(self.checklist.path).parent, lookup),
+                thread=True,
+                group="logs",
+                exit_on_error=False,
+                description=f"log source {name}",
+            )
+
+    def _drain_logs(self) -> None:
+        batches = self._log_feed.drain()
+        if not batches:
+            return
+        screen = self.main_screen
+        if screen is None:
+            return
+        pane = screen.log_pane
+        for batch in batches:
+            pane.add_lines(batch)
+
+    def inject_log_lines(self, lines: list[Any]) -> None:
+        """Feed lines as if a source produced them (demo screenshots, tests)."""
+        self._log_feed.put(self._log_feed.generation, lines)
+
+    # ------------------------------------------------------------------ screens
+
+    def open_signoff(self) -> None:
+        from qatui.ui.screens.signoff import SignOffScreen
+
+        assert self.checklist is not None
+        self.push_screen(SignOffScreen(self.checklist, self.session, self.baseline, self.clock), self._signed)
+
+    def _signed(self, signoff: SignOff | None) -> None:
+        if signoff is not None:
+            self.sign(signoff)
+
+    def action_help(self) -> None:
+        from qatui.ui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterator[SystemCommand]:
+        """Every declared key is also a palette command (from the same table)."""
+        from qatui.ui.screens.main import MainScreen
+
+        main = self.main_screen
+        for key in KEYS:
+            if not key.palette:
+                continue
+            if key.scope == "app":
+                yield SystemCommand(f"{key.label} ({key.display})", key.help, partial(self.run_action, key.action))
+            elif main is not None and isinstance(screen, MainScreen):
+                yield SystemCommand(
+                    f"{key.label} ({key.display})", key.help, partial(self.run_action, key.action, main)
+                )
+        yield from super().get_system_commands(screen)
+
+    async def action_quit(self) -> None:
+        self.shutdown_workers()
+        self.exit(return_code=0)
+
+    def shutdown_workers(self) -> None:
+        """Stop every log tail and the probe engine; never blocks the way out."""
+        self._log_feed.stop()
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            runner.cancel()
+            threading.Thread(target=runner.close, name="qatui-probe-close", daemon=True).start()
+
+    def on_unmount(self) -> None:
+        self.shutdown_workers()
+
+
+def describe_command(probe: ProbeSpec) -> str:
+    config = probe.config
+    line = config.get("run") or " ".join(str(a) for a in config.get("argv") or [])
+    if probe.kind == "exec":
+        target = config.get("service") or config.get("container") or "?"
+        return f"[{probe.id}] in {target}: {line}"
+    return f"[{probe.id}] {line}"
+
+
+def repo_root(checklist_path: Path) -> Path:
+    """The folder records go under: the repository holding the checklist, else its parent."""
+    start = checklist_path.resolve().parent
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return start.parent if start.name == "checklists" else start
+
+
+def find_previous_record(current: Path, checklist: Checklist | None) -> str | None:
+    """The newest other record of the same checklist next to the current one (the "before")."""
+    if checklist is None:
+        return None
+    folder = current.resolve().parent
+    stem = Path(checklist.path).stem
+    candidates = sorted(
+        (p for p in folder.glob(f"{stem}-*.md") if p.resolve() != current.resolve()),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    return str(candidates[0]) if candidates else None

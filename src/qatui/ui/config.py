@@ -1,0 +1,66 @@
+"""What the screen remembers between sessions: the tester's name and recent records.
+
+Kept in `$XDG_CONFIG_HOME/qatui/config.json` (default `~/.config/qatui/config.json`); tests pass
+their own directory. A missing or unreadable file is an empty config, never an error: this is
+convenience, not data. Written atomically like every other file qatui writes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+RECENT_LIMIT = 10
+
+
+def config_dir(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    base = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", str(Path.home()))) / ".config")
+    return Path(base) / "qatui"
+
+
+@dataclass
+class UiConfig:
+    path: Path
+    tester: str = ""
+    recent: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, directory: Path) -> UiConfig:
+        path = directory / "config.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls(path)
+        if not isinstance(data, dict):
+            return cls(path)
+        tester = data.get("tester")
+        recent = data.get("recent")
+        return cls(
+            path,
+            tester=tester if isinstance(tester, str) else "",
+            recent=[r for r in recent if isinstance(r, str)] if isinstance(recent, list) else [],
+        )
+
+    def remember(self, *, tester: str | None = None, record: str | None = None) -> None:
+        if tester:
+            self.tester = tester
+        if record:
+            record = str(Path(record).resolve())
+            self.recent = [record, *(r for r in self.recent if r != record)][:RECENT_LIMIT]
+        self.save()
+
+    def save(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            data = json.dumps({"tester": self.tester, "recent": self.recent}, indent=2)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".config-", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(data + "\n")
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # remembering a name is a convenience; never stop a session over it

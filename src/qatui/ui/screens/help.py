@@ -1,0 +1,58 @@
+"""The help screen: every key and what it does, straight from `qatui.ui.keys.KEYS`."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from qatui.ui.keys import KEYS
+
+GROUP_ORDER = ("Session", "Probes", "Logs", "Move", "App")
+
+
+def keys_table() -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    for group in GROUP_ORDER:
+        table.add_row(Text(group, style="bold underline"), "")
+        seen: set[str] = set()
+        for key in KEYS:
+            if key.group != group:
+                continue
+            text = key.help
+            if key.action in seen:
+                continue
+            seen.add(key.action)
+            table.add_row(key.display, text)
+        table.add_row("", "")
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "close", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-dialog", classes="dialog"):
+            yield Label("Keys", classes="dialog-title")
+            with VerticalScroll(classes="dialog-body"):
+                yield Static(keys_table())
+                yield Static(
+                    Text(
+                        "Filter words: plain words match titles, ids and tags; "
+                        "status:failed, priority:critical and is:open narrow the list. "
+                        "Everything you do is saved to the record at once.",
+                        style="dim",
+                    )
+                )
+            yield Static("esc closes", classes="dialog-hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,233 @@
+"""The main screen: checklist pane, item pane, probe pane and log pane under a header.
+
+The screen holds no session state of its own: it shows what the app gives it and turns keys
+into calls on the app (`tick`, `run_probes`, `attach`, …), which owns the recorder and every
+worker. After a change the app calls `refresh_item()` / `refresh_all()`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+
+from qatui.core.session import ProbeResult, Status
+from qatui.ui.keys import bindings
+from qatui.ui.widgets.checklist_view import ChecklistView
+from qatui.ui.widgets.filtering import ItemFilter
+from qatui.ui.widgets.item_pane import ItemPane
+from qatui.ui.widgets.log_pane import LogPane
+from qatui.ui.widgets.probe_pane import ProbePane
+from qatui.ui.widgets.session_header import SessionHeader
+
+if TYPE_CHECKING:
+    from qatui.ui.app import QatuiApp
+
+
+class MainScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings("screen"))
+    AUTO_FOCUS = "ChecklistView"
+
+    @property
+    def qapp(self) -> QatuiApp:
+        return cast("QatuiApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        app = self.qapp
+        assert app.recorder is not None and app.checklist is not None
+        session = app.recorder.session
+        yield SessionHeader(session, app.clock, id="header")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield Input(placeholder="filter: words, status:failed, priority:critical, is:open", id="filter")
+                yield ChecklistView(app.checklist, session, id="checklist")
+            with Vertical(id="right"):
+                yield ItemPane(app.checklist, id="item")
+                yield ProbePane(id="probes")
+                yield LogPane(max_lines=app.options.log_max_lines, id="logs")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#checklist", ChecklistView).border_title = "Checklist"
+        self.query_one("#filter", Input).display = False
+        if not self.qapp.deterministic:
+            self.set_interval(1.0, self._tick_clock)
+
+    def _tick_clock(self) -> None:
+        self.query_one(SessionHeader).update_header()
+
+    # --- views ---
+
+    @property
+    def checklist_view(self) -> ChecklistView:
+        return self.query_one("#checklist", ChecklistView)
+
+    @property
+    def item_pane(self) -> ItemPane:
+        return self.query_one("#item", ItemPane)
+
+    @property
+    def probe_pane(self) -> ProbePane:
+        return self.query_one("#probes", ProbePane)
+
+    @property
+    def log_pane(self) -> LogPane:
+        return self.query_one("#logs", LogPane)
+
+    @property
+    def current_item_id(self) -> str | None:
+        item = self.checklist_view.highlighted_item
+        return item.id if item else None
+
+    def on_checklist_view_item_highlighted(self, message: ChecklistView.ItemHighlighted) -> None:
+        self._show_item(message.item_id)
+        self.qapp.item_opened(message.item_id)
+
+    def _show_item(self, item_id: str | None) -> None:
+        app = self.qapp
+        assert app.checklist is not None and app.recorder is not None
+        if item_id is None:
+            self.item_pane.show(None, None)
+            self.probe_pane.show([], {}, set())
+            return
+        item = app.checklist.item(item_id)
+        self.item_pane.show(item, app.item_result(item_id))
+        self.refresh_probes(item_id)
+
+    def refresh_probes(self, item_id: str) -> None:
+        if item_id != self.current_item_id:
+            return
+        app = self.qapp
+        assert app.checklist is not None
+        item = app.checklist.item(item_id)
+        results: dict[str, ProbeResult] = app.probe_results(item_id)
+        running = {p.id for p in item.probes if p.id in app.running_probes}
+        self.probe_pane.show(item.probes, results, running)
+
+    def refresh_item(self, item_id: str) -> None:
+        """After a change to one item: statuses, counts, header and (if shown) the details."""
+        self.checklist_view.refresh_statuses()
+        self.query_one(SessionHeader).update_header()
+        if item_id == self.current_item_id:
+            self._show_item(item_id)
+
+    def refresh_all(self) -> None:
+        """After a reload: the session object itself changed."""
+        app = self.qapp
+        assert app.recorder is not None
+        session = app.recorder.session
+        self.query_one(SessionHeader).session = session
+        self.checklist_view.session = session
+        self.query_one(SessionHeader).update_header()
+        self._show_item(self.current_item_id)
+
+    # --- actions (keys from qatui.ui.keys) ---
+
+    def action_set_status(self, value: str) -> None:
+        item_id = self.current_item_id
+        if item_id is None:
+            return
+        status = Status(value)
+        self.qapp.tick(item_id, status)
+
+    def action_note(self) -> None:
+        item_id = self.current_item_id
+        if item_id is not None:
+            self.qapp.edit_note(item_id)
+
+    def action_run_item_probes(self) -> None:
+        item_id = self.current_item_id
+        if item_id is not None:
+            self.qapp.run_probes([item_id])
+
+    def action_run_section_probes(self) -> None:
+        app = self.qapp
+        item_id = self.current_item_id
+        if item_id is None or app.checklist is None:
+            return
+        section = app.checklist.section_of(item_id)
+        app.run_probes([item.id for item in section.items])
+
+    def action_cancel_probes(self) -> None:
+        self.qapp.cancel_probes()
+
+    def action_toggle_auto_run(self) -> None:
+        self.qapp.toggle_auto_run()
+
+    def action_attach(self) -> None:
+        item_id = self.current_item_id
+        if item_id is None:
+            return
+        if self.focused is self.probe_pane:
+            probe = self.probe_pane.selected
+            result = self.probe_pane.selected_result()
+            if probe is not None and result is not None:
+                self.qapp.attach_probe(item_id, result)
+                return
+        lines = self.log_pane.selected_lines()
+        if lines:
+            self.qapp.attach_log(item_id, self.log_pane.sources, lines)
+            return
+        result = self.probe_pane.selected_result()
+        if result is not None:
+            self.qapp.attach_probe(item_id, result)
+            return
+        self.notify("Nothing to attach: no log lines and no probe output yet.", severity="warning")
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        if self.focused is not None and self.log_pane in self.focused.ancestors_with_self:
+            field.placeholder = "filter log lines (enter applies, esc clears)"
+            field.value = self.log_pane.filter_text
+            field.add_class("-logs")
+        else:
+            field.placeholder = "filter: words, status:failed, priority:critical, is:open"
+            field.value = self.checklist_view.item_filter.text
+            field.remove_class("-logs")
+        field.display = True
+        field.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "filter":
+            return
+        event.stop()
+        self._apply_filter(event.value)
+        if event.input.has_class("-logs"):
+            self.log_pane.log_widget.focus()
+        else:
+            self.checklist_view.focus()
+        event.input.display = bool(event.value.strip())
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            event.stop()
+            self._apply_filter(event.value)
+
+    def _apply_filter(self, text: str) -> None:
+        field = self.query_one("#filter", Input)
+        if field.has_class("-logs"):
+            self.log_pane.set_filter(text)
+        else:
+            self.checklist_view.set_filter(ItemFilter.parse(text))
+
+    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+        field = self.query_one("#filter", Input)
+        if event.key == "escape" and self.focused is field:
+            event.stop()
+            field.value = ""
+            self._apply_filter("")
+            field.display = False
+            self.checklist_view.focus()
+
+    def action_toggle_follow(self) -> None:
+        self.log_pane.toggle_follow()
+
+    def action_toggle_log_scope(self) -> None:
+        self.qapp.toggle_log_scope()
+
+    def action_signoff(self) -> None:
+        self.qapp.open_signoff()

@@ -1,0 +1,160 @@
+"""Before a session: who tests, on which environment; and, with no argument, which checklist.
+
+`StartScreen` answers `(tester, environment key)`; the tester's name is prefilled from the XDG
+config (the app remembers it). Protected environments are listed as such, in words.
+`ChooserScreen` answers a path: a checklist from `./checklists/` or a recent record.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from qatui.core.checklist import Checklist
+from qatui.ui.config import UiConfig
+
+
+def environment_prompt(key: str, label: str, protected: bool) -> Text:
+    text = Text()
+    text.append(f"{key}", style="bold")
+    if label and label != key:
+        text.append(f"  {label}")
+    if protected:
+        text.append("  ⚠ PROTECTED", style="bold white on red")
+    return text
+
+
+class StartScreen(Screen[tuple[str, str] | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Quit"),
+        Binding("ctrl+s", "start", "Start"),
+    ]
+    AUTO_FOCUS = "#tester"
+
+    def __init__(self, checklist: Checklist, tester: str, environment: str) -> None:
+        super().__init__()
+        self.checklist = checklist
+        self.tester = tester
+        self.environment = environment
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="start", classes="dialog"):
+            yield Label(f"qatui · {self.checklist.title}", classes="dialog-title")
+            total = len(self.checklist.items())
+            yield Static(
+                f"{self.checklist.path} · {len(self.checklist.sections)} sections · {total} items",
+                classes="dialog-hint",
+            )
+            yield Label("Tester")
+            yield Input(self.tester, placeholder="your name", id="tester")
+            yield Label("Environment")
+            options = [
+                Option(environment_prompt(env.key, env.label, env.protected), id=env.key)
+                for env in self.checklist.environments.values()
+            ]
+            if not options:
+                options = [Option(environment_prompt("default", "", False), id="default")]
+            yield OptionList(*options, id="environments")
+            yield Static("", id="start-error", classes="dialog-hint")
+            yield Button("Start", id="start-button", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        field = self.query_one("#tester", Input)
+        field.cursor_blink = not getattr(self.app, "deterministic", False)
+        envs = self.query_one(OptionList)
+        keys = [env for env in self.checklist.environments] or ["default"]
+        envs.highlighted = keys.index(self.environment) if self.environment in keys else 0
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one(OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_start()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_start()
+
+    def action_start(self) -> None:
+        tester = self.query_one("#tester", Input).value.strip()
+        envs = self.query_one(OptionList)
+        if not tester:
+            self.query_one("#start-error", Static).update("Type your name: the record says who tested.")
+            self.query_one("#tester", Input).focus()
+            return
+        if envs.highlighted is None:
+            self.query_one("#start-error", Static).update("Choose an environment.")
+            envs.focus()
+            return
+        option = envs.get_option_at_index(envs.highlighted)
+        self.dismiss((tester, option.id or "default"))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def discover(config: UiConfig, folder: Path | None = None) -> list[tuple[str, str]]:
+    """(path, description) of checklists in ./checklists/ and recent records that still exist."""
+    folder = folder or Path.cwd() / "checklists"
+    found: list[tuple[str, str]] = []
+    if folder.is_dir():
+        for path in sorted(folder.iterdir()):
+            if path.suffix.lower() in (".yaml", ".yml", ".md") and path.is_file():
+                found.append((str(path), "checklist"))
+    for record in config.recent:
+        if Path(record).is_file():
+            found.append((record, "recent record"))
+    return found
+
+
+class ChooserScreen(Screen[str | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "cancel", "Quit")]
+    AUTO_FOCUS = "OptionList"
+
+    def __init__(self, config: UiConfig, folder: Path | None = None) -> None:
+        super().__init__()
+        self.config = config
+        self.folder = folder
+
+    def compose(self) -> ComposeResult:
+        entries = discover(self.config, self.folder)
+        with Vertical(id="chooser", classes="dialog"):
+            yield Label("Open a checklist or resume a record", classes="dialog-title")
+            if entries:
+                yield OptionList(
+                    *(Option(self._prompt(path, kind), id=path) for path, kind in entries),
+                    id="choices",
+                )
+            else:
+                yield Static(
+                    "No checklists in ./checklists/ and no recent records.\n"
+                    "Run: qatui CHECKLIST.yaml (or qatui demo to try it out).",
+                    classes="dialog-text",
+                )
+        yield Footer()
+
+    @staticmethod
+    def _prompt(path: str, kind: str) -> Text:
+        text = Text()
+        text.append(Path(path).name, style="bold")
+        text.append(f"  {kind}", style="dim")
+        text.append(f"  {path}", style="dim")
+        return text
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,379 @@
+"""The checklist pane: every section and item, grouped by priority, drawn with the Line API.
+
+A checklist can have thousands of items. Widgets per row (ListView) take seconds to mount and
+stutter on every key, so this is a single `ScrollView` that keeps a flat list of rows and draws
+only the rows in view (`render_line`), the way Textual's own OptionList and DataTable do. Moving
+the cursor repaints two lines; a tick recounts in O(items) with no widget churn.
+
+Rows are: a priority heading (Critical first), a section with done/total and its failure count,
+and items with a status mark that reads without colour (✓ ✗ ⊘ ↷ ·).
+
+Attributes down, messages up: the screen hands it the checklist and the session and calls
+`refresh_statuses()` after a tick; the widget posts `ItemHighlighted` when the cursor moves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import BindingType
+from textual.events import Click
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from qatui.core.checklist import Checklist, Item, Priority
+from qatui.core.session import Session, Status
+from qatui.ui.keys import bindings
+from qatui.ui.widgets.filtering import ItemFilter
+
+
+@dataclass(slots=True)
+class Row:
+    kind: str  # priority | section | item
+    priority: Priority
+    section: int = -1  # index into checklist.sections
+    item: Item | None = None
+
+
+class ChecklistView(ScrollView, can_focus=True):
+    """Sections by priority with per-section progress; items with status marks."""
+
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings("list"))
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "checklist--priority",
+        "checklist--section",
+        "checklist--item",
+        "checklist--cursor",
+        "checklist--count",
+        "checklist--failcount",
+        "checklist--passed",
+        "checklist--failed",
+        "checklist--blocked",
+        "checklist--skipped",
+        "checklist--untested",
+    }
+
+    DEFAULT_CSS = """
+    ChecklistView {
+        background: $surface;
+        & > .checklist--priority { text-style: bold; color: $text-accent; }
+        & > .checklist--section { text-style: bold; }
+        & > .checklist--item { }
+        & > .checklist--cursor { background: $block-cursor-blurred-background; }
+        &:focus > .checklist--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
+        & > .checklist--count { color: $text-muted; }
+        & > .checklist--failcount { color: $text-error; text-style: bold; }
+        & > .checklist--passed { color: $text-success; }
+        & > .checklist--failed { color: $text-error; text-style: bold; }
+        & > .checklist--blocked { color: $text-warning; text-style: bold; }
+        & > .checklist--skipped { color: $text-muted; }
+        & > .checklist--untested { color: $text-muted; }
+    }
+    """
+
+    class ItemHighlighted(Message):
+        """The cursor moved to another item."""
+
+        def __init__(self, view: ChecklistView, item_id: str | None) -> None:
+            super().__init__()
+            self.view = view
+            self.item_id = item_id
+
+        @property
+        def control(self) -> ChecklistView:
+            return self.view
+
+    cursor: reactive[int] = reactive(-1, always_update=False, repaint=False)
+    """Index into the rows of the highlighted item row (-1: nothing to show)."""
+
+    def __init__(
+        self,
+        checklist: Checklist,
+        session: Session,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.checklist = checklist
+        self._session = session
+        self._filter = ItemFilter()
+        self._rows: list[Row] = []
+        self._status: dict[str, Status] = {}
+        self._section_counts: list[tuple[int, int, int]] = []  # done, total, failed
+        self._priority_counts: dict[Priority, tuple[int, int, int]] = {}
+        self._priority_of: dict[int, Priority] = {
+            index: section.priority for index, section in enumerate(checklist.sections)
+        }
+        self._read_statuses()
+        self._build_rows()
+
+    # --- data ---
+
+    @property
+    def session(self) -> Session:
+        return self._session
+
+    @session.setter
+    def session(self, session: Session) -> None:
+        self._session = session
+        self.refresh_statuses()
+
+    @property
+    def item_filter(self) -> ItemFilter:
+        return self._filter
+
+    @property
+    def rows(self) -> list[Row]:
+        return self._rows
+
+    @property
+    def highlighted_item(self) -> Item | None:
+        if 0 <= self.cursor < len(self._rows):
+            return self._rows[self.cursor].item
+        return None
+
+    def status_of(self, item_id: str) -> Status:
+        return self._status.get(item_id, Status.UNTESTED)
+
+    def visible_item_ids(self) -> list[str]:
+        return [row.item.id for row in self._rows if row.item is not None]
+
+    def _read_statuses(self) -> None:
+        self._status = {item.id: item.status for item in self._session.items()}
+        counts: list[tuple[int, int, int]] = []
+        by_priority: dict[Priority, list[int]] = {p: [0, 0, 0] for p in Priority}
+        for section in self.checklist.sections:
+            done = failed = 0
+            for item in section.items:
+                status = self._status.get(item.id, Status.UNTESTED)
+                if status is not Status.UNTESTED:
+                    done += 1
+                if status is Status.FAILED:
+                    failed += 1
+            counts.append((done, len(section.items), failed))
+            totals = by_priority[section.priority]
+            totals[0] += done
+            totals[1] += len(section.items)
+            totals[2] += failed
+        self._section_counts = counts
+        self._priority_counts = {p: (v[0], v[1], v[2]) for p, v in by_priority.items()}
+
+    def _build_rows(self) -> None:
+        rows: list[Row] = []
+        filt = self._filter
+        sections = sorted(
+            enumerate(self.checklist.sections), key=lambda pair: pair[1].priority.rank
+        )
+        current: Priority | None = None
+        for index, section in sections:
+            items = [
+                item
+                for item in section.items
+                if filt.matches(item, section, self._status.get(item.id, Status.UNTESTED))
+            ]
+            if not items and filt.active:
+                continue
+            if section.priority is not current:
+                current = section.priority
+                rows.append(Row("priority", section.priority))
+            rows.append(Row("section", section.priority, index))
+            rows.extend(Row("item", section.priority, index, item) for item in items)
+        self._rows = rows
+
+    def refresh_statuses(self) -> None:
+        """Re-read every status from the session (after a tick or a reload) and repaint."""
+        self._read_statuses()
+        if self._filter.uses_status:
+            self._rebuild_keeping_cursor()
+        else:
+            self.refresh()
+
+    def set_filter(self, item_filter: ItemFilter) -> None:
+        self._filter = item_filter
+        self._rebuild_keeping_cursor()
+
+    def _rebuild_keeping_cursor(self) -> None:
+        current = self.highlighted_item
+        self._build_rows()
+        self._update_virtual_size()
+        target = -1
+        if current is not None:
+            for index, row in enumerate(self._rows):
+                if row.item is not None and row.item.id == current.id:
+                    target = index
+                    break
+        if target < 0:
+            target = self._next_item_row(-1, 1)
+        self._set_cursor(target, force_message=current is None or target < 0
+                         or self._rows[target].item is not current)
+        self.refresh()
+
+    # --- geometry ---
+
+    def on_mount(self) -> None:
+        self._update_virtual_size()
+        if self.cursor < 0:
+            self._set_cursor(self._next_item_row(-1, 1), force_message=True)
+
+    def on_resize(self) -> None:
+        self._update_virtual_size()
+        self._scroll_to_cursor()
+
+    def _update_virtual_size(self) -> None:
+        width = self.scrollable_content_region.width
+        self.virtual_size = Size(width, len(self._rows))
+
+    # --- cursor ---
+
+    def _next_item_row(self, start: int, step: int) -> int:
+        index = start + step
+        while 0 <= index < len(self._rows):
+            if self._rows[index].kind == "item":
+                return index
+            index += step
+        return -1
+
+    def _set_cursor(self, index: int, *, force_message: bool = False) -> None:
+        old = self.cursor
+        if index == old and not force_message:
+            return
+        self.cursor = index
+        if old != index:
+            self._refresh_row(old)
+            self._refresh_row(index)
+        self._scroll_to_cursor()
+        item = self.highlighted_item
+        self.post_message(self.ItemHighlighted(self, item.id if item else None))
+
+    def select_item(self, item_id: str) -> bool:
+        for index, row in enumerate(self._rows):
+            if row.item is not None and row.item.id == item_id:
+                self._set_cursor(index)
+                return True
+        return False
+
+    def _refresh_row(self, index: int) -> None:
+        if index < 0:
+            return
+        y = index - self.scroll_offset.y
+        if 0 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def _scroll_to_cursor(self) -> None:
+        if self.cursor < 0 or not self.is_mounted:
+            return
+        # Show the section heading above the first item of a section when there is room.
+        top = self.cursor
+        while top > 0 and self._rows[top - 1].kind != "item" and self.cursor - top < 2:
+            top -= 1
+        self.scroll_to_region(
+            Region(0, top, 1, self.cursor - top + 1),
+            animate=False,
+            force=True,
+            immediate=True,
+        )
+
+    def action_cursor_down(self) -> None:
+        target = self._next_item_row(self.cursor, 1)
+        if target >= 0:
+            self._set_cursor(target)
+
+    def action_cursor_up(self) -> None:
+        target = self._next_item_row(self.cursor, -1)
+        if target >= 0:
+            self._set_cursor(target)
+
+    def action_page_down(self) -> None:
+        self._move_by(max(1, self.scrollable_content_region.height - 1))
+
+    def action_page_up(self) -> None:
+        self._move_by(-max(1, self.scrollable_content_region.height - 1))
+
+    def _move_by(self, delta: int) -> None:
+        if not self._rows:
+            return
+        index = min(max(self.cursor + delta, 0), len(self._rows) - 1)
+        step = 1 if delta > 0 else -1
+        if self._rows[index].kind != "item":
+            found = self._next_item_row(index, step)
+            index = found if found >= 0 else self._next_item_row(index, -step)
+        if index >= 0:
+            self._set_cursor(index)
+
+    def action_first(self) -> None:
+        self._set_cursor(self._next_item_row(-1, 1))
+
+    def action_last(self) -> None:
+        self._set_cursor(self._next_item_row(len(self._rows), -1))
+
+    def on_click(self, event: Click) -> None:
+        index = event.y + self.scroll_offset.y
+        if 0 <= index < len(self._rows) and self._rows[index].kind == "item":
+            self._set_cursor(index)
+
+    # --- drawing ---
+
+    def render_line(self, y: int) -> Strip:
+        index = y + self.scroll_offset.y
+        width = self.scrollable_content_region.width
+        base = self.get_component_rich_style("checklist--item")
+        if not 0 <= index < len(self._rows):
+            return Strip.blank(width, base)
+        row = self._rows[index]
+        if row.kind == "priority":
+            segments = self._priority_segments(row)
+        elif row.kind == "section":
+            segments = self._section_segments(row)
+        else:
+            segments = self._item_segments(row)
+        if index == self.cursor:
+            cursor = self.get_component_rich_style("checklist--cursor")
+            segments = [Segment(text, (style or Style()) + cursor) for text, style, _ in segments]
+            base = base + cursor
+        strip = Strip(segments)
+        return strip.crop_extend(0, width, base)
+
+    def _count_segments(self, done: int, total: int, failed: int) -> list[Segment]:
+        out = [Segment(f" {done}/{total}", self.get_component_rich_style("checklist--count"))]
+        if failed:
+            out.append(
+                Segment(f" ✗{failed}", self.get_component_rich_style("checklist--failcount"))
+            )
+        return out
+
+    def _priority_segments(self, row: Row) -> list[Segment]:
+        done, total, failed = self._priority_counts[row.priority]
+        style = self.get_component_rich_style("checklist--priority")
+        return [Segment(row.priority.label.upper(), style), *self._count_segments(done, total, failed)]
+
+    def _section_segments(self, row: Row) -> list[Segment]:
+        section = self.checklist.sections[row.section]
+        done, total, failed = self._section_counts[row.section]
+        style = self.get_component_rich_style("checklist--section")
+        counts = self._count_segments(done, total, failed)
+        width = self.scrollable_content_region.width
+        room = max(4, width - 1 - sum(seg.cell_length for seg in counts))
+        title = section.title
+        if len(title) > room:
+            title = title[: room - 1] + "…"
+        return [Segment(" " + title, style), *counts]
+
+    def _item_segments(self, row: Row) -> list[Segment]:
+        assert row.item is not None
+        status = self._status.get(row.item.id, Status.UNTESTED)
+        mark_style = self.get_component_rich_style(f"checklist--{status.value}")
+        base = self.get_component_rich_style("checklist--item")
+        return [
+            Segment("   "),
+            Segment(status.mark, mark_style),
+            Segment(" " + row.item.title, base),
+        ]

@@ -1,0 +1,111 @@
+"""The item pane: what the tester is asked to do for the selected item, and what they found.
+
+Title, location, steps, expected and the if-fails hint come from the checklist; status, note
+and evidence from the session. When the item failed or is blocked the if-fails hint moves to
+the top in a framed block, because that is when a tester needs it. Marks and labels carry the
+meaning so the pane reads the same with NO_COLOR.
+"""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from qatui.core.checklist import Checklist, Item
+from qatui.core.session import ItemResult, Status
+
+_STATUS_STYLE = {
+    Status.PASSED: "bold green",
+    Status.FAILED: "bold red",
+    Status.BLOCKED: "bold yellow",
+    Status.SKIPPED: "dim",
+    Status.UNTESTED: "dim",
+}
+
+EVIDENCE_LINES = 12  # lines of each attachment shown; the record keeps them all
+
+
+def render_item(checklist: Checklist, item: Item | None, result: ItemResult | None) -> RenderableType:
+    if item is None:
+        return Text("No item matches the filter.", style="dim italic")
+    section = checklist.section_of(item.id)
+    status = result.status if result else Status.UNTESTED
+    parts: list[RenderableType] = []
+    head = Text()
+    head.append(f"{status.mark} {status.value.upper()}", style=_STATUS_STYLE[status])
+    head.append(f"  {item.id}", style="dim")
+    if item.destructive:
+        head.append("  DESTRUCTIVE", style="bold red")
+    parts.append(head)
+    parts.append(Text(item.title, style="bold"))
+    parts.append(Text(f"{section.title} · {section.priority.label}", style="dim"))
+    if result is not None and result.note:
+        parts.append(_field("Tester's note", result.note, style="italic"))
+    failing = status in (Status.FAILED, Status.BLOCKED)
+    if failing and item.if_fails:
+        parts.append(
+            Panel(
+                Text(item.if_fails),
+                title="⚠ IF IT FAILS",
+                title_align="left",
+                border_style="bold red",
+            )
+        )
+    if item.location:
+        parts.append(_field("Location", item.location))
+    if item.steps:
+        steps = Text()
+        steps.append("Steps\n", style="bold underline")
+        for number, step in enumerate(item.steps, 1):
+            steps.append(f"{number}. ", style="bold")
+            steps.append(step + ("\n" if number < len(item.steps) else ""))
+        parts.append(steps)
+    if item.expected:
+        parts.append(_field("Expected", item.expected))
+    if item.if_fails and not failing:
+        parts.append(_field("If it fails", item.if_fails))
+    if item.notes:
+        parts.append(_field("Notes", item.notes))
+    if result is not None and result.evidence:
+        parts.append(Text("Evidence", style="bold underline"))
+        for evidence in result.evidence:
+            lines = evidence.text.splitlines()
+            shown = "\n".join(lines[-EVIDENCE_LINES:])
+            more = len(lines) - EVIDENCE_LINES
+            label = f"{evidence.kind}: {evidence.source}"
+            if more > 0:
+                label += f" (last {EVIDENCE_LINES} of {len(lines)} lines)"
+            parts.append(Panel(Text(shown), title=label, title_align="left", border_style="dim"))
+    return Group(*parts)
+
+
+def _field(label: str, value: str, style: str = "") -> Text:
+    text = Text()
+    text.append(f"{label}: ", style="bold")
+    text.append(value, style=style)
+    return text
+
+
+class ItemPane(VerticalScroll, can_focus=True):
+    """Scrollable details of one item; the screen sets it with `show(item, result)`."""
+
+    DEFAULT_CSS = """
+    ItemPane { height: 1fr; }
+    ItemPane > Static { width: 1fr; }
+    """
+
+    def __init__(self, checklist: Checklist, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.checklist = checklist
+        self._body = Static("", id="item-body")
+        self.border_title = "Item"
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield self._body
+
+    def show(self, item: Item | None, result: ItemResult | None) -> None:
+        self._body.update(render_item(self.checklist, item, result))
+        self.scroll_home(animate=False)

@@ -1,0 +1,214 @@
+"""The log pane: the live tail of the selected item's log sources, interleaved.
+
+Built on Textual's `Log` (a Line-API widget) fed with `write_lines` in time batches: it takes a
+flood of hundreds of thousands of lines a second with keys still answering, where RichLog or one
+message per line fall over. The buffer is bounded (`max_lines`), so memory stays flat.
+
+Each line is written as `source │ text` (`!` instead of `│` marks an error line, `~` a notice
+from qatui about the source), so the source and the errors read without colour; a highlighter
+adds a colour per source and red for errors. Following stops when the tester scrolls up, and the
+title then counts the lines that arrived since; `space` (or scrolling to the end) follows again.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+
+from rich.highlighter import Highlighter
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Log, Static
+
+from qatui.core.logs.base import LogBatch, LogLine
+
+SOURCE_COLOURS = ("cyan", "magenta", "green", "blue", "yellow", "bright_cyan", "bright_magenta")
+DEFAULT_MAX_LINES = 5000
+ERROR_MARK = "!"
+NOTICE_MARK = "~"
+PLAIN_MARK = "│"
+
+
+class SourceHighlighter(Highlighter):
+    """Colours the source column per source and error lines red."""
+
+    def __init__(self) -> None:
+        self.colours: dict[str, str] = {}
+        self.width = 4
+
+    def colour(self, source: str) -> str:
+        if source not in self.colours:
+            self.colours[source] = SOURCE_COLOURS[len(self.colours) % len(SOURCE_COLOURS)]
+        return self.colours[source]
+
+    def highlight(self, text: Text) -> None:
+        plain = text.plain
+        cut = self.width
+        source = plain[:cut].rstrip()
+        if source in self.colours:
+            text.stylize(self.colours[source], 0, cut)
+        mark = plain[cut + 1 : cut + 2]
+        if mark == ERROR_MARK:
+            text.stylize("bold red", cut + 1)
+        elif mark == NOTICE_MARK:
+            text.stylize("italic yellow", cut + 1)
+
+
+class LogPane(Vertical, can_focus=False):
+    """A status line and a bounded `Log`; the app writes batches with `add_lines`."""
+
+    DEFAULT_CSS = """
+    LogPane { height: 1fr; }
+    LogPane > #log-status { height: 1; color: $text-muted; }
+    LogPane > Log { height: 1fr; }
+    """
+
+    def __init__(self, *, max_lines: int = DEFAULT_MAX_LINES, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.border_title = "Logs"
+        self.max_lines = max_lines
+        self.highlighter = SourceHighlighter()
+        self.log_widget = Log(max_lines=max_lines, highlight=True, auto_scroll=True, id="log")
+        self.log_widget.highlighter = self.highlighter
+        self.status_line = Static("", id="log-status")
+        self.following = True
+        self.pending = 0
+        self.sources: list[str] = []
+        self.scope = "item"
+        self.filter_text = ""
+        self._raw: deque[str] = deque(maxlen=max_lines)
+        self._message = "no log sources for this item"
+
+    def compose(self) -> ComposeResult:
+        yield self.status_line
+        yield self.log_widget
+
+    def on_mount(self) -> None:
+        self.watch(self.log_widget, "scroll_y", self._scrolled, init=False)
+        self._update_status()
+
+    # --- feeding ---
+
+    def set_sources(self, sources: list[str], scope: str, message: str = "") -> None:
+        """A new set of sources: clear the buffer and say what is shown."""
+        self.sources = list(sources)
+        self.scope = scope
+        self.highlighter.width = max([4, *(len(s) for s in sources)])
+        for source in sources:
+            self.highlighter.colour(source)
+        self._raw.clear()
+        self.log_widget.clear()
+        self.pending = 0
+        self._message = message or (
+            "no log sources for this item" if not sources else ""
+        )
+        self._update_status()
+
+    def format(self, line: LogLine) -> str:
+        mark = ERROR_MARK if line.is_error else NOTICE_MARK if line.notice else PLAIN_MARK
+        return f"{line.source:<{self.highlighter.width}} {mark} {line.text}"
+
+    def format_batch(self, batch: Sequence[LogLine]) -> list[str]:
+        """Format a batch; a `LogBatch` is read by its columns (no object per line)."""
+        if isinstance(batch, LogBatch):
+            width = self.highlighter.width
+            head = f"{batch.source:<{width}} "
+            plain = head + PLAIN_MARK + " "
+            out = [plain + text for text in batch.texts]
+            for index in batch.errors:
+                out[index] = f"{head}{ERROR_MARK} {batch.texts[index]}"
+            for index in batch.notices:
+                out[index] = f"{head}{NOTICE_MARK} {batch.texts[index]}"
+            return out
+        return [self.format(line) for line in batch]
+
+    def add_lines(self, lines: Sequence[LogLine]) -> int:
+        formatted = self.format_batch(lines)
+        if not formatted:
+            return 0
+        self._raw.extend(formatted)
+        if self.filter_text:
+            needle = self.filter_text.lower()
+            formatted = [line for line in formatted if needle in line.lower()]
+        if formatted:
+            self.log_widget.write_lines(formatted)
+            if not self.following:
+                self.pending += len(formatted)
+                self._update_status()
+        return len(formatted)
+
+    def set_filter(self, text: str) -> None:
+        self.filter_text = text.strip()
+        lines = list(self._raw)
+        if self.filter_text:
+            needle = self.filter_text.lower()
+            lines = [line for line in lines if needle in line.lower()]
+        self.log_widget.clear()
+        if lines:
+            self.log_widget.write_lines(lines)
+        self._update_status()
+
+    # --- follow / pause ---
+
+    def _set_following(self, following: bool) -> None:
+        self.following = following
+        self.log_widget.auto_scroll = following
+        if following:
+            self.pending = 0
+
+    def toggle_follow(self) -> None:
+        if self.following:
+            self._set_following(False)
+        else:
+            self._set_following(True)
+            self.log_widget.scroll_end(animate=False)
+        self._update_status()
+
+    def _scrolled(self, value: float) -> None:
+        log = self.log_widget
+        at_end = value >= log.max_scroll_y
+        if self.following and not at_end:
+            self._set_following(False)
+            self._update_status()
+        elif not self.following and at_end and log.max_scroll_y > 0 and self.pending:
+            self._set_following(True)
+            self._update_status()
+
+    def _update_status(self) -> None:
+        parts: list[str] = []
+        if not self.following:
+            parts.append(f"PAUSED · {self.pending} new line{'s' if self.pending != 1 else ''} · space follows")
+        elif self.sources:
+            parts.append("following")
+        if self.sources:
+            scope = "item" if self.scope == "item" else "all"
+            parts.append(f"{scope}: " + ", ".join(self.sources))
+        if self._message:
+            parts.append(self._message)
+        if self.filter_text:
+            parts.append(f"filter: {self.filter_text}")
+        self.status_line.update(" · ".join(parts))
+
+    def note(self, message: str) -> None:
+        self._message = message
+        self._update_status()
+
+    # --- evidence ---
+
+    def selected_lines(self, limit: int = 20) -> list[str]:
+        """The lines to attach: the tester's text selection, else those on screen when paused,
+        else the last `limit` lines."""
+        log = self.log_widget
+        selection = log.text_selection
+        if selection is not None:
+            text = self.screen.get_selected_text()
+            if text:
+                return text.splitlines()
+        lines = list(log.lines)
+        if not lines:
+            return []
+        if not self.following:
+            top = int(log.scroll_y)
+            return lines[top : top + max(1, log.scrollable_content_region.height)]
+        return lines[-limit:]

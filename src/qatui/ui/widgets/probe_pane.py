@@ -1,0 +1,185 @@
+"""The probe pane: the selected item's probes, their last results and a suggestion.
+
+One line per probe (mark, kind, id, duration, one-line summary); `enter` expands the selected
+probe to its detail and the plain-words explanation. Results are evidence, never a verdict: the
+pane suggests ("all probes passed — press p to confirm") and the tester decides.
+
+The pane is small (an item has a handful of probes), so it is one Static redrawn on change.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+from textual.binding import BindingType
+from textual.containers import VerticalScroll
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from qatui.core.checklist import ProbeSpec
+from qatui.core.session import ProbeResult, ProbeStatus
+from qatui.ui.keys import bindings
+
+PROBE_MARK = {
+    ProbeStatus.PASSED: ("✓", "bold green"),
+    ProbeStatus.FAILED: ("✗", "bold red"),
+    ProbeStatus.ERROR: ("!", "bold red"),
+    ProbeStatus.TIMEOUT: ("⧗", "bold yellow"),
+    ProbeStatus.NOT_RUN: ("·", "dim"),
+}
+RUNNING_MARK = ("…", "bold cyan")
+DETAIL_LINES = 30
+
+
+def suggestion(probes: list[ProbeSpec], results: dict[str, ProbeResult], running: set[str]) -> Text:
+    if not probes:
+        return Text("This item has no probes: check it by hand.", style="dim")
+    if running:
+        return Text(f"running {len(running)} of {len(probes)} probes… (x cancels)", style="cyan")
+    got = [results[p.id] for p in probes if p.id in results]
+    if not got:
+        return Text("Probes not run yet — press r to run them.", style="dim")
+    bad = [r for r in got if r.status is not ProbeStatus.PASSED]
+    if len(got) == len(probes) and not bad:
+        return Text("all probes passed — press p to confirm", style="bold green")
+    if bad:
+        return Text(
+            f"{len(bad)} of {len(probes)} probes did not pass — look at the evidence, then f to fail with a note",
+            style="bold red",
+        )
+    return Text(f"{len(got)} of {len(probes)} probes run — press r to run them all", style="yellow")
+
+
+class ProbePane(VerticalScroll, can_focus=True):
+    """Probes of one item; the screen feeds specs, results and the running set."""
+
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings("probes"))
+
+    DEFAULT_CSS = """
+    ProbePane > Static { width: 1fr; }
+    """
+
+    cursor: reactive[int] = reactive(0)
+    """Index of the selected probe."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.border_title = "Probes"
+        self._body = Static("", id="probe-body")
+        self.probes: list[ProbeSpec] = []
+        self.results: dict[str, ProbeResult] = {}
+        self.running: set[str] = set()
+        self.expanded: set[str] = set()
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield self._body
+
+    def show(self, probes: list[ProbeSpec], results: dict[str, ProbeResult], running: set[str]) -> None:
+        if [p.id for p in probes] != [p.id for p in self.probes]:
+            self.cursor = 0
+            self.expanded = set()
+        self.probes = probes
+        self.results = results
+        self.running = running
+        self._redraw()
+
+    @property
+    def selected(self) -> ProbeSpec | None:
+        if 0 <= self.cursor < len(self.probes):
+            return self.probes[self.cursor]
+        return None
+
+    def selected_result(self) -> ProbeResult | None:
+        probe = self.selected
+        return self.results.get(probe.id) if probe else None
+
+    def watch_cursor(self) -> None:
+        self._redraw()
+
+    def action_cursor_down(self) -> None:
+        if self.cursor < len(self.probes) - 1:
+            self.cursor += 1
+
+    def action_cursor_up(self) -> None:
+        if self.cursor > 0:
+            self.cursor -= 1
+
+    def action_expand(self) -> None:
+        probe = self.selected
+        if probe is None:
+            return
+        self.expanded ^= {probe.id}
+        self._redraw()
+
+    def _redraw(self) -> None:
+        self._body.update(self.render_probes())
+        total = len(self.probes)
+        self.border_subtitle = f"{len(self.running)} running" if self.running else (
+            f"{total} probe{'s' if total != 1 else ''}" if total else ""
+        )
+
+    def render_probes(self) -> RenderableType:
+        parts: list[RenderableType] = []
+        focused = self.has_focus
+        for index, probe in enumerate(self.probes):
+            result = self.results.get(probe.id)
+            if probe.id in self.running:
+                mark, style = RUNNING_MARK
+            elif result is not None:
+                mark, style = PROBE_MARK[result.status]
+            else:
+                mark, style = PROBE_MARK[ProbeStatus.NOT_RUN]
+            line = Text(no_wrap=True, overflow="ellipsis")
+            pointer = "▸" if index == self.cursor else " "
+            line.append(pointer + " ", style="bold" if focused else "")
+            line.append(mark, style=style)
+            line.append(f" {probe.kind:<9} ", style="dim")
+            line.append(probe.id, style="bold")
+            if probe.destructive:
+                line.append(" destructive", style="red")
+            if result is not None and result.duration_ms is not None:
+                line.append(f"  {result.duration_ms:.0f} ms", style="cyan")
+            if probe.id in self.running:
+                line.append("  running…", style="cyan")
+            elif result is not None:
+                line.append(f"  {result.summary}")
+            else:
+                line.append("  not run", style="dim")
+            if index == self.cursor and focused:
+                line.stylize("reverse")
+            parts.append(line)
+            if probe.id in self.expanded:
+                parts.append(self._detail(probe, result))
+        if parts:
+            parts.append(Text(""))
+        parts.append(suggestion(self.probes, self.results, self.running))
+        return Group(*parts)
+
+    def _detail(self, probe: ProbeSpec, result: ProbeResult | None) -> RenderableType:
+        text = Text()
+        if result is None:
+            text.append("    not run yet\n", style="dim")
+            return text
+        if result.where:
+            text.append(f"    where: {result.where}\n", style="dim")
+        if result.explanation:
+            text.append("    Why: ", style="bold yellow")
+            text.append(result.explanation + "\n")
+        if result.detail:
+            lines = result.detail.splitlines()
+            for line in lines[:DETAIL_LINES]:
+                text.append(f"    │ {line}\n", style="dim")
+            if len(lines) > DETAIL_LINES:
+                text.append(f"    │ … {len(lines) - DETAIL_LINES} more lines\n", style="dim")
+        if result.captures:
+            captured = ", ".join(f"{k}={v}" for k, v in result.captures.items())
+            text.append(f"    captured: {captured}\n", style="dim")
+        return text
+
+    def on_focus(self) -> None:
+        self._redraw()
+
+    def on_blur(self) -> None:
+        self._redraw()

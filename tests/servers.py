@@ -1,0 +1,327 @@
+"""Real loopback servers for probe tests and benchmarks, each on a free 127.0.0.1 port.
+
+* `HttpApp`: a stdlib `ThreadingHTTPServer` shaped like the Django app of the example checklist:
+  DRF token auth (`POST /api-token-auth/`), an authenticated product list, JSON, a slow
+  endpoint, a huge streamed body, a redirect loop, invalid JSON, a 500. With `tls=True` it
+  serves HTTPS with a self-signed certificate made by the `openssl` CLI.
+* `WsServer`: a `websockets` server that greets and echoes (`/ws/devices/`), closes at once
+  (`/ws/close/`) or refuses with 403 (`/ws/forbidden/`).
+
+The HTTP app answers a WebSocket upgrade with an ordinary 404: that is the "WebSocket sent to
+Gunicorn's port" case. Fixtures are registered for every test through `tests/conftest.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from qatui.core.checklist import Checklist, Environment, Item, Priority, ProbeSpec, Secret, Section
+from qatui.core.errors import Position
+
+TOKEN = "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"
+PASSWORD = "canary-Pa55word-7f3a"
+PRODUCTS = {"count": 2, "results": [{"sku": "A-1", "price": 9.5}, {"sku": "B-2", "price": 12}]}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "qatui-test"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _send(self, status: int, body: bytes | str | Any, content_type: str = "application/json", headers: dict[str, str] | None = None) -> None:
+        if isinstance(body, str):
+            data = body.encode()
+        elif isinstance(body, bytes):
+            data = body
+        else:
+            data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def do_POST(self) -> None:
+        self.handle_any()
+
+    def do_GET(self) -> None:
+        self.handle_any()
+
+    def do_HEAD(self) -> None:
+        self.handle_any()
+
+    def handle_any(self) -> None:
+        parts = urlsplit(self.path)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        path = parts.path
+        body = self._body()
+        try:
+            if path == "/api-token-auth/" and self.command == "POST":
+                try:
+                    data = json.loads(body or b"{}")
+                except ValueError:
+                    data = {}
+                if data.get("username") == "qa" and data.get("password") == PASSWORD:
+                    return self._send(200, {"token": TOKEN})
+                return self._send(400, {"non_field_errors": ["Unable to log in with provided credentials."]})
+            if path == "/api/v1/products/":
+                if self.headers.get("Authorization") != f"Token {TOKEN}":
+                    return self._send(401, {"detail": "Authentication credentials were not provided."})
+                return self._send(200, PRODUCTS)
+            if path == "/json":
+                return self._send(200, {"ok": True, "version": "4.2.30", "items": [1, 2, 3]}, headers={"X-App": "uplink"})
+            if path == "/slow":
+                server: _Server = self.server  # type: ignore[assignment]
+                with server.lock:
+                    server.active += 1
+                    server.max_active = max(server.max_active, server.active)
+                start = time.monotonic()
+                time.sleep(int(query.get("ms", "200")) / 1000)
+                with server.lock:
+                    server.active -= 1
+                    server.timeline.append((query.get("tag", ""), start, time.monotonic()))
+                return self._send(200, {"slept": int(query.get("ms", "200")), "tag": query.get("tag", "")})
+            if path == "/huge":
+                size = int(float(query.get("mb", "50")) * 1024 * 1024)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(size))
+                self.end_headers()
+                chunk = b"x" * 65536
+                sent = 0
+                while sent < size:
+                    piece = chunk[: size - sent]
+                    self.wfile.write(piece)
+                    sent += len(piece)
+                return None
+            if path == "/redirect-loop":
+                return self._send(302, "", "text/plain", {"Location": "/redirect-loop"})
+            if path == "/redirect":
+                return self._send(302, "", "text/plain", {"Location": "/json"})
+            if path == "/invalid-json":
+                return self._send(200, "<html><body>Server Error</body></html>", "application/json")
+            if path == "/error":
+                return self._send(500, "<h1>Server Error (500)</h1>", "text/html")
+            if path == "/echo":
+                return self._send(200, {"method": self.command, "headers": dict(self.headers), "query": query, "body": body.decode(errors="replace")})
+            return self._send(404, "<h1>Not Found</h1>", "text/html")
+        except (BrokenPipeError, ConnectionResetError):
+            return None
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+    allow_reuse_address = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lock = threading.Lock()
+        self.active = 0
+        self.max_active = 0
+        #: (tag, start, end) of every /slow request, for ordering and concurrency checks
+        self.timeline: list[tuple[str, float, float]] = []
+
+
+@dataclass
+class HttpApp:
+    tls: bool = False
+    cert_dir: Path | None = None
+    port: int = 0
+    server: _Server | None = None
+    thread: threading.Thread | None = None
+    cafile: str = ""
+
+    @property
+    def url(self) -> str:
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+
+    def start(self) -> HttpApp:
+        self.server = _Server(("127.0.0.1", 0), _Handler)
+        self.port = self.server.server_address[1]
+        if self.tls:
+            assert self.cert_dir is not None
+            cert, key = make_cert(self.cert_dir)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(cert, key)
+            self.cafile = str(cert)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+
+def make_cert(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 made with the openssl CLI."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed; cannot make a self-signed certificate")
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+         "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True, timeout=60,
+    )
+    return cert, key
+
+
+@dataclass
+class WsServer:
+    port: int = 0
+    loop: asyncio.AbstractEventLoop | None = None
+    thread: threading.Thread | None = None
+    _stop: asyncio.Future[None] | None = None
+    started: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self) -> WsServer:
+        self.thread = threading.Thread(target=self._main, daemon=True)
+        self.thread.start()
+        self.started.wait(10)
+        return self
+
+    def _main(self) -> None:
+        asyncio.run(self._serve())
+
+    async def _serve(self) -> None:
+        from websockets.asyncio.server import serve
+        from websockets.http11 import Response
+
+        async def handler(ws: Any) -> None:
+            path = ws.request.path
+            if path.startswith("/ws/close/"):
+                await ws.close(code=4001, reason="not allowed")
+                return
+            await ws.send(json.dumps({"type": "hello", "server": "devices"}))
+            async for message in ws:
+                await ws.send(message)
+
+        def process_request(connection: Any, request: Any) -> Response | None:
+            if request.path.startswith("/ws/forbidden/"):
+                return connection.respond(403, "Forbidden\n")
+            return None
+
+        self.loop = asyncio.get_running_loop()
+        self._stop = self.loop.create_future()
+        async with serve(handler, "127.0.0.1", 0, process_request=process_request) as server:
+            self.port = next(iter(server.sockets)).getsockname()[1]
+            self.started.set()
+            await self._stop
+
+    def stop(self) -> None:
+        if self.loop is not None and self._stop is not None:
+            self.loop.call_soon_threadsafe(lambda: self._stop.done() or self._stop.set_result(None))  # type: ignore[union-attr]
+        if self.thread is not None:
+            self.thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def http_app() -> Iterator[HttpApp]:
+    app = HttpApp().start()
+    yield app
+    app.stop()
+
+
+@pytest.fixture(scope="session")
+def tls_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpApp]:
+    app = HttpApp(tls=True, cert_dir=tmp_path_factory.mktemp("tls")).start()
+    yield app
+    app.stop()
+
+
+@pytest.fixture(scope="session")
+def ws_server() -> Iterator[WsServer]:
+    server = WsServer().start()
+    yield server
+    server.stop()
+
+
+# --- building checklists in tests -------------------------------------------------------------
+
+COMMON = ("id", "kind", "name", "timeout", "destructive")
+
+
+def probe(item: str = "item", line: int = 10, **spec: Any) -> ProbeSpec:
+    """A ProbeSpec as the loader makes it; positions point at fake lines of `probes.yaml`."""
+    config = {k: v for k, v in spec.items() if k not in COMMON}
+    positions = {key: Position("/tmp/probes.yaml", line + i + 1, 5) for i, key in enumerate(config)}
+    for key in ("expect", "capture"):
+        for j, sub in enumerate(config.get(key) or {}):
+            positions[f"{key}.{sub}"] = Position("/tmp/probes.yaml", line + 20 + j, 7)
+    return ProbeSpec(
+        id=spec["id"],
+        kind=spec["kind"],
+        item_id=item,
+        config=config,
+        name=spec.get("name", ""),
+        timeout=float(spec.get("timeout", 10.0)),
+        destructive=bool(spec.get("destructive", False)),
+        position=Position("/tmp/probes.yaml", line, 5),
+        positions=positions,
+    )
+
+
+def checklist_of(
+    *probes: ProbeSpec,
+    env_vars: dict[str, str] | None = None,
+    secrets: dict[str, str] | None = None,
+    protected: bool = False,
+    path: str = "/tmp/probes.yaml",
+    compose_project: str | None = None,
+    docker_host: str | None = None,
+    logs: dict[str, Any] | None = None,
+) -> Checklist:
+    """A one-section checklist holding `probes`, items named after each probe's `item_id`."""
+    items: dict[str, Item] = {}
+    for spec in probes:
+        items.setdefault(spec.item_id, Item(id=spec.item_id, title=f"Item {spec.item_id}", section_id="s"))
+        items[spec.item_id].probes.append(spec)
+    env = Environment(key="local", label="Local", vars=dict(env_vars or {}), protected=protected, default=True, docker_host=docker_host)
+    if compose_project:
+        env.compose.project = compose_project
+    return Checklist(
+        path=path,
+        title="Probe tests",
+        environments={"local": env},
+        secrets={name: Secret(name=name, env=var) for name, var in (secrets or {}).items()},
+        sections=[Section(id="s", title="Section", priority=Priority.CRITICAL, items=list(items.values()))],
+        logs=dict(logs or {}),
+        content_hash="0" * 64,
+    )

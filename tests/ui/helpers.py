@@ -1,0 +1,56 @@
+"""Shared helpers of the screen tests: the fixture checklist, a fixed clock, reading the record."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from qatui.core.record.read import read
+from qatui.core.session import Session
+from qatui.ui.app import QatuiApp, create_app
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CHECKLIST = FIXTURES / "session.yaml"
+T0 = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+SIZE = (100, 30)
+
+
+class FixedClock:
+    """A clock that stands still unless a test moves it."""
+
+    def __init__(self, now: datetime = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def make_app(tmp_path: Path, checklist: Path | str | None = CHECKLIST, **options: Any) -> QatuiApp:
+    """The app exactly as the CLI builds it, with a tmp record, XDG dirs in tmp and a fixed clock."""
+    options.setdefault("env_key", "local")
+    options.setdefault("tester", "Hannah")
+    options.setdefault("record_path", tmp_path / "record.md")
+    options.setdefault("clock", FixedClock())
+    options.setdefault("config_dir", tmp_path / "config" / "qatui")
+    options.setdefault("deterministic", True)
+    options.setdefault("env_vars", {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")})
+    return create_app(checklist, **options)
+
+
+def record_of(app_or_path: QatuiApp | Path) -> Session:
+    path = app_or_path.record_path if isinstance(app_or_path, QatuiApp) else app_or_path
+    return read(Path(path).read_text(encoding="utf-8"), str(path))
+
+
+def status_of(app: QatuiApp, item_id: str) -> str:
+    return record_of(app).item(item_id).status.value
+
+
+def screen_text(app: QatuiApp) -> str:
+    """What the terminal shows, as plain text (for asserting on words, not pixels)."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)

@@ -1,0 +1,455 @@
+"""A valid checklist that uses every key of the format loads into exactly the model it says."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from qatui.core.checklist import Priority
+from qatui.core.errors import ChecklistError
+from qatui.core.loader import load_checklist, summary
+
+FULL = """\
+qatui: 1
+title: Django 4.2 upgrade
+version: 2026.10
+description: |
+  Verify the upgrade.
+notes:
+  - title: Configuration notes
+    kind: config
+    text: Daphne on 9000, Gunicorn on 8001.
+  - title: Rollback
+    kind: rollback
+    text: |
+      git checkout v3 && docker compose up -d
+settings:
+  auto_run_probes: true
+  jobs: 4
+vars:
+  api_user: qa
+  port: 8001
+secrets:
+  api_password: {env: UPLINK_API_PASSWORD}
+  deploy_key: {file: ~/.config/qatui/deploy_key}
+environments:
+  local:
+    label: Local Docker (dev)
+    default: true
+    vars:
+      base_url: http://localhost:${port}
+      ws_url: ws://localhost:9000
+    compose:
+      project: uplink
+      files: [docker-compose.yml, docker-compose.dev.yml]
+      directory: ../app
+  staging:
+    vars: {base_url: https://staging.example.com, ws_url: wss://staging.example.com}
+    docker_host: ssh://deploy@staging
+  production:
+    label: Production
+    protected: true
+    vars: {base_url: https://uplink.example.com, ws_url: wss://uplink.example.com}
+logs:
+  web: {service: web}
+  huey: {service: huey, tail: 50, project: other}
+  nginx: {container: uplink-nginx-1}
+  app: {file: /var/log/uplink/app.log, errors: ['\\bERROR\\b', 'Traceback']}
+  stg: {command: ssh staging docker logs -f web}
+sections:
+  - id: websockets
+    title: WebSocket connections
+    priority: MUST
+    description: Channels 3 to 4
+    location: Devices tracking page
+    expected: The socket stays connected
+    if_fails: Check devices/consumers.py
+    logs: [web]
+    items:
+      - id: ws-connect
+        title: WebSocket connection on port 9000
+        steps:
+          - Open the devices page
+          - "Look for: WebSocket opened"
+        expected: The socket opens
+        tags: [channels, ws]
+        probes:
+          - id: ws-9000
+            kind: websocket
+            name: connect on 9000
+            url: ${ws_url}/ws/devices/
+            headers: {Cookie: "session=${session_id:-none}"}
+            subprotocols: [v1]
+            origin: http://localhost
+            send: ['{"type": "ping"}', {type: subscribe, ids: [1, 2]}]
+            close: true
+            timeout: 5
+            expect:
+              messages:
+                - {json: {type: pong}}
+                - {regex: 'devices?'}
+              max_ms: 500
+            capture:
+              first_type: {json: type}
+              raw: {regex: 'id=(\\d+)'}
+      - id: ws-8001-404
+        title: WebSockets on 8001 give a 404
+        location: Browser console
+        if_fails: Nothing listens
+        notes: Expected failure
+        logs: [nginx, huey]
+        destructive: true
+        probes:
+          - id: ws-8001
+            kind: http
+            url: ${base_url}/ws/devices/
+            expect: {status: 404}
+  - id: api
+    title: API
+    priority: should
+    items:
+      - id: token
+        title: Get a token
+        probes:
+          - id: get-token
+            kind: http
+            method: post
+            url: ${base_url}/api/token/
+            headers: {Accept: application/json, X-Count: 5}
+            query: {verbose: "1"}
+            json: {username: "${api_user}", password: "${api_password}"}
+            auth: {basic: ["${api_user}", "${api_password}"]}
+            follow_redirects: false
+            verify: false
+            retry: {count: 3, interval: 0.5}
+            expect:
+              status: [200, 201]
+              headers: {Content-Type: application/json}
+              json:
+                token: {type: string}
+                $.count: 3
+                results.0.sku: {matches: '^UPL-'}
+                user.active: {exists: true}
+                tags: {contains: admin}
+                data: {equals: {a: 1}}
+              body_contains: token
+              body_matches: '"token":\\s*"'
+              max_ms: 800
+            capture:
+              token: {json: token, secret: true}
+              request_id: {header: X-Request-Id}
+              csrftoken: {regex: 'csrf=(\\w+)'}
+          - id: products
+            kind: http
+            url: ${base_url}/api/v1/products/
+            form: {q: sku}
+            auth: {token: "${token}"}
+            verify: /etc/ssl/ca.pem
+            until: 30
+            expect: {status: 2xx}
+          - id: bearer
+            kind: http
+            url: ${base_url}/api/me/
+            body: raw text
+            auth: {bearer: "${token}"}
+            expect: {status: "200-299"}
+  - id: infra
+    title: Infrastructure
+    priority: nice to have
+    logs: [app]
+    items:
+      - id: checks
+        title: manage.py check
+        probes:
+          - id: django-check
+            kind: exec
+            service: web
+            run: python manage.py check --deploy
+            user: app
+            workdir: /srv
+            env: {DJANGO_SETTINGS_MODULE: uplink.settings}
+            expect:
+              exit_code: 0
+              stdout_contains: no issues
+              stderr_contains: ""
+              output_matches: 'System check identified (no|\\d+) issues?'
+              not_contains: ERROR
+              max_ms: 20000
+            capture:
+              django_version: {regex: 'Django (\\S+)', stream: both}
+          - id: in-container
+            kind: exec
+            container: uplink-web-1
+            argv: [python, -c, "print(1)"]
+          - id: local-cmd
+            kind: command
+            run: echo $$HOME ${HOME:-/root} $PATH
+            cwd: /tmp
+            env: {LANG: C}
+            destructive: true
+            expect: {exit_code: 0}
+            capture:
+              home: {regex: '(/\\S+)', stream: stdout}
+          - id: argv-cmd
+            kind: command
+            argv: [ls, -l]
+          - id: db-port
+            kind: tcp
+            host: localhost
+            port: 5432
+            expect: {max_ms: 100}
+          - id: db-port-var
+            kind: tcp
+            host: localhost
+            port: ${port}
+          - id: huey-clean
+            kind: logs
+            source: huey
+            absent: '\\bERROR\\b'
+          - id: huey-start
+            kind: logs
+            source: web
+            present: Booting worker
+            within: 10
+            window: {lines: 200}
+          - id: huey-window
+            kind: logs
+            source: stg
+            absent: Traceback
+            window: session
+metrics:
+  - id: token-time
+    name: Token request
+    probe: get-token
+    threshold: 800
+  - id: dj
+    name: Django version number
+    unit: ""
+    capture: django_version
+    notes: from manage.py
+  - {id: manual, name: Page load, unit: s}
+signoff:
+  meaning: Approved for production deploy
+  roles: [QA, Tech lead]
+  require_critical_passed: false
+  facts:
+    Django version: django_version
+"""
+
+
+@pytest.fixture()
+def full(tmp_path: Path) -> Path:
+    path = tmp_path / "full.yaml"
+    path.write_text(FULL, encoding="utf-8")
+    return path
+
+
+def test_full_checklist_loads(full: Path) -> None:
+    checklist = load_checklist(full, env={})
+    assert checklist.path == str(full)
+    assert checklist.format_version == 1
+    assert checklist.title == "Django 4.2 upgrade"
+    assert checklist.version == "2026.10"  # a plain number is taken as written, not as 2026.1
+    assert checklist.description == "Verify the upgrade.\n"
+    assert checklist.content_hash == hashlib.sha256(full.read_bytes()).hexdigest()
+    assert [(n.title, n.kind) for n in checklist.notes] == [("Configuration notes", "config"), ("Rollback", "rollback")]
+    assert checklist.notes[1].text == "git checkout v3 && docker compose up -d\n"
+    assert checklist.notes[0].position is not None
+    assert FULL.splitlines()[checklist.notes[0].position.line - 1] == "  - title: Configuration notes"
+    assert checklist.settings.auto_run_probes is True and checklist.settings.jobs == 4
+    assert checklist.vars == {"api_user": "qa", "port": "8001"}
+    assert checklist.secrets["api_password"].env == "UPLINK_API_PASSWORD"
+    assert checklist.secrets["deploy_key"].file == "~/.config/qatui/deploy_key"
+
+
+def test_environments(full: Path) -> None:
+    checklist = load_checklist(full, env={})
+    local, staging, production = checklist.environments.values()
+    assert local.key == "local" and local.label == "Local Docker (dev)" and local.default
+    assert local.vars["base_url"] == "http://localhost:${port}"  # expanded only at run time
+    assert local.compose.project == "uplink"
+    assert local.compose.files == ["docker-compose.yml", "docker-compose.dev.yml"]
+    assert local.compose.directory == "../app"
+    assert staging.label == "staging"  # the key when no label is given
+    assert staging.docker_host == "ssh://deploy@staging"
+    assert production.protected and not production.default
+    assert checklist.default_environment() is local
+    assert local.position is not None and FULL.splitlines()[local.position.line - 1] == "  local:"
+
+
+def test_log_sources(full: Path) -> None:
+    logs = load_checklist(full, env={}).logs
+    assert {name: (spec.kind, spec.target) for name, spec in logs.items()} == {
+        "web": ("service", "web"),
+        "huey": ("service", "huey"),
+        "nginx": ("container", "uplink-nginx-1"),
+        "app": ("file", "/var/log/uplink/app.log"),
+        "stg": ("command", "ssh staging docker logs -f web"),
+    }
+    assert logs["huey"].tail == 50 and logs["huey"].project == "other"
+    assert logs["web"].tail == 100 and logs["web"].errors is None
+    assert logs["app"].errors == [r"\bERROR\b", "Traceback"]
+
+
+def test_sections_items_and_inheritance(full: Path) -> None:
+    checklist = load_checklist(full, env={})
+    assert [(s.id, s.priority) for s in checklist.sections] == [
+        ("websockets", Priority.CRITICAL), ("api", Priority.IMPORTANT), ("infra", Priority.NICE)]
+    ws = checklist.sections[0]
+    assert ws.description == "Channels 3 to 4" and ws.logs == ["web"]
+    connect, on_8001 = ws.items
+    assert connect.section_id == "websockets"
+    assert connect.steps == ["Open the devices page", "Look for: WebSocket opened"]
+    assert connect.location == "Devices tracking page"  # inherited
+    assert connect.expected == "The socket opens"  # its own
+    assert connect.if_fails == "Check devices/consumers.py"  # inherited
+    assert connect.logs == ["web"]  # inherited
+    assert connect.tags == ["channels", "ws"]
+    assert not connect.destructive
+    assert on_8001.location == "Browser console" and on_8001.if_fails == "Nothing listens"
+    assert on_8001.expected == "The socket stays connected"
+    assert on_8001.notes == "Expected failure" and on_8001.logs == ["nginx", "huey"]
+    assert on_8001.destructive and on_8001.probes[0].destructive  # an item's flag reaches its probes
+    assert checklist.section_of("checks").id == "infra"
+    assert checklist.item("checks").logs == ["app"]
+    assert len(checklist.items()) == 4
+
+
+def test_probes(full: Path) -> None:
+    checklist = load_checklist(full, env={})
+    probes = {probe.id: probe for probe in checklist.probes()}
+    assert len(probes) == 14
+    ws = probes["ws-9000"]
+    assert (ws.kind, ws.item_id, ws.name, ws.timeout) == ("websocket", "ws-connect", "connect on 9000", 5.0)
+    assert ws.config["url"] == "${ws_url}/ws/devices/"
+    assert ws.config["send"] == ['{"type": "ping"}', {"type": "subscribe", "ids": [1, 2]}]
+    assert ws.config["expect"] == {"messages": [{"json": {"type": "pong"}}, {"regex": "devices?"}], "max_ms": 500.0}
+    assert ws.config["subprotocols"] == ["v1"] and ws.config["close"] is True
+    assert ws.captures() == ["first_type", "raw"]
+    token = probes["get-token"]
+    assert token.timeout == 10.0 and token.config["method"] == "POST"
+    assert token.config["headers"] == {"Accept": "application/json", "X-Count": "5"}
+    assert token.config["json"] == {"username": "${api_user}", "password": "${api_password}"}
+    assert token.config["auth"] == {"basic": ["${api_user}", "${api_password}"]}
+    assert token.config["follow_redirects"] is False and token.config["verify"] is False
+    assert token.config["retry"] == {"count": 3, "interval": 0.5}
+    expect = token.config["expect"]
+    assert expect["status"] == [200, 201]
+    assert expect["json"] == {
+        "token": {"type": "string"}, "$.count": 3, "results.0.sku": {"matches": "^UPL-"},
+        "user.active": {"exists": True}, "tags": {"contains": "admin"}, "data": {"equals": {"a": 1}}}
+    assert token.config["capture"]["token"] == {"json": "token", "secret": True}
+    assert token.config["capture"]["request_id"] == {"header": "X-Request-Id"}
+    assert probes["products"].config["until"] == 30.0
+    assert probes["products"].config["verify"] == "/etc/ssl/ca.pem"
+    assert probes["products"].config["expect"]["status"] == "2xx"
+    assert probes["bearer"].config["expect"]["status"] == "200-299"
+    check = probes["django-check"]
+    assert check.runs_code and check.config["service"] == "web" and check.config["user"] == "app"
+    assert check.config["expect"]["exit_code"] == 0
+    assert check.config["capture"]["django_version"] == {"regex": r"Django (\S+)", "stream": "both"}
+    assert probes["in-container"].config["argv"] == ["python", "-c", "print(1)"]
+    assert probes["local-cmd"].destructive and probes["local-cmd"].config["run"].startswith("echo $$HOME")
+    assert probes["db-port"].config == {"host": "localhost", "port": 5432, "expect": {"max_ms": 100.0}}
+    assert probes["db-port-var"].config["port"] == "${port}"
+    assert probes["huey-clean"].config == {"source": "huey", "absent": r"\bERROR\b"}
+    assert probes["huey-start"].config == {"source": "web", "present": "Booting worker", "within": 10.0,
+                                           "window": {"lines": 200}}
+    assert probes["huey-window"].config["window"] == "session"
+
+
+def test_probe_positions(full: Path) -> None:
+    text = full.read_text().splitlines()
+    probe = {p.id: p for p in load_checklist(full, env={}).probes()}["get-token"]
+    assert probe.position is not None and text[probe.position.line - 1].strip() == "- id: get-token"
+    status = probe.where("expect.status")
+    assert status is not None and text[status.line - 1].strip() == "status: [200, 201]"
+    assert status.column == text[status.line - 1].index("status") + 1
+    url = probe.where("url")
+    assert url is not None and text[url.line - 1].strip().startswith("url: ${base_url}/api/token/")
+    sku = probe.where("expect.json.results.0.sku")
+    assert sku is not None and "results.0.sku" in text[sku.line - 1]
+    assert probe.where("no.such.key") == probe.position
+
+
+def test_metrics_and_signoff(full: Path) -> None:
+    checklist = load_checklist(full, env={})
+    token, dj, manual = checklist.metrics
+    assert (token.source, token.probe, token.threshold, token.unit) == ("probe", "get-token", 800.0, "ms")
+    assert (dj.source, dj.capture, dj.unit, dj.notes) == ("capture", "django_version", "", "from manage.py")
+    assert (manual.source, manual.unit, manual.threshold) == ("manual", "s", None)
+    assert checklist.signoff.roles == ["QA", "Tech lead"]
+    assert checklist.signoff.require_critical_passed is False
+    assert checklist.signoff.facts == {"Django version": "django_version"}
+
+
+def test_summary(full: Path) -> None:
+    assert summary(load_checklist(full, env={})) == (
+        "ok: 3 sections (1 critical, 1 important, 1 nice), 4 items, 14 probes, "
+        "3 environments, 5 log sources, 3 metrics")
+
+
+def test_minimal_checklist_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "min.yaml"
+    path.write_text("qatui: 1\ntitle: T\nsections:\n  - {id: s, title: S, priority: p2, items: []}\n")
+    checklist = load_checklist(path, env={})
+    assert checklist.sections[0].priority is Priority.IMPORTANT
+    assert checklist.environments == {} and checklist.default_environment() is None
+    assert checklist.signoff.meaning == "Approved for production deploy"
+    assert checklist.settings.jobs == 8
+    assert summary(checklist) == "ok: 1 section (0 critical, 1 important, 0 nice), 0 items, 0 probes, 0 environments, 0 log sources"
+
+
+@pytest.mark.parametrize("word,priority", [
+    ("critical", Priority.CRITICAL), ("Must", Priority.CRITICAL), ("HIGH", Priority.CRITICAL),
+    ("p0", Priority.CRITICAL), ("important", Priority.IMPORTANT), ("Should", Priority.IMPORTANT),
+    ("medium", Priority.IMPORTANT), ("nice", Priority.NICE), ("Nice to have", Priority.NICE),
+    ("nice-to-have", Priority.NICE), ("nice_to_have", Priority.NICE), ("low", Priority.NICE),
+])
+def test_priority_synonyms(tmp_path: Path, word: str, priority: Priority) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(f"qatui: 1\ntitle: T\nsections:\n  - {{id: s, title: S, priority: {word}, items: []}}\n")
+    assert load_checklist(path, env={}).sections[0].priority is priority
+
+
+def test_variables_from_process_environment(tmp_path: Path) -> None:
+    path = tmp_path / "env.yaml"
+    path.write_text(
+        "qatui: 1\ntitle: T\nsections:\n  - id: s\n    title: S\n    priority: nice\n    items:\n"
+        "      - id: i\n        title: I\n        probes:\n"
+        "          - {id: p, kind: command, run: 'echo ${QATUI_TEST_VALUE} ${OTHER:-x} ${THIRD-y}'}\n")
+    with pytest.raises(ChecklistError) as caught:
+        load_checklist(path, env={})
+    assert [p.message.split(":")[0] for p in caught.value.problems] == ["undefined variable ${QATUI_TEST_VALUE}"]
+    assert load_checklist(path, env={"QATUI_TEST_VALUE": "1"}).probes()[0].config["run"].startswith("echo ${QATUI")
+
+
+def test_aliases_and_merge_keys_within_limits(tmp_path: Path) -> None:
+    path = tmp_path / "alias.yaml"
+    path.write_text(
+        "qatui: 1\ntitle: T\nenvironments:\n"
+        "  local: &base {label: Local, vars: {base_url: 'http://x'}}\n"
+        "  other:\n    <<: *base\n    label: Other\n"
+        "sections:\n  - {id: s, title: S, priority: nice, items: []}\n")
+    envs = load_checklist(path, env={}).environments
+    assert envs["other"].label == "Other" and envs["other"].vars == {"base_url": "http://x"}
+
+
+def test_the_shipped_example_in_the_doc_validates(tmp_path: Path) -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "checklist-format.md").read_text(encoding="utf-8")
+    example = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "doc.yaml"
+    path.write_text(example, encoding="utf-8")
+    checklist = load_checklist(path, env={})
+    assert checklist.item("ws-connect").probes[0].kind == "websocket"
+
+
+def test_shipped_checklists_validate() -> None:
+    root = Path(__file__).parents[2] / "checklists"
+    shipped = root / "django-upgrade.yaml"
+    if not shipped.exists():
+        pytest.skip("checklists/django-upgrade.yaml is not written yet")
+    checklist = load_checklist(shipped, env={})
+    assert checklist.items()

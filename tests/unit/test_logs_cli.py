@@ -1,0 +1,147 @@
+"""`qatui logs` as a user runs it: a real subprocess on a small checklist."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from qatui.commands.logs import parse_since
+
+CHECKLIST = """\
+qatui: 1
+title: Logs test
+environments:
+  local: {label: Local, default: true, vars: {word: hello}}
+  staging: {label: Staging, vars: {word: bonjour}}
+secrets:
+  token: {env: QATUI_TEST_TOKEN}
+logs:
+  app: {file: app.log, tail: 3}
+  cmd: {command: "echo ${word} $QATUI_TEST_TOKEN; echo 'Traceback (most recent call last):'; echo '  File x'; echo 'KeyError: y'; exit 4"}
+  live: {command: "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.05; done"}
+sections:
+  - id: s
+    title: S
+    priority: critical
+    items:
+      - {id: a, title: A, logs: [app]}
+"""
+
+
+@pytest.fixture
+def checklist(tmp_path: Path) -> Path:
+    (tmp_path / "app.log").write_text("one\nERROR two\n  three\nfour\n")
+    path = tmp_path / "checklist.yaml"
+    path.write_text(CHECKLIST)
+    return path
+
+
+def qatui(*args: str, timeout: float = 30, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, "QATUI_TEST_TOKEN": "s3cr3t-value", **env}
+    environ.pop("QATUI_ENV", None)
+    return subprocess.run([sys.executable, "-m", "qatui", "logs", *args], capture_output=True, text=True,
+                          timeout=timeout, env=environ)
+
+
+def test_every_source_plain_when_piped(checklist: Path) -> None:
+    result = qatui(str(checklist), "app", "cmd")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    bodies = [(line[:2], line[15:]) for line in lines]
+    assert bodies == [
+        ("! ", "app ERROR two"),
+        ("! ", "app   three"),
+        ("  ", "app four"),
+        ("  ", "cmd hello ••••••"),
+        ("! ", "cmd Traceback (most recent call last):"),
+        ("! ", "cmd   File x"),
+        ("! ", "cmd KeyError: y"),
+        ("* ", "cmd command exited with code 4"),
+    ]
+    assert "\x1b[" not in result.stdout and "s3cr3t" not in result.stdout
+
+
+def test_errors_grep_tail_and_environment(checklist: Path) -> None:
+    errors = qatui(str(checklist), "--errors", "app")
+    assert [line[15:] for line in errors.stdout.splitlines()] == ["app ERROR two", "app   three"]
+    grep = qatui(str(checklist), "--grep", "bon", "--env", "staging", "cmd")
+    assert [line[15:] for line in grep.stdout.splitlines()] == ["cmd bonjour ••••••", "cmd command exited with code 4"]
+    tail = qatui(str(checklist), "app", "--tail", "1")
+    assert [line[15:] for line in tail.stdout.splitlines()] == ["app four"]
+
+
+def test_unknown_names_suggest_and_exit_2(checklist: Path) -> None:
+    result = qatui(str(checklist), "ap")
+    assert result.returncode == 2
+    assert "did you mean 'app'" in result.stderr and "Traceback" not in result.stderr
+    result = qatui(str(checklist), "--env", "stagin")
+    assert result.returncode == 2 and "did you mean 'staging'" in result.stderr
+    result = qatui(str(checklist), "--since", "yesterday")
+    assert result.returncode == 2 and "--since" in result.stderr
+    result = qatui(str(checklist), "--grep", "(")
+    assert result.returncode == 2 and "not a valid regex" in result.stderr
+
+
+def test_follow_ends_cleanly_on_ctrl_c(checklist: Path) -> None:
+    environ = {**os.environ, "QATUI_TEST_TOKEN": "x"}
+    process = subprocess.Popen([sys.executable, "-m", "qatui", "logs", str(checklist), "live", "--follow"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environ)
+    assert process.stdout is not None
+    deadline = time.monotonic() + 20
+    seen = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        seen.append(line)
+        if "tick 3" in line:
+            break
+    assert any("tick 3" in line for line in seen)
+    process.send_signal(signal.SIGINT)
+    _out, err = process.communicate(timeout=10)
+    assert process.returncode == 130
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+
+
+def test_colour_on_a_terminal_and_plain_with_no_color(checklist: Path) -> None:
+    import pty
+
+    def on_tty(extra_env: dict[str, str]) -> str:
+        leader, follower = pty.openpty()
+        environ = {**os.environ, "TERM": "xterm-256color", "QATUI_TEST_TOKEN": "x", **extra_env}
+        if "NO_COLOR" not in extra_env:
+            environ.pop("NO_COLOR", None)
+        process = subprocess.Popen([sys.executable, "-m", "qatui", "logs", str(checklist), "app"],
+                                   stdout=follower, stderr=follower, env=environ)
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                data = os.read(leader, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        process.wait(timeout=20)
+        os.close(leader)
+        return b"".join(chunks).decode()
+
+    coloured = on_tty({})
+    assert "\x1b[" in coloured and "ERROR two" in coloured
+    plain = on_tty({"NO_COLOR": "1"})
+    assert "\x1b[" not in plain and "! " in plain
+
+
+def test_parse_since() -> None:
+    now = datetime(2026, 3, 1, 12, 0).astimezone()
+    assert parse_since("10m", now) == now - timedelta(minutes=10)
+    assert parse_since("2h", now) == now - timedelta(hours=2)
+    assert parse_since("30", now) == now - timedelta(seconds=30)
+    assert parse_since("2026-03-01T11:00:00+00:00", now).utcoffset() == timedelta(0)
+    assert parse_since("2026-03-01T11:00", now).tzinfo is not None

@@ -1,0 +1,153 @@
+"""`read(render(s)) == s` for any session: the record is lossless through its hidden anchors."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from qatui.core.errors import RecordError
+from qatui.core.record import RenderCache, read, render
+from qatui.core.session import Evidence, ItemResult, SectionResult, Session
+
+from .record_samples import NASTY, basic_session, sessions, signed_session
+
+ANCHOR_LINE = re.compile(r"^[ \t]*<!-- qatui:([a-z]+)(?: (.*))? -->$")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sessions)
+def test_read_render_is_identity(session: Session) -> None:
+    text = render(session)
+    assert read(text) == session
+    # The cache never changes the output, whatever state it holds.
+    cache = RenderCache()
+    assert render(session, cache) == text
+    assert render(session, cache) == text
+
+
+@settings(max_examples=100, deadline=None)
+@given(sessions)
+def test_anchor_data_never_ends_its_comment(session: Session) -> None:
+    for line in render(session).split("\n"):
+        if "<!-- qatui:" in line and line.lstrip().startswith("<!-- qatui:"):
+            match = ANCHOR_LINE.match(line)
+            assert match, line
+            payload = match.group(2) or ""
+            assert "-->" not in payload and "<" not in payload and ">" not in payload
+            if payload:
+                json.loads(payload)
+
+
+@pytest.mark.parametrize("nasty", NASTY)
+def test_every_nasty_text_in_every_field_round_trips(nasty: str) -> None:
+    session = basic_session()
+    session.title = session.tester = session.environment_label = nasty
+    session.facts[nasty] = nasty
+    item = session.item("ws-404")
+    item.title = item.note = nasty
+    item.evidence.append(Evidence(kind="log", source=nasty, text=nasty))
+    item.probes[0].detail = item.probes[0].summary = nasty
+    session.metrics[0].name = session.metrics[0].notes = nasty
+    assert read(render(session)) == session
+
+
+def test_lone_surrogates_round_trip_and_encode() -> None:
+    # Text from a terminal read with surrogateescape can carry lone surrogates.
+    session = basic_session()
+    session.item("ws-404").note = "bad byte \udcff here"
+    session.item("ws-404").title = "\ud800 title"
+    text = render(session)
+    text.encode("utf-8")  # the file can be written
+    assert read(text) == session
+
+
+def test_samples_round_trip_and_survive_crlf() -> None:
+    for session in (basic_session(), signed_session()):
+        text = render(session)
+        assert read(text) == session
+        # A checkout with core.autocrlf turns every line ending into CRLF.
+        assert read(text.replace("\n", "\r\n")) == session
+
+
+def test_sections_keep_their_order_though_shown_by_priority() -> None:
+    session = basic_session()
+    session.sections.reverse()  # nice, important, critical
+    text = render(session)
+    assert text.index("## 🔴 Critical") < text.index("## 🟢 Nice to have")
+    assert [s.id for s in read(text).sections] == ["devices", "api", "websockets"]
+
+
+def test_empty_session_round_trips() -> None:
+    session = Session(title="", checklist_path="", tester="", environment="")
+    assert read(render(session)) == session
+
+
+def test_not_a_record_is_refused() -> None:
+    with pytest.raises(RecordError, match="not a qatui record"):
+        read("# A checklist\n\n- [ ] something\n", "plain.md")
+    with pytest.raises(RecordError, match="not a qatui record"):
+        read("", "empty.md")
+
+
+def test_cut_off_record_is_refused_with_its_name() -> None:
+    text = render(basic_session())
+    cut = text[: text.index("## Performance")]
+    with pytest.raises(RecordError, match=r"cut\.md is incomplete"):
+        read(cut, "cut.md")
+
+
+def test_dropped_item_anchor_is_noticed() -> None:
+    text = render(basic_session())
+    lines = [line for line in text.split("\n") if '"id":"api-token"' not in line]
+    with pytest.raises(RecordError, match="end marker counts"):
+        read("\n".join(lines), "r.md")
+
+
+def test_broken_anchor_names_file_and_line() -> None:
+    text = render(basic_session())
+    lines = text.split("\n")
+    number = next(i for i, line in enumerate(lines) if "qatui:item" in line)
+    lines[number] = lines[number].replace('"id":', '"id":{')
+    with pytest.raises(RecordError) as caught:
+        read("\n".join(lines), "broken.md")
+    assert f"broken.md:{number + 1}:" in caught.value.message
+    assert "qatui:item" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("mutation", "message"),
+    [
+        (lambda s: s.replace('"status":"failed"', '"status":"exploded"', 1), "unknown status"),
+        (lambda s: s.replace('"priority":"critical"', '"priority":"urgent"', 1), "unknown priority"),
+        (lambda s: s.replace('"format":1', '"format":99', 1), "newer qatui"),
+        (lambda s: s.replace('"tester":"Hannah"', '"tester":5', 1), "must be text"),
+        (lambda s: s.replace('"at":"2026-03-10T14:07:00+01:00"', '"at":"yesterday"', 1), "ISO date-time"),
+        (lambda s: s.replace("<!-- qatui:section {", "<!-- qatui:sektion {", 1), "unknown anchor kind"),
+    ],
+)
+def test_hand_edited_anchor_errors_are_clear(mutation, message: str) -> None:  # type: ignore[no-untyped-def]
+    text = render(basic_session())
+    changed = mutation(text)
+    assert changed != text
+    with pytest.raises(RecordError, match=message):
+        read(changed, "edited.md")
+
+
+def test_visible_edits_do_not_change_what_is_read() -> None:
+    # Someone fixes a typo in the visible text on GitHub: qatui reads the anchors only.
+    session = basic_session()
+    text = render(session).replace("**FAILED** ✗", "**PASSED** ✓").replace("## Summary", "## Résumé")
+    assert read(text) == session
+
+
+def test_item_outside_section_is_refused() -> None:
+    session = Session(title="t", checklist_path="c", tester="x", environment="e",
+                      sections=[SectionResult(id="s", title="S", priority=basic_session().sections[0].priority,
+                                              items=[ItemResult(id="a", title="A")])])
+    text = render(session)
+    text = text.replace(text[text.index("<!-- qatui:section"):].split("\n")[0], "")
+    with pytest.raises(RecordError, match="item before any section"):
+        read(text, "r.md")
