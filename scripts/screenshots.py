@@ -29,7 +29,6 @@ from qatui.demo.target import running  # noqa: E402 - after the path tweak, so i
 
 FIXED_NOW = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
 DEMO = ROOT / "checklists" / "demo.yaml"
-FAILED_ITEM = "ws-wrong-port"
 
 
 def fixed_clock() -> datetime:
@@ -73,29 +72,47 @@ def main_ready(app: Any) -> Callable[[], bool]:
 
 
 async def shoot_main(out: Path, env: dict[str, str], work: Path, size: tuple[int, int], name: str) -> None:
+    import httpx
+
     app = make_app(work / f"{name}.md", env)
     async with app.run_test(size=size) as pilot:
         await settle(pilot, main_ready(app), what="the main screen with probe results")
-        await pilot.pause(0.5)  # a few 100 ms log drains, so the log pane has lines
+        # The broken endpoint logs a traceback: the log pane shows it highlighted.
+        httpx.get(f"{env['QATUI_DEMO_BASE_URL']}/api/v1/labels/print/")
+        await pilot.pause(0.6)  # a few of the log pane's 100 ms drains
         app.save_screenshot(f"{name}.svg", str(out))
     print(f"  {out / (name + '.svg')}")
+
+
+async def tick(pilot: Any, app: Any, key: str, note: str = "") -> None:
+    """Wait for the selected item's probes (auto-run), then tick it, with a note if asked."""
+    item_id = app.screen.current_item_id
+    item = app.checklist.item(item_id)
+    await settle(pilot, lambda: not item.probes or (bool(app.probe_results(item_id)) and not app.running_probes),
+                 what=f"{item_id}'s probe results")
+    await pilot.press(key)
+    if note:
+        await settle(pilot, lambda: type(app.screen).__name__ == "NoteModal", what="the note prompt")
+        await pilot.press(*note)
+        await pilot.press("enter")
+    await settle(pilot, lambda: app.recorder.session.item(item_id).status.value != "untested",
+                 what=f"{item_id} to be ticked")
 
 
 async def shoot_failure_help_signoff(out: Path, env: dict[str, str], work: Path) -> None:
     app = make_app(work / "failure.md", env)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, main_ready(app), what="the main screen")
-        # Down to the WebSocket aimed at the HTTP port; auto-run runs its probe when it opens.
-        for _ in range(app.checklist.items().index(app.checklist.item(FAILED_ITEM))):
+        # A tester's first minutes: three passes, the label endpoint's 500, the echo passes …
+        await tick(pilot, app, "p")
+        for key, note in (("p", ""), ("p", ""),
+                          ("f", "HTTP 500: request.is_ajax() is gone in Django 4 (traceback in the log)"),
+                          ("p", "")):
             await pilot.press("j")
-        await settle(pilot, lambda: bool(app.probe_results(FAILED_ITEM)) and not app.running_probes,
-                     what=f"{FAILED_ITEM}'s probe result")
-        await pilot.press("f")
-        await pilot.pause()
-        await pilot.press(*"Port 8001 answers plain HTTP; the socket is on the Daphne port")
-        await pilot.press("enter")
-        await settle(pilot, lambda: app.recorder.session.item(FAILED_ITEM).status.value == "failed",
-                     what="the failure to be recorded")
+            await tick(pilot, app, key, note)
+        # … and the WebSocket aimed at the HTTP port, failed, with its explanation expanded.
+        await pilot.press("j")
+        await tick(pilot, app, "f", "Port 8001 answers plain HTTP; the socket is on the Daphne port")
         app.screen.query_one("#probes").focus()
         await pilot.press("enter")  # expand: detail and explanation
         await pilot.pause(0.3)
@@ -128,9 +145,8 @@ async def shoot_start(out: Path, env: dict[str, str], work: Path) -> None:
 async def shoot_all(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="qatui-shots-"))
-    # One background-task failure right away (so the log pane shows a highlighted traceback),
-    # then no more, so every picture has the same story.
-    with running(error_after=0.3, error_every=None, chatter_every=0.3) as target:
+    # The background task does not fail on its own here, so every picture tells the same story.
+    with running(error_after=None, chatter_every=1.0) as target:
         env = {**os.environ, **target.environ(), "XDG_DATA_HOME": str(work / "data"),
                "XDG_CONFIG_HOME": str(work / "config")}
         await shoot_main(out, env, work, (120, 40), "main")

@@ -325,3 +325,81 @@ def checklist_of(
         logs=dict(logs or {}),
         content_hash="0" * 64,
     )
+
+
+async def _slow_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Keep-alive HTTP/1.1 where every request waits `ms` (default 200) and answers JSON."""
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            target = head.split(b" ", 2)[1].decode()
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            if length:
+                await reader.readexactly(length)
+            ms = int(parse_qs(urlsplit(target).query).get("ms", ["200"])[0])
+            await asyncio.sleep(ms / 1000)
+            body = json.dumps({"slept": ms}).encode()
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+        pass
+    finally:
+        writer.close()
+
+
+@dataclass
+class AsyncSlowServer:
+    """An asyncio HTTP server for benchmarks: 100 concurrent 200 ms requests cost it no threads,
+    so it answers each in 200 ms, where the thread-per-connection stdlib server convoys."""
+
+    port: int = 0
+    loop: asyncio.AbstractEventLoop | None = None
+    thread: threading.Thread | None = None
+    started: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> AsyncSlowServer:
+        self.thread = threading.Thread(target=self._main, daemon=True)
+        self.thread.start()
+        self.started.wait(10)
+        return self
+
+    def _main(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        server = self.loop.run_until_complete(asyncio.start_server(_slow_connection, "127.0.0.1", 0, backlog=1024))
+        self.port = server.sockets[0].getsockname()[1]
+        self.started.set()
+        self.loop.run_forever()
+
+    def stop(self) -> None:
+        if self.loop is not None:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+def serve_until_stdin_closes() -> None:
+    """`python -m tests.servers`: start the HTTP app and the WebSocket server, print their URLs
+    as one JSON line, serve until stdin closes. Benchmarks run the servers in their own process
+    so that the servers' threads do not compete with the measured client for the GIL."""
+    import sys
+
+    app = HttpApp().start()
+    ws = WsServer().start()
+    slow = AsyncSlowServer().start()
+    print(json.dumps({"http": app.url, "ws": ws.url, "slow": slow.url}), flush=True)
+    try:
+        sys.stdin.read()
+    finally:
+        app.stop()
+        ws.stop()
+        slow.stop()
+
+
+if __name__ == "__main__":
+    serve_until_stdin_closes()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -73,3 +74,81 @@ def read_all(source: Any, **kwargs: Any) -> list[LogLine]:
     for batch in source.follow(stop, follow=False, **kwargs):
         lines.extend(batch)
     return lines
+
+
+class SocketProxy:
+    """A Unix-socket proxy in front of the real Docker engine, to take the engine "away" and
+    bring it back without touching the engine other tests use (a fault the engine itself
+    cannot be asked to produce)."""
+
+    def __init__(self, path: str, target: str = "/var/run/docker.sock") -> None:
+        self.path = path
+        self.target = target
+        self._server: Any = None
+        self._sockets: list[Any] = []
+        self._lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.path}"
+
+    def start(self) -> None:
+        import os
+        import socket
+
+        if os.path.exists(self.path):
+            os.unlink(self.path)
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(self.path)
+        server.listen(32)
+        self._server = server
+        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
+
+    def _accept(self, server: Any) -> None:
+        import socket
+
+        while True:
+            try:
+                client, _ = server.accept()
+            except OSError:
+                return
+            upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                upstream.connect(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: Any, sink: Any) -> None:
+        import socket
+
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def stop(self) -> None:
+        import os
+        import socket
+
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+        if os.path.exists(self.path):
+            os.unlink(self.path)

@@ -5,11 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from qatui.core.checklist import Checklist
-from qatui.core.markdown_import import _Ids, convert_fence, import_markdown_text, split_commands
+from qatui.core.markdown_import import (
+    ConvertedFence,
+    _Ids,
+    convert_fence,
+    import_markdown_text,
+    split_commands,
+)
 from tests.unit.import_helpers import comparable, reload
 
 
-def convert(text: str):  # type: ignore[no-untyped-def]
+def convert(text: str) -> ConvertedFence:
     return convert_fence(text, _Ids(), "item")
 
 

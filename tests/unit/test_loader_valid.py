@@ -453,3 +453,25 @@ def test_shipped_checklists_validate() -> None:
         pytest.skip("checklists/django-upgrade.yaml is not written yet")
     checklist = load_checklist(shipped, env={})
     assert checklist.items()
+
+
+def test_expectations_take_one_string_or_a_list(tmp_path: Path) -> None:
+    path = tmp_path / "lists.yaml"
+    path.write_text(
+        "qatui: 1\ntitle: T\nsections:\n  - id: s\n    title: S\n    priority: nice\n    items:\n"
+        "      - id: i\n        title: I\n        probes:\n"
+        "          - id: h\n            kind: http\n            url: http://127.0.0.1/\n"
+        "            expect:\n              status: '404'\n              body_contains: [a, b]\n"
+        "              not_contains: Traceback\n              body_matches: ['^x', 'y$']\n"
+        "          - id: c\n            kind: command\n            run: 'true'\n"
+        "            expect: {stdout_contains: ok, not_contains: [ERROR, Traceback], output_matches: 'ok'}\n",
+        encoding="utf-8")
+    http, command = load_checklist(path, env={}).probes()
+    assert http.config["expect"] == {"status": 404, "body_contains": ["a", "b"], "not_contains": "Traceback",
+                                     "body_matches": ["^x", "y$"]}
+    assert command.config["expect"] == {"stdout_contains": "ok", "not_contains": ["ERROR", "Traceback"],
+                                        "output_matches": "ok"}
+    path.write_text(path.read_text().replace("'y$'", "'(y'").replace("[a, b]", "[a, [b]]"))
+    with pytest.raises(ChecklistError) as caught:
+        load_checklist(path, env={})
+    assert [p.message.split(":")[0] for p in caught.value.problems] == ["'body_contains'", "'body_matches'"]

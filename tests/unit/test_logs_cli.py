@@ -145,3 +145,24 @@ def test_parse_since() -> None:
     assert parse_since("30", now) == now - timedelta(seconds=30)
     assert parse_since("2026-03-01T11:00:00+00:00", now).utcoffset() == timedelta(0)
     assert parse_since("2026-03-01T11:00", now).tzinfo is not None
+
+
+@pytest.mark.docker
+def test_compose_service_from_the_environment(run_container: object, compose_project: str, tmp_path: Path) -> None:
+    container = run_container(  # type: ignore[operator]
+        "echo 'Executing task'; echo 'ERROR task failed'; echo '  at tasks.py:3'", project=compose_project,
+        service="huey")
+    container.wait(timeout=30)
+    path = tmp_path / "compose.yaml"
+    path.write_text(
+        "qatui: 1\ntitle: T\nenvironments:\n"
+        f"  local: {{label: Local, compose: {{project: {compose_project}}}}}\n"
+        "logs:\n  huey: {service: huey}\n  hue2: {service: hue}\n"
+        "sections:\n  - {id: s, title: S, priority: critical, items: [{id: a, title: A}]}\n"
+    )
+    result = qatui(str(path), "huey", "--errors")
+    assert result.returncode == 0, result.stderr
+    assert [line[15:] for line in result.stdout.splitlines()] == ["huey ERROR task failed", "huey   at tasks.py:3"]
+    result = qatui(str(path), "hue2")
+    assert result.returncode == 0
+    assert "did you mean 'huey'" in result.stdout and result.stdout.startswith("* ")

@@ -199,3 +199,45 @@ def test_engine_unreachable_names_the_socket_and_stops_promptly() -> None:
     assert len(follower.notices()) == 1  # said once, not on every retry
     lines = read_all(source)
     assert len(lines) == 1 and lines[0].notice
+
+
+def test_engine_that_goes_away_and_comes_back_resumes_without_gaps(
+    run_container: Any, compose_project: str, tmp_path: Any
+) -> None:
+    import os
+
+    from tests.unit.logs_support import SocketProxy
+
+    if not os.path.exists("/var/run/docker.sock"):
+        pytest.skip("the proxy needs the engine's local socket")
+    proxy = SocketProxy(str(tmp_path / "engine.sock"))
+    proxy.start()
+    run_container("i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.05; done",
+                  project=compose_project, service="web")
+    follower = Follower(service(compose_project, "web", docker_host=proxy.url), tail=0)
+    try:
+        follower.wait_text("tick 5")
+        proxy.stop()
+        follower.wait_for(lambda f: any("unreachable" in t for t in f.notices()))
+        down_at = len(follower.texts())
+        proxy.start()
+        follower.wait_for(lambda f: any("answers again" in t for t in f.notices()))
+        follower.wait_for(lambda f: len(f.texts()) > down_at + 20)
+    finally:
+        proxy.stop()
+    numbers = [int(text.split()[1]) for text in follower.texts()]
+    assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))  # no line lost or repeated
+    assert f"unreachable at {proxy.url}" in " ".join(follower.notices())
+    follower.close()
+
+
+def test_since_window_uses_the_engine_times(run_container: Any, compose_project: str) -> None:
+    container = run_container("echo early; sleep 0.4; echo ERROR late; sleep 0.2; echo latest",
+                              project=compose_project, service="worker")
+    container.wait(timeout=30)
+    lines = read_all(service(compose_project, "worker"))
+    early, late = lines[0].at, lines[1].at
+    assert early is not None and late is not None
+    middle = early + (late - early) / 2
+    since = read_all(service(compose_project, "worker"), since=middle)
+    assert [(line.text, line.is_error) for line in since] == [("ERROR late", True), ("latest", False)]

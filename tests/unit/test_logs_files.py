@@ -167,3 +167,9 @@ def test_command_batches_a_flood() -> None:
     assert batches < 1000
     assert buffer.lines()[-2].text == "200000"
     assert buffer.lines()[-1].notice
+
+
+def test_command_that_never_ends_is_cut_short_without_follow() -> None:
+    lines = read_all(CommandSource("cmd", "echo one; echo two; sleep 300"), tail=5)
+    assert [line.text for line in lines[:2]] == ["one", "two"]
+    assert lines[-1].notice and "still running" in lines[-1].text

@@ -7,12 +7,13 @@ import socket
 import sys
 import time
 
+from qatui.core.checklist import ProbeSpec
 from qatui.core.probes import run_probes
 from qatui.core.session import ProbeResult, ProbeStatus
 from tests.servers import HttpApp, checklist_of, free_port, probe
 
 
-def run(*specs, trusted: bool = True, env: dict[str, str] | None = None) -> list[ProbeResult]:
+def run(*specs: ProbeSpec, trusted: bool = True, env: dict[str, str] | None = None) -> list[ProbeResult]:
     return run_probes(checklist_of(*specs), "local", list(specs), trusted=trusted, env=env or dict(os.environ))
 
 
@@ -124,3 +125,18 @@ def test_tcp_timeout_when_backlog_full() -> None:
         for s in fillers:
             s.close()
         listener.close()
+
+
+def test_until_polls_until_the_system_settles(tmp_path) -> None:
+    """Like a Huey task that finishes a moment later: the probe passes once the file exists."""
+    import threading
+
+    marker = tmp_path / "done"
+    timer = threading.Timer(0.4, marker.touch)
+    timer.start()
+    try:
+        [result] = run(probe(id="u", kind="command", argv=["test", "-f", str(marker)], until=5))
+    finally:
+        timer.cancel()
+    assert result.status is ProbeStatus.PASSED, result.summary
+    assert "attempts)" in result.summary

@@ -6,12 +6,13 @@ from typing import Any
 
 import pytest
 
+from qatui.core.checklist import ProbeSpec
 from qatui.core.probes import run_probes
 from qatui.core.session import ProbeResult, ProbeStatus
 from tests.servers import checklist_of, probe
 
 
-def run(*specs, project: str | None = None, docker_host: str | None = None, env: dict[str, str] | None = None) -> list[ProbeResult]:
+def run(*specs: ProbeSpec, project: str | None = None, docker_host: str | None = None, env: dict[str, str] | None = None) -> list[ProbeResult]:
     checklist = checklist_of(*specs, compose_project=project, docker_host=docker_host)
     return run_probes(checklist, "local", list(specs), trusted=True, env=env if env is not None else {})
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import resource
+from typing import Any
 
 import pytest
 
+from qatui.core.checklist import ProbeSpec
 from qatui.core.probes import run_probes
 from qatui.core.session import ProbeResult, ProbeStatus
 from tests.servers import PASSWORD, TOKEN, HttpApp, checklist_of, free_port, probe
 
 
-def run(*specs, **kwargs) -> list[ProbeResult]:
+def run(*specs: ProbeSpec, **kwargs: Any) -> list[ProbeResult]:
     checklist = checklist_of(*specs, **{k: v for k, v in kwargs.items() if k in ("env_vars", "secrets")})
     env = kwargs.get("env", {})
     return run_probes(checklist, "local", list(specs), trusted=True, env=env)
@@ -197,3 +199,18 @@ def test_retry_until(http_app: HttpApp) -> None:
     assert result.summary.endswith("(after 3 attempts)")
     [polled] = run(probe(id="p", kind="http", url=f"{http_app.url}/nowhere", until=0.3, retry={"interval": 0.1}))
     assert "attempts" in polled.summary
+
+
+def test_unset_secret_says_which_variable() -> None:
+    spec = probe(id="s", kind="http", url="http://127.0.0.1:1/${api_password}")
+    from tests.servers import checklist_of as make
+
+    [result] = run_probes(make(spec, secrets={"api_password": "QATUI_TEST_UNSET_PW"}), "local", [spec], trusted=True, env={})
+    assert result.status is ProbeStatus.ERROR
+    assert "environment variable QATUI_TEST_UNSET_PW, which is not set" in result.explanation
+
+
+def test_missing_ca_file(tls_app: HttpApp) -> None:
+    [result] = run(probe(id="ca", kind="http", url=f"{tls_app.url}/json", verify="/nonexistent/ca.pem"))
+    assert result.status is ProbeStatus.ERROR
+    assert "readable PEM file" in result.explanation

@@ -6,13 +6,13 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from qatui.core.checklist import LogSourceSpec
+from qatui.core.checklist import LogSourceSpec, ProbeSpec
 from qatui.core.probes import run_probes
 from qatui.core.session import ProbeResult, ProbeStatus
 from tests.servers import checklist_of, probe
 
 
-def run(*specs, logs: dict[str, LogSourceSpec], trusted: bool = True, started: datetime | None = None) -> list[ProbeResult]:
+def run(*specs: ProbeSpec, logs: dict[str, LogSourceSpec], trusted: bool = True, started: datetime | None = None) -> list[ProbeResult]:
     checklist = checklist_of(*specs, logs=logs)
     return run_probes(checklist, "local", list(specs), trusted=trusted, env={}, session_started=started)
 
@@ -81,3 +81,10 @@ def test_command_source_needs_trust() -> None:
 def test_unknown_source() -> None:
     [result] = run(probe(id="a", kind="logs", source="nope", absent="x"), logs={})
     assert result.status is ProbeStatus.ERROR and "no log source 'nope'" in result.summary
+
+
+def test_present_on_unreadable_source_does_not_wait(tmp_path: Path) -> None:
+    logs = {"app": LogSourceSpec(name="app", kind="file", target=str(tmp_path / "missing.log"))}
+    [result] = run(probe(id="p", kind="logs", source="app", present="done", within=60), logs=logs)
+    assert result.status is ProbeStatus.ERROR
+    assert result.duration_ms is not None and result.duration_ms < 30_000  # not the 60 s `within`

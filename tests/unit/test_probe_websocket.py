@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from qatui.core.checklist import ProbeSpec
 from qatui.core.probes import run_probes
 from qatui.core.session import ProbeResult, ProbeStatus
 from tests.servers import HttpApp, WsServer, checklist_of, free_port, probe
 
 
-def run(*specs) -> list[ProbeResult]:
+def run(*specs: ProbeSpec) -> list[ProbeResult]:
     return run_probes(checklist_of(*specs), "local", list(specs), trusted=True, env={})
 
 

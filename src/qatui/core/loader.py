@@ -43,8 +43,17 @@ from qatui.core.checklist import (
     Settings,
     SignoffSpec,
 )
-from qatui.core.errors import ChecklistError, Position, Problem
-from qatui.core.yamlpos import YMap, YNode, YScalar, YSeq, describe, parse_file, to_python
+from qatui.core.errors import ChecklistError, Position, Problem, QatuiError
+from qatui.core.yamlpos import (
+    YMap,
+    YNode,
+    YScalar,
+    YSeq,
+    describe,
+    parse_file,
+    paused_gc,
+    to_python,
+)
 
 FORMAT_VERSION = 1
 
@@ -78,7 +87,7 @@ PROBE_KEYS: dict[str, tuple[str, ...]] = {
 }
 #: Keys of `expect` per kind.
 EXPECT_KEYS: dict[str, tuple[str, ...]] = {
-    "http": ("status", "headers", "json", "body_contains", "body_matches", "max_ms"),
+    "http": ("status", "headers", "json", "body_contains", "body_matches", "not_contains", "max_ms"),
     "websocket": ("messages", "max_ms"),
     "command": ("exit_code", "stdout_contains", "stderr_contains", "output_matches",
                 "not_contains", "max_ms"),
@@ -126,7 +135,8 @@ def load_checklist(path: str | Path, *, env: Mapping[str, str] | None = None) ->
     document, data = parse_file(name)
     validator = _Validator(name, os.environ if env is None else env)
     validator.problems.extend(document.problems)
-    checklist = validator.checklist(document.root)
+    with paused_gc():
+        checklist = validator.checklist(document.root)
     checklist.content_hash = hashlib.sha256(data).hexdigest()
     if validator.problems:
         raise ChecklistError(_ordered(validator.problems))
@@ -144,7 +154,13 @@ def _load_markdown(path: str) -> Checklist:
                 [Problem(Position(path), "Markdown checklists cannot be read yet: the Markdown importer is not installed")]
             ) from None
         raise
-    return import_markdown(path)
+    try:
+        return import_markdown(path)
+    except ChecklistError:
+        raise
+    except QatuiError as error:  # e.g. an unreadable or binary file: one problem, same shape
+        message = error.message.removeprefix(f"{path}: ")
+        raise ChecklistError([Problem(Position(path), message)]) from None
 
 
 def _ordered(problems: list[Problem]) -> list[Problem]:
@@ -361,7 +377,7 @@ class _Validator:
             return None
         text = self.string(node, key, templated=True)
         if not isinstance(node, YScalar) or not text:
-            if isinstance(node, YScalar) and node.value is not None and not text:
+            if isinstance(node, YScalar) and not text:
                 self.add(node.pos, f"{key!r}: the pattern is empty")
             return text or None
         try:
@@ -370,9 +386,6 @@ class _Validator:
             self.add(node.pos, f"{key!r}: invalid regular expression {text!r}: {error.msg}"
                      + (f" at position {error.pos}" if error.pos is not None else ""))
         return text
-
-    def log_ref(self, node: YScalar) -> None:
-        self.log_refs.append((self.string(node, "logs"), node))
 
     def log_list(self, node: YNode | None, key: str) -> list[str]:
         names = self.string_list(node, key)
@@ -868,7 +881,7 @@ class _ProbeChecker:
     def _command_line(self) -> None:
         which = self._one_of(("run", "argv"), required=True)
         if which == "run":
-            self._str("run")
+            self._str("run", required=True)
         elif which == "argv":
             argv = self.v.string_list(self.node.get("argv"), "argv", templated=True)
             if not argv and isinstance(self.node.get("argv"), YSeq):
@@ -957,7 +970,7 @@ class _ProbeChecker:
     def _exec(self) -> None:
         which = self._one_of(("service", "container"), required=True)
         if which:
-            self._str(which)
+            self._str(which, required=True)
         self._command_line()
         self._str("user")
         self._str("workdir")
@@ -1052,13 +1065,23 @@ class _ProbeChecker:
                 result[key] = self.v.string_map(value, "expect.headers", templated=True)
             elif key == "json":
                 result[key] = self._json_matchers(value)
-            elif key in ("body_matches", "output_matches"):
-                result[key] = self.v.regex(value, key)
             elif key == "messages":
                 result[key] = self._messages(value)
-            else:  # *_contains
-                result[key] = self.v.string(value, key, templated=True)
+            else:  # *_contains, *_matches: one string or a list of them
+                result[key] = self._texts(value, key, regex=key.endswith("_matches"))
         return result
+
+    def _texts(self, node: YNode, key: str, *, regex: bool) -> str | list[str] | None:
+        if isinstance(node, YSeq):
+            if regex:
+                return [pattern for element in node.items if (pattern := self.v.regex(element, key)) is not None]
+            return self.v.string_list(node, key, templated=True)
+        if regex:
+            return self.v.regex(node, key)
+        if isinstance(node, YScalar) and node.value is not None and not isinstance(node.value, bool):
+            return self.v.string(node, key, templated=True)
+        self.v.add(node.pos, f"{key!r}: expected a string or a list of strings, got {describe(node)}")
+        return None
 
     def _status(self, node: YNode) -> Any:
         def one(element: YNode) -> Any:
@@ -1069,6 +1092,8 @@ class _ProbeChecker:
                         return value
                 elif isinstance(value, str):
                     text = value.strip()
+                    if text.isdigit() and 100 <= int(text) <= 599:
+                        return int(text)
                     if _STATUS_CLASS.match(text):
                         return text.lower()
                     match = _STATUS_RANGE.match(text)
@@ -1176,7 +1201,7 @@ class _ProbeChecker:
             if "stream" in spec.entries:
                 stream = self.v.string(spec.get("stream"), "stream")
                 if stream not in ("stdout", "stderr", "both"):
-                    self.v.add(spec.key_pos("stream"), f"'stream': expected stdout, stderr or both, got {stream!r}")
+                    self.v.add(spec.entries["stream"][1].pos, f"'stream': expected stdout, stderr or both, got {stream!r}")
                 rule["stream"] = stream
             if "secret" in spec.entries:
                 rule["secret"] = self.v.boolean(spec.get("secret"), "secret")

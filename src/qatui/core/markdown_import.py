@@ -50,6 +50,7 @@ Fences
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shlex
@@ -77,7 +78,7 @@ from qatui.core.checklist import (
 from qatui.core.errors import ChecklistError, Position, Problem, QatuiError
 
 DEFAULT_PRIORITY = Priority.IMPORTANT
-SHELL_LANGUAGES = {"", "sh", "bash", "shell", "console", "zsh", "shell-session", "terminal", "cmd"}
+SHELL_LANGUAGES = {"", "sh", "bash", "shell", "console", "zsh", "shell-session", "terminal"}
 _EMOJI_PRIORITY = {"🔴": Priority.CRITICAL, "🟡": Priority.IMPORTANT, "🟢": Priority.NICE}
 _TASK = re.compile(r"^\[([ xX])\](?:\s+|$)")
 _FIELD = re.compile(
@@ -1003,7 +1004,5 @@ def import_markdown(path: str | Path) -> Checklist:
     if "\x00" in text:
         raise MarkdownImportError(f"{file}: looks like a binary file, not Markdown")
     checklist = import_markdown_text(text, str(file))
-    import hashlib
-
     checklist.content_hash = hashlib.sha256(raw).hexdigest()
     return checklist

@@ -100,5 +100,7 @@ def revoke(checklist: Checklist, env: Mapping[str, str] | None = None) -> bool:
 
 
 def needs_trust(checklist: Checklist) -> bool:
-    """Whether the checklist has any probe that runs code (command or exec)."""
-    return any(probe.runs_code for probe in checklist.probes())
+    """Whether the checklist runs code: command or exec probes, or command log sources."""
+    return any(probe.runs_code for probe in checklist.probes()) or any(
+        source.kind == "command" for source in checklist.logs.values()
+    )

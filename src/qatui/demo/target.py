@@ -245,6 +245,14 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     target: DemoTarget
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-answer (a cancelled probe) is normal: log it, no traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            self.target.log.write("INFO", "gunicorn.error", f"client {client_address[0]} went away")
+            return
+        super().handle_error(request, client_address)
+
 
 class DemoTarget:
     """The demo application on free loopback ports; `start()` returns the variables to use.

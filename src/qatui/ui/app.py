@@ -18,6 +18,7 @@ websockets and the docker SDK are imported after the first paint, in a thread wo
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -34,7 +35,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from qatui.core.checklist import Checklist, ProbeSpec
+from qatui.core.checklist import Checklist, Item, ProbeSpec
 from qatui.core.errors import QatuiError, RecordConflict
 from qatui.core.session import Evidence, ItemResult, ProbeResult, Session, SignOff, Status
 from qatui.ui.config import UiConfig
@@ -202,6 +203,7 @@ class QatuiApp(App[None]):
         self._trusted: bool | None = None
         self._destructive_confirmed = False
         self._results_index: dict[str, ItemResult] = {}
+        self._items: dict[str, Item] = {}
         self._log_feed = LogFeed(max_pending_lines=max(options.log_max_lines * 4, 1000))
         self._log_scope = "item"
         self._log_names: list[str] | None = None
@@ -221,6 +223,10 @@ class QatuiApp(App[None]):
         self.call_after_refresh(self._after_first_paint)
 
     def _after_first_paint(self) -> None:
+        # Everything loaded so far (a checklist of thousands of items, its session) lives as
+        # long as the app: take it out of the garbage collector's view, or every full
+        # collection walks it again and shows up as a 100+ ms hitch on a key press.
+        gc.freeze()
         if not self.deterministic:
             self.run_worker(self._preload, thread=True, group="preload", exit_on_error=False,
                             description="import probe and log libraries")
@@ -320,6 +326,7 @@ class QatuiApp(App[None]):
         from qatui.ui.screens.main import MainScreen
 
         self.push_screen(MainScreen())
+        self.call_after_refresh(gc.freeze)
         if self.recorder.changes:
             self.notify(
                 "The checklist changed since this record: " + "; ".join(self.recorder.changes[:5]),
@@ -366,6 +373,16 @@ class QatuiApp(App[None]):
 
     def _reindex(self) -> None:
         self._results_index = {item.id: item for item in self.session.items()}
+        if self.checklist is not None and len(self._items) != len(self._results_index):
+            self._items = {item.id: item for item in self.checklist.items()}
+
+    def item(self, item_id: str) -> Item:
+        """The checklist item, by id, in O(1) (the checklist's own lookup scans)."""
+        found = self._items.get(item_id)
+        if found is None:
+            assert self.checklist is not None
+            found = self._items[item_id] = self.checklist.item(item_id)
+        return found
 
     def item_result(self, item_id: str) -> ItemResult | None:
         return self._results_index.get(item_id)
@@ -421,7 +438,7 @@ class QatuiApp(App[None]):
             word = "failed" if status is Status.FAILED else "blocked"
             self.push_screen(
                 NoteModal(
-                    f"{status.mark} {word.capitalize()}: {self.checklist.item(item_id).title if self.checklist else item_id}",
+                    f"{status.mark} {word.capitalize()}: {self.item(item_id).title}",
                     current.note if current else "",
                     prompt=f"What did you see? (saved as the item's note; enter with nothing marks it {word} without a note)",
                 ),
@@ -439,7 +456,7 @@ class QatuiApp(App[None]):
         from qatui.ui.screens.modals import NoteModal
 
         current = self.item_result(item_id)
-        title = self.checklist.item(item_id).title if self.checklist else item_id
+        title = self.item(item_id).title
         self.push_screen(
             NoteModal(f"Note: {title}", current.note if current else ""),
             partial(self._noted, item_id),
@@ -535,9 +552,12 @@ class QatuiApp(App[None]):
     def item_opened(self, item_id: str | None) -> None:
         """The cursor moved: after a short pause, switch the log tail and maybe auto-run."""
         self._pending_open = item_id
-        if self._open_timer is not None:
-            self._open_timer.stop()
-        self._open_timer = self.set_timer(0.15, self._opened_settled)
+        if self.deterministic:
+            self._opened_settled()
+        elif self._open_timer is not None:
+            self._open_timer.reset()  # one timer while the cursor moves, not one per key
+        else:
+            self._open_timer = self.set_timer(0.15, self._opened_settled)
 
     def _opened_settled(self) -> None:
         self._open_timer = None
@@ -545,7 +565,7 @@ class QatuiApp(App[None]):
         self._switch_logs(item_id)
         if item_id is None or not self.auto_run or self.checklist is None:
             return
-        item = self.checklist.item(item_id)
+        item = self.item(item_id)
         if not item.probes or self.probe_results(item_id) or any(p.id in self.running_probes for p in item.probes):
             return
         self.run_probes([item_id], interactive=False)
@@ -578,7 +598,7 @@ class QatuiApp(App[None]):
         assert self.checklist is not None
         from qatui.core.probes import with_dependencies
 
-        wanted = [p for item_id in item_ids for p in self.checklist.item(item_id).probes]
+        wanted = [p for item_id in item_ids for p in self.item(item_id).probes]
         probes = [p for p in with_dependencies(self.checklist, wanted) if p.id not in self.running_probes]
         if not probes:
             if interactive:
@@ -595,7 +615,7 @@ class QatuiApp(App[None]):
                     TrustModal(self.checklist.path, commands), partial(self._trust_answer, item_ids)
                 )
                 return
-        destructive = [p for p in probes if p.destructive or self.checklist.item(p.item_id).destructive]
+        destructive = [p for p in probes if p.destructive or self.item(p.item_id).destructive]
         if destructive and self._protected() and not self._destructive_confirmed:
             if not interactive:
                 probes = [p for p in probes if p not in destructive]
@@ -765,7 +785,7 @@ class QatuiApp(App[None]):
             return list(self.checklist.logs)
         if item_id is None:
             return []
-        item = self.checklist.item(item_id)
+        item = self.item(item_id)
         names = item.logs or self.checklist.section_of(item_id).logs
         return [name for name in names if name in self.checklist.logs]
 

@@ -9,7 +9,6 @@ Nothing here imports a UI: the screen, the CLI and the logs probe all use the sa
 from __future__ import annotations
 
 import os
-import shlex
 from collections.abc import Callable
 from pathlib import Path
 
@@ -87,5 +86,4 @@ def make_source(
 
 def describe(spec: LogSourceSpec) -> str:
     """`service huey`, `file /var/log/app.log` — for headers and listings."""
-    target = spec.target if spec.kind != "command" else shlex.quote(spec.target) if " " not in spec.target else spec.target
-    return f"{spec.kind} {target}"
+    return f"{spec.kind} {spec.target}"

@@ -80,12 +80,15 @@ class LineSplitter:
         if "\r" in text:
             text = text.replace("\r\n", "\n")
         lines = text.split("\n")
-        if len(data) > self.max_line and max(map(len, lines)) > self.max_line:
+        if _has_long_line(data, last, self.max_line):
             lines = [cap(line, self.max_line) for line in lines]
             text = None
-        out.extend(lines)
-        self._keep(rest, out)
-        return out, (text if len(out) == len(lines) else None)
+        if rest:
+            count = len(lines)
+            self._keep(rest, lines)
+            if len(lines) != count:  # an over-long partial line was added: text no longer matches
+                text = None
+        return lines, text
 
     def _keep(self, rest: bytes, out: list[str]) -> None:
         if len(rest) > self.max_line:
@@ -99,6 +102,20 @@ class LineSplitter:
         rest, self._partial = self._partial, b""
         self._skipping = False
         return [rest.decode("utf-8", "replace").rstrip("\r")] if rest else []
+
+
+def _has_long_line(data: bytes, end: int, limit: int) -> bool:
+    """Whether `data[:end]` holds a line longer than `limit` bytes: hops from newline to the
+    last newline within `limit + 1` bytes, so a chunk of short lines costs a few `rfind`s."""
+    if end <= limit:
+        return False
+    pos = 0
+    while end - pos > limit:
+        newline = data.rfind(b"\n", pos, pos + limit + 1)
+        if newline < 0:
+            return True
+        pos = newline + 1
+    return False
 
 
 def cap(line: str, limit: int = MAX_LINE) -> str:

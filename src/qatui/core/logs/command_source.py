@@ -1,11 +1,19 @@
 """A command's output as a log source: `ssh staging docker logs -f web`, `kubectl logs -f …`.
 
 This is how servers beyond this machine are covered. The command's stdout and stderr go into
-one pipe, read by a thread with `os.read` in large chunks (asyncio's per-line `readline` reads a
-flood at a tenth of the speed); the chunks are split and decoded in bulk and handed over in
-batches every ~0.1 s. The command runs in its own process group so that stopping the source
+one pipe (enlarged to 1 MB), read with `os.read` in large chunks by the thread that iterates the
+source (asyncio's per-line `readline` reads a flood at a tenth of the speed, and a second reader
+thread only adds hand-offs); the chunks are split and decoded in bulk and handed over in
+batches every ~0.1 s. Nothing is read while the consumer is busy, so a flood fills the pipe
+and the command waits on its writes: backpressure instead of memory growth. `select` with a
+short timeout keeps the stop event noticed within 0.1 s. The command runs in its own process group so that stopping the source
 ends it and everything it started (an `ssh` and its children), and its exit is a notice line
 with its code, never an exception.
+
+A command has no "last N lines" of its own (`docker logs --tail 50 -f web` says that itself),
+so `tail` applies only without `follow`: the command runs to its end and its last N lines are
+kept. `since` drops lines that start with a time before it; lines without a time were read
+after it, so they stay.
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import queue
+import select
 import shlex
 import signal
 import subprocess
@@ -28,8 +36,10 @@ from qatui.core.logs.base import LogBatch
 from qatui.core.logs.errors import ErrorDetector
 
 BATCH_SECONDS = 0.1
-BATCH_BYTES = 4 * 1024 * 1024
+BATCH_BYTES = 512 * 1024
 _READ_SIZE = 1 << 20
+IDLE_SECONDS = 2.0
+START_SECONDS = 30.0
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 _ALL = 1_000_000  # "every line" still has a bound
 
@@ -95,18 +105,21 @@ class CommandSource:
         fd = process.stdout.fileno()
         with contextlib.suppress(OSError):
             fcntl.fcntl(fd, _F_SETPIPE_SZ, _READ_SIZE)  # fewer, larger reads in a flood
-        chunks: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-        reader = threading.Thread(target=_pump, args=(fd, chunks), name=f"qatui-log-{self.name}", daemon=True)
-        reader.start()
         splitter = LineSplitter(self.max_line)
         kept: deque[tuple[list[str], set[int], datetime]] = deque()  # follow=False: the last lines
         kept_count = 0
         try:
             ended = False
+            started = last_output = time.monotonic()
+            cut_short = False
             while not ended and not stop.is_set():
-                texts, joined, ended = _collect(chunks, splitter, stop)
+                texts, joined, ended = _collect(fd, splitter, stop)
                 if not texts:
+                    if not follow and _gave_up(started, last_output):
+                        cut_short = True
+                        break
                     continue
+                last_output = time.monotonic()
                 at = now()
                 errors = detector.scan(texts, joined)
                 if since is not None:
@@ -124,63 +137,61 @@ class CommandSource:
                 return
             for texts, errors, at in _last(kept, kept_count, tail):
                 yield LogBatch(self.name, texts, at=at, errors=errors)
+            if cut_short:
+                yield LogBatch.notice(
+                    self.name,
+                    f"`{self.display}` is still running (it follows its log?); showed what it printed "
+                    "so far — follow the source to keep reading",
+                    now(),
+                )
+                return
             code = _wait(process, stop)
             if code is not None:
                 yield LogBatch.notice(self.name, _exit_text(code), now())
         finally:
             _kill(process)
-            reader.join(timeout=1.0)
             process.stdout.close()
 
 
-def _pump(fd: int, chunks: queue.SimpleQueue[bytes | None]) -> None:
-    """Thread: read the pipe in large chunks until end of file."""
-    try:
-        while True:
-            data = os.read(fd, _READ_SIZE)
-            if not data:
-                break
-            chunks.put(data)
-    except OSError:
-        pass
-    finally:
-        chunks.put(None)
-
-
-def _collect(
-    chunks: queue.SimpleQueue[bytes | None], splitter: LineSplitter, stop: threading.Event
-) -> tuple[list[str], str | None, bool]:
-    """Gather what arrives during about BATCH_SECONDS (or BATCH_BYTES) into lines."""
-    try:
-        first = chunks.get(timeout=0.2)
-    except queue.Empty:
-        return [], None, False
-    if first is None:
-        return splitter.flush(), None, True
-    parts = [first]
-    size = len(first)
-    deadline = time.monotonic() + BATCH_SECONDS
+def _collect(fd: int, splitter: LineSplitter, stop: threading.Event) -> tuple[list[str], str | None, bool]:
+    """Read what arrives during about BATCH_SECONDS (at most BATCH_BYTES) in large `os.read`s,
+    and split it into lines: (lines, their joined text when free, whether the output ended)."""
+    parts: list[bytes] = []
+    size = 0
     ended = False
+    deadline = time.monotonic() + BATCH_SECONDS
     while size < BATCH_BYTES and not stop.is_set():
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
+        timeout = deadline - time.monotonic()
+        if timeout <= 0:
+            break
+        ready, _, _ = select.select([fd], [], [], timeout)
+        if not ready:
             break
         try:
-            data = chunks.get(timeout=remaining)
-        except queue.Empty:
-            break
-        if data is None:
+            data = os.read(fd, _READ_SIZE)
+        except OSError:
+            data = b""
+        if not data:
             ended = True
             break
         parts.append(data)
         size += len(data)
-    texts, joined = splitter.feed_joined(b"".join(parts) if len(parts) > 1 else first)
+    texts, joined = splitter.feed_joined(b"".join(parts) if len(parts) != 1 else parts[0]) if parts else ([], None)
     if ended:
         rest = splitter.flush()
         if rest:
             texts.extend(rest)
             joined = None
     return texts, joined, ended
+
+
+def _gave_up(started: float, last_output: float) -> bool:
+    """Without `follow`, a command that does not end (`docker logs -f`) is read until it has
+    been quiet for IDLE_SECONDS after printing, or for START_SECONDS before printing anything."""
+    now_ = time.monotonic()
+    if last_output > started:
+        return now_ - last_output >= IDLE_SECONDS
+    return now_ - started >= START_SECONDS
 
 
 def _since(texts: list[str], errors: set[int], since: datetime) -> tuple[list[str], set[int]]:

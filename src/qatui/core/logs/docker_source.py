@@ -341,8 +341,8 @@ class _Run:
                 names = sorted(c.name for c in client.containers.list(all=True))
                 close = difflib.get_close_matches(source.container, names, n=3)
                 hint = f"; did you mean {_quoted(close)}?" if close else ""
-                self.notice(f"no container named {source.container!r} on {source.host_display}{hint}",
-                            once="missing")
+                text = f"no container named {source.container!r} on {source.host_display}{hint}"
+                self.notice(text, once="missing:container")
                 return []
             self.resolved("missing")
             return [(container.id, container.name)]
@@ -361,22 +361,18 @@ class _Run:
             services = sorted({c.labels.get(SERVICE_LABEL, "") for c in in_project} - {""})
             close = difflib.get_close_matches(source.service or "", services, n=3)
             hint = f"did you mean {_quoted(close)}? " if close else ""
-            self.notice(
-                f"compose project {source.project!r} has no service {source.service!r}; {hint}"
-                f"its services: {', '.join(services)}",
-                once="missing",
-            )
+            text = (f"compose project {source.project!r} has no service {source.service!r}; {hint}"
+                    f"its services: {', '.join(services)}")
+            self.notice(text, once=f"missing:service:{','.join(services)}")
         else:
             everything = client.containers.list(all=True, filters={"label": PROJECT_LABEL})
             projects = sorted({c.labels.get(PROJECT_LABEL, "") for c in everything} - {""})
             close = difflib.get_close_matches(source.project or "", projects, n=3)
             hint = f"did you mean {_quoted(close)}? " if close else ""
             existing = f"projects on this engine: {', '.join(projects)}" if projects else "no compose projects run on this engine"
-            self.notice(
-                f"compose project {source.project!r} has no containers on {source.host_display}; "
-                f"{hint}{existing}; waiting for {source.service!r} to start",
-                once="missing",
-            )
+            text = (f"compose project {source.project!r} has no containers on {source.host_display}; "
+                    f"{hint}{existing}; waiting for {source.service!r} to start")
+            self.notice(text, once="missing:project")
         return []
 
     def _start_reader(self, container_id: str, name: str, *, initial: bool) -> None:
@@ -479,8 +475,10 @@ class _Run:
         said_stopped = False
         while not self.halted.is_set():
             state = client.api.inspect_container(track.id).get("State", {})
-            if state.get("Running"):
-                started = state.get("StartedAt", "")
+            started = state.get("StartedAt", "")
+            # Started again since we looked — even if it has already stopped again (a short job,
+            # a crash loop): its new lines are waiting.
+            if state.get("Running") or (started and started != track.started_at):
                 if started != track.started_at:
                     track.started_at = started
                     self.notice(f"container {track.name} restarted", origin=track.name)

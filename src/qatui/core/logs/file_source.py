@@ -29,7 +29,7 @@ from qatui.core.logs.errors import ErrorDetector
 
 POLL_SECONDS = 0.1
 _READ_SIZE = 1 << 20
-_BATCH_BYTES = 4 * 1024 * 1024
+_BATCH_BYTES = 1024 * 1024
 _BACK_BLOCK = 64 * 1024
 _ALL = 1_000_000  # "every line" still has a bound
 
@@ -88,7 +88,11 @@ class FileSource:
                     yield batch
             if not follow:
                 return
-            yield from self._follow(handle, stop, detector, splitter)
+            current = [handle]
+            try:
+                yield from self._follow(current, stop, detector, splitter)
+            finally:
+                handle = current[0]
         finally:
             if handle is not None:
                 with contextlib.suppress(OSError):
@@ -133,14 +137,20 @@ class FileSource:
         )
 
     def _follow(
-        self, fd: int, stop: threading.Event, detector: ErrorDetector, splitter: LineSplitter
+        self, handle: list[int], stop: threading.Event, detector: ErrorDetector, splitter: LineSplitter
     ) -> Iterator[LogBatch]:
+        """Follow the open file `handle[0]` (replaced there when the file is rotated)."""
         path = self.path
         missing_said = False
-        while not stop.wait(POLL_SECONDS):
-            data = _read_upto(fd, _BATCH_BYTES)
+        while True:
+            data = _read_upto(handle[0], _BATCH_BYTES)
             if data:
                 yield from self._batch(splitter.feed_joined(data), detector)
+                if len(data) == _BATCH_BYTES and not stop.is_set():
+                    continue  # a flood: read on without waiting
+            if stop.wait(POLL_SECONDS):
+                return
+            if data:
                 continue
             try:
                 info = os.stat(path)
@@ -151,23 +161,23 @@ class FileSource:
                 continue
             except OSError:
                 continue
-            current = os.fstat(fd)
+            current = os.fstat(handle[0])
             if (info.st_ino, info.st_dev) != (current.st_ino, current.st_dev):
                 # Rotated: drain what the old file still had, then follow the new one.
-                rest = splitter.feed_joined(_read_upto(fd, _BATCH_BYTES * 64))
-                yield from self._batch(rest, detector)
+                while rest := _read_upto(handle[0], _BATCH_BYTES):
+                    yield from self._batch(splitter.feed_joined(rest), detector)
                 yield from self._batch((splitter.flush(), None), detector)
                 try:
                     new = os.open(path, os.O_RDONLY)
                 except OSError:
                     continue
-                os.close(fd)
-                fd = new
+                os.close(handle[0])
+                handle[0] = new
                 missing_said = False
                 yield LogBatch.notice(self.name, f"{path} was rotated; following the new file", now())
                 continue
-            if current.st_size < os.lseek(fd, 0, os.SEEK_CUR):
-                os.lseek(fd, 0, os.SEEK_SET)
+            if current.st_size < os.lseek(handle[0], 0, os.SEEK_CUR):
+                os.lseek(handle[0], 0, os.SEEK_SET)
                 splitter.flush()
                 yield LogBatch.notice(self.name, f"{path} was truncated; reading from its start", now())
             missing_said = False

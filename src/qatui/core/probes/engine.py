@@ -249,7 +249,9 @@ class ProbeRunner:
             setting: bool | ssl.SSLContext = verify if isinstance(verify, bool) else ssl.create_default_context(cafile=str(verify))
             client = httpx.AsyncClient(
                 verify=setting,
-                limits=httpx.Limits(max_connections=max(100, self.jobs), max_keepalive_connections=max(20, self.jobs)),
+                # keep-alive stays at httpx's 20: a pool of 100 idle connections costs httpcore
+                # ~10× the CPU per request (measured by benchmarks/probe_fanout.py)
+                limits=httpx.Limits(max_connections=max(100, self.jobs), max_keepalive_connections=20),
                 timeout=10.0,
             )
             self._clients[key] = client
@@ -388,15 +390,25 @@ class ProbeRunner:
         try:
             config = expand_all(spec.config, self.lookup)
         except UndefinedVariable as error:
+            secret = self.checklist.secrets.get(error.name)
             maker_list = self._producers.get(error.name)
-            hint = f" — run probe {maker_list[-1].id!r} first, it captures it" if maker_list else ""
-            return self._not_run(spec, f"not run: ${{{error.name}}} is not set", f"{error.message}{hint}", ProbeStatus.ERROR)
+            if secret is not None and secret.env:
+                why = f"the secret ${{{error.name}}} is read from the environment variable {secret.env}, which is not set — export it before running"
+            elif secret is not None and secret.file:
+                why = f"the secret ${{{error.name}}} is read from {secret.file}, which does not exist"
+            elif maker_list:
+                why = f"{error.message} — run probe {maker_list[-1].id!r} first, it captures it"
+            else:
+                why = error.message
+            return self._not_run(spec, f"not run: ${{{error.name}}} is not set", why, ProbeStatus.ERROR)
         if spec.kind not in KINDS:
             return self._not_run(spec, f"unknown probe kind {spec.kind!r}", f"qatui knows: {', '.join(KINDS)}", ProbeStatus.ERROR)
         module = importlib.import_module(f"qatui.core.probes.{spec.kind}")
         retry = config.get("retry") if isinstance(config.get("retry"), Mapping) else None
         until = config.get("until")
-        interval = float((retry or {}).get("interval", 1.0))
+        # `until: 5` polls every 0.5 s, `until: 120` every second
+        default_interval = min(1.0, max(0.1, float(until) / 10)) if until else 1.0
+        interval = float((retry or {}).get("interval", default_interval))
         count = int((retry or {}).get("count", 0))
         deadline = time.monotonic() + float(until) if until else None
         attempts = 0

@@ -100,6 +100,13 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
 
     try:
         client: httpx.AsyncClient = ctx.http_client(verify)
+    except OSError as error:  # ssl.SSLError is an OSError too
+        return Outcome(
+            ProbeStatus.ERROR,
+            with_where(spec, "verify", "CA file unusable"),
+            f"`verify: {cfg.get('verify')}` must name a readable PEM file of CA certificates: {getattr(error, 'strerror', None) or error}",
+        )
+    try:
         request = client.build_request(
             method, url, headers=headers, params=params, timeout=httpx.Timeout(seconds), **kwargs
         )

@@ -23,6 +23,11 @@ from qatui.core.session import ProbeStatus
 
 #: Matching lines shown in a result's detail.
 SHOWN = 10
+#: Words of a notice that says the source cannot be read now (as opposed to "following …").
+TROUBLE = re.compile(
+    r"no container|cannot|can't|waiting for|unreachable|not answer|does not|has no|not running|exited|removed|down|refused|error",
+    re.IGNORECASE,
+)
 
 
 def _window(cfg: Mapping[str, Any], ctx: ProbeContext) -> tuple[int | None, Any, str]:
@@ -73,6 +78,8 @@ def _scan(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext, stop: thre
                     matches.append(text)
             if present and matches:
                 break
+            if present and read == 0 and any(TROUBLE.search(n) for n in notices):
+                break  # waiting `within` seconds on a source that cannot be read helps nobody
             if stop.is_set():
                 break
     finally:

@@ -46,7 +46,14 @@ from qatui.core.session import (
 #: Version of the anchor format; `read` refuses records written in a newer one.
 FORMAT_VERSION = 1
 
-PRIORITY_BADGE = {Priority.CRITICAL: "🔴", Priority.IMPORTANT: "🟡", Priority.NICE: "🟢"}
+#: GitHub/GitLab emoji shortcodes: coloured dots when rendered, ASCII in the file. (A single
+#: character outside the BMP would make Python hold the whole record as UCS-4, which makes
+#: decoding a large record about eight times slower.)
+PRIORITY_BADGE = {
+    Priority.CRITICAL: ":red_circle:",
+    Priority.IMPORTANT: ":yellow_circle:",
+    Priority.NICE: ":green_circle:",
+}
 STATUS_ORDER = (Status.PASSED, Status.FAILED, Status.BLOCKED, Status.SKIPPED, Status.UNTESTED)
 PROBE_MARK = {
     ProbeStatus.PASSED: "✓",
@@ -277,12 +284,12 @@ def _probe_details(result: ProbeResult, out: list[str]) -> None:
         parts.append(f"at {when(result.at)}")
     if not (result.explanation or result.detail or result.captures):
         return
+    out.append("")
     out.append(f"{_ITEM_INDENT}<details><summary>Full output of probe {html_text(result.probe_id)}</summary>")
     out.append("")
     out.extend(fence("\n\n".join(parts), _ITEM_INDENT))
     out.append("")
     out.append(f"{_ITEM_INDENT}</details>")
-    out.append("")
 
 
 _PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/+-]*")
@@ -297,129 +304,127 @@ def _label(item: ItemResult) -> str:
     return f"{shown_title} · {shown_id}"
 
 
-def item_chunk(item: ItemResult) -> str:
-    """The complete Markdown of one item, ending with a blank line."""
+def item_chunk(item: ItemResult, label: str | None = None) -> str:
+    """The Markdown of one item; joined with "\\n" to what follows, it ends in a blank line."""
     status = item.status
     at = item.updated_at.isoformat() if item.updated_at is not None else None
     chunk = (
-        f"{_STATUS_HEAD[status]}{_label(item)}\n"
-        f"{_ITEM_INDENT}{anchor('item', item_payload(item, at))}\n\n"
+        f"{_STATUS_HEAD[status]}{label or _label(item)}\n"
+        f"{_ITEM_INDENT}{anchor('item', item_payload(item, at))}\n"
     )
     if not (item.note or item.probes or item.evidence or at is not None):
         return chunk
-    out: list[str] = []
+    out: list[str] = [chunk[:-1]]
     if item.note:
         lines = quote(item.note, _ITEM_INDENT)
         if lines:
-            out.extend(lines)
             out.append("")
+            out.extend(lines)
     if at is not None and status is not Status.UNTESTED:
         # isoformat output holds only digits, `-:.+T`: safe as it is.
+        out.append("")
         out.append(f"{_ITEM_INDENT}<sub>{_STATUS_VALUE[status]} at {at.replace('T', ' ')}</sub>")
-        out.append("")
     if item.probes:
-        out.extend(_probe_line(result) for result in item.probes)
         out.append("")
+        out.extend(_probe_line(result) for result in item.probes)
         for result in item.probes:
             _probe_details(result, out)
     for evidence in item.evidence:
-        label = EVIDENCE_LABEL.get(evidence.kind, f"Attached {inline(evidence.kind)}")
-        line = f"{_ITEM_INDENT}{label}"
+        label_text = EVIDENCE_LABEL.get(evidence.kind, f"Attached {inline(evidence.kind)}")
+        line = f"{_ITEM_INDENT}{label_text}"
         if evidence.source:
             line += f" from **{inline(evidence.source)}**"
         if evidence.at is not None:
             line += f" at {when(evidence.at)}"
+        out.append("")
         out.append(line + ":")
         out.append("")
         out.extend(fence(evidence.text, _ITEM_INDENT, "log" if evidence.kind == "log" else "text"))
-        out.append("")
-    if not out:
-        return chunk
     out.append("")
-    return chunk + "\n".join(out)
+    return "\n".join(out)
 
 
-def _item_key(item: ItemResult) -> tuple[object, ...]:
-    """Everything an item's Markdown depends on, by value (evidence and probes snapshotted)."""
-    return (
-        item.id,
-        item.title,
-        item.fingerprint,
-        item.status,
-        item.note,
-        item.updated_at,
-        tuple((e.kind, e.source, e.text, e.at) for e in item.evidence) if item.evidence else (),
-        tuple(
-            (p.probe_id, p.kind, p.status, p.summary, p.duration_ms, p.explanation, p.detail,
-             tuple(p.captures.items()), p.at, p.where)
-            for p in item.probes
-        )
-        if item.probes
-        else (),
-    )
+#: cache entry: (key, chunk, label)
+_Entry = tuple[tuple[object, ...], str, str]
 
 
 class RenderCache:
-    """Rendered item chunks from the previous render, reused when an item is unchanged.
+    """The Markdown of each item from the previous render, reused while the item is unchanged.
 
-    A record is saved on every tick, and a tick changes one item out of thousands. The cache
-    compares each item's full state by value (`_item_key` is a snapshot, so even an in-place
-    change to an item's evidence is seen) and re-renders only what differs; the output is
-    byte-for-byte what `render` without a cache produces.
+    A record is saved on every tick, and a tick changes one item out of thousands, so
+    re-rendering only what changed keeps saving cheap. An item is unchanged when its id, title,
+    fingerprint, status, note and time are the same and its evidence and probe lists hold the
+    same (or equal) objects. Evidence and probe results are values: replace them rather than
+    edit one in place, or call `invalidate(item_id)` after editing (the Recorder does both).
+    The output is byte for byte what `render` without a cache produces.
     """
 
     def __init__(self) -> None:
-        self._chunks: dict[str, tuple[tuple[object, ...], str]] = {}
+        self._entries: dict[str, _Entry] = {}
         self.hits = 0
         self.misses = 0
 
-    def chunks(self, items: list[ItemResult], fresh: dict[str, tuple[tuple[object, ...], str]]) -> list[str]:
-        old = self._chunks
-        out: list[str] = []
-        hits = 0
-        for item in items:
-            key = _item_key(item)
-            cached = old.get(item.id)
-            if cached is not None and cached[0] == key:
-                chunk = cached[1]
-                hits += 1
-            else:
-                chunk = item_chunk(item)
-            fresh[item.id] = (key, chunk)
-            out.append(chunk)
-        self.hits += hits
-        self.misses += len(items) - hits
-        return out
-
-    def replace(self, fresh: dict[str, tuple[tuple[object, ...], str]]) -> None:
-        """Keep only the chunks of the latest render (items removed since are forgotten)."""
-        self._chunks = fresh
+    def invalidate(self, item_id: str | None = None) -> None:
+        """Forget one item's Markdown, or everything."""
+        if item_id is None:
+            self._entries.clear()
+        else:
+            self._entries.pop(item_id, None)
 
 
-def _sections(session: Session, out: list[str], cache: RenderCache | None) -> None:
+def _sections(session: Session, out: list[str], cache: RenderCache | None) -> list[str]:
+    """Render every section grouped by priority; return the open-issue lines."""
+    old: dict[str, _Entry] = cache._entries if cache is not None else {}
+    new: dict[str, _Entry] = {}
+    issues: dict[Priority, list[str]] = {priority: [] for priority in Priority}
+    misses = 0
     indexed = list(enumerate(session.sections))
-    fresh: dict[str, tuple[tuple[object, ...], str]] = {}
     for priority in Priority:
         group = [(i, s) for i, s in indexed if s.priority is priority]
         if not group:
             continue
         out.append(f"## {PRIORITY_BADGE[priority]} {priority.label}")
         out.append("")
+        open_lines = issues[priority]
         for index, section in group:
             title = inline(section.title) if section.title.strip() else "(untitled section)"
             out.append(f"### {title}")
             out.append("")
             out.append(anchor("section", section_payload(index, section)))
             out.append("")
-            if section.items:
-                passed = sum(1 for item in section.items if item.status is Status.PASSED)
-                out.append(f"{passed} of {len(section.items)} passed.")
-                out.append("")
-                chunks = cache.chunks(section.items, fresh) if cache else map(item_chunk, section.items)
-                # Each chunk ends with "\n\n"; drop one so that joining with "\n" stays exact.
-                out.extend(chunk[:-1] for chunk in chunks)
+            if not section.items:
+                continue
+            chunks: list[str] = []
+            passed = 0
+            for item in section.items:
+                status = item.status
+                if status is Status.PASSED:
+                    passed += 1
+                evidence = item.evidence
+                probes = item.probes
+                key = (item.id, item.title, item.fingerprint, status, item.note, item.updated_at,
+                       tuple(evidence) if evidence else (), tuple(probes) if probes else ())
+                entry = old.get(item.id)
+                if entry is None or entry[0] != key:
+                    label = _label(item)
+                    entry = (key, item_chunk(item, label), label)
+                    misses += 1
+                new[item.id] = entry
+                chunks.append(entry[1])
+                if status is Status.FAILED or status is Status.BLOCKED:
+                    line = f"{_OPEN_HEAD[status]}{entry[2]} — {priority.label}, {title}"
+                    first = item.note.strip().split("\n", 1)[0].strip() if item.note else ""
+                    if first:
+                        line += f": {inline(first[:200])}"
+                    open_lines.append(line)
+            out.append(f"{passed} of {len(section.items)} passed.")
+            out.append("")
+            out.extend(chunks)
     if cache is not None:
-        cache.replace(fresh)
+        cache._entries = new
+        cache.misses += misses
+        cache.hits += len(new) - misses
+    return [line for priority in Priority for line in issues[priority]]
 
 
 def section_counts(section: SectionResult) -> dict[Status, int]:
@@ -469,25 +474,10 @@ def _metrics(session: Session, out: list[str]) -> None:
     out.append("")
 
 
-def _open_issues(session: Session, out: list[str]) -> None:
+def _open_issues(lines: list[str], out: list[str]) -> None:
     out.append("## Open issues")
     out.append("")
-    found: dict[Priority, list[str]] = {priority: [] for priority in Priority}
-    for section in session.sections:
-        for item in section.items:
-            status = item.status
-            if status is not Status.FAILED and status is not Status.BLOCKED:
-                continue
-            line = (
-                f"{_OPEN_HEAD[status]}{_label(item)} — "
-                f"{section.priority.label}, {inline(section.title) or '(untitled section)'}"
-            )
-            first = item.note.strip().splitlines()[0] if item.note.strip() else ""
-            if first:
-                line += f": {inline(first[:200])}"
-            found[section.priority].append(line)
-    rows = [line for priority in Priority for line in found[priority]]
-    out.extend(rows or ["None: no item failed or is blocked."])
+    out.extend(lines or ["None: no item failed or is blocked."])
     out.append("")
 
 
@@ -520,9 +510,9 @@ def render(session: Session, cache: RenderCache | None = None) -> str:
     out: list[str] = []
     _header(session, out)
     _summary(session, out)
-    _sections(session, out, cache)
+    open_issues = _sections(session, out, cache)
     _metrics(session, out)
-    _open_issues(session, out)
+    _open_issues(open_issues, out)
     _signoff(session, out)
     items = sum(len(section.items) for section in session.sections)
     out.append(

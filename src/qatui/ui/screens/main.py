@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input
 
 from qatui.core.session import ProbeResult, Status
@@ -36,6 +37,11 @@ class MainScreen(Screen[None]):
     def qapp(self) -> QatuiApp:
         return cast("QatuiApp", self.app)
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._pending_item: str | None = None
+        self._detail_timer: Timer | None = None
+
     def compose(self) -> ComposeResult:
         app = self.qapp
         assert app.recorder is not None and app.checklist is not None
@@ -49,7 +55,7 @@ class MainScreen(Screen[None]):
                 yield ItemPane(app.checklist, id="item")
                 yield ProbePane(id="probes")
                 yield LogPane(max_lines=app.options.log_max_lines, id="logs")
-        yield Footer()
+        yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#checklist", ChecklistView).border_title = "Checklist"
@@ -83,9 +89,23 @@ class MainScreen(Screen[None]):
         item = self.checklist_view.highlighted_item
         return item.id if item else None
 
+    #: Seconds the item and probe panes wait for the cursor to settle. A held `j` repaints
+    #: only two list rows per key; the detail panes catch up when the keys stop.
+    DETAIL_DELAY = 0.04
+
     def on_checklist_view_item_highlighted(self, message: ChecklistView.ItemHighlighted) -> None:
-        self._show_item(message.item_id)
+        self._pending_item = message.item_id
+        if self.qapp.deterministic:
+            self._show_pending()
+        elif self._detail_timer is None:
+            self._detail_timer = self.set_timer(self.DETAIL_DELAY, self._show_pending)
+        else:
+            self._detail_timer.reset()
         self.qapp.item_opened(message.item_id)
+
+    def _show_pending(self) -> None:
+        self._detail_timer = None
+        self._show_item(self._pending_item)
 
     def _show_item(self, item_id: str | None) -> None:
         app = self.qapp
@@ -94,7 +114,7 @@ class MainScreen(Screen[None]):
             self.item_pane.show(None, None)
             self.probe_pane.show([], {}, set())
             return
-        item = app.checklist.item(item_id)
+        item = app.item(item_id)
         self.item_pane.show(item, app.item_result(item_id))
         self.refresh_probes(item_id)
 
@@ -102,8 +122,7 @@ class MainScreen(Screen[None]):
         if item_id != self.current_item_id:
             return
         app = self.qapp
-        assert app.checklist is not None
-        item = app.checklist.item(item_id)
+        item = app.item(item_id)
         results: dict[str, ProbeResult] = app.probe_results(item_id)
         running = {p.id for p in item.probes if p.id in app.running_probes}
         self.probe_pane.show(item.probes, results, running)

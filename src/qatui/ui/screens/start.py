@@ -50,7 +50,7 @@ class StartScreen(Screen[tuple[str, str] | None]):
             yield Label(f"qatui · {self.checklist.title}", classes="dialog-title")
             total = len(self.checklist.items())
             yield Static(
-                f"{self.checklist.path} · {len(self.checklist.sections)} sections · {total} items",
+                f"{Path(self.checklist.path).name} · {len(self.checklist.sections)} sections · {total} items",
                 classes="dialog-hint",
             )
             yield Label("Tester")

@@ -11,11 +11,10 @@ from __future__ import annotations
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
-from textual.containers import VerticalScroll
-from textual.widgets import Static
 
-from qatui.core.checklist import Checklist, Item
+from qatui.core.checklist import Checklist, Item, Section
 from qatui.core.session import ItemResult, Status
+from qatui.ui.widgets.rich_pane import RichPane
 
 _STATUS_STYLE = {
     Status.PASSED: "bold green",
@@ -28,10 +27,12 @@ _STATUS_STYLE = {
 EVIDENCE_LINES = 12  # lines of each attachment shown; the record keeps them all
 
 
-def render_item(checklist: Checklist, item: Item | None, result: ItemResult | None) -> RenderableType:
+def render_item(
+    checklist: Checklist, item: Item | None, result: ItemResult | None, section: Section | None = None
+) -> RenderableType:
     if item is None:
         return Text("No item matches the filter.", style="dim italic")
-    section = checklist.section_of(item.id)
+    section = section or checklist.section_of(item.id)
     status = result.status if result else Status.UNTESTED
     parts: list[RenderableType] = []
     head = Text()
@@ -89,23 +90,15 @@ def _field(label: str, value: str, style: str = "") -> Text:
     return text
 
 
-class ItemPane(VerticalScroll, can_focus=True):
+class ItemPane(RichPane):
     """Scrollable details of one item; the screen sets it with `show(item, result)`."""
-
-    DEFAULT_CSS = """
-    ItemPane { height: 1fr; }
-    ItemPane > Static { width: 1fr; }
-    """
 
     def __init__(self, checklist: Checklist, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.checklist = checklist
-        self._body = Static("", id="item-body")
         self.border_title = "Item"
-
-    def compose(self):  # type: ignore[no-untyped-def]
-        yield self._body
+        self._sections = {i.id: section for section in checklist.sections for i in section.items}
 
     def show(self, item: Item | None, result: ItemResult | None) -> None:
-        self._body.update(render_item(self.checklist, item, result))
-        self.scroll_home(animate=False)
+        section = self._sections.get(item.id) if item is not None else None
+        self.set_renderable(render_item(self.checklist, item, result, section))

@@ -61,7 +61,7 @@ class LogPane(Vertical, can_focus=False):
     DEFAULT_CSS = """
     LogPane { height: 1fr; }
     LogPane > #log-status { height: 1; color: $text-muted; }
-    LogPane > Log { height: 1fr; }
+    LogPane > Log { height: 1fr; scrollbar-size-horizontal: 0; }
     """
 
     def __init__(self, *, max_lines: int = DEFAULT_MAX_LINES, id: str | None = None, classes: str | None = None) -> None:

@@ -14,13 +14,12 @@ from typing import ClassVar
 from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.binding import BindingType
-from textual.containers import VerticalScroll
 from textual.reactive import reactive
-from textual.widgets import Static
 
 from qatui.core.checklist import ProbeSpec
 from qatui.core.session import ProbeResult, ProbeStatus
 from qatui.ui.keys import bindings
+from qatui.ui.widgets.rich_pane import RichPane
 
 PROBE_MARK = {
     ProbeStatus.PASSED: ("✓", "bold green"),
@@ -52,14 +51,10 @@ def suggestion(probes: list[ProbeSpec], results: dict[str, ProbeResult], running
     return Text(f"{len(got)} of {len(probes)} probes run — press r to run them all", style="yellow")
 
 
-class ProbePane(VerticalScroll, can_focus=True):
+class ProbePane(RichPane):
     """Probes of one item; the screen feeds specs, results and the running set."""
 
     BINDINGS: ClassVar[list[BindingType]] = list(bindings("probes"))
-
-    DEFAULT_CSS = """
-    ProbePane > Static { width: 1fr; }
-    """
 
     cursor: reactive[int] = reactive(0)
     """Index of the selected probe."""
@@ -67,19 +62,20 @@ class ProbePane(VerticalScroll, can_focus=True):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.border_title = "Probes"
-        self._body = Static("", id="probe-body")
         self.probes: list[ProbeSpec] = []
         self.results: dict[str, ProbeResult] = {}
         self.running: set[str] = set()
         self.expanded: set[str] = set()
-
-    def compose(self):  # type: ignore[no-untyped-def]
-        yield self._body
+        self._shown: object = None
 
     def show(self, probes: list[ProbeSpec], results: dict[str, ProbeResult], running: set[str]) -> None:
         if [p.id for p in probes] != [p.id for p in self.probes]:
             self.cursor = 0
             self.expanded = set()
+        key = ([p.id for p in probes], [id(r) for r in results.values()], sorted(running))
+        if key == self._shown:
+            return  # moving between items without probes repaints nothing
+        self._shown = key
         self.probes = probes
         self.results = results
         self.running = running
@@ -114,7 +110,7 @@ class ProbePane(VerticalScroll, can_focus=True):
         self._redraw()
 
     def _redraw(self) -> None:
-        self._body.update(self.render_probes())
+        self.set_renderable(self.render_probes(), keep_scroll=True)
         total = len(self.probes)
         self.border_subtitle = f"{len(self.running)} running" if self.running else (
             f"{total} probe{'s' if total != 1 else ''}" if total else ""

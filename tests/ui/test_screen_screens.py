@@ -1,0 +1,184 @@
+"""The other screens: start, chooser, sign-off, conflict, error; resuming a record by its path."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from qatui.core.errors import QatuiError
+from qatui.core.record import render
+from qatui.core.session import Status
+from qatui.ui.app import is_record_file
+from qatui.ui.screens.main import MainScreen
+from qatui.ui.screens.modals import ConflictModal, ErrorModal
+from qatui.ui.screens.signoff import SignOffScreen
+from qatui.ui.screens.start import ChooserScreen, StartScreen
+from tests.ui.helpers import CHECKLIST, SIZE, make_app, record_of, screen_text, status_of
+
+
+async def test_start_screen_asks_tester_and_environment_and_remembers_the_tester(tmp_path: Path) -> None:
+    app = make_app(tmp_path, tester=None, env_key=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, StartScreen)
+        text = screen_text(app)
+        assert "production" in text and "PROTECTED" in text
+        await pilot.press(*"Ana", "enter")  # to the environment list
+        await pilot.press("down", "enter")  # production
+        assert isinstance(app.screen, MainScreen)
+        session = record_of(app)
+        assert (session.tester, session.environment, session.protected) == ("Ana", "production", True)
+    config = json.loads((tmp_path / "config" / "qatui" / "config.json").read_text())
+    assert config["tester"] == "Ana"
+    assert config["recent"] == [str((tmp_path / "record.md").resolve())]
+    again = make_app(tmp_path, tester=None, env_key=None, record_path=tmp_path / "second.md")
+    async with again.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(again.screen, StartScreen)
+        await pilot.press("enter", "enter")  # the remembered name, the default environment
+        assert record_of(again).tester == "Ana"
+        assert record_of(again).environment == "local"
+
+
+async def test_start_screen_insists_on_a_name(tmp_path: Path) -> None:
+    app = make_app(tmp_path, tester=None, env_key="local")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, StartScreen)
+        assert "Type your name" in screen_text(app)
+        await pilot.press("escape")
+    assert not (tmp_path / "record.md").exists()
+
+
+async def test_chooser_offers_checklists_and_recent_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "checklists"
+    folder.mkdir()
+    (folder / "shop.yaml").write_text(CHECKLIST.read_text())
+    monkeypatch.chdir(tmp_path)
+    app = make_app(tmp_path, checklist=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ChooserScreen)
+        assert "shop.yaml" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("p")
+    assert status_of(app, "api-login") == "passed"
+
+
+async def test_a_record_path_resumes_that_record(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("p", "q")
+    record = tmp_path / "record.md"
+    assert is_record_file(record) and not is_record_file(CHECKLIST)
+    resumed = make_app(tmp_path, record, tester=None, env_key=None, record_path=None)
+    async with resumed.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(resumed.screen, MainScreen)
+        await pilot.press("j", "s")
+    session = record_of(record)
+    assert [i.status.value for i in session.items()][:2] == ["passed", "skipped"]
+
+
+async def test_signoff_shows_open_critical_items_and_signs_the_record(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.press("p", "S")
+        assert isinstance(app.screen, SignOffScreen)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "1 critical item is not passed" in text
+        assert "Product list answers" in text
+        assert "Login time" in text  # the performance table
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        signoff = record_of(app).signoff
+        assert signoff is not None
+        assert (signoff.name, signoff.role, signoff.meaning) == ("Hannah", "QA", "Approved for production deploy")
+        assert "SIGNED" in screen_text(app)
+        await pilot.press("p")  # a signed record is not changed behind its signature
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorModal)
+
+
+async def test_signoff_back_does_not_sign(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("S", "escape")
+        assert isinstance(app.screen, MainScreen)
+    assert record_of(app).signoff is None
+
+
+def _edit_behind_qatuis_back(path: Path) -> None:
+    """A teammate's qatui (or a git pull) marks `admin-orders` blocked in the same file."""
+    session = record_of(path)
+    session.item("admin-orders").status = Status.BLOCKED
+    session.item("admin-orders").note = "edited elsewhere"
+    path.write_text(render(session))
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+
+
+async def test_conflict_reload_takes_the_file_from_disk(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("p")
+        _edit_behind_qatuis_back(app.record_path)
+        await pilot.press("j", "p")
+        assert isinstance(app.screen, ConflictModal)
+        assert "edited elsewhere" in (tmp_path / "record.md").read_text()  # not overwritten
+        app.screen.query_one("#reload").press()
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("p")
+    session = record_of(tmp_path / "record.md")
+    assert session.item("admin-orders").note == "edited elsewhere"
+    assert session.item("api-login").status.value == "passed"
+    assert session.item("api-products").status.value == "passed"
+
+
+async def test_conflict_save_as_writes_elsewhere(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        _edit_behind_qatuis_back(app.record_path)
+        await pilot.press("p")
+        assert isinstance(app.screen, ConflictModal)
+        target = tmp_path / "mine.md"
+        app.screen.query_one("#save-as").value = str(target)
+        app.screen.query_one("#save_as").press()
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("p")
+    assert app.record_path == target
+    assert record_of(target).item("api-login").status.value == "passed"
+    assert record_of(tmp_path / "record.md").item("api-login").status.value == "untested"
+    assert record_of(target).item("admin-orders").note == ""
+
+
+async def test_errors_become_the_error_modal(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+
+        def boom() -> None:
+            raise QatuiError("the engine is down", title="Docker unavailable")
+
+        app.run_worker(boom, thread=True, exit_on_error=False, description="log source web")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if isinstance(app.screen, ErrorModal):
+                break
+        assert isinstance(app.screen, ErrorModal)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Docker unavailable" in text and "the engine is down" in text
+        assert "Traceback" not in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)

@@ -1,0 +1,163 @@
+"""`qatui report`: the JSON contract, comparisons between runs, and the release gate."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qatui.cli import main
+from qatui.core.record import RecordFile, render
+from qatui.core.record.report import compare, gate_reasons, summary
+from qatui.core.session import Session, Status
+
+from .record_samples import basic_session, sample_checklist, signed_session
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+UNSIGNED = GOLDEN / "record-unsigned.md"
+SIGNED = GOLDEN / "record-signed.md"
+
+
+def qatui(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("QATUI_")}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "qatui", *args], capture_output=True, text=True,
+                          env=full_env, timeout=60)
+
+
+def test_summary_keeps_the_documented_contract() -> None:
+    data = summary(basic_session(), "r.md")
+    assert data["totals"] == {"passed": 1, "failed": 1, "blocked": 1, "skipped": 0, "untested": 1}
+    assert data["by_priority"] == {
+        "critical": {"passed": 1, "failed": 1, "blocked": 0, "skipped": 0, "untested": 0},
+        "important": {"passed": 0, "failed": 0, "blocked": 1, "skipped": 0, "untested": 0},
+        "nice": {"passed": 0, "failed": 0, "blocked": 0, "skipped": 0, "untested": 1},
+    }
+    assert data["signed"] is False and data["signoff"] is None
+    assert data["open_critical"] == ["ws-404"]
+    assert data["tester"] == "Hannah" and data["environment"] == "local"
+    assert [i["id"] for i in data["open_items"]] == ["ws-404", "api-token"]
+    assert data["metrics"][0] | {"delta_percent": None} == {
+        "id": "order-list", "name": "Order list load time", "unit": "ms", "before": 640.0,
+        "after": 702.5, "delta": 62.5, "delta_percent": None, "threshold": 800.0, "within_threshold": True,
+    }
+    assert data["gate"]["passed"] is False
+    json.dumps(data, allow_nan=False)
+
+
+def test_non_finite_numbers_never_reach_the_json() -> None:
+    session = basic_session()
+    session.metrics[0].after = float("inf")
+    json.dumps(summary(session), allow_nan=False)
+
+
+def test_gate_needs_every_critical_item_passed_and_a_signature() -> None:
+    assert gate_reasons(signed_session()) == []
+    reasons = gate_reasons(basic_session())
+    assert reasons == ["1 critical item(s) not passed: ws-404", "the record is not signed"]
+    session = signed_session()
+    session.item("ws-connect").status = Status.SKIPPED  # skipped is not passed
+    assert gate_reasons(session) == ["1 critical item(s) not passed: ws-connect"]
+
+
+def test_compare_finds_status_text_and_structure_changes() -> None:
+    old = basic_session()
+    changed = sample_checklist(extra_item=True, changed_title=True)
+    new = Session.start(changed, tester="Hannah", environment="local", started_at=old.started_at)  # type: ignore[arg-type]
+    new.item("ws-connect").status = Status.PASSED
+    new.item("ws-404").status = Status.PASSED
+    new.metrics[0].after = 650.0
+    result = compare(new, old)
+    assert result.checklist_changed
+    assert [(c.id, c.old, c.new) for c in result.status_changed] == [
+        ("ws-404", "failed", "passed"), ("api-token", "blocked", "untested")
+    ]
+    assert result.text_changed == ["ws-404"]
+    assert result.added == ["devices-add"] and result.removed == []
+    assert result.metrics[0].delta == -52.5
+    unchanged = compare(basic_session(), basic_session())
+    assert not unchanged.checklist_changed and not unchanged.status_changed and not unchanged.text_changed
+
+
+def test_cli_in_process_json_and_text(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", str(UNSIGNED), "--format", "json"], env={}) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["open_critical"] == ["ws-404"]
+    assert main(["report", str(SIGNED)], env={"QATUI_FORMAT": "json"}) == 0
+    assert json.loads(capsys.readouterr().out)["signed"] is True
+    assert main(["report", str(SIGNED), "--format", "text"], env={"QATUI_FORMAT": "json"}) == 0
+    assert "signed: yes — Ravi Kumar" in capsys.readouterr().out
+
+
+def test_subprocess_text_report() -> None:
+    done = qatui("report", str(UNSIGNED))
+    assert done.returncode == 0, done.stderr
+    assert "open critical (1): ws-404" in done.stdout
+    assert "signed: no" in done.stdout
+    assert "Order list load time: before 640 after 702.5 ms, delta +62.5 (+9.8%)" in done.stdout
+
+
+def test_subprocess_gate() -> None:
+    failed = qatui("report", str(UNSIGNED), "--gate")
+    assert failed.returncode == 1
+    assert "gate: FAIL — 1 critical item(s) not passed: ws-404; the record is not signed" in failed.stdout
+    passed = qatui("report", str(SIGNED), "--gate", env={"QATUI_FORMAT": "json"})
+    assert passed.returncode == 0, passed.stderr
+    assert json.loads(passed.stdout)["gate"] == {"passed": True, "reasons": []}
+    json_failed = qatui("report", str(UNSIGNED), "--gate", "--format", "json")
+    assert json_failed.returncode == 1
+    assert "gate failed: the record is not signed" in json_failed.stderr
+
+
+def test_subprocess_against_an_older_record(tmp_path: Path) -> None:
+    old = tmp_path / "old.md"
+    new = tmp_path / "new.md"
+    RecordFile(old).save(basic_session())
+    later = Session.start(sample_checklist(changed_title=True), tester="Bob", environment="local",
+                          started_at=basic_session().started_at)  # type: ignore[arg-type]
+    later.item("ws-404").status = Status.PASSED
+    new.write_text(render(later), encoding="utf-8")
+    done = qatui("report", str(new), "--against", str(old), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    changes = json.loads(done.stdout)["changes"]
+    assert changes["checklist_changed"] is True
+    assert {c["id"]: (c["old"], c["new"]) for c in changes["status_changed"]} == {
+        "ws-connect": ("passed", "untested"), "ws-404": ("failed", "passed"), "api-token": ("blocked", "untested")
+    }
+    assert changes["text_changed"] == ["ws-404"]
+    text = qatui("report", str(new), "--against", str(old))
+    assert "the checklist changed (hash" in text.stdout
+    assert "ws-404: failed → passed" in text.stdout and "text changed: ws-404" in text.stdout
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: None, "no such record"),
+        (lambda p: p.write_text("# just notes\n- [ ] a\n", encoding="utf-8"), "is not a qatui record"),
+        (lambda p: p.write_bytes(b"\x00\xff\xfe binary"), "is not a qatui record"),
+        (lambda p: p.write_text(render(basic_session())[:900], encoding="utf-8"), "is incomplete"),
+    ],
+)
+def test_subprocess_errors_are_one_line_exit_2(tmp_path: Path, make, message: str) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "r.md"
+    make(path)
+    done = qatui("report", str(path))
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in done.stderr
+
+
+def test_against_a_missing_record_is_exit_2(tmp_path: Path) -> None:
+    done = qatui("report", str(SIGNED), "--against", str(tmp_path / "gone.md"))
+    assert done.returncode == 2 and "gone.md: no such record" in done.stderr
+
+
+def test_help_lists_the_environment_variable() -> None:
+    done = qatui("report", "--help")
+    assert done.returncode == 0 and "QATUI_FORMAT" in done.stdout and "--gate" in done.stdout
