@@ -199,9 +199,9 @@ def main(argv: list[str] | None = None) -> int:
         ratio = speed / engine
         verdict = "PASS" if ratio >= SPEED_TARGET and count >= lines else "FAIL"
         ok &= verdict == "PASS"
-        print(f"engine floor : {engine / 1e6:6.2f} M lines/s  (the same logs as raw SDK frames)")
-        print(f"docker       : {speed / 1e6:6.2f} M lines/s  = {ratio:5.0%} of the engine floor, "
-              f"{speed / floor:4.0%} of the pipe floor ({count:,} lines)  {verdict}")
+        print(f"engine floor : {engine / 1e3:6.1f} k lines/s  (the same logs as raw SDK frames)")
+        print(f"docker       : {speed / 1e3:6.1f} k lines/s  = {ratio:5.0%} of the engine floor, "
+              f"{speed / floor:5.1%} of the pipe floor ({count:,} lines)  {verdict}")
         verdict = "PASS" if growth < RSS_TARGET_MB else "FAIL"
         ok &= verdict == "PASS"
         print(f"docker RSS   : {growth:+6.1f} MB over {count:,} lines (target < {RSS_TARGET_MB:.0f} MB)  {verdict}")

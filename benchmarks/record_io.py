@@ -32,9 +32,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from qatui.core.checklist import Priority  # noqa: E402
-from qatui.core.record import RecordFile, RenderCache, read, render  # noqa: E402
-from qatui.core.session import (  # noqa: E402
+from qatui.core.checklist import Priority
+from qatui.core.record import RecordFile, RenderCache, read, render
+from qatui.core.session import (
     Evidence,
     ItemResult,
     MetricValue,
@@ -198,7 +198,9 @@ def main(argv: list[str] | None = None) -> int:
         ratio = f"{value / floor:5.1f}× floor" if floor else " " * 13
         print(f"  {name:<34}{value:8.2f} ms   {ratio}  {note}")
 
-    print(f"record_io: {args.items} items, {size_mb:.2f} MB record, median of {args.runs} runs")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"record_io: {args.items} items, {size_mb:.2f} MB record, median of {args.runs} runs "
+          f"(load average {load:.1f} on {os.cpu_count()} CPUs)")
     print("floors (same run):")
     row("build a text of this size (join)", join_floor)
     row("atomic write + fsync of the bytes", write_floor)

@@ -235,3 +235,20 @@ def test_a_burst_of_fifty_keys_is_applied_in_full(term: Tmux, tmp_path: Path) ->
     assert open_items(data) == {}
     final = record_statuses(record)
     assert {k: final[k] for k in expected} == expected
+
+
+@pytest.mark.xfail(strict=True, reason="SCREEN: keys typed before the note prompt has mounted are lost "
+                   "(f then the note at full speed leaves the prompt empty)")
+def test_a_note_typed_before_the_prompt_shows_is_kept(term: Tmux, tmp_path: Path) -> None:
+    checklist = tmp_path / "fast.yaml"
+    ids = plain_checklist(checklist, 5)
+    record = tmp_path / "fast-record.md"
+    argv = [qatui_binary(), str(checklist), "--env", "local", "--tester", "Fay", "--record", str(record)]
+    term.start(argv, cwd=tmp_path)
+    term.wait_screen("Check number 01", timeout=30)
+
+    # A tester who knows the keys does not wait for the prompt: f, the note, enter, next, pass.
+    term.keys("fdoor was locked", literal=True)
+    term.keys("Enter")
+    term.keys("jp", literal=True)
+    wait_record(record, {ids[0]: ("failed", "door was locked"), ids[1]: "passed"}, timeout=10)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from qatui.core import yamlpos
 from qatui.core.checklist import Checklist
 from qatui.core.errors import ChecklistError
 from qatui.core.loader import load_checklist
@@ -71,3 +74,11 @@ def test_edits_of_a_valid_checklist(data: st.DataObject) -> None:
         replacement = data.draw(st.sampled_from(["", text[start:end] * 2, *FRAGMENTS]))
         text = text[:start] + replacement + text[end:]
     check(text.encode("utf-8", errors="surrogatepass"))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(st.sampled_from(FRAGMENTS), max_size=40))
+def test_yaml_ish_text_with_the_pure_python_parser(parts: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine without libyaml uses PyYAML's own parser, which raises other errors in other places."""
+    monkeypatch.setattr(yamlpos, "_Loader", yaml.SafeLoader)
+    check("".join(parts).encode("utf-8"))

@@ -446,13 +446,13 @@ def test_the_shipped_example_in_the_doc_validates(tmp_path: Path) -> None:
     assert checklist.item("ws-connect").probes[0].kind == "websocket"
 
 
-def test_shipped_checklists_validate() -> None:
-    root = Path(__file__).parents[2] / "checklists"
-    shipped = root / "django-upgrade.yaml"
-    if not shipped.exists():
-        pytest.skip("checklists/django-upgrade.yaml is not written yet")
-    checklist = load_checklist(shipped, env={})
-    assert checklist.items()
+SHIPPED = sorted((Path(__file__).parents[2] / "checklists").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
+def test_shipped_checklists_validate(path: Path) -> None:
+    checklist = load_checklist(path, env={})
+    assert checklist.items() and summary(checklist).startswith("ok: ")
 
 
 def test_expectations_take_one_string_or_a_list(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -232,7 +233,8 @@ def test_canary_never_in_any_output(tmp_path: Path, http_app: HttpApp, cli: Call
         assert done.returncode == 1, done.stderr
         outputs += [done.stdout, done.stderr]
     text = record.read_text()
-    assert "App version" in text and "4.2.30" in text
+    assert "App version" in text and "4.2.30" in text  # a sign-off fact from a capture
+    assert re.search(r'qatui:metric \{"id":"products-time".*"after":\d', text)  # a probe timing
     for output in [*outputs, text]:
         assert CANARY not in output
         assert PASSWORD not in output

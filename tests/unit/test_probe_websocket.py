@@ -77,3 +77,17 @@ def test_bad_url() -> None:
     [result] = run(probe(id="ws", kind="websocket", url="http://127.0.0.1/ws/"))
     assert result.status is ProbeStatus.ERROR
     assert "ws:// or wss://" in result.explanation
+
+
+def test_refusal_expected_passes_on_plain_http_port(http_app: HttpApp) -> None:
+    """`expect.status` turns the wrong-port check into a probe that passes when the port refuses."""
+    [result] = run(probe(id="ws", kind="websocket", url=f"ws://127.0.0.1:{http_app.port}/ws/devices/",
+                         expect={"status": 404}))
+    assert result.status is ProbeStatus.PASSED, result.summary
+    assert "upgrade refused with HTTP 404, as expected" in result.summary
+
+
+def test_refusal_expected_fails_when_the_upgrade_is_accepted(ws_server: WsServer) -> None:
+    [result] = run(probe(id="ws", kind="websocket", url=f"{ws_server.url}/ws/devices/", expect={"status": 404}))
+    assert result.status is ProbeStatus.FAILED
+    assert result.summary.startswith("upgrade accepted (101), expected refused with HTTP 404")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 from qatui.core.errors import RecordError
 from qatui.core.record import RenderCache, read, render
-from qatui.core.session import Evidence, ItemResult, SectionResult, Session
+from qatui.core.session import Evidence, ItemResult, SectionResult, Session, Status
 
 from .record_samples import NASTY, basic_session, sessions, signed_session
 
@@ -76,7 +77,7 @@ def test_sections_keep_their_order_though_shown_by_priority() -> None:
     session = basic_session()
     session.sections.reverse()  # nice, important, critical
     text = render(session)
-    assert text.index("## 🔴 Critical") < text.index("## 🟢 Nice to have")
+    assert text.index("## :red_circle: Critical") < text.index("## :green_circle: Nice to have")
     assert [s.id for s in read(text).sections] == ["devices", "api", "websockets"]
 
 
@@ -151,3 +152,25 @@ def test_item_outside_section_is_refused() -> None:
     text = text.replace(text[text.index("<!-- qatui:section"):].split("\n")[0], "")
     with pytest.raises(RecordError, match="item before any section"):
         read(text, "r.md")
+
+
+def test_render_cache_rerenders_only_what_changed_and_stays_exact() -> None:
+    session = basic_session()
+    cache = RenderCache()
+    assert render(session, cache) == render(session)
+    before = cache.misses
+    session.item("devices-list").status = Status.PASSED
+    assert render(session, cache) == render(session)
+    assert cache.misses == before + 1
+    # a probe result replaced by an equal-valued copy is still a hit; a different one is not
+    item = session.item("ws-404")
+    item.probes = [replace(item.probes[0])]
+    render(session, cache)
+    assert cache.misses == before + 1
+    item.probes = [replace(item.probes[0], summary="status 404, expected 404")]
+    assert render(session, cache) == render(session)
+    assert cache.misses == before + 2
+    # an in-place edit needs invalidate (the Recorder does it for every change)
+    item.evidence[0].text = "edited in place"
+    cache.invalidate("ws-404")
+    assert render(session, cache) == render(session)

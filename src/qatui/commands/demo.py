@@ -8,10 +8,12 @@ password travels the same way as a secret, so it shows masked.
 
 The shipped demo checklist runs a command probe. `qatui demo` trusts that one file itself, as
 `qatui trust` would (it ships with qatui, so the user has already chosen to run it), and says so
-on screen; any other checklist still asks. The record goes to
-qatui's data folder (`$XDG_DATA_HOME/qatui/demo/`), not into the current folder: a newcomer
-trying qatui inside some repository should not find a new `records/` folder there. The path is
-printed on exit so the Markdown can be read, and running the demo again the same day resumes it.
+on screen; any other checklist still asks.
+
+The record goes to qatui's data folder (`$XDG_DATA_HOME/qatui/demo/`), not into the current
+folder: a newcomer trying qatui inside some repository should not find a new `records/` folder
+there. The path is printed on exit so the Markdown can be read, and running the demo again the
+same day resumes it.
 
 `qatui demo --serve` runs only the target and prints its variables as `export` lines, for
 headless runs (`qatui probe`), the end-to-end tests and the benchmarks.
@@ -23,7 +25,6 @@ import argparse
 import os
 import shlex
 import signal
-import sys
 import threading
 from collections.abc import Mapping
 from importlib import resources
@@ -80,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         os.environ.update(target.environ())
         if args.serve:
             return _serve(target)
-        return _open(args, target)
+        return _open(args)
     finally:
         target.stop()
 
@@ -108,7 +109,7 @@ def _serve(target: DemoTarget) -> int:
     return 0
 
 
-def _open(args: argparse.Namespace, target: DemoTarget) -> int:
+def _open(args: argparse.Namespace) -> int:
     from datetime import date
 
     from qatui.core.trust import trust
@@ -134,9 +135,3 @@ def _open(args: argparse.Namespace, target: DemoTarget) -> int:
         print(f"qatui demo: your record is {record}")
         print(f"  read it in any Markdown viewer, or: qatui report {shlex.quote(str(record))}")
     return result if isinstance(result, int) else int(app.return_code or 0)
-
-
-if __name__ == "__main__":  # pragma: no cover - `python -m qatui.commands.demo --serve`
-    from qatui.cli import main
-
-    sys.exit(main(["demo", *sys.argv[1:]]))

@@ -167,10 +167,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_table(pairs, elapsed, sys.stdout, color=_color(sys.stdout, env))
 
-    not_trusted = [p for p, r in pairs if r.status is ProbeStatus.NOT_RUN and p.runs_code and not trusted]
+    not_trusted = [r for _, r in pairs if r.status is ProbeStatus.NOT_RUN and "qatui trust" in r.explanation]
     if not_trusted:
         print(
-            f"qatui probe: {len(not_trusted)} command/exec probe(s) not run: this checklist is not trusted; "
+            f"qatui probe: {len(not_trusted)} probe(s) that run commands not run: this checklist is not trusted; "
             f"review and trust it with `qatui trust {args.checklist}`",
             file=sys.stderr,
         )
@@ -347,6 +347,7 @@ def _record(
 ) -> None:
     """Write the results into a Markdown record through the Recorder: probe evidence per item,
     facts from captures (sign-off `facts`) and the "after" figures of probe-timed metrics."""
+    from qatui.core.probes.engine import derived_figures
     from qatui.core.recorder import Recorder
 
     masker = runner.masker if runner is not None else None
@@ -358,20 +359,10 @@ def _record(
         by_item.setdefault(spec.item_id, []).append(result)
     for item_id, results in by_item.items():
         recorder.add_probe_results(item_id, results)
-    captures: dict[str, str] = dict(runner.captures) if runner is not None else {}
-    for label, name in checklist.signoff.facts.items():
-        if name in captures and masker is not None and captures[name] not in masker:
-            recorder.set_fact(label, captures[name])
-    durations = {r.probe_id: r.duration_ms for _, r in pairs if r.status is ProbeStatus.PASSED}
-    for metric in checklist.metrics:
-        value: float | None = None
-        if metric.probe and metric.probe in durations:
-            value = durations[metric.probe]
-        elif metric.capture and metric.capture in captures:
-            try:
-                value = float(captures[metric.capture])
-            except ValueError:
-                value = None
-        if value is not None:
-            recorder.set_metric_after(metric.id, value)
+    if runner is not None:
+        facts, metrics = derived_figures(checklist, [r for _, r in pairs], dict(runner.captures), runner.masker)
+        for label, value in facts.items():
+            recorder.set_fact(label, value)
+        for metric_id, value in metrics.items():
+            recorder.set_metric_after(metric_id, value)
     print(f"qatui probe: evidence written to {args.record}", file=sys.stderr)

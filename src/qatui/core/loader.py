@@ -88,7 +88,7 @@ PROBE_KEYS: dict[str, tuple[str, ...]] = {
 #: Keys of `expect` per kind.
 EXPECT_KEYS: dict[str, tuple[str, ...]] = {
     "http": ("status", "headers", "json", "body_contains", "body_matches", "not_contains", "max_ms"),
-    "websocket": ("messages", "max_ms"),
+    "websocket": ("messages", "max_ms", "status"),
     "command": ("exit_code", "stdout_contains", "stderr_contains", "output_matches",
                 "not_contains", "max_ms"),
     "exec": ("exit_code", "stdout_contains", "stderr_contains", "output_matches",

@@ -67,6 +67,7 @@ class Recorder:
         self.resumed = False
         if self.masker:
             _mask_session(session, self.masker)
+            record_file.cache.invalidate()
 
     @property
     def record_file(self) -> RecordFile:
@@ -85,9 +86,12 @@ class Recorder:
 
     def _item(self, item_id: str) -> ItemResult:
         try:
-            return self.session.item(item_id)
+            item = self.session.item(item_id)
         except KeyError:
             raise RecordError(f"no item {item_id!r} in this record") from None
+        # The item is about to change; its cached Markdown must not survive that.
+        self.file.cache.invalidate(item_id)
+        return item
 
     def _metric(self, metric_id: str) -> MetricValue:
         for metric in self.session.metrics:
@@ -343,9 +347,10 @@ def _mask_session(session: Session, masker: Masker) -> None:
     for item in session.items():
         if item.note:
             item.note = mask(item.note)
-        for evidence in item.evidence:
-            evidence.text = mask(evidence.text)
-            evidence.source = mask(evidence.source)
+        item.evidence = [
+            replace(evidence, text=mask(evidence.text), source=mask(evidence.source))
+            for evidence in item.evidence
+        ]
         item.probes = [_mask_probe(result, masker) for result in item.probes]
     for metric in session.metrics:
         metric.notes = mask(metric.notes)

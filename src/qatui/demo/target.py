@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import secrets
 import shutil
 import sys
@@ -278,7 +279,8 @@ class DemoTarget:
         self.base_url = ""
         self.ws_url = ""
         self._dir: Path | None = None
-        self.log: _Log = _Log(Path(tempfile.gettempdir()) / "qatui-demo-unstarted.log")
+        # Until start() makes the temporary folder, nothing can log; os.devnull keeps it harmless.
+        self.log: _Log = _Log(Path(os.devnull))
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._http: _Server | None = None

@@ -809,8 +809,13 @@ class QatuiApp(App[None]):
 
         env = self.environment
         lookup = chain(env.vars if env else {}, self.checklist.vars, self.options.env_vars)
+        blocked = [n for n in names if self.checklist.logs[n].kind == "command" and not self.trusted()]
+        if blocked:
+            pane.note(f"not started: {', '.join(blocked)} run a command (trust the checklist: r on a command probe, or qatui trust)")
         for name in names:
             spec = self.checklist.logs[name]
+            if name in blocked:
+                continue
             self.run_worker(
                 partial(follow_source, self._log_feed, generation, stop, spec, env,
                         Path(self.checklist.path).parent, lookup),

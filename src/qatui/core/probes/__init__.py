@@ -5,6 +5,6 @@ tcp, logs). They gather evidence and suggest; they never tick an item for the te
 list to the end for a blocking caller (`qatui probe`).
 """
 
-from qatui.core.probes.engine import ProbeRunner, run_probes, with_dependencies
+from qatui.core.probes.engine import ProbeRunner, derived_figures, run_probes, with_dependencies
 
-__all__ = ["ProbeRunner", "run_probes", "with_dependencies"]
+__all__ = ["ProbeRunner", "derived_figures", "run_probes", "with_dependencies"]

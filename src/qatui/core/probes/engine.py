@@ -337,7 +337,7 @@ class ProbeRunner:
         if (spec.runs_code or self._runs_log_command(spec)) and not self.trusted:
             return self._not_run(
                 spec,
-                f"not run: {spec.kind} probes need a trusted checklist",
+                "not run: the checklist is not trusted to run commands",
                 f"this checklist's commands have not been trusted on this machine; run "
                 f"`qatui trust {self.checklist.path}` to allow its commands",
             )
@@ -512,3 +512,24 @@ def run_probes(
             raise
     finally:
         runner.close()
+
+
+def derived_figures(
+    checklist: Checklist, results: Iterable[ProbeResult], captures: Mapping[str, str], masker: Any
+) -> tuple[dict[str, str], dict[str, float]]:
+    """What probe results mean for the record: sign-off facts (label → captured value, secret
+    captures left out) and the "after" figure of each probe-timed or captured metric."""
+    facts = {
+        label: captures[name]
+        for label, name in checklist.signoff.facts.items()
+        if name in captures and captures[name] not in masker
+    }
+    durations = {r.probe_id: r.duration_ms for r in results if r.status is ProbeStatus.PASSED and r.duration_ms is not None}
+    metrics: dict[str, float] = {}
+    for metric in checklist.metrics:
+        if metric.probe and metric.probe in durations:
+            metrics[metric.id] = float(durations[metric.probe] or 0.0)
+        elif metric.capture and metric.capture in captures:
+            with contextlib.suppress(ValueError):
+                metrics[metric.id] = float(captures[metric.capture])
+    return facts, metrics

@@ -32,7 +32,13 @@ from qatui.core.probes.base import (
     with_where,
 )
 from qatui.core.probes.captures import capture
-from qatui.core.probes.expectations import check_max_ms, first_failure, json_subset, short
+from qatui.core.probes.expectations import (
+    check_max_ms,
+    first_failure,
+    json_subset,
+    short,
+    status_matches,
+)
 from qatui.core.session import ProbeStatus
 
 
@@ -95,6 +101,11 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
         found = explain.ws_plain_http(status, url)
         body = _text(error.response.body or b"")
         log.append(f"< HTTP {status} {error.response.reason_phrase}\n{excerpt(body, 300)}")
+        if "status" in expect:
+            # The author expects this upgrade to be refused (e.g. the 404 of a WSGI port).
+            if status_matches(status, expect["status"]):
+                return Outcome(ProbeStatus.PASSED, with_where(spec, "expect.status", f"upgrade refused with HTTP {status}, as expected"), "", cap_detail("\n".join(log)), duration_ms=elapsed())
+            return Outcome(ProbeStatus.FAILED, fail_summary(spec, "expect.status", f"HTTP {status}", f"HTTP {expect['status']}"), found.explanation, cap_detail("\n".join(log)), duration_ms=elapsed())
         return Outcome(ProbeStatus.FAILED, fail_summary(spec, "url", found.actual, "101 Switching Protocols"), found.explanation, cap_detail("\n".join(log)), duration_ms=elapsed())
     except (OSError, TimeoutError, WebSocketException) as error:
         found = explain.network_error(error, url, seconds, what="the WebSocket server")
@@ -103,6 +114,15 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
         return Outcome(status_, with_where(spec, "url", found.actual), found.explanation, cap_detail("\n".join(log)), duration_ms=elapsed())
 
     connect_ms = elapsed()
+    if "status" in expect:
+        await _close(ws)
+        return Outcome(
+            ProbeStatus.FAILED,
+            fail_summary(spec, "expect.status", "upgrade accepted (101)", f"refused with HTTP {expect['status']}"),
+            "This port accepted the WebSocket, but the checklist expects it to refuse the upgrade.",
+            cap_detail("\n".join([*log, "< 101 Switching Protocols"])),
+            duration_ms=connect_ms,
+        )
     log.append(f"< 101 Switching Protocols in {connect_ms:.0f} ms" + (f" (subprotocol {ws.subprotocol})" if ws.subprotocol else ""))
     received: list[str] = []
     current = 0  # index of the expected message being waited for

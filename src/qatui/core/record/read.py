@@ -52,14 +52,14 @@ class _Where:
     The loop sets `index`; the line number is only computed when something is wrong.
     """
 
-    def __init__(self, text: str, path: str, matches: list[re.Match[str]]) -> None:
+    def __init__(self, text: str, path: str) -> None:
         self.text = text
         self.path = path or "record"
-        self.matches = matches
         self.index = 0
 
     def fail(self, message: str) -> NoReturn:
-        match = self.matches[self.index]
+        # Anchors were found with findall (no offsets, faster); find this one again.
+        match = next(m for i, m in enumerate(ANCHOR.finditer(self.text)) if i == self.index)
         line = self.text.count("\n", 0, match.start() + 1)  # `text` starts with an added "\n"
         raise RecordError(
             f"{self.path}:{line}: {message} (in the hidden qatui:{match.group(1)} anchor)",
@@ -175,12 +175,12 @@ def _item(where: _Where, data: dict[str, Any]) -> ItemResult:
     )
 
 
-def _decode_all(where: _Where, matches: list[re.Match[str]]) -> list[Any]:
+def _decode_all(where: _Where, payloads: list[str]) -> list[Any]:
     """Decode every payload with one json.loads; on any doubt, one by one to name the line."""
-    payloads = [m.group(2) or "null" for m in matches]
+    payloads = [payload or "null" for payload in payloads]
     try:
         values = json.loads("[" + ",".join(payloads) + "]")
-        if len(values) == len(matches):
+        if len(values) == len(payloads):
             return values
     except ValueError:
         pass
@@ -197,15 +197,15 @@ def _decode_all(where: _Where, matches: list[re.Match[str]]) -> list[Any]:
 def read(text: str, path: str = "") -> Session:
     """The session a record holds. Raises `RecordError` if it is not a complete qatui record."""
     scanned = "\n" + text
-    matches = list(ANCHOR.finditer(scanned))
-    where = _Where(scanned, path, matches)
-    if not matches or matches[0].group(1) != "record":
+    found: list[tuple[str, str]] = ANCHOR.findall(scanned)
+    where = _Where(scanned, path)
+    if not found or found[0][0] != "record":
         raise RecordError(
             f"{where.path} is not a qatui record (it has no hidden qatui:record anchor)",
             title="Not a qatui record",
         )
-    values = _decode_all(where, matches)
-    kinds = [match.group(1) for match in matches]
+    kinds = [kind for kind, _ in found]
+    values = _decode_all(where, [payload for _, payload in found])
     if type(values[0]) is not dict:
         where.fail("the data must be a JSON object")
     session = _session(where, values[0])

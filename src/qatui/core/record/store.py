@@ -7,8 +7,8 @@ someone else (a `git pull`, an editor) must never be silently overwritten. So:
   over the record with `os.replace` (atomic on POSIX), then fsyncs the folder so the rename
   itself is durable. A reader sees the old record or the new one, never half of one; a failure
   removes the temporary file and leaves the old record untouched.
-- `RecordFile` remembers what it last read or wrote (mtime, size, sha256 and the bytes
-  themselves). Before each save it looks at the file again: if its size differs, or its bytes
+- `RecordFile` remembers what it last read or wrote (mtime, size and the bytes themselves; the
+  sha256 is computed from them when asked). Before each save it looks at the file again: if its size differs, or its bytes
   differ from what we know, it raises `RecordConflict` instead of writing. Comparing the bytes
   (a memcmp, well under a millisecond for a large record) rather than trusting the mtime
   also catches a change made within the file system's timestamp granularity. A file that
@@ -28,8 +28,9 @@ import os
 import re
 import secrets
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 
 from qatui.core.checklist import Checklist
@@ -47,7 +48,12 @@ class Stamp:
 
     mtime_ns: int
     size: int
-    sha256: str
+    data: bytes = field(repr=False)
+
+    @cached_property
+    def sha256(self) -> str:
+        """Computed when asked: saving on every tick should not pay for it."""
+        return hashlib.sha256(self.data).hexdigest()
 
     def describe(self) -> str:
         when = datetime.fromtimestamp(self.mtime_ns / 1e9).astimezone()
@@ -247,7 +253,7 @@ class RecordFile:
         except OSError:
             mtime = 0
         self._known = data
-        self.stamp = Stamp(mtime_ns=mtime, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+        self.stamp = Stamp(mtime_ns=mtime, size=len(data), data=data)
 
 
 def local_now() -> datetime:

@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
@@ -123,7 +123,7 @@ class SignOffScreen(Screen[SignOff | None]):
         Binding("escape", "cancel", "Back"),
         Binding("ctrl+s", "sign", "Sign"),
     ]
-    AUTO_FOCUS = "#signoff-name"
+    AUTO_FOCUS = "#signoff"
 
     def __init__(self, checklist: Checklist, session: Session, baseline: Session | None, clock: Callable[[], datetime]) -> None:
         super().__init__()
@@ -134,7 +134,7 @@ class SignOffScreen(Screen[SignOff | None]):
 
     def compose(self) -> ComposeResult:
         spec = self.checklist.signoff
-        with VerticalScroll(id="signoff"):
+        with VerticalScroll(id="signoff", can_focus=True):
             yield Label(f"Sign-off · {self.session.title}", classes="dialog-title")
             if self.session.signoff is not None:
                 done = self.session.signoff
@@ -144,16 +144,17 @@ class SignOffScreen(Screen[SignOff | None]):
             yield Static(summary_table(self.session), id="signoff-summary")
             yield Static(open_items(self.session), id="signoff-open")
             yield Static(performance_table(self.session, self.baseline), id="signoff-performance")
-            with Vertical(id="signoff-fields"):
-                yield Label("Name")
-                yield Input(self.session.tester, id="signoff-name")
+            with Grid(id="signoff-fields"):
                 roles = ", ".join(spec.roles)
-                yield Label(f"Role{f' ({roles})' if roles else ''}")
-                yield Input(spec.roles[0] if spec.roles else "QA", id="signoff-role")
-                yield Label("Signing means")
-                yield Input(spec.meaning, id="signoff-meaning")
-                yield Label("Comment (optional)")
-                yield Input("", id="signoff-comment")
+                yield Label("Name")
+                yield Input(self.session.tester, id="signoff-name", compact=True)
+                yield Label("Role")
+                yield Input(spec.roles[0] if spec.roles else "QA", id="signoff-role", compact=True,
+                            placeholder=roles or "QA, Tech lead, …")
+                yield Label("Meaning")
+                yield Input(spec.meaning, id="signoff-meaning", compact=True)
+                yield Label("Comment")
+                yield Input("", id="signoff-comment", compact=True, placeholder="optional")
             yield Static("", id="signoff-error", classes="dialog-hint")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Sign", id="sign", variant="success")

@@ -337,8 +337,10 @@ class ChecklistView(ScrollView, can_focus=True):
             segments = self._item_segments(row)
         if index == self.cursor:
             cursor = self.get_component_rich_style("checklist--cursor")
-            segments = [Segment(text, (style or Style()) + cursor) for text, style, _ in segments]
             base = base + cursor
+            segments = [Segment(text, (style or Style()) + cursor) for text, style, _ in segments]
+        # Every segment carries a style: Textual's NO_COLOR filter expects one.
+        segments = [Segment(text, base + style if style else base) for text, style, _ in segments]
         strip = Strip(segments)
         return strip.crop_extend(0, width, base)
 
@@ -373,7 +375,7 @@ class ChecklistView(ScrollView, can_focus=True):
         mark_style = self.get_component_rich_style(f"checklist--{status.value}")
         base = self.get_component_rich_style("checklist--item")
         return [
-            Segment("   "),
+            Segment("   ", base),
             Segment(status.mark, mark_style),
             Segment(" " + row.item.title, base),
         ]

@@ -110,6 +110,7 @@ class ProbePane(RichPane):
         self._redraw()
 
     def _redraw(self) -> None:
+        self.set_class(bool(self.expanded), "-expanded")
         self.set_renderable(self.render_probes(), keep_scroll=True)
         total = len(self.probes)
         self.border_subtitle = f"{len(self.running)} running" if self.running else (

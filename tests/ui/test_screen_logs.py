@@ -1,0 +1,97 @@
+"""The log pane fed by real log sources: a followed file and a command, through thread workers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from qatui.core.trust import trust
+from qatui.ui.app import QatuiApp
+from qatui.ui.screens.main import MainScreen
+from tests.ui.helpers import make_app, record_of, screen_text
+
+CHECKLIST = """\
+qatui: 1
+title: Logs screen
+environments:
+  local: {{label: Local, default: true}}
+logs:
+  app: {{file: "{log}", tail: 10}}
+  shell: {{command: "printf 'started\\\\nERROR exploded\\\\n'; sleep 30"}}
+sections:
+  - id: main
+    title: Main
+    priority: critical
+    logs: [app]
+    items:
+      - {{id: one, title: First thing}}
+      - {{id: two, title: Second thing, logs: [shell]}}
+"""
+
+
+async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 10) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            await pilot.pause()
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def setup(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
+    log = tmp_path / "app.log"
+    log.write_text("boot ok\nERROR database unreachable\n")
+    checklist = tmp_path / "logs.yaml"
+    checklist.write_text(CHECKLIST.format(log=log))
+    env = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"}
+    return log, checklist, env
+
+
+def log_text(app: QatuiApp) -> str:
+    screen = app.screen
+    assert isinstance(screen, MainScreen)
+    return "\n".join(screen.log_pane.log_widget.lines)
+
+
+async def test_file_source_is_tailed_followed_and_errors_marked(tmp_path: Path) -> None:
+    log, checklist, env = setup(tmp_path)
+    app = make_app(tmp_path, checklist, env_vars=env)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: "database unreachable" in log_text(app))
+        assert "app  ! ERROR database unreachable" in log_text(app)
+        assert "app  │ boot ok" in log_text(app)
+        with log.open("a") as handle:
+            handle.write("GET /health 200\n")
+        await wait_for(pilot, lambda: "GET /health 200" in log_text(app))
+        await pilot.press("space")  # pause: new lines are counted
+        with log.open("a") as handle:
+            handle.write("later line\n")
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await wait_for(pilot, lambda: screen.log_pane.pending == 1)
+        assert "PAUSED · 1 new line" in screen_text(app)
+        await pilot.press("slash", *"health", "enter")  # log filter? no: focus is on the list
+        await pilot.press("escape")
+        await pilot.press("a")
+        evidence = record_of(app).item("one").evidence
+        assert evidence and "ERROR database unreachable" in evidence[0].text
+
+
+async def test_command_source_waits_for_trust(tmp_path: Path) -> None:
+    _, checklist, env = setup(tmp_path)
+    app = make_app(tmp_path, checklist, env_vars=env)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("j")
+        await wait_for(pilot, lambda: "not started: shell" in screen_text(app))
+    trusted_app = make_app(tmp_path, checklist, env_vars=env)
+    assert trusted_app.checklist is not None
+    trust(trusted_app.checklist, env)
+    async with trusted_app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("j")
+        await wait_for(pilot, lambda: "shell ! ERROR exploded" in log_text(trusted_app))
+        await pilot.press("l")  # every source of the environment
+        await wait_for(pilot, lambda: "boot ok" in log_text(trusted_app))
+        await pilot.press("q")
