@@ -23,6 +23,8 @@ pytest_plugins = ["tests.servers"]
 
 TEST_IMAGE = "qatui-test/busybox:latest"
 TEST_LABEL = "qatui.test"
+#: Containers carry this run's id too, so that a teardown never removes another run's containers.
+RUN_ID = uuid.uuid4().hex[:12]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BUSYBOX_APPLETS = ["sh", "echo", "sleep", "seq", "date", "cat", "yes", "head", "printf", "env",
                    "true", "false", "ls"]
@@ -54,7 +56,7 @@ def docker_client() -> Iterator[Any]:
     if isinstance(client, Exception):
         pytest.skip(f"no Docker engine answers ({client.__class__.__name__}: {client})")
     yield client
-    for container in client.containers.list(all=True, filters={"label": f"{TEST_LABEL}=1"}):
+    for container in client.containers.list(all=True, filters={"label": f"qatui.test.run={RUN_ID}"}):
         try:
             container.remove(force=True)
         except Exception:
@@ -108,7 +110,7 @@ def run_container(docker_client: Any, busybox_image: str) -> Iterator[Callable[.
         name: str | None = None,
         **kwargs: Any,
     ) -> Any:
-        labels = {TEST_LABEL: "1"}
+        labels = {TEST_LABEL: "1", "qatui.test.run": RUN_ID}
         if project and service:
             labels.update(
                 {

@@ -73,8 +73,11 @@ async def test_file_source_is_tailed_followed_and_errors_marked(tmp_path: Path) 
         assert isinstance(screen, MainScreen)
         await wait_for(pilot, lambda: screen.log_pane.pending == 1)
         assert "PAUSED · 1 new line" in screen_text(app)
-        await pilot.press("slash", *"health", "enter")  # log filter? no: focus is on the list
-        await pilot.press("escape")
+        screen.log_pane.log_widget.focus()
+        await pilot.press("slash", *"health", "enter")  # `/` in the log pane filters the lines
+        assert "GET /health 200" in log_text(app) and "boot ok" not in log_text(app)
+        await pilot.press("slash", "escape")
+        assert "boot ok" in log_text(app)
         await pilot.press("a")
         evidence = record_of(app).item("one").evidence
         assert evidence and "ERROR database unreachable" in evidence[0].text

@@ -148,6 +148,7 @@ async def test_conflict_reload_takes_the_file_from_disk(tmp_path: Path) -> None:
 async def test_conflict_save_as_writes_elsewhere(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()  # the new record is written right after the first paint
         _edit_behind_qatuis_back(app.record_path)
         await pilot.press("p")
         assert isinstance(app.screen, ConflictModal)

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 
 from qatui.core.errors import RecordError
 from qatui.core.record import RenderCache, read, render
+from qatui.core.record.render import render_bytes
 from qatui.core.session import Evidence, ItemResult, SectionResult, Session, Status
 
 from .record_samples import NASTY, basic_session, sessions, signed_session
@@ -27,6 +28,8 @@ def test_read_render_is_identity(session: Session) -> None:
     cache = RenderCache()
     assert render(session, cache) == text
     assert render(session, cache) == text
+    assert render_bytes(session, cache) == text.encode()
+    assert render_bytes(session) == text.encode()
 
 
 @settings(max_examples=100, deadline=None)

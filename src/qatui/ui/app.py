@@ -195,6 +195,8 @@ class QatuiApp(App[None]):
             self.animation_level = "none"
         self.config = UiConfig.load(options.config_dir or default_config_dir(options.env_vars))
         self.recorder: Any = None
+        self._new_session: Session | None = None
+        self._masker: Any = None
         self.baseline: Session | None = None
         self.running_probes: set[str] = set()
         self.auto_run = False
@@ -292,47 +294,97 @@ class QatuiApp(App[None]):
         self._start_session(tester, env_key)
 
     def _start_session(self, tester: str, env_key: str) -> None:
-        from qatui.core.recorder import Recorder
+        """Open the record (resume) or prepare a new session, then show the main screen.
+
+        A new session is shown first and written right after the first paint: the record
+        modules are the heaviest imports of start-up, and nothing is lost by writing an
+        untouched session a frame later (the first tick writes it anyway).
+        """
         from qatui.core.secrets import read_secrets
 
         assert self.checklist is not None
         try:
-            _, masker = read_secrets(self.checklist.secrets, self.options.env_vars)
+            _, self._masker = read_secrets(self.checklist.secrets, self.options.env_vars)
             if self.options.resume:
-                from qatui.core.record.store import RecordFile
-
                 path = self.options.resume
-                recorded = RecordFile(path).load()
+                recorded = self._record_file(path).load()
                 tester, env_key = recorded.tester, recorded.environment
             else:
                 path = self.options.record_path or str(self._default_record_path(env_key))
-            self.recorder = Recorder.open_or_start(
-                self.checklist, path, tester=tester, environment=env_key, clock=self.clock, masker=masker
-            )
+            if Path(path).exists():
+                from qatui.core.recorder import Recorder
+
+                self.recorder = Recorder.open_or_start(
+                    self.checklist, path, tester=tester, environment=env_key, clock=self.clock,
+                    masker=self._masker,
+                )
+            else:
+                from qatui import __version__
+
+                now = self.clock()
+                self._new_session = Session.start(
+                    self.checklist, tester=tester, environment=env_key,
+                    started_at=now if now.tzinfo is not None else now.astimezone(),
+                    qatui_version=__version__,
+                )
         except QatuiError as error:
             self.show_error(error.title, error.message, then=lambda: self.exit(return_code=1))
             return
         self.options.record_path = str(path)
-        self.options.env_key = self.recorder.session.environment
-        self.options.tester = self.recorder.session.tester
-        self.config.remember(tester=self.recorder.session.tester, record=str(self.record_path))
+        self.options.env_key = self.session.environment
+        self.options.tester = self.session.tester
         self.auto_run = (
             self.options.auto_run
             if self.options.auto_run is not None
             else self.checklist.settings.auto_run_probes
         )
-        self._load_baseline()
         self._reindex()
         from qatui.ui.screens.main import MainScreen
 
         self.push_screen(MainScreen())
-        self.call_after_refresh(gc.freeze)
+        self.call_after_refresh(self._after_session_shown)
+
+    def _after_session_shown(self) -> None:
+        if not self._ensure_recorder():
+            return
+        self.config.remember(tester=self.session.tester, record=str(self.record_path))
+        self._load_baseline()
+        gc.freeze()
         if self.recorder.changes:
             self.notify(
                 "The checklist changed since this record: " + "; ".join(self.recorder.changes[:5]),
                 title="Record brought in line",
                 timeout=10,
             )
+
+    @staticmethod
+    def _record_file(path: str | Path) -> Any:
+        from qatui.core.record.store import RecordFile
+
+        return RecordFile(path)
+
+    def _ensure_recorder(self) -> bool:
+        """Create the recorder of a new session and write the record (once)."""
+        if self.recorder is not None:
+            return True
+        session = self._new_session
+        if session is None:
+            return False
+        from qatui.core.recorder import Recorder
+
+        self.recorder = Recorder(
+            self._record_file(self.options.record_path or ""), session, clock=self.clock, masker=self._masker
+        )
+        self._new_session = None
+        try:
+            self.recorder.save()
+        except RecordConflict as conflict:
+            self._open_conflict(conflict)
+            return False
+        except QatuiError as error:
+            self.show_error(error.title, error.message)
+            return False
+        return True
 
     def _default_record_path(self, env_key: str) -> Path:
         from qatui.core.recorder import default_record_path
@@ -360,10 +412,15 @@ class QatuiApp(App[None]):
 
     @property
     def session(self) -> Session:
+        if self.recorder is None:
+            assert self._new_session is not None
+            return self._new_session
         return self.recorder.session
 
     @property
     def record_path(self) -> Path:
+        if self.recorder is None:
+            return Path(self.options.record_path or "")
         return Path(self.recorder.file.path)
 
     @property
@@ -408,7 +465,7 @@ class QatuiApp(App[None]):
 
     def _change(self, change: Callable[[Any], object], item_id: str | None = None) -> bool:
         """Apply one change through the recorder (which saves at once) and refresh the views."""
-        if self.recorder is None:
+        if self.recorder is None and not self._ensure_recorder():
             return False
         try:
             change(self.recorder)
@@ -505,7 +562,7 @@ class QatuiApp(App[None]):
             if action == "reload":
                 record_file = RecordFile(self.record_path)
                 self.recorder = Recorder(
-                    record_file, record_file.load(), clock=self.clock, masker=self.recorder.masker
+                    record_file, record_file.load(), clock=self.clock, masker=self._masker
                 )
                 self.notify(f"reloaded {self.record_path}")
             else:

@@ -16,12 +16,14 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qatui.core.checklist import Environment, LogSourceSpec
-from qatui.core.logs.base import LogLine
 
-Batch = Sequence[LogLine]
+if TYPE_CHECKING:
+    from qatui.core.logs.base import LogLine
+
+Batch = Sequence["LogLine"]
 
 
 class LogFeed:

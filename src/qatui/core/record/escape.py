@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from json import JSONEncoder
-from json.encoder import encode_basestring  # the C implementation when available
 
 # ---------------------------------------------------------------- anchor data (JSON)
 
@@ -38,11 +37,6 @@ def anchor_safe(payload: str) -> str:
     if _JSON_SPECIAL.search(payload):
         return _JSON_SPECIAL.sub(_uescape, payload)
     return payload
-
-
-def js(text: str) -> str:
-    """A JSON string literal (not yet anchor-safe; `anchor_safe` runs over the whole payload)."""
-    return encode_basestring(text)
 
 
 def jdump(value: object) -> str:

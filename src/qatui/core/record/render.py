@@ -16,6 +16,9 @@ line and keeps diffs of a record small.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from json.encoder import encode_basestring as _enc  # C implementation
+from typing import Any
 
 from qatui.core.checklist import Priority
 from qatui.core.record.escape import (
@@ -26,7 +29,6 @@ from qatui.core.record.escape import (
     inline,
     iso,
     jdump,
-    js,
     number,
     quote,
     when,
@@ -104,7 +106,7 @@ def record_payload(session: Session) -> str:
 
 def section_payload(index: int, section: SectionResult) -> str:
     return (
-        f'{{"i":{index},"id":{js(section.id)},"title":{js(section.title)},'
+        f'{{"i":{index},"id":{_enc(section.id)},"title":{_enc(section.title)},'
         f'"priority":"{section.priority.value}"}}'
     )
 
@@ -139,18 +141,24 @@ def evidence_data(evidence: Evidence) -> dict[str, object]:
 
 
 _STATUS_VALUE = {status: status.value for status in Status}
+_STATUS_FIELD = {
+    status: "" if status is Status.UNTESTED else f',"status":"{status.value}"' for status in Status
+}
+_FP = ',"fp":{}'
 
 
 def item_payload(item: ItemResult, at: str | None = None) -> str:
     """`at` is the item's `updated_at.isoformat()` when the caller has it already."""
     # Hand-built: this runs once per item on every save, and most items are one short line.
-    payload = f'{{"id":{js(item.id)},"title":{js(item.title)}'
-    if item.fingerprint:
-        payload += f',"fp":{js(item.fingerprint)}'
-    if item.status is not Status.UNTESTED:
-        payload += f',"status":"{_STATUS_VALUE[item.status]}"'
+    fingerprint = item.fingerprint
+    status = item.status
+    payload = (
+        f'{{"id":{_enc(item.id)},"title":{_enc(item.title)}'
+        f'{_FP.format(_enc(fingerprint)) if fingerprint else ""}'
+        f"{_STATUS_FIELD[status]}"
+    )
     if item.note:
-        payload += f',"note":{js(item.note)}'
+        payload += f',"note":{_enc(item.note)}'
     if item.updated_at is not None:
         payload += f',"at":"{at or item.updated_at.isoformat()}"'
     if item.evidence:
@@ -218,7 +226,7 @@ def _header(session: Session, out: list[str]) -> None:
     out.append("")
 
 
-def _summary(session: Session, out: list[str]) -> None:
+def _summary(session: Session, counts: dict[Priority, dict[Status, int]], out: list[str]) -> None:
     out.append("## Summary")
     out.append("")
     out.append(
@@ -227,11 +235,6 @@ def _summary(session: Session, out: list[str]) -> None:
         + " | Total |"
     )
     out.append("|---|" + "--:|" * (len(STATUS_ORDER) + 1))
-    counts = {priority: dict.fromkeys(Status, 0) for priority in Priority}
-    for section in session.sections:
-        section_count = counts[section.priority]
-        for item in section.items:
-            section_count[item.status] += 1
     totals = dict.fromkeys(Status, 0)
     for priority in Priority:
         row = counts[priority]
@@ -305,15 +308,18 @@ def _label(item: ItemResult) -> str:
 
 
 def item_chunk(item: ItemResult, label: str | None = None) -> str:
-    """The Markdown of one item; joined with "\\n" to what follows, it ends in a blank line."""
+    """The Markdown of one item; joined with "\n" to what follows, it ends in a blank line."""
     status = item.status
     at = item.updated_at.isoformat() if item.updated_at is not None else None
     chunk = (
         f"{_STATUS_HEAD[status]}{label or _label(item)}\n"
-        f"{_ITEM_INDENT}{anchor('item', item_payload(item, at))}\n"
+        f"{_ITEM_INDENT}<!-- qatui:item {anchor_safe(item_payload(item, at))} -->\n"
     )
-    if not (item.note or item.probes or item.evidence or at is not None):
-        return chunk
+    if not (item.note or item.probes or item.evidence):
+        if at is None or status is Status.UNTESTED:
+            return chunk
+        # isoformat output holds only digits, `-:.+T`: safe as it is.
+        return f"{chunk}\n{_ITEM_INDENT}<sub>{_STATUS_VALUE[status]} at {at.replace('T', ' ')}</sub>\n"
     out: list[str] = [chunk[:-1]]
     if item.note:
         lines = quote(item.note, _ITEM_INDENT)
@@ -344,8 +350,9 @@ def item_chunk(item: ItemResult, label: str | None = None) -> str:
     return "\n".join(out)
 
 
-#: cache entry: (key, chunk, label)
-_Entry = tuple[tuple[object, ...], str, str]
+#: cache entry: (key, chunk, label, first line of the note as shown in open issues,
+#: chunk encoded as UTF-8 or None until a save asks for it)
+_Entry = tuple[tuple[object, ...], str, str, str, bytes | None]
 
 
 class RenderCache:
@@ -372,32 +379,39 @@ class RenderCache:
             self._entries.pop(item_id, None)
 
 
-def _sections(session: Session, out: list[str], cache: RenderCache | None) -> list[str]:
-    """Render every section grouped by priority; return the open-issue lines."""
+def _sections(
+    session: Session, out: list[Any], cache: RenderCache | None, encoded: bool = False
+) -> tuple[dict[Priority, dict[Status, int]], list[str]]:
+    """Render every section grouped by priority into `out` (UTF-8 bytes when `encoded`);
+    return the counts and the open-issue lines."""
+    add: Callable[[str], None] = (lambda line: out.append(line.encode())) if encoded else out.append
     old: dict[str, _Entry] = cache._entries if cache is not None else {}
     new: dict[str, _Entry] = {}
     issues: dict[Priority, list[str]] = {priority: [] for priority in Priority}
+    counts = {priority: dict.fromkeys(Status, 0) for priority in Priority}
     misses = 0
     indexed = list(enumerate(session.sections))
     for priority in Priority:
         group = [(i, s) for i, s in indexed if s.priority is priority]
         if not group:
             continue
-        out.append(f"## {PRIORITY_BADGE[priority]} {priority.label}")
-        out.append("")
+        add(f"## {PRIORITY_BADGE[priority]} {priority.label}")
+        add("")
         open_lines = issues[priority]
+        count = counts[priority]
         for index, section in group:
             title = inline(section.title) if section.title.strip() else "(untitled section)"
-            out.append(f"### {title}")
-            out.append("")
-            out.append(anchor("section", section_payload(index, section)))
-            out.append("")
+            add(f"### {title}")
+            add("")
+            add(anchor("section", section_payload(index, section)))
+            add("")
             if not section.items:
                 continue
-            chunks: list[str] = []
+            chunks: list[Any] = []
             passed = 0
             for item in section.items:
                 status = item.status
+                count[status] += 1
                 if status is Status.PASSED:
                     passed += 1
                 evidence = item.evidence
@@ -407,24 +421,26 @@ def _sections(session: Session, out: list[str], cache: RenderCache | None) -> li
                 entry = old.get(item.id)
                 if entry is None or entry[0] != key:
                     label = _label(item)
-                    entry = (key, item_chunk(item, label), label)
+                    first = item.note.strip().split("\n", 1)[0].strip() if item.note else ""
+                    chunk = item_chunk(item, label)
+                    entry = (key, chunk, label, inline(first[:200]) if first else "",
+                             chunk.encode() if encoded else None)
                     misses += 1
+                elif encoded and entry[4] is None:
+                    entry = (*entry[:4], entry[1].encode())
                 new[item.id] = entry
-                chunks.append(entry[1])
+                chunks.append(entry[4] if encoded else entry[1])
                 if status is Status.FAILED or status is Status.BLOCKED:
                     line = f"{_OPEN_HEAD[status]}{entry[2]} — {priority.label}, {title}"
-                    first = item.note.strip().split("\n", 1)[0].strip() if item.note else ""
-                    if first:
-                        line += f": {inline(first[:200])}"
-                    open_lines.append(line)
-            out.append(f"{passed} of {len(section.items)} passed.")
-            out.append("")
+                    open_lines.append(f"{line}: {entry[3]}" if entry[3] else line)
+            add(f"{passed} of {len(section.items)} passed.")
+            add("")
             out.extend(chunks)
     if cache is not None:
         cache._entries = new
         cache.misses += misses
         cache.hits += len(new) - misses
-    return [line for priority in Priority for line in issues[priority]]
+    return counts, [line for priority in Priority for line in issues[priority]]
 
 
 def section_counts(section: SectionResult) -> dict[Status, int]:
@@ -502,24 +518,38 @@ def _signoff(session: Session, out: list[str]) -> None:
     out.append("")
 
 
-def render(session: Session, cache: RenderCache | None = None) -> str:
-    """The Markdown record of `session`; `read(render(s)) == s`.
-
-    `cache` (kept by whoever saves the same session repeatedly) only makes it faster.
-    """
-    out: list[str] = []
-    _header(session, out)
-    _summary(session, out)
-    open_issues = _sections(session, out, cache)
-    _metrics(session, out)
-    _open_issues(open_issues, out)
-    _signoff(session, out)
+def _render(session: Session, cache: RenderCache | None, encoded: bool) -> tuple[str, list[Any], str]:
+    """The record in three parts: everything before the sections, the sections, the rest."""
+    body: list[Any] = []
+    counts, open_issues = _sections(session, body, cache, encoded)  # counted while rendering
+    head: list[str] = []
+    _header(session, head)
+    _summary(session, counts, head)
+    tail: list[str] = []
+    _metrics(session, tail)
+    _open_issues(open_issues, tail)
+    _signoff(session, tail)
     items = sum(len(section.items) for section in session.sections)
-    out.append(
+    tail.append(
         anchor(
             "end",
             f'{{"sections":{len(session.sections)},"items":{items},"metrics":{len(session.metrics)}}}',
         )
     )
-    out.append("")
-    return "\n".join(out)
+    tail.append("")
+    return "\n".join(head), body, "\n".join(tail)
+
+
+def render(session: Session, cache: RenderCache | None = None) -> str:
+    """The Markdown record of `session`; `read(render(s)) == s`.
+
+    `cache` (kept by whoever saves the same session repeatedly) only makes it faster.
+    """
+    head, body, tail = _render(session, cache, encoded=False)
+    return "\n".join([head, *body, tail])
+
+
+def render_bytes(session: Session, cache: RenderCache | None = None) -> bytes:
+    """`render(session).encode()`, faster with a cache: unchanged items stay encoded."""
+    head, body, tail = _render(session, cache, encoded=True)
+    return b"\n".join([head.encode(), *body, tail.encode()])

@@ -36,7 +36,7 @@ from pathlib import Path
 from qatui.core.checklist import Checklist
 from qatui.core.errors import RecordConflict, RecordError
 from qatui.core.record.read import read
-from qatui.core.record.render import RenderCache, render
+from qatui.core.record.render import RenderCache, render_bytes
 from qatui.core.session import Session
 
 _TMP_SUFFIX = ".qatui-tmp"
@@ -203,12 +203,14 @@ class RecordFile:
 
     def save(self, session: Session, *, force: bool = False) -> None:
         """Render and write atomically; `force` overwrites a file changed on disk."""
-        self.write_text(render(session, self.cache), force=force)
+        self.write_bytes(render_bytes(session, self.cache), force=force)
 
     def write_text(self, text: str, *, force: bool = False) -> None:
+        self.write_bytes(text.encode("utf-8"), force=force)
+
+    def write_bytes(self, data: bytes, *, force: bool = False) -> None:
         if not force:
             self.check()
-        data = text.encode("utf-8")
         target = self._target()
         try:
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -44,8 +44,8 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         app = self.qapp
-        assert app.recorder is not None and app.checklist is not None
-        session = app.recorder.session
+        assert app.checklist is not None
+        session = app.session
         yield SessionHeader(session, app.clock, id="header")
         with Horizontal(id="main"):
             with Vertical(id="left"):
@@ -109,7 +109,7 @@ class MainScreen(Screen[None]):
 
     def _show_item(self, item_id: str | None) -> None:
         app = self.qapp
-        assert app.checklist is not None and app.recorder is not None
+        assert app.checklist is not None
         if item_id is None:
             self.item_pane.show(None, None)
             self.probe_pane.show([], {}, set())
@@ -137,8 +137,7 @@ class MainScreen(Screen[None]):
     def refresh_all(self) -> None:
         """After a reload: the session object itself changed."""
         app = self.qapp
-        assert app.recorder is not None
-        session = app.recorder.session
+        session = app.session
         self.query_one(SessionHeader).session = session
         self.checklist_view.session = session
         self.query_one(SessionHeader).update_header()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.highlighter import Highlighter
 from rich.text import Text
@@ -21,7 +22,9 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Log, Static
 
-from qatui.core.logs.base import LogBatch, LogLine
+
+if TYPE_CHECKING:
+    from qatui.core.logs.base import LogLine
 
 SOURCE_COLOURS = ("cyan", "magenta", "green", "blue", "yellow", "bright_cyan", "bright_magenta")
 DEFAULT_MAX_LINES = 5000
@@ -111,7 +114,8 @@ class LogPane(Vertical, can_focus=False):
 
     def format_batch(self, batch: Sequence[LogLine]) -> list[str]:
         """Format a batch; a `LogBatch` is read by its columns (no object per line)."""
-        if isinstance(batch, LogBatch):
+        texts = getattr(batch, "texts", None)
+        if texts is not None:  # a LogBatch (duck-typed: importing qatui.core.logs costs start-up)
             width = self.highlighter.width
             head = f"{batch.source:<{width}} "
             plain = head + PLAIN_MARK + " "
