@@ -69,6 +69,7 @@ def test_failed_item_with_if_fails_and_probe_explanation(snap_compare: Any, tmp_
 
     async def failed(pilot: Pilot[Any]) -> None:
         assert isinstance(app, QatuiApp)
+        await pilot.pause()
         app.recorder.add_probe_results("broken", [_failed_probe()])
         await pilot.press("j", "f", *"500 page", "enter")
         screen = app.screen

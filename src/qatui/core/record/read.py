@@ -136,6 +136,66 @@ def _evidence(where: _Where, data: dict[str, Any]) -> Evidence:
     )
 
 
+def _number_ok(value: Any) -> bool:
+    return value is None or type(value) is float or type(value) is int
+
+
+def _probe_fast(data: Any) -> ProbeResult | None:
+    """A probe result from plain, well-typed data; None sends it to the checking path."""
+    if type(data) is not dict:
+        return None
+    get = data.get
+    probe_id = get("probe_id")
+    kind = get("kind", "")
+    status = _PROBE_STATUS.get(get("status")) if type(get("status")) is str else None
+    summary = get("summary", "")
+    duration = get("duration_ms")
+    explanation = get("explanation", "")
+    detail = get("detail", "")
+    captures = get("captures", {})
+    at = get("at")
+    where = get("where", "")
+    if (
+        status is None
+        or type(probe_id) is not str
+        or type(kind) is not str
+        or type(summary) is not str
+        or type(explanation) is not str
+        or type(detail) is not str
+        or type(where) is not str
+        or not _number_ok(duration)
+        or type(captures) is not dict
+        or not all(type(v) is str for v in captures.values())
+        or (at is not None and type(at) is not str)
+    ):
+        return None
+    try:
+        when = None if at is None else _fromisoformat(at)
+    except ValueError:
+        return None
+    return ProbeResult(probe_id, kind, status, summary,
+                       None if duration is None else float(duration),
+                       explanation, detail, captures, when, where)
+
+
+def _evidence_fast(data: Any) -> Evidence | None:
+    if type(data) is not dict:
+        return None
+    get = data.get
+    kind = get("kind", "")
+    source = get("source", "")
+    text = get("text", "")
+    at = get("at")
+    if type(kind) is not str or type(source) is not str or type(text) is not str or (
+        at is not None and type(at) is not str
+    ):
+        return None
+    try:
+        return Evidence(kind, source, text, None if at is None else _fromisoformat(at))
+    except ValueError:
+        return None
+
+
 def _item(where: _Where, data: dict[str, Any]) -> ItemResult:
     get = data.get
     item_id = get("id")
@@ -144,6 +204,8 @@ def _item(where: _Where, data: dict[str, Any]) -> ItemResult:
     note = get("note", "")
     status = get("status")
     at = get("at")
+    evidence_data = get("evidence")
+    probe_data = get("probes")
     # The common case, checked with as few calls as possible: plain fields of the right types.
     if (
         type(item_id) is str
@@ -152,17 +214,22 @@ def _item(where: _Where, data: dict[str, Any]) -> ItemResult:
         and type(note) is str
         and (at is None or type(at) is str)
         and (status is None or type(status) is str)
-        and "evidence" not in data
-        and "probes" not in data
     ):
         state = _UNTESTED if status is None else _STATUS.get(status)
-        if state is not None:
+        evidence: list[Any] = []
+        probes: list[Any] = []
+        if evidence_data:
+            evidence = list(map(_evidence_fast, evidence_data)) if type(evidence_data) is list else [None]
+        if probe_data:
+            probes = list(map(_probe_fast, probe_data)) if type(probe_data) is list else [None]
+        if state is not None and None not in evidence and None not in probes:
             try:
                 when = None if at is None else _fromisoformat(at)
             except ValueError:
                 pass
             else:
-                return ItemResult(item_id, title, fingerprint, state, note, when)
+                return ItemResult(item_id, title, fingerprint, state, note, when, evidence, probes)
+    # Something is unusual: check every field and say exactly what is wrong.
     return ItemResult(
         id=where.text_field(data, "id", None),
         title=where.text_field(data, "title"),
@@ -213,10 +280,10 @@ def read(text: str, path: str = "") -> Session:
     items: list[ItemResult] | None = None
     item_count = 0
     end: dict[str, Any] | None = None
-    for index in range(1, len(values)):
+    for index, (kind, data) in enumerate(zip(kinds, values, strict=True)):
+        if not index:
+            continue
         where.index = index
-        data = values[index]
-        kind = kinds[index]
         if type(data) is not dict:
             where.fail("the data must be a JSON object")
         if end is not None:
