@@ -10,13 +10,13 @@ import pytest
 
 from qatui.core.errors import QatuiError
 from qatui.core.record import render
-from qatui.core.session import Status
+from qatui.core.session import Session, Status
 from qatui.ui.app import is_record_file
 from qatui.ui.screens.main import MainScreen
 from qatui.ui.screens.modals import ConflictModal, ErrorModal
 from qatui.ui.screens.signoff import SignOffScreen
 from qatui.ui.screens.start import ChooserScreen, StartScreen
-from tests.ui.helpers import CHECKLIST, SIZE, make_app, record_of, screen_text, status_of
+from tests.ui.helpers import CHECKLIST, SIZE, T0, make_app, record_of, screen_text, status_of
 
 
 async def test_start_screen_asks_tester_and_environment_and_remembers_the_tester(tmp_path: Path) -> None:
@@ -183,3 +183,27 @@ async def test_errors_become_the_error_modal(tmp_path: Path) -> None:
         assert "Traceback" not in text
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_signoff_performance_table_takes_before_from_the_baseline(tmp_path: Path) -> None:
+    old = tmp_path / "old.md"
+    session = record_of_new(tmp_path / "seed", old)
+    session.metrics[0].after = 420.0
+    old.write_text(render(session))
+    app = make_app(tmp_path, baseline=old)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.press("S")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "420 ms" in text  # before, from the baseline record
+        assert "500 ms" in text  # the limit
+
+
+def record_of_new(folder: Path, path: Path) -> Session:
+    """A fresh record of the fixture checklist, as an earlier session would have left it."""
+    from qatui.core.loader import load_checklist
+    from qatui.core.recorder import Recorder
+
+    checklist = load_checklist(CHECKLIST)
+    recorder = Recorder.open_or_start(checklist, path, tester="Old", environment="local", clock=lambda: T0)
+    return recorder.session

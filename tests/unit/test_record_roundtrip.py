@@ -177,3 +177,12 @@ def test_render_cache_rerenders_only_what_changed_and_stays_exact() -> None:
     item.evidence[0].text = "edited in place"
     cache.invalidate("ws-404")
     assert render(session, cache) == render(session)
+
+
+def test_merge_conflict_markers_are_named() -> None:
+    ours = render(basic_session()).split("\n")
+    theirs = render(signed_session()).split("\n")
+    at = next(i for i, line in enumerate(ours) if "qatui:item" in line)
+    merged = "\n".join([*ours[:at], "<<<<<<< HEAD", ours[at], "=======", theirs[at], ">>>>>>> origin/main", *ours[at + 1:]])
+    with pytest.raises(RecordError, match="merge conflict markers"):
+        read(merged, "r.md")

@@ -196,6 +196,7 @@ class QatuiApp(App[None]):
         self.config = UiConfig.load(options.config_dir or default_config_dir(options.env_vars))
         self.recorder: Any = None
         self._new_session: Session | None = None
+        self._baseline_tried = False
         self._masker: Any = None
         self.baseline: Session | None = None
         self.running_probes: set[str] = set()
@@ -395,6 +396,9 @@ class QatuiApp(App[None]):
         )
 
     def _load_baseline(self) -> None:
+        if self._baseline_tried:
+            return
+        self._baseline_tried = True
         path = self.options.baseline
         if path is None:
             path = find_previous_record(self.record_path, self.checklist)
@@ -903,6 +907,7 @@ class QatuiApp(App[None]):
         from qatui.ui.screens.signoff import SignOffScreen
 
         assert self.checklist is not None
+        self._load_baseline()
         self.push_screen(SignOffScreen(self.checklist, self.session, self.baseline, self.clock), self._signed)
 
     def _signed(self, signoff: SignOff | None) -> None:

@@ -264,6 +264,12 @@ def _decode_all(where: _Where, payloads: list[str]) -> list[Any]:
 def read(text: str, path: str = "") -> Session:
     """The session a record holds. Raises `RecordError` if it is not a complete qatui record."""
     scanned = "\n" + text
+    if "\n<<<<<<< " in scanned and "\n>>>>>>> " in scanned:
+        raise RecordError(
+            f"{path or 'record'} has unresolved git merge conflict markers (<<<<<<< … >>>>>>>); "
+            "resolve the conflict (keep one side) before opening it",
+            title="Record cannot be read",
+        )
     found: list[tuple[str, str]] = ANCHOR.findall(scanned)
     where = _Where(scanned, path)
     if not found or found[0][0] != "record":

@@ -7,8 +7,10 @@ the sign-off. qatui reads it back from hidden anchors only (`<!-- qatui:KIND JSO
 per line, see `docs/record-format.md`), so the visible text can be shaped for people without
 ever being parsed.
 
-Rendering is one pass of string building with no Markdown library: it runs on every tick
-(saving is render + atomic write), so a 5,000-item record must render in a few milliseconds.
+Rendering is one pass of string building with no Markdown library. It runs on every tick
+(saving is render + atomic write), so `RecordFile` keeps a `RenderCache`: a tick re-renders
+(and re-encodes) only the item that changed, and a 5,000-item record saves in a few
+milliseconds beyond the write itself.
 Anchors omit fields that hold their default value, which keeps untested items to one short
 line and keeps diffs of a record small.
 """
@@ -441,13 +443,6 @@ def _sections(
         cache.misses += misses
         cache.hits += len(new) - misses
     return counts, [line for priority in Priority for line in issues[priority]]
-
-
-def section_counts(section: SectionResult) -> dict[Status, int]:
-    counts = dict.fromkeys(Status, 0)
-    for item in section.items:
-        counts[item.status] += 1
-    return counts
 
 
 def _metric_delta(metric: MetricValue) -> str:
