@@ -112,7 +112,7 @@ async def shoot_failure_help_signoff(out: Path, env: dict[str, str], work: Path)
             await tick(pilot, app, key, note)
         # … and the WebSocket aimed at the HTTP port, failed, with its explanation expanded.
         await pilot.press("j")
-        await tick(pilot, app, "f", "Port 8001 answers plain HTTP; the socket is on the Daphne port")
+        await tick(pilot, app, "f", "The HTTP port answers plain HTTP; the socket is on the Daphne port")
         app.screen.query_one("#probes").focus()
         await pilot.press("enter")  # expand: detail and explanation
         await pilot.pause(0.3)

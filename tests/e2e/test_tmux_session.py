@@ -237,8 +237,6 @@ def test_a_burst_of_fifty_keys_is_applied_in_full(term: Tmux, tmp_path: Path) ->
     assert {k: final[k] for k in expected} == expected
 
 
-@pytest.mark.xfail(strict=True, reason="SCREEN: keys typed before the note prompt has mounted are lost "
-                   "(f then the note at full speed leaves the prompt empty)")
 def test_a_note_typed_before_the_prompt_shows_is_kept(term: Tmux, tmp_path: Path) -> None:
     checklist = tmp_path / "fast.yaml"
     ids = plain_checklist(checklist, 5)

@@ -66,3 +66,18 @@ async def test_five_thousand_items_open_and_move(tmp_path: Path) -> None:
         await pilot.press("end", "p", "pageup", "k")
         assert view.highlighted_item is not None
         assert record_of(app).item("i47-99").status.value == "passed"  # last nice section
+
+
+def test_first_screen_does_not_import_network_or_docker_libraries() -> None:
+    """httpx, websockets and the docker SDK load after the first paint (start-up budget)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import qatui.cli, qatui.commands.open, qatui.ui.app, qatui.ui.screens.main\n"
+        "import qatui.ui.screens.start, qatui.ui.screens.modals\n"
+        "print(','.join(sorted(m for m in ('httpx', 'websockets', 'docker') if m in sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 from rich.console import Console
+from textual import events
 from textual.command import CommandPalette
 from textual.widgets import Input
 
@@ -287,3 +288,23 @@ async def test_reopening_resumes_the_session(tmp_path: Path) -> None:
         await pilot.press("end", "p")
     session = record_of(again)
     assert [i.status.value for i in session.items()] == ["passed", "skipped", "untested", "untested", "passed"]
+
+
+async def test_keys_arriving_together_are_applied_in_order_across_the_note_prompt(tmp_path: Path) -> None:
+    """As a terminal delivers a fast typist's keys: all queued before the prompt has mounted."""
+    app = make_app(tmp_path, deterministic=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        keys = ["f", *"door was locked", "enter", "j", "p", "j", "b", *"no vpnx", "backspace", "enter", "k", "n", *"ok", "enter"]
+        for key in keys:
+            name = {" ": "space"}.get(key, key)
+            character = {"enter": "\r", "backspace": "\x7f"}.get(key, key)
+            app.post_message(events.Key(name, character))
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if isinstance(app.screen, MainScreen) and record_of(app).item("api-products").note == "ok":
+                break
+        got = {item.id: (item.status.value, item.note) for item in record_of(app).items()}
+        assert got["api-login"] == ("failed", "door was locked")
+        assert got["api-products"] == ("passed", "ok")
+        assert got["admin-login"] == ("blocked", "no vpn")

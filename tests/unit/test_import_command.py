@@ -81,3 +81,20 @@ def test_shell_variables_need_not_be_set_at_import(tmp_path: Path) -> None:
     checklist = load_checklist(out, env={"API_TOKEN": "t", "BASE_URL": "http://127.0.0.1:1"})
     (probe,) = checklist.probes()
     assert probe.config["url"] == "http://${BASE_URL}/api/"
+
+
+def test_folders_and_special_files_are_named_for_what_they_are(tmp_path: Path) -> None:
+    folder = qatui(str(tmp_path), cwd=tmp_path)
+    assert folder.returncode == 1 and "is a folder, not a Markdown file" in folder.stderr
+    device = qatui("/dev/null", cwd=tmp_path)
+    assert device.returncode == 1 and "is not a regular file" in device.stderr
+    into_folder = qatui(str(EXAMPLE), "-o", str(tmp_path), "--force", cwd=tmp_path)
+    assert into_folder.returncode == 1 and "is a folder; name the YAML file" in into_folder.stderr
+    for run in (folder, device, into_folder):
+        assert "Traceback" not in run.stderr and run.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_says_which_environment_variables_apply(tmp_path: Path) -> None:
+    done = qatui("--help", cwd=tmp_path)
+    assert done.returncode == 0 and "no QATUI_* variable applies" in done.stdout

@@ -205,3 +205,14 @@ def test_round_trip_without_compose_files(tmp_path: Path) -> None:
 def test_grep_patterns_python_cannot_read_are_matched_literally() -> None:
     result = convert("docker compose logs web | grep 'foo(' \ndocker compose logs web | grep -F 'a.b'\n")
     assert [p.config["absent"] for p in result.probes] == ["foo\\(", "a\\.b"]
+
+
+def test_option_parsing_before_or_among_the_arguments() -> None:
+    from qatui.core.markdown_import import _parse_intermixed, _parse_options
+
+    # before: the first positional ends the options, so the command keeps its own flags
+    assert _parse_options(["-u", "app", "--workdir=/srv", "-T", "web", "python", "-V"], {"-u"}) == (
+        {"-u": "app", "--workdir": "/srv", "-T": ""}, ["web", "python", "-V"])
+    # among: options anywhere, positionals in order; a value-taking option at the end is a flag
+    assert _parse_intermixed(["huey", "--tail", "50", "-f", "web", "-", "--since"], {"--tail", "--since"}) == (
+        {"--tail": "50", "-f": "", "--since": ""}, ["huey", "web", "-"])

@@ -160,8 +160,18 @@ def test_unreadable_files_are_typed_errors(tmp_path: Path) -> None:
     binary.write_bytes(b"- [ ] x\x00\x01")
     with pytest.raises(MarkdownImportError, match="binary"):
         import_markdown(binary)
-    with pytest.raises(MarkdownImportError, match="cannot read"):
+    with pytest.raises(MarkdownImportError, match=r"missing\.md: no such file"):
         import_markdown(tmp_path / "missing.md")
+    folder = tmp_path / "folder.md"
+    folder.mkdir()
+    with pytest.raises(MarkdownImportError, match=r"folder\.md: is a folder, not a checklist file"):
+        import_markdown(folder)
+    huge = tmp_path / "huge.md"
+    huge.write_bytes(b"- [ ] x\n" * 300_000)
+    with pytest.raises(MarkdownImportError, match="file is too large"):
+        import_markdown(huge)
+    with pytest.raises(MarkdownImportError, match="too large"):
+        import_markdown("/dev/zero")
 
 
 def test_utf8_bom_and_crlf_are_fine(tmp_path: Path) -> None:

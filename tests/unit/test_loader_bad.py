@@ -196,3 +196,34 @@ def test_cli_several_files(tmp_path: Path) -> None:
     assert out[0].startswith(f"{good}: ok: 1 section")
     assert out[1] == f"{CORPUS / 'empty.yaml'}:1:1: error: the file is empty: a checklist needs at least 'qatui: 1', 'title' and 'sections'"
     assert out[2].endswith("missing.yaml: error: no such file")
+
+
+def test_cli_on_things_that_are_not_checklist_files(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "/dev/zero")
+    assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
+    assert result.stdout.splitlines() == [
+        f"{tmp_path}: error: is a folder, not a checklist file",
+        "/dev/zero: error: file is too large (2.0 MB; a checklist may be at most 2 MB)",
+    ]
+
+
+def test_an_unreadable_file_is_one_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    # tests run as root here, where chmod 000 still reads: refuse the open the way the OS would
+    from qatui.cli import main
+
+    path = tmp_path / "locked.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(yamlpos, "open", refuse, raising=False)
+    assert main(["validate", str(path)], env={}) == 1
+    assert capsys.readouterr().out == f"{path}: error: permission denied: cannot read the file\n"
+
+
+def test_help_says_which_environment_variables_apply() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0 and "no QATUI_* variable applies" in result.stdout
+    assert "process environment" in result.stdout

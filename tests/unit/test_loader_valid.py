@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
 
 from qatui.core.checklist import Priority
 from qatui.core.errors import ChecklistError
-from qatui.core.loader import load_checklist, summary
+from qatui.core.loader import PROBE_KEYS, TOP_KEYS, load_checklist, summary
 
 FULL = """\
 qatui: 1
@@ -444,6 +445,13 @@ def test_the_shipped_example_in_the_doc_validates(tmp_path: Path) -> None:
     path.write_text(example, encoding="utf-8")
     checklist = load_checklist(path, env={})
     assert checklist.item("ws-connect").probes[0].kind == "websocket"
+    # the annotated example shows the whole format: every top-level key, priority and probe kind
+    top = {line.split(":", 1)[0] for line in example.splitlines() if re.match(r"^[a-z_]+:", line)}
+    assert top == set(TOP_KEYS)
+    assert {probe.kind for probe in checklist.probes()} == set(PROBE_KEYS)
+    assert {section.priority for section in checklist.sections} == set(Priority)
+    assert checklist.item("migrate").destructive and checklist.metrics and checklist.signoff.facts
+    assert any(probe.config.get("capture") for probe in checklist.probes())
 
 
 SHIPPED = sorted((Path(__file__).parents[2] / "checklists").glob("*.yaml"))
@@ -475,3 +483,15 @@ def test_expectations_take_one_string_or_a_list(tmp_path: Path) -> None:
     with pytest.raises(ChecklistError) as caught:
         load_checklist(path, env={})
     assert [p.message.split(":")[0] for p in caught.value.problems] == ["'body_contains'", "'body_matches'"]
+
+
+def test_the_doc_names_every_key_the_loader_accepts() -> None:
+    import qatui.core.loader as loader
+
+    doc = (Path(__file__).parents[2] / "docs" / "checklist-format.md").read_text(encoding="utf-8")
+    tables = [getattr(loader, name) for name in dir(loader) if name.isupper() and name.endswith(("_KEYS", "_KINDS"))]
+    keys = {key for table in tables for group in (table.values() if isinstance(table, dict) else [table])
+            for key in group}
+    assert len(keys) > 60
+    missing = [key for key in sorted(keys) if not re.search(rf"[`{{ ]{re.escape(key)}[:`,}} ]", doc)]
+    assert missing == []

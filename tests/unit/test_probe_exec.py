@@ -42,8 +42,18 @@ def test_no_container_lists_services(run_container: Any, compose_project: str) -
     run_container("sleep 300", project=compose_project, service="huey")
     [result] = run(probe(id="x", kind="exec", service="web", run="true"), project=compose_project)
     assert result.status is ProbeStatus.ERROR
-    assert "no container for service 'web'" in result.explanation
-    assert "services that exist: huey" in result.explanation
+    assert f"compose project {compose_project!r} has no service 'web'" in result.explanation
+    assert "its services: huey" in result.explanation
+
+
+@pytest.mark.docker
+def test_no_container_in_an_empty_project_names_the_projects(run_container: Any, compose_project: str) -> None:
+    run_container("sleep 300", project=compose_project, service="huey")
+    [result] = run(probe(id="x", kind="exec", service="web", run="true"), project=compose_project + "x")
+    assert result.status is ProbeStatus.ERROR
+    assert f"compose project {compose_project + 'x'!r} has no containers" in result.explanation
+    assert compose_project in result.explanation.split("projects on this engine:")[1]
+    assert f"did you mean {compose_project!r}" in result.explanation
 
 
 @pytest.mark.docker
@@ -87,7 +97,10 @@ def test_command_not_found_in_container(run_container: Any, compose_project: str
 def test_engine_unreachable_names_the_socket() -> None:
     [result] = run(probe(id="x", kind="exec", service="web", run="true"), env={"DOCKER_HOST": "unix:///tmp/nothing.sock"})
     assert result.status is ProbeStatus.ERROR
-    assert "cannot reach the Docker engine at unix:///tmp/nothing.sock" in result.explanation
+    assert "cannot reach the Docker engine at unix:///tmp/nothing.sock (no such socket)" in result.explanation
+    # plain words for a tester, not the SDK's nested Python exceptions
+    for python_text in ("FileNotFoundError", "Connection aborted", "Errno", "Caused by"):
+        assert python_text not in result.explanation
 
 
 def test_environment_docker_host_wins() -> None:

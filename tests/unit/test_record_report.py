@@ -97,6 +97,7 @@ def test_subprocess_text_report() -> None:
     done = qatui("report", str(UNSIGNED))
     assert done.returncode == 0, done.stderr
     assert "open critical (1): ws-404" in done.stdout
+    assert done.stdout.splitlines()[2] == "Django 4.2.29 · Python 3.12.13"  # the captured facts
     assert "signed: no" in done.stdout
     assert "Order list load time: before 640 after 702.5 ms, delta +62.5 (+9.8%)" in done.stdout
 
@@ -161,3 +162,79 @@ def test_against_a_missing_record_is_exit_2(tmp_path: Path) -> None:
 def test_help_lists_the_environment_variable() -> None:
     done = qatui("report", "--help")
     assert done.returncode == 0 and "QATUI_FORMAT" in done.stdout and "--gate" in done.stdout
+
+
+def test_help_lists_every_variable_it_honours() -> None:
+    done = qatui("report", "--help")
+    assert "QATUI_RECORD" in done.stdout and "QATUI_FORMAT" in done.stdout
+
+
+def test_the_record_can_come_from_qatui_record(capsys: pytest.CaptureFixture[str]) -> None:
+    # one QATUI_RECORD for the whole CI job: `qatui probe --record` writes it, report reads it
+    assert main(["report", "--gate", "--format", "json"], env={"QATUI_RECORD": str(SIGNED)}) == 0
+    assert json.loads(capsys.readouterr().out)["record"] == str(SIGNED)
+    assert main(["report", str(UNSIGNED), "--format", "json"], env={"QATUI_RECORD": str(SIGNED)}) == 0
+    assert json.loads(capsys.readouterr().out)["signed"] is False  # the argument wins
+    with pytest.raises(SystemExit) as usage:
+        main(["report"], env={})
+    assert usage.value.code == 2
+    assert "RECORD" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("value", "shown", "warned"),
+    [("json", "json", False), ("JSON", "json", False), ("text", "text", False), ("junit", "text", False),
+     ("table", "text", False), ("xml", "text", True), ("", "text", False)],
+)
+def test_qatui_format_values(value: str, shown: str, warned: bool, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", str(SIGNED)], env={"QATUI_FORMAT": value}) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("{") is (shown == "json")
+    assert ("ignoring QATUI_FORMAT='xml'" in captured.err) is warned
+
+
+def test_a_folder_or_an_endless_file_is_refused_at_once(tmp_path: Path) -> None:
+    folder = qatui("report", str(tmp_path))
+    assert folder.returncode == 2 and "is a folder, not a record" in folder.stderr
+    endless = qatui("report", "/dev/zero")
+    assert endless.returncode == 2 and "larger than 64 MB" in endless.stderr
+    assert "Traceback" not in folder.stderr + endless.stderr
+
+
+def test_a_record_of_another_tool_or_an_empty_one_is_one_line(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.md"
+    empty.write_bytes(b"")
+    foreign = tmp_path / "allure.md"
+    foreign.write_text("<!-- allure:report {\"x\": 1} -->\n# Report\n| a | b |\n|---|---|\n", encoding="utf-8")
+    for path in (empty, foreign):
+        done = qatui("report", str(path), "--gate")
+        assert done.returncode == 2 and done.stdout == ""
+        assert done.stderr.count("\n") == 1 and "is not a qatui record" in done.stderr
+
+
+def test_an_unreadable_record_is_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # tests run as root here, where chmod 000 still reads: refuse the open the way the OS would
+    from qatui.core.record import store
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(store, "open", refuse, raising=False)
+    assert main(["report", str(SIGNED)], env={}) == 2
+    assert capsys.readouterr().err == f"qatui report: cannot read {SIGNED}: permission denied\n"
+
+
+def test_compare_warns_when_the_records_are_not_two_runs_of_one_thing() -> None:
+    assert compare(basic_session(), basic_session()).warnings == []
+    assert compare(signed_session(), basic_session()).warnings == [
+        "the older record is of environment 'local', this one of 'production'"
+    ]
+    other = basic_session()
+    other.title, other.checklist_path = "Another", "checklists/other.yaml"
+    other.started_at = other.started_at.replace(year=2027)  # type: ignore[union-attr]
+    warnings = compare(basic_session(), other).warnings
+    assert len(warnings) == 2
+    assert warnings[0].startswith("the older record is of another checklist ('Another', checklists/other.yaml")
+    assert "wrong way round" in warnings[1]
+    done = qatui("report", str(UNSIGNED), "--against", str(SIGNED))
+    assert "  warning: the older record is of environment 'production', this one of 'local'" in done.stdout

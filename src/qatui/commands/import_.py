@@ -23,6 +23,10 @@ def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     parser.add_argument("file", metavar="FILE.md", help="a Markdown checklist with `- [ ]` task boxes")
     parser.add_argument("-o", "--output", metavar="FILE.yaml", help="write the YAML here instead of stdout")
     parser.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
+    parser.epilog = (
+        "Exit status: 0 imported, 1 the file could not be imported or the output exists, "
+        "2 no such file. Environment: no QATUI_* variable applies."
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,9 +37,18 @@ def run(args: argparse.Namespace) -> int:
 
     source = Path(args.file)
     if not source.is_file():
+        if source.is_dir():
+            print(f"qatui import: {source} is a folder, not a Markdown file", file=sys.stderr)
+            return 1
+        if source.exists():
+            print(f"qatui import: {source} is not a regular file", file=sys.stderr)
+            return 1
         print(f"qatui import: {source}: no such file", file=sys.stderr)
         return 2
     output = Path(args.output) if args.output else None
+    if output is not None and output.is_dir():
+        print(f"qatui import: -o {output} is a folder; name the YAML file to write", file=sys.stderr)
+        return 1
     if output is not None and output.exists() and not args.force:
         print(f"qatui import: {output} already exists; not overwriting it (add --force to replace it)",
               file=sys.stderr)

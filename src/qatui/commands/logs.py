@@ -11,18 +11,18 @@ with `!` and qatui's own notices (engine down, file missing, command exited) wit
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from qatui.commands._common import UsageError, did_you_mean, env_help, load_or_report, use_colour
+from qatui.commands._common import choose_environment as _choose_environment
 from qatui.core.checklist import Checklist, Environment
-from qatui.core.errors import QatuiError
 from qatui.core.logs.base import LogLine
 
 EXIT_OK = 0
@@ -33,10 +33,6 @@ EXIT_INTERRUPTED = 130
 PALETTE = ("cyan", "magenta", "green", "yellow", "blue", "bright_cyan", "bright_magenta", "bright_green")
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
-
-
-class UsageError(QatuiError):
-    title = "Usage"
 
 
 class _IntermixedParser(argparse.ArgumentParser):
@@ -55,8 +51,21 @@ class _IntermixedParser(argparse.ArgumentParser):
             self._mixing = False
 
 
+ENV_HELP = (
+    "QATUI_ENV             environment, like --env",
+    "NO_COLOR              plain lines even on a terminal (so does TERM=dumb)",
+    "DOCKER_HOST           Docker engine for service and container sources, unless the",
+    "                      environment sets docker_host",
+    "COMPOSE_PROJECT_NAME  compose project, unless the environment sets compose.project",
+    "COMPOSE_FILE          compose files whose name: names the project",
+    "plain output marks error lines with '!' and qatui's notices with '*'; Ctrl-C exits 130",
+)
+
+
 def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     parser.__class__ = _IntermixedParser
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = env_help(*ENV_HELP)
     parser.add_argument("checklist", metavar="CHECKLIST", help="checklist file (YAML or Markdown)")
     parser.add_argument("sources", metavar="SOURCE", nargs="*",
                         help="log sources to show, by their name in the checklist (default: all)")
@@ -90,19 +99,8 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
     return when.astimezone() if when.tzinfo is None else when
 
 
-def _suggest(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def choose_environment(checklist: Checklist, name: str | None) -> Environment | None:
-    if name:
-        if name not in checklist.environments:
-            known = ", ".join(checklist.environments) or "none"
-            raise UsageError(f"no environment {name!r} in {checklist.path}{_suggest(name, checklist.environments)}; "
-                             f"environments: {known}")
-        return checklist.environments[name]
-    return checklist.default_environment()
+def choose_environment(checklist: Checklist, name: str | None, env: Mapping[str, str] | None = None) -> Environment | None:
+    return _choose_environment(checklist, name, env or {})
 
 
 def choose_sources(checklist: Checklist, names: Sequence[str]) -> list[str]:
@@ -113,7 +111,7 @@ def choose_sources(checklist: Checklist, names: Sequence[str]) -> list[str]:
     unknown = [n for n in names if n not in checklist.logs]
     if unknown:
         name = unknown[0]
-        raise UsageError(f"no log source {name!r} in {checklist.path}{_suggest(name, checklist.logs)}; "
+        raise UsageError(f"no log source {name!r} in {checklist.path}{did_you_mean(name, checklist.logs)}; "
                          f"log sources: {', '.join(checklist.logs)}")
     return list(dict.fromkeys(names))
 
@@ -175,8 +173,8 @@ class Printer:
 
 
 def run(args: argparse.Namespace) -> int:
-    env: Mapping[str, str] = getattr(args, "env_vars", os.environ)
-    from qatui.core.loader import load_checklist
+    env: Mapping[str, str] = getattr(args, "env_vars", None) or os.environ
+    from qatui.core.errors import QatuiError
     from qatui.core.logs import make_source, merge
 
     try:
@@ -192,19 +190,24 @@ def run(args: argparse.Namespace) -> int:
         print("qatui logs: --tail must be 0 or more", file=sys.stderr)
         return EXIT_USAGE
 
-    checklist = load_checklist(args.checklist, env=env)
+    checklist = load_or_report(args.checklist, env)
+    if checklist is None:
+        return EXIT_USAGE
     try:
-        environment = choose_environment(checklist, args.env)
+        environment = choose_environment(checklist, args.env, env)
         names = choose_sources(checklist, args.sources)
     except UsageError as error:
         print(f"qatui logs: {error.message}", file=sys.stderr)
         return EXIT_USAGE
     lookup, masker = make_lookup(checklist, environment, env)
     checklist_dir = Path(checklist.path).resolve().parent
-    sources = [make_source(checklist.logs[n], environment, checklist_dir=checklist_dir, lookup=lookup) for n in names]
+    try:
+        sources = [make_source(checklist.logs[n], environment, checklist_dir=checklist_dir, lookup=lookup) for n in names]
+    except QatuiError as error:  # a source that cannot be built (undefined variable, unknown kind)
+        print(f"qatui logs: {masker.mask(error.message)}", file=sys.stderr)
+        return EXIT_USAGE
 
-    colour = sys.stdout.isatty() and not env.get("NO_COLOR") and env.get("TERM") != "dumb"
-    printer = Printer(names, sys.stdout, colour=colour, mask=masker.mask)
+    printer = Printer(names, sys.stdout, colour=use_colour(sys.stdout, env), mask=masker.mask)
     stop = threading.Event()
     stream = merge(sources, stop, tail=args.tail, since=since, follow=args.follow)
     try:

@@ -45,9 +45,24 @@ STYLES = {
 FAILING = (ProbeStatus.FAILED, ProbeStatus.ERROR, ProbeStatus.TIMEOUT)
 
 
+ENV_HELP = (
+    "QATUI_ENV        environment, like --env",
+    "QATUI_FORMAT     output format, like --format (table, json or junit)",
+    "QATUI_RECORD     record to write evidence into, like --record",
+    "QATUI_TESTER     tester of a new record, like --tester (else USER)",
+    "NO_COLOR         plain table even on a terminal (so does TERM=dumb)",
+    "XDG_DATA_HOME    where trusted checklists are remembered (qatui/trusted.json)",
+    "DOCKER_HOST      Docker engine for exec probes, unless the environment sets docker_host",
+    "flags win over variables; exit status: 0 passed, 1 failed, 2 usage or checklist, 130 Ctrl-C",
+)
+
+
 def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     from qatui.cli import env_default
+    from qatui.commands._common import env_help
 
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = env_help(*ENV_HELP)
     parser.add_argument("checklist", metavar="CHECKLIST", help="checklist file (.yaml or Markdown)")
     parser.add_argument("--env", "-e", dest="environment", default=env_default(env, "ENV"), metavar="NAME",
                         help="environment key (default: $QATUI_ENV, else the checklist's default)")
@@ -56,7 +71,7 @@ def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
                              "need captures from run too")
     parser.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
                         help="probes run at once (default: the checklist's settings.jobs, 8)")
-    parser.add_argument("--format", "-f", choices=FORMATS, default=env_default(env, "FORMAT", "table"),
+    parser.add_argument("--format", "-f", choices=FORMATS, default=env_default(env, "FORMAT", "table").strip().lower(),
                         help="output: table (default, $QATUI_FORMAT), json or junit")
     parser.add_argument("--record", metavar="PATH", default=env_default(env, "RECORD"),
                         help="also write the results as evidence into this Markdown record ($QATUI_RECORD)")
@@ -71,13 +86,6 @@ def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
 def _usage(message: str) -> int:
     print(f"qatui probe: {message}", file=sys.stderr)
     return 2
-
-
-def _did_you_mean(word: str, choices: Sequence[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(word, choices, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def select(checklist: Checklist, only: str) -> tuple[list[ProbeSpec], list[str]]:
@@ -98,35 +106,32 @@ def select(checklist: Checklist, only: str) -> tuple[list[ProbeSpec], list[str]]
 
 
 def run(args: argparse.Namespace) -> int:
-    from qatui.core.errors import ChecklistError
+    from qatui.commands._common import (
+        UsageError,
+        choose_environment,
+        did_you_mean,
+        load_or_report,
+        use_colour,
+    )
+    from qatui.core.errors import QatuiError
     from qatui.core.probes import run_probes, with_dependencies
-    from qatui.core.trust import is_trusted
+    from qatui.core.trust import changed_since_trusted, is_trusted
 
     env: Mapping[str, str] = getattr(args, "env_vars", None) or os.environ
+    if args.format not in FORMATS:  # only $QATUI_FORMAT can get here: argparse checks the flag
+        return _usage(f"$QATUI_FORMAT is {args.format!r}; choose one of: {', '.join(FORMATS)}")
     if args.jobs is not None and args.jobs < 1:
         return _usage("--jobs must be at least 1")
     if args.timeout is not None and args.timeout <= 0:
         return _usage("--timeout must be more than 0 seconds")
-    try:
-        from qatui.core.loader import load_checklist
-
-        checklist = load_checklist(args.checklist, env=env)
-    except ChecklistError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
+    checklist = load_or_report(args.checklist, env)
+    if checklist is None:
         return 2
-
-    env_key = args.environment
-    if env_key:
-        if env_key not in checklist.environments:
-            choices = list(checklist.environments)
-            return _usage(
-                f"{args.checklist} has no environment {env_key!r}{_did_you_mean(env_key, choices)}; "
-                f"choose one of: {', '.join(choices) or '(none defined)'}"
-            )
-    else:
-        default = checklist.default_environment()
-        env_key = default.key if default else None
+    try:
+        environment = choose_environment(checklist, args.environment, env)
+    except UsageError as error:
+        return _usage(error.message)
+    env_key = environment.key if environment else None
     if args.allow_destructive and args.allow_destructive != env_key:
         return _usage(
             f"--allow-destructive names {args.allow_destructive!r}, but the run is against {env_key!r}; "
@@ -136,9 +141,15 @@ def run(args: argparse.Namespace) -> int:
     probes, unknown = select(checklist, args.only)
     if unknown:
         ids = [p.id for p in checklist.probes()] + [i.id for i in checklist.items()] + [s.id for s in checklist.sections]
-        return _usage("; ".join(f"--only: no item, section or probe {u!r}{_did_you_mean(u, ids)}" for u in unknown))
+        return _usage("; ".join(f"--only: no item, section or probe {u!r}{did_you_mean(u, ids)}" for u in unknown))
     probes = with_dependencies(checklist, probes)
 
+    session_started = None
+    if args.record:
+        try:
+            session_started = _record_started(args.record)
+        except QatuiError as error:
+            return _usage(f"--record {args.record}: {error.message}")
     trusted = is_trusted(checklist, env)
     progress = _Progress(sys.stderr, len(probes), checklist) if sys.stderr.isatty() else None
     started = time.monotonic()
@@ -154,6 +165,7 @@ def run(args: argparse.Namespace) -> int:
         on_result=progress.update if progress else None,
         timeout=args.timeout,
         runner_out=runners,
+        session_started=session_started,
     )
     elapsed = time.monotonic() - started
     if progress:
@@ -165,12 +177,13 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "junit":
         sys.stdout.write(to_junit(checklist, env_key, pairs, elapsed) + "\n")
     else:
-        print_table(pairs, elapsed, sys.stdout, color=_color(sys.stdout, env))
+        print_table(pairs, elapsed, sys.stdout, color=use_colour(sys.stdout, env))
 
     not_trusted = [r for _, r in pairs if r.status is ProbeStatus.NOT_RUN and "qatui trust" in r.explanation]
     if not_trusted:
+        why = "it changed since it was trusted" if changed_since_trusted(checklist, env) else "this checklist is not trusted"
         print(
-            f"qatui probe: {len(not_trusted)} probe(s) that run commands not run: this checklist is not trusted; "
+            f"qatui probe: {len(not_trusted)} probe(s) that run commands not run: {why}; "
             f"review and trust it with `qatui trust {args.checklist}`",
             file=sys.stderr,
         )
@@ -205,10 +218,6 @@ class _Progress:
 
 
 # --- output formats ---------------------------------------------------------------------------
-
-
-def _color(stream: TextIO, env: Mapping[str, str]) -> bool:
-    return stream.isatty() and not env.get("NO_COLOR") and env.get("TERM") != "dumb"
 
 
 def totals(results: Sequence[ProbeResult]) -> dict[str, int]:
@@ -336,6 +345,15 @@ def to_junit(checklist: Checklist, env_key: str | None, pairs: Sequence[tuple[Pr
 
 
 # --- record -----------------------------------------------------------------------------------
+
+
+def _record_started(path: str) -> datetime | None:
+    """When the session of an existing record started: a logs probe's "since the session
+    started" window is that session's, not this run's (None: a new record starts now)."""
+    from qatui.core.record.store import RecordFile
+
+    record_file = RecordFile(path)
+    return record_file.load().started_at if record_file.exists() else None
 
 
 def _record(

@@ -17,17 +17,27 @@ from collections.abc import Mapping
 from qatui.core.errors import QatuiError
 
 FORMATS = ("text", "json")
+#: What `qatui probe` takes besides json; a shared QATUI_FORMAT of these means text here.
+PROBE_FORMATS = ("table", "junit")
 
 
 def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
-    fmt = env.get("QATUI_FORMAT") or "text"
-    parser.add_argument("record", metavar="RECORD", help="the Markdown record to report on")
+    from qatui.cli import env_default
+
+    record = env_default(env, "RECORD")
+    parser.add_argument(
+        "record",
+        metavar="RECORD",
+        nargs="?" if record else None,
+        default=record,
+        help="the Markdown record to report on (env QATUI_RECORD)",
+    )
     parser.add_argument(
         "--format",
         dest="format",
-        default=fmt if fmt in FORMATS else "text",
+        default=None,
         choices=FORMATS,
-        help="text for people, json for CI scripts (env QATUI_FORMAT; default: %(default)s)",
+        help="text for people, json for CI scripts (env QATUI_FORMAT; default: text)",
     )
     parser.add_argument(
         "--against",
@@ -41,14 +51,34 @@ def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     )
     parser.epilog = (
         "Exit status: 0 ok (or gate passed), 1 gate failed, 2 the record could not be read. "
-        "Environment: QATUI_FORMAT=text|json."
+        "Environment: QATUI_RECORD (the record when none is given), QATUI_FORMAT=text|json "
+        "(table and junit, meant for `qatui probe`, mean text here); flags win."
     )
+
+
+def output_format(flag: str | None, env: Mapping[str, str]) -> tuple[str, str | None]:
+    """The format to write and, for a QATUI_FORMAT value no command knows, a warning.
+
+    One QATUI_FORMAT is often set for a whole CI job, so the values `qatui probe` takes
+    (table, junit) quietly mean text here; anything else is named on stderr, never fatal.
+    """
+    if flag:
+        return flag, None
+    value = (env.get("QATUI_FORMAT") or "").strip()
+    if value.lower() in FORMATS:
+        return value.lower(), None
+    if not value or value.lower() in PROBE_FORMATS:
+        return "text", None
+    return "text", f"ignoring QATUI_FORMAT={value!r} (report writes text or json); writing text"
 
 
 def run(args: argparse.Namespace) -> int:
     from qatui.core.record.report import compare, format_text, summary
     from qatui.core.record.store import RecordFile
 
+    fmt, warning = output_format(args.format, getattr(args, "env_vars", None) or {})
+    if warning:
+        print(f"qatui report: {warning}", file=sys.stderr)
     try:
         session = RecordFile(args.record).load()
         comparison = None
@@ -58,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"qatui report: {error.message}", file=sys.stderr)
         return 2
     data = summary(session, args.record)
-    if args.format == "json":
+    if fmt == "json":
         if comparison is not None:
             data["changes"] = comparison.as_json()
             data["against"] = args.against
@@ -66,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(format_text(data, comparison, args.against or ""))
     if args.gate and not data["gate"]["passed"]:
-        if args.format == "json":
+        if fmt == "json":
             for reason in data["gate"]["reasons"]:
                 print(f"qatui report: gate failed: {reason}", file=sys.stderr)
         return 1

@@ -65,29 +65,24 @@ def _line(probe: ProbeSpec, config: Mapping[str, object], command: str, mask: ob
 
 
 def run(args: argparse.Namespace) -> int:
-    from qatui.core.errors import ChecklistError
-    from qatui.core.loader import load_checklist
-    from qatui.core.trust import is_trusted, revoke, trust
+    from qatui.commands._common import UsageError, choose_environment, load_or_report
+    from qatui.core.trust import changed_since_trusted, is_trusted, revoke, trust
 
     env: Mapping[str, str] = getattr(args, "env_vars", None) or os.environ
-    try:
-        checklist = load_checklist(args.checklist, env=env)
-    except ChecklistError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
+    checklist = load_or_report(args.checklist, env)
+    if checklist is None:
         return 2
     if args.revoke:
         was = revoke(checklist, env)
         print(f"{args.checklist}: {'no longer trusted' if was else 'was not trusted'}")
         return 0
 
-    env_key = args.environment
-    if env_key and env_key not in checklist.environments:
-        print(f"qatui trust: {args.checklist} has no environment {env_key!r}", file=sys.stderr)
+    try:
+        environment = choose_environment(checklist, args.environment, env)
+    except UsageError as error:
+        print(f"qatui trust: {error.message}", file=sys.stderr)
         return 2
-    if not env_key:
-        default = checklist.default_environment()
-        env_key = default.key if default else None
+    env_key = environment.key if environment else None
 
     lines = describe(checklist, env_key, env)
     if not lines:
@@ -96,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
     if is_trusted(checklist, env) and not args.yes:
         print(f"{args.checklist} is already trusted as it is now ({len(lines)} command(s)).")
         return 0
+    if changed_since_trusted(checklist, env):
+        print(f"{args.checklist} changed since you trusted it; review it again.")
     print(f"{args.checklist} runs {len(lines)} command(s):\n")
     for line in lines:
         print(line)

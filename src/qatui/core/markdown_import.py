@@ -386,11 +386,30 @@ def _compose_invocation(tokens: list[str]) -> tuple[list[str], str | None, list[
 
 def _parse_options(args: list[str], with_value: set[str]) -> tuple[dict[str, str], list[str]]:
     """Options before the first positional argument, then the positional remainder."""
+    return _parse_arguments(args, with_value, intermixed=False)
+
+
+def _parse_intermixed(args: list[str], with_value: set[str]) -> tuple[dict[str, str], list[str]]:
+    """Options anywhere among the arguments (`logs huey --tail 50`), then the positionals."""
+    return _parse_arguments(args, with_value, intermixed=True)
+
+
+def _parse_arguments(args: list[str], with_value: set[str], *, intermixed: bool) -> tuple[dict[str, str], list[str]]:
+    """`--name=value`, `NAME VALUE` for options in `with_value`, else a flag (value "").
+
+    Not intermixed, the first positional argument ends the options (`exec web python -V`:
+    `-V` is the command's); intermixed, a lone `-` is a positional argument too.
+    """
     options: dict[str, str] = {}
+    positional: list[str] = []
     index = 0
-    while index < len(args) and args[index].startswith("-"):
+    while index < len(args):
         arg = args[index]
-        if "=" in arg and arg.startswith("--"):
+        if not arg.startswith("-") or (intermixed and len(arg) == 1):
+            if not intermixed:
+                return options, args[index:]
+            positional.append(arg)
+        elif "=" in arg and arg.startswith("--"):
             name, _, value = arg.partition("=")
             options[name] = value
         elif arg in with_value and index + 1 < len(args):
@@ -398,28 +417,6 @@ def _parse_options(args: list[str], with_value: set[str]) -> tuple[dict[str, str
             index += 1
         else:
             options[arg] = ""
-        index += 1
-    return options, args[index:]
-
-
-def _parse_intermixed(args: list[str], with_value: set[str]) -> tuple[dict[str, str], list[str]]:
-    """Options anywhere among the arguments (`logs huey --tail 50`), then the positionals."""
-    options: dict[str, str] = {}
-    positional: list[str] = []
-    index = 0
-    while index < len(args):
-        arg = args[index]
-        if arg.startswith("-") and len(arg) > 1:
-            if "=" in arg and arg.startswith("--"):
-                name, _, value = arg.partition("=")
-                options[name] = value
-            elif arg in with_value and index + 1 < len(args):
-                options[arg] = args[index + 1]
-                index += 1
-            else:
-                options[arg] = ""
-        else:
-            positional.append(arg)
         index += 1
     return options, positional
 
@@ -507,14 +504,7 @@ def _convert_command(command: _Command, ids: _Ids, item_id: str, result: Convert
                 sub[1:], {"-u", "--user", "-w", "--workdir", "-e", "--env", "--index"}
             )
             if len(rest) >= 2:
-                config: dict[str, Any] = {"service": rest[0]}
-                user = options.get("-u") or options.get("--user")
-                workdir = options.get("-w") or options.get("--workdir")
-                if user:
-                    config["user"] = user
-                if workdir:
-                    config["workdir"] = workdir
-                config["run"] = _literal(stdin_prefix + shlex.join(rest[1:]))
+                config = _exec_config("service", options, rest, stdin_prefix)
                 result.probes.append(_probe(ids, "exec", item_id, name, config))
                 return
         probe = _probe(ids, "command", item_id, name, {"run": _literal(stdin_prefix + line)})
@@ -525,14 +515,7 @@ def _convert_command(command: _Command, ids: _Ids, item_id: str, result: Convert
     if first[:2] == ["docker", "exec"] and len(pipeline) == 1 and not other_operators:
         options, rest = _parse_options(first[2:], {"-u", "--user", "-w", "--workdir", "-e", "--env"})
         if len(rest) >= 2:
-            config = {"container": rest[0]}
-            user = options.get("-u") or options.get("--user")
-            workdir = options.get("-w") or options.get("--workdir")
-            if user:
-                config["user"] = user
-            if workdir:
-                config["workdir"] = workdir
-            config["run"] = _literal(stdin_prefix + shlex.join(rest[1:]))
+            config = _exec_config("container", options, rest, stdin_prefix)
             result.probes.append(_probe(ids, "exec", item_id, name, config))
             return
     if first[:2] == ["docker", "logs"] and not other_operators:
@@ -550,6 +533,22 @@ def _convert_command(command: _Command, ids: _Ids, item_id: str, result: Convert
                 result.probes.append(_probe(ids, "logs", item_id, name, config))
             return
     result.probes.append(_probe(ids, "command", item_id, name, {"run": _literal(stdin_prefix + line)}))
+
+
+def _exec_config(target_key: str, options: dict[str, str], rest: list[str], stdin_prefix: str) -> dict[str, Any]:
+    """An exec probe's settings from `docker [compose] exec [-u U] [-w DIR] TARGET CMD…`.
+
+    `target_key` is `service` for `docker compose exec` and `container` for `docker exec`.
+    """
+    config: dict[str, Any] = {target_key: rest[0]}
+    user = options.get("-u") or options.get("--user")
+    workdir = options.get("-w") or options.get("--workdir")
+    if user:
+        config["user"] = user
+    if workdir:
+        config["workdir"] = workdir
+    config["run"] = _literal(stdin_prefix + shlex.join(rest[1:]))
+    return config
 
 
 def _probe(ids: _Ids, kind: str, item_id: str, name: str, config: dict[str, Any]) -> ProbeSpec:
@@ -990,11 +989,13 @@ def import_markdown_text(text: str, path: str = "<markdown>") -> Checklist:
 
 def import_markdown(path: str | Path) -> Checklist:
     """Read a plain Markdown checklist and return the equivalent `Checklist`."""
+    from qatui.core.yamlpos import read_bytes  # the one place a checklist file is read
+
     file = Path(path)
     try:
-        raw = file.read_bytes()
-    except OSError as error:
-        raise MarkdownImportError(f"{file}: cannot read it ({error.strerror or error})") from error
+        raw = read_bytes(file)  # refuses a folder, an unreadable file, one over 2 MB or endless
+    except ChecklistError as error:
+        raise MarkdownImportError(f"{file}: {error.problems[0].message}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

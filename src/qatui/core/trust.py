@@ -81,6 +81,12 @@ def is_trusted(checklist: Checklist, env: Mapping[str, str] | None = None) -> bo
     return bool(digest) and _load(env).get(_key(checklist)) == digest
 
 
+def changed_since_trusted(checklist: Checklist, env: Mapping[str, str] | None = None) -> bool:
+    """True when this path was trusted with other content: the file was edited since."""
+    known = _load(env).get(_key(checklist))
+    return known is not None and known != content_hash(checklist)
+
+
 def trust(checklist: Checklist, env: Mapping[str, str] | None = None) -> None:
     digest = content_hash(checklist)
     if not digest:

@@ -13,7 +13,9 @@ is tested is what runs. The app
   and `show_error` are the only two doors, and the first calls the second).
 
 Start-up matters (the first paint must be within 1.3× of a bare Textual app), so httpx,
-websockets and the docker SDK are imported after the first paint, in a thread worker.
+websockets and the docker SDK are imported only by the thread worker that first needs them
+(the probe engine, a log tail), and a new record is written right after the first paint.
+Keys are taken in the order typed, across screen changes (see `on_event`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
 from textual.message import Message
@@ -50,6 +53,8 @@ if TYPE_CHECKING:
 
 Clock = Callable[[], datetime]
 RECORD_ANCHOR = "<!-- qatui:record"
+#: Lines the log pane takes per 100 ms drain before a flooding source is made to wait.
+FLOOD_LINES_PER_DRAIN = 1000
 
 
 def system_clock() -> datetime:
@@ -203,16 +208,16 @@ class QatuiApp(App[None]):
         self.auto_run = False
         self._live: dict[str, dict[str, ProbeResult]] = {}
         self._runner: Any = None
+        self._runner_lock = threading.Lock()
         self._trusted: bool | None = None
         self._destructive_confirmed = False
         self._results_index: dict[str, ItemResult] = {}
         self._items: dict[str, Item] = {}
-        self._log_feed = LogFeed(max_pending_lines=max(options.log_max_lines * 4, 1000))
+        self._log_feed = LogFeed(max_pending_lines=FLOOD_LINES_PER_DRAIN)
         self._log_scope = "item"
         self._log_names: list[str] | None = None
         self._open_timer: Any = None
         self._pending_open: str | None = None
-        self._batches: dict[int, list[str]] = {}
 
     # ------------------------------------------------------------------ start-up
 
@@ -230,15 +235,7 @@ class QatuiApp(App[None]):
         # long as the app: take it out of the garbage collector's view, or every full
         # collection walks it again and shows up as a 100+ ms hitch on a key press.
         gc.freeze()
-        if not self.deterministic:
-            self.run_worker(self._preload, thread=True, group="preload", exit_on_error=False,
-                            description="import probe and log libraries")
         self.set_interval(0.1, self._drain_logs)
-
-    @staticmethod
-    def _preload() -> None:
-        import qatui.core.logs
-        import qatui.core.probes  # noqa: F401  (httpx, websockets: after the first paint)
 
     def _chosen(self, path: str | None) -> None:
         if not path:
@@ -465,6 +462,30 @@ class QatuiApp(App[None]):
                 return screen
         return None
 
+    # ------------------------------------------------------------------ keys, in order
+
+    async def on_event(self, event: events.Event) -> None:
+        """Take keys in the order they were typed, across screen changes.
+
+        Textual forwards every key to the widget focused *when the key is taken off the app's
+        queue* and runs bindings later, when the key bubbles back. Keys that arrive together
+        (`f`, a note, enter, `j`, `p`, sent at terminal speed) would all be forwarded to the
+        checklist before `f` has opened the note prompt, and the note would be lost. So on the
+        main screen bindings run at once, in order, and the note prompt takes its keys at
+        once; everything else goes the usual way.
+        """
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            from qatui.ui.screens.main import MainScreen
+            from qatui.ui.screens.modals import TypeAhead
+
+            screen = self.screen
+            if isinstance(screen, TypeAhead):
+                if screen.type_key(event):
+                    return
+            elif isinstance(screen, MainScreen) and await self._check_bindings(event.key):
+                return
+        await super().on_event(event)
+
     # ------------------------------------------------------------------ changes (all through Recorder)
 
     def _change(self, change: Callable[[Any], object], item_id: str | None = None) -> bool:
@@ -598,8 +619,6 @@ class QatuiApp(App[None]):
         if event.state is not WorkerState.ERROR:
             return
         error = event.worker.error
-        if event.worker.group == "preload":
-            return  # the feature that needs the import reports it when used
         if isinstance(error, QatuiError):
             self.show_error(error.title, error.message)
         else:
@@ -722,43 +741,50 @@ class QatuiApp(App[None]):
         self.run_probes(item_ids)
 
     def _ensure_runner(self) -> Any:
-        """The one ProbeRunner of the session (its own loop in its own thread)."""
-        if self._runner is not None:
-            return self._runner
-        assert self.checklist is not None
-        from qatui.core.probes import ProbeRunner
+        """The one ProbeRunner of the session (its own loop in its own thread).
 
-        runner = ProbeRunner(
-            self.checklist,
-            self.session.environment,
-            trusted=bool(self._trusted),
-            allow_destructive=self._destructive_confirmed or not self._protected(),
-            jobs=self.checklist.settings.jobs,
-            session_started=self.session.started_at,
-            env=self.options.env_vars,
-        )
-        runner.start()
-        self._runner = runner
-        return runner
+        Called from a thread worker: importing the engine (httpx, websockets, the docker SDK)
+        and starting it never holds up a key press."""
+        with self._runner_lock:
+            if self._runner is not None:
+                return self._runner
+            assert self.checklist is not None
+            from qatui.core.probes import ProbeRunner
+
+            runner = ProbeRunner(
+                self.checklist,
+                self.session.environment,
+                trusted=bool(self._trusted),
+                allow_destructive=self._destructive_confirmed or not self._protected(),
+                jobs=self.checklist.settings.jobs,
+                session_started=self.session.started_at,
+                env=self.options.env_vars,
+            )
+            runner.start()
+            self._runner = runner
+            return runner
 
     def _submit(self, probes: list[ProbeSpec]) -> None:
-        try:
-            runner = self._ensure_runner()
-        except QatuiError as error:
-            self.show_error(error.title, error.message)
-            return
         owners = {probe.id: probe.item_id for probe in probes}
         for probe in probes:
             self.running_probes.add(probe.id)
             self._live.setdefault(probe.item_id, {}).pop(probe.id, None)
         self._refresh_probe_views(sorted(set(owners.values())))
+        self.run_worker(
+            partial(self._submit_in_thread, probes, owners),
+            thread=True,
+            group="probes",
+            exit_on_error=False,
+            description="probe engine",
+        )
 
-        def on_result(result: ProbeResult, item_id: str) -> None:  # runner thread
+    def _submit_in_thread(self, probes: list[ProbeSpec], owners: dict[str, str]) -> None:
+        """Worker thread: hand the probes to the engine; results come back as messages."""
+
+        def on_result(result: ProbeResult, item_id: str) -> None:  # engine thread
             self.post_message(ProbeResultArrived(item_id, result))
 
-        future: Future[list[ProbeResult]] = runner.submit(probes, on_result=on_result)
-
-        def done(fut: Future[list[ProbeResult]]) -> None:  # runner thread
+        def done(fut: Future[list[ProbeResult]]) -> None:  # engine thread
             try:
                 results = fut.result()
                 error: BaseException | None = None
@@ -766,6 +792,12 @@ class QatuiApp(App[None]):
                 results, error = [], exc
             self.post_message(ProbesFinished(owners, results, error))
 
+        try:
+            runner = self._ensure_runner()
+            future: Future[list[ProbeResult]] = runner.submit(probes, on_result=on_result)
+        except Exception as error:  # the engine could not start: the one door shows why
+            self.post_message(ProbesFinished(owners, [], error))
+            return
         future.add_done_callback(done)
 
     def on_probe_result_arrived(self, message: ProbeResultArrived) -> None:
@@ -899,7 +931,7 @@ class QatuiApp(App[None]):
 
     def inject_log_lines(self, lines: list[Any]) -> None:
         """Feed lines as if a source produced them (demo screenshots, tests)."""
-        self._log_feed.put(self._log_feed.generation, lines)
+        self._log_feed.put(self._log_feed.generation, lines, block=False)
 
     # ------------------------------------------------------------------ screens
 

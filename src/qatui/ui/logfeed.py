@@ -2,9 +2,13 @@
 
 Sources are blocking iterators (`LogSource.follow(stop)`), so each runs in a Textual thread
 worker. Workers never touch widgets: they append batches to a buffer, and the app drains it on
-the UI thread every 100 ms into `Log.write_lines`, one call per drain. That is time batching
-with backpressure for free: if the screen falls behind, the oldest pending lines are dropped
-(the pane's buffer is bounded anyway), never the keys.
+the UI thread every 100 ms into `Log.write_lines`, one call per drain: time batching, as
+toolong does, so a flood is a few calls a second, not a message per line.
+
+Backpressure: when more lines wait than the screen takes in one drain, `put` blocks the
+source's thread until the next drain. A flood then costs the reading thread no more CPU (and
+GIL) than the screen can show, so the keys stay quick; the tail lags a flood instead of
+starving the screen, and catches up when the flood ends.
 
 Switching item bumps a generation number and sets the old stop event; lines from an old
 generation still in flight are discarded.
@@ -30,12 +34,12 @@ class LogFeed:
     def __init__(self, max_pending_lines: int = 20_000) -> None:
         self.max_pending_lines = max_pending_lines
         self._lock = threading.Lock()
+        self._drained = threading.Condition(self._lock)
         self._pending: deque[tuple[int, Batch]] = deque()
         self._pending_lines = 0
         self._generation = 0
         self._stop = threading.Event()
         self.names: list[str] = []
-        self.dropped = 0
 
     @property
     def generation(self) -> int:
@@ -48,26 +52,32 @@ class LogFeed:
             self._generation += 1
             self._pending.clear()
             self._pending_lines = 0
+            self._drained.notify_all()
         self._stop = threading.Event()
         self.names = list(names)
         return self._generation, self._stop
 
     def stop(self) -> None:
         self._stop.set()
+        with self._lock:
+            self._drained.notify_all()
 
-    def put(self, generation: int, batch: Batch) -> None:
-        """Called from a worker thread."""
+    def put(self, generation: int, batch: Batch, *, block: bool = True) -> None:
+        """Called from a worker thread; blocks while the screen is behind (see above)."""
         if not batch:
             return
         with self._lock:
+            while (
+                block
+                and self._pending_lines >= self.max_pending_lines
+                and generation == self._generation
+                and not self._stop.is_set()
+            ):
+                self._drained.wait(0.25)
             if generation != self._generation:
                 return
             self._pending.append((generation, batch))
             self._pending_lines += len(batch)
-            while self._pending_lines > self.max_pending_lines and len(self._pending) > 1:
-                _, old = self._pending.popleft()
-                self._pending_lines -= len(old)
-                self.dropped += len(old)
 
     def drain(self) -> list[Batch]:
         with self._lock:
@@ -76,6 +86,7 @@ class LogFeed:
             batches = [batch for gen, batch in self._pending if gen == self._generation]
             self._pending.clear()
             self._pending_lines = 0
+            self._drained.notify_all()
         return batches
 
 

@@ -16,8 +16,8 @@ from qatui.core.checklist import Environment, LogSourceSpec
 from qatui.core.logs.base import LogBatch, LogLine, LogSource
 from qatui.core.logs.buffer import LineBuffer
 from qatui.core.logs.command_source import CommandSource
-from qatui.core.logs.compose import normalize_project_name, project_name
-from qatui.core.logs.docker_source import DockerSource
+from qatui.core.logs.compose import docker_host, normalize_project_name, project_name
+from qatui.core.logs.docker_source import DockerSource, engine_reason
 from qatui.core.logs.errors import (
     DEFAULT_ERROR_PATTERNS,
     ErrorDetector,
@@ -39,6 +39,8 @@ __all__ = [
     "LogLine",
     "LogSource",
     "LogSourceError",
+    "docker_host",
+    "engine_reason",
     "is_error_text",
     "make_source",
     "merge",
@@ -61,14 +63,11 @@ def make_source(
     target = expand(spec.target, lookup)
     errors = list(spec.errors) if spec.errors is not None else None
     if spec.kind in ("service", "container"):
-        host = expand(environment.docker_host, lookup) if environment and environment.docker_host else None
-        host = host or lookup("DOCKER_HOST") or None
+        host = docker_host(environment, lookup)
         if spec.kind == "container":
             return DockerSource(spec.name, container=target, docker_host=host, tail=spec.tail, errors=errors)
         if spec.project:
             project = expand(spec.project, lookup)
-        elif environment and environment.compose.project:
-            project = expand(environment.compose.project, lookup)
         else:
             project = project_name(environment, checklist_dir=checklist_dir, lookup=lookup)
         return DockerSource(

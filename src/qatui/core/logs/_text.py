@@ -7,7 +7,7 @@ line: that keeps a source within a small factor of what a bare `for line in pipe
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 #: Longest line kept; the rest of a longer line is dropped and said so.
 MAX_LINE = 16 * 1024
@@ -16,17 +16,28 @@ TRUNCATED = " … [line truncated]"
 _LEADING_TIME = re.compile(
     r"^\[?(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:[.,](\d{1,9}))?\s?(Z|[+-]\d{2}:?\d{2})?"
 )
+#: `15:31:16,869 ERROR …` — a clock time without a date, as many logging formats write it.
+_LEADING_CLOCK = re.compile(r"^\[?(\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(?=[\s\]]|$)")
+#: How far ahead of the reference a dateless time may be before it is taken as yesterday's
+#: (clocks of two machines differ a little; a log line is never from the future by hours).
+_CLOCK_SLACK = timedelta(minutes=10)
 
 
 def now() -> datetime:
     return datetime.now(UTC)
 
 
-def leading_time(text: str) -> datetime | None:
-    """The time a line starts with (`2026-03-01 12:00:00,123`, ISO 8601), if any; naive → local."""
+def leading_time(text: str, reference: datetime | None = None) -> datetime | None:
+    """The time a line starts with (`2026-03-01 12:00:00,123`, ISO 8601), if any; naive → local.
+
+    A clock time without a date (`15:31:16,869 ERROR …`) is taken as the local day of
+    `reference` (when the line was written at the latest: a file's modification time, or now),
+    or the day before when that would put it in the future, so that `since` windows work on
+    logs whose format leaves the date out instead of treating every line as just written.
+    """
     match = _LEADING_TIME.match(text)
     if not match:
-        return None
+        return _clock_time(text, reference)
     day, clock, fraction, zone = match.groups()
     micro = int((fraction or "0")[:6].ljust(6, "0"))
     try:
@@ -41,6 +52,22 @@ def leading_time(text: str) -> datetime | None:
         return datetime.fromisoformat(f"{day}T{clock}{zone[:3]}:{zone[-2:]}").replace(microsecond=micro)
     except ValueError:
         return None
+
+
+def _clock_time(text: str, reference: datetime | None) -> datetime | None:
+    match = _LEADING_CLOCK.match(text)
+    if not match:
+        return None
+    hour, minute, second, fraction = match.groups()
+    micro = int((fraction or "0")[:6].ljust(6, "0"))
+    base = (reference or now()).astimezone()
+    try:
+        stamp = base.replace(hour=int(hour), minute=int(minute), second=int(second), microsecond=micro)
+    except ValueError:  # 25:61:99 is not a time
+        return None
+    if stamp > base + _CLOCK_SLACK:
+        stamp -= timedelta(days=1)
+    return stamp
 
 
 class LineSplitter:

@@ -4,7 +4,8 @@ An imported `docker compose logs huey` must find the same containers it found in
 terminal, so the order is Compose's own: the checklist environment's `compose.project`, else
 `COMPOSE_PROJECT_NAME` (from the process environment, then the project folder's `.env`), else
 the top-level `name:` of the first compose file, else the name of the project folder,
-normalised as Compose does (lower case, only `a-z 0-9 _ -`, no leading `_`/`-`).
+normalised as Compose does (lower case, only `a-z 0-9 _ -`, no leading `_`/`-`). The engine
+is decided here too (`docker_host`), for log sources and exec probes alike.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from qatui.core.checklist import Environment
+from qatui.core.variables import expand
 
 #: The files `docker compose` looks for when none is given, in its order.
 DEFAULT_COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
@@ -85,9 +87,10 @@ def project_name(
     checklist_dir: Path,
     lookup: Callable[[str], str | None] = os.environ.get,
 ) -> str:
-    """The compose project the environment's services belong to."""
+    """The compose project the environment's services belong to (`${…}` in the environment's
+    `compose.project` expanded through `lookup`)."""
     if environment and environment.compose.project:
-        return environment.compose.project
+        return expand(environment.compose.project, lookup)
     value = lookup("COMPOSE_PROJECT_NAME")
     if value:
         return normalize_project_name(value)
@@ -101,3 +104,11 @@ def project_name(
         if name:
             return normalize_project_name(name)
     return normalize_project_name(directory.name)
+
+
+def docker_host(environment: Environment | None, lookup: Callable[[str], str | None] = os.environ.get) -> str | None:
+    """The Docker engine of an environment: its `docker_host`, else `DOCKER_HOST`, else None
+    (the SDK's default, the local socket). Log sources and exec probes both ask here, so a
+    service's logs and an exec in it always talk to the same engine."""
+    host = expand(environment.docker_host, lookup) if environment and environment.docker_host else None
+    return host or lookup("DOCKER_HOST") or None

@@ -305,14 +305,8 @@ class _Run:
                     try:
                         self._client = self.source.make_client()
                     except errors as error:
-                        self.notice(
-                            f"Docker engine unreachable at {self.source.host_display} "
-                            f"({_reason(error)}); retrying every {RETRY_SECONDS:.0f} s",
-                            once="engine",
-                        )
-                        if not self.follow:
+                        if not self._engine_down(error):
                             return
-                        self.halted.wait(RETRY_SECONDS)
                         continue
                     if self.resolved("engine"):
                         self.notice(f"Docker engine at {self.source.host_display} answers again")
@@ -320,14 +314,8 @@ class _Run:
                     found = self._discover(self._client)
                 except errors as error:
                     self._drop_client()
-                    self.notice(
-                        f"Docker engine unreachable at {self.source.host_display} ({_reason(error)}); "
-                        f"retrying every {RETRY_SECONDS:.0f} s",
-                        once="engine",
-                    )
-                    if not self.follow:
+                    if not self._engine_down(error):
                         return
-                    self.halted.wait(RETRY_SECONDS)
                     continue
                 for container_id, container_name in found:
                     reader = self._readers.get(container_id)
@@ -344,6 +332,19 @@ class _Run:
                 self.halted.wait(RESCAN_SECONDS)
         finally:
             self.finished.set()
+
+    def _engine_down(self, error: BaseException) -> bool:
+        """Say (once) that the engine does not answer; wait before the next try. False when
+        not following: there is nothing more to show."""
+        self.notice(
+            f"Docker engine unreachable at {self.source.host_display} ({engine_reason(error)}); "
+            f"retrying every {RETRY_SECONDS:.0f} s",
+            once="engine",
+        )
+        if not self.follow:
+            return False
+        self.halted.wait(RETRY_SECONDS)
+        return True
 
     def _drop_client(self) -> None:
         client, self._client = self._client, None
@@ -590,8 +591,9 @@ def _quoted(names: list[str]) -> str:
     return " or ".join(repr(n) for n in names)
 
 
-def _reason(error: BaseException) -> str:
-    """A short reason from the SDK's nested connection errors."""
+def engine_reason(error: BaseException) -> str:
+    """A short reason in plain words (`no such socket`, `connection refused`) from the SDK's
+    nested connection errors, for every "Docker engine unreachable" a tester reads."""
     text = str(error)
     for marker in ("FileNotFoundError", "ConnectionRefusedError", "PermissionError", "timed out",
                    "Name or service not known", "Connection refused", "No such file or directory"):

@@ -116,11 +116,13 @@ class FileSource:
         errors = detector.scan(texts)
         mtime = datetime.fromtimestamp(info.st_mtime, UTC)
         times: list[datetime | None] = []
+        carried: list[datetime] = []  # a traceback's lines take the time of the line they follow
         current = mtime
         for text in texts:
-            stamp = leading_time(text) if text[:1].isdigit() or text[:1] == "[" else None
+            stamp = leading_time(text, mtime) if text[:1].isdigit() or text[:1] == "[" else None
             current = stamp or current
             times.append(current if stamp else None)
+            carried.append(current)
         if since is not None:
             keep = [i for i, _ in enumerate(texts) if _at_or_after(times, i, mtime, since)]
             keep = keep[-tail:] if tail else []
@@ -132,7 +134,7 @@ class FileSource:
         return LogBatch(
             self.name,
             [texts[i] for i in keep],
-            times=[times[i] or mtime for i in keep],
+            times=[carried[i] for i in keep],
             errors={index[i] for i in errors if i in index},
         )
 

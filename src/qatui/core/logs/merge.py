@@ -58,9 +58,13 @@ def merge(
                 return
             deadline = time.monotonic() + 0.1
             while running:
+                # The deadline holds even while batches keep coming: a source that floods
+                # (never leaving the queue empty) must not keep lines from being handed out.
                 timeout = deadline - time.monotonic()
+                if timeout <= 0:
+                    break
                 try:
-                    number, item = batches.get(timeout=max(timeout, 0)) if timeout > 0 else batches.get_nowait()
+                    number, item = batches.get(timeout=timeout)
                 except queue.Empty:
                     break
                 started.add(number)

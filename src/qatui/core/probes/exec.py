@@ -37,7 +37,6 @@ from qatui.core.probes.base import (
 )
 from qatui.core.probes.command import outcome_from_output
 from qatui.core.session import ProbeStatus
-from qatui.core.variables import expand
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
@@ -50,24 +49,21 @@ class _Fault(Exception):
 
 
 def docker_host(ctx: ProbeContext) -> str | None:
-    env = ctx.environment
-    if env and env.docker_host:
-        return expand(env.docker_host, ctx.lookup) or None
-    return ctx.lookup("DOCKER_HOST") or None
+    from qatui.core.logs.compose import docker_host as environment_docker_host
+
+    return environment_docker_host(ctx.environment, ctx.lookup)
 
 
 def compose_project(ctx: ProbeContext) -> str:
     from qatui.core.logs.compose import project_name
 
-    env = ctx.environment
-    if env and env.compose.project:
-        return expand(env.compose.project, ctx.lookup)
-    return project_name(env, checklist_dir=ctx.checklist_dir, lookup=ctx.lookup)
+    return project_name(ctx.environment, checklist_dir=ctx.checklist_dir, lookup=ctx.lookup)
 
 
 def _unreachable(spec: ProbeSpec, base_url: str | None, error: BaseException) -> _Fault:
-    text = str(error).split("(Caused by")[0].strip() or type(error).__name__
-    found = explain.engine_unreachable(base_url or "", text[:200])
+    from qatui.core.logs.docker_source import engine_reason
+
+    found = explain.engine_unreachable(base_url or "", engine_reason(error))
     return _Fault(Outcome(ProbeStatus.ERROR, with_where(spec, "service", found.actual), found.explanation))
 
 
@@ -94,7 +90,11 @@ def find_container(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext, c
         if not containers:
             others = client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={project}"})
             services = sorted({c.labels.get(SERVICE_LABEL, "?") for c in others})
-            found = explain.no_container(service, project, services)
+            projects: list[str] = []
+            if not services:
+                everything = client.containers.list(all=True, filters={"label": PROJECT_LABEL})
+                projects = sorted({c.labels.get(PROJECT_LABEL, "") for c in everything} - {""})
+            found = explain.no_container(service, project, services, projects)
             raise _Fault(Outcome(ProbeStatus.ERROR, with_where(spec, "service", found.actual), found.explanation))
         running = [c for c in containers if c.status == "running"]
         return (running or containers)[0]

@@ -236,12 +236,27 @@ def engine_unreachable(base_url: str, error: str) -> Explained:
     )
 
 
-def no_container(service: str, project: str, services: list[str]) -> Explained:
-    existing = ", ".join(sorted(services)) if services else "none — the project is not running"
+def no_container(service: str, project: str, services: list[str], projects: list[str] | None = None) -> Explained:
+    """No container for the service: name the services the project has (with the nearest
+    spelling), or, when the project has none, the projects the engine does run."""
+    import difflib
+
+    if services:
+        close = difflib.get_close_matches(service, services, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        return Explained(
+            "no container",
+            f"compose project {project!r} has no service {service!r}; {hint}its services: "
+            f"{', '.join(sorted(services))} — check the service name, or run `docker compose up -d {service}`",
+        )
+    others = sorted(projects or [])
+    close = difflib.get_close_matches(project, others, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    running = f"projects on this engine: {', '.join(others)}{hint}" if others else "no compose project runs on this engine"
     return Explained(
         "no container",
-        f"no container for service {service!r} of compose project {project!r}; services that "
-        f"exist: {existing} — run `docker compose up -d {service}` or check the project name",
+        f"compose project {project!r} has no containers; {running} — start it (`docker compose up -d "
+        f"{service}`) or set the environment's compose.project",
     )
 
 

@@ -59,9 +59,13 @@ class Comparison:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     metrics: list[MetricChange] = field(default_factory=list)
+    #: Why the two records may not be two runs of one thing (another checklist or environment,
+    #: the "older" one newer); the comparison is still made, these say what to make of it.
+    warnings: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
+            "warnings": self.warnings,
             "checklist_changed": self.checklist_changed,
             "old_checklist_hash": self.old_hash,
             "new_checklist_hash": self.new_hash,
@@ -89,6 +93,7 @@ def compare(new: Session, old: Session) -> Comparison:
         old_hash=old.checklist_hash,
         new_hash=new.checklist_hash,
     )
+    result.warnings = _mismatches(new, old)
     for section in new.sections:
         for item in section.items:
             new_ids.add(item.id)
@@ -112,6 +117,26 @@ def compare(new: Session, old: Session) -> Comparison:
                          previous.after if previous else None, metric.after)
         )
     return result
+
+
+def _mismatches(new: Session, old: Session) -> list[str]:
+    """What makes `old` look like something other than an earlier run of `new`'s checklist."""
+    found: list[str] = []
+    if old.checklist_path != new.checklist_path or old.title != new.title:
+        found.append(
+            f"the older record is of another checklist ({old.title!r}, {old.checklist_path or '—'}; "
+            f"this one: {new.title!r}, {new.checklist_path or '—'})"
+        )
+    if old.environment != new.environment:
+        found.append(
+            f"the older record is of environment {old.environment!r}, this one of {new.environment!r}"
+        )
+    if old.started_at is not None and new.started_at is not None and old.started_at > new.started_at:
+        found.append(
+            f"the older record started later ({old.started_at.isoformat()}) than this one "
+            f"({new.started_at.isoformat()}): are they the wrong way round?"
+        )
+    return found
 
 
 def gate_reasons(session: Session) -> list[str]:
@@ -231,6 +256,8 @@ def _lines(data: dict[str, Any], comparison: Comparison | None, against: str) ->
         f"tester {data['tester'] or '—'} · environment {env or '—'} · "
         f"started {data['started_at'] or '—'} · finished {data['finished_at'] or '—'}"
     )
+    if data["facts"]:
+        lines.append(" · ".join(f"{label} {value}" for label, value in data["facts"].items()))
     lines.append("")
     header = f"{'':<14}" + "".join(f"{s.value:>9}" for s in STATUS_ORDER) + f"{'total':>8}"
     lines.append(header)
@@ -275,6 +302,8 @@ def _lines(data: dict[str, Any], comparison: Comparison | None, against: str) ->
     if comparison is not None:
         lines.append("")
         lines.append(f"changes since {against or 'the older record'}:")
+        for warning in comparison.warnings:
+            lines.append(f"  warning: {warning}")
         if comparison.checklist_changed:
             lines.append(
                 f"  the checklist changed (hash {comparison.old_hash[:12] or '—'} → "

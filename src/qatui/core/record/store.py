@@ -40,6 +40,9 @@ from qatui.core.record.render import RenderCache, render_bytes
 from qatui.core.session import Session
 
 _TMP_SUFFIX = ".qatui-tmp"
+#: Far above any real record (a 5,000-item record is about 0.5 MB); stops `qatui report /dev/zero`
+#: or a stray disk image from being read whole into memory.
+MAX_RECORD_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -144,14 +147,22 @@ class RecordFile:
     # ------------------------------------------------------------ reading
 
     def read_bytes(self) -> bytes:
+        """The file's bytes; refuses a file over `MAX_RECORD_BYTES` (or endless, like /dev/zero)."""
         try:
-            return self.path.read_bytes()
+            with open(self.path, "rb") as handle:
+                data = handle.read(MAX_RECORD_BYTES + 1)
         except FileNotFoundError:
             raise RecordError(f"{self.path}: no such record", title="Record not found") from None
         except IsADirectoryError:
             raise RecordError(f"{self.path} is a folder, not a record", title="Record not found") from None
         except OSError as error:
             raise RecordError(f"cannot read {self.path}: {_why(error)}") from None
+        if len(data) > MAX_RECORD_BYTES:
+            raise RecordError(
+                f"{self.path} is not a qatui record (larger than {MAX_RECORD_BYTES // 2**20} MB)",
+                title="Not a qatui record",
+            )
+        return data
 
     def load(self) -> Session:
         """Read the record; later saves refuse to overwrite it if it changes on disk."""

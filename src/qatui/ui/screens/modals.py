@@ -10,14 +10,65 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 
-class NoteModal(ModalScreen[str | None]):
+class TypeAhead:
+    """A one-line prompt that takes keys in the order they were typed, even before it shows.
+
+    A tester who knows the keys types `f`, the note, enter, `j`, `p` in one go; in a real
+    terminal those keys arrive together, before this screen has mounted its Input. The app
+    hands each key to `type_key` as it takes it off its queue (see `QatuiApp.on_event`), so
+    the note is complete, enter submits it, and the keys after it reach the main screen again.
+    """
+
+    initial: str
+
+    def _field(self) -> Input | None:
+        try:
+            return self.query_one(Input)  # type: ignore[attr-defined,no-any-return]
+        except NoMatches:
+            return None
+
+    @property
+    def value(self) -> str:
+        field = self._field()
+        return field.value if field is not None else self.initial
+
+    def _set_value(self, value: str) -> None:
+        field = self._field()
+        if field is None:
+            self.initial = value
+        else:
+            field.value = value
+            field.cursor_position = len(value)
+
+    def type_key(self, event: events.Key) -> bool:
+        """Apply a key now; False for keys this prompt leaves to its bindings (escape, tab)."""
+        field = self._field()
+        if field is not None and field.cursor_position != len(field.value):
+            return False  # the tester is editing inside the text: let the Input do it
+        if event.key == "enter":
+            self.submit(self.value)
+        elif event.key == "backspace":
+            self._set_value(self.value[:-1])
+        elif event.is_printable and event.character:
+            self._set_value(self.value + event.character)
+        else:
+            return False
+        return True
+
+    def submit(self, value: str) -> None:
+        raise NotImplementedError
+
+
+class NoteModal(TypeAhead, ModalScreen[str | None]):
     """Ask for a note; enter saves, escape cancels (None)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
@@ -44,7 +95,10 @@ class NoteModal(ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        value = event.value.strip()
+        self.submit(event.value)
+
+    def submit(self, value: str) -> None:
+        value = value.strip()
         if self.required and not value:
             self.query_one(".dialog-hint", Static).update("a note is needed here · esc cancels")
             return
@@ -124,7 +178,7 @@ class TrustModal(ConfirmModal):
         super().__init__("Trust this checklist?", body, yes="Trust and run", no="Don't run")
 
 
-class TypeNameModal(ModalScreen[bool]):
+class TypeNameModal(TypeAhead, ModalScreen[bool]):
     """A destructive probe on a protected environment: the tester types the environment's name."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
@@ -133,6 +187,7 @@ class TypeNameModal(ModalScreen[bool]):
         super().__init__()
         self.environment = environment
         self.probes = probes
+        self.initial = ""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog error"):
@@ -145,7 +200,7 @@ class TypeNameModal(ModalScreen[bool]):
                 ),
                 classes="dialog-text",
             )
-            yield Input(placeholder=self.environment, id="env-name")
+            yield Input(self.initial, placeholder=self.environment, id="env-name")
             yield Static("enter confirms · esc cancels", classes="dialog-hint")
 
     def on_mount(self) -> None:
@@ -155,7 +210,10 @@ class TypeNameModal(ModalScreen[bool]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.value.strip() == self.environment:
+        self.submit(event.value)
+
+    def submit(self, value: str) -> None:
+        if value.strip() == self.environment:
             self.dismiss(True)
         else:
             self.query_one(".dialog-hint", Static).update(

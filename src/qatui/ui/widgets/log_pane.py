@@ -22,7 +22,6 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Log, Static
 
-
 if TYPE_CHECKING:
     from qatui.core.logs.base import LogLine
 

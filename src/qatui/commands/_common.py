@@ -1,0 +1,73 @@
+"""What the headless commands (`probe`, `logs`, `trust`) share, so they behave alike.
+
+A CI user meets these commands one after another in the same job: a broken checklist must print
+the same `path:line:col: error: …` lines and exit 2 in each, an unknown environment must get the
+same did-you-mean sentence, and colour must follow the same rule (a terminal, no `NO_COLOR`, no
+`TERM=dumb`). Keeping those decisions here means they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TextIO
+
+from qatui.core.checklist import Checklist, Environment
+from qatui.core.errors import ChecklistError, QatuiError
+
+EXIT_USAGE = 2
+
+
+class UsageError(QatuiError):
+    """The command line (or a QATUI_* variable standing in for a flag) asks for something wrong."""
+
+    title = "Usage"
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """` (did you mean 'local'?)` when a choice is close to `word`, else ``."""
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def use_colour(stream: TextIO, env: Mapping[str, str]) -> bool:
+    """Colour only on a terminal, and never with NO_COLOR (any value) or TERM=dumb."""
+    return stream.isatty() and not env.get("NO_COLOR") and env.get("TERM") != "dumb"
+
+
+def load_or_report(path: str | Path, env: Mapping[str, str], err: TextIO | None = None) -> Checklist | None:
+    """The checklist at `path`, or None after printing every problem (the caller exits 2)."""
+    from qatui.core.loader import load_checklist
+
+    try:
+        return load_checklist(path, env=env)
+    except ChecklistError as error:
+        stream = err or sys.stderr
+        for problem in error.problems:
+            print(problem, file=stream)
+        return None
+
+
+def choose_environment(checklist: Checklist, name: str | None, env: Mapping[str, str]) -> Environment | None:
+    """The environment called `name`, else the checklist's default (None when it has none).
+
+    Raises UsageError naming the choices, and saying so when the name came from $QATUI_ENV
+    rather than from the command line (a CI variable set long ago is easy to forget).
+    """
+    if not name:
+        return checklist.default_environment()
+    if name in checklist.environments:
+        return checklist.environments[name]
+    choices = list(checklist.environments)
+    origin = " (set by $QATUI_ENV)" if env.get("QATUI_ENV") == name else ""
+    raise UsageError(
+        f"{checklist.path} has no environment {name!r}{origin}{did_you_mean(name, choices)}; "
+        f"choose one of: {', '.join(choices) or '(none defined)'}"
+    )
+
+
+def env_help(*lines: str) -> str:
+    """An epilog listing the environment variables a command honours (for `--help`)."""
+    return "environment variables:\n" + "\n".join(f"  {line}" for line in lines)
