@@ -11,6 +11,7 @@ QATUI_TESTER, QATUI_RECORD, QATUI_FORMAT); command-line flags win.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
@@ -64,6 +65,16 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     return parser
 
 
+def _tolerate_any_encoding() -> None:
+    """A terminal or pipe that cannot show a character (PYTHONIOENCODING=ascii, an old locale)
+    gets an escape such as \\u2192 in its place instead of a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # closed or detached: nothing to protect
+                reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     """Entry point; `argv` and `env` are injectable so tests can run the CLI in-process."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -72,6 +83,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         argv.insert(0, "open")
     elif not argv:
         argv = ["open"]
+    _tolerate_any_encoding()
     parser = build_parser(env)
     args = parser.parse_args(argv)
     args.env_vars = env

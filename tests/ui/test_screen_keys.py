@@ -156,7 +156,7 @@ async def test_tab_moves_between_panes(tmp_path: Path) -> None:
         for _ in range(4):
             await pilot.press("tab")
             seen.add(type(app.focused).__name__)
-        assert {"ChecklistView", "ItemPane", "ProbePane", "Log"} <= seen
+        assert {"ChecklistView", "ItemPane", "ProbePane", "TailLog"} <= seen
 
 
 async def test_help_lists_every_key_from_the_one_table(tmp_path: Path) -> None:

@@ -86,8 +86,8 @@ def test_shell_variables_need_not_be_set_at_import(tmp_path: Path) -> None:
 def test_folders_and_special_files_are_named_for_what_they_are(tmp_path: Path) -> None:
     folder = qatui(str(tmp_path), cwd=tmp_path)
     assert folder.returncode == 1 and "is a folder, not a Markdown file" in folder.stderr
-    device = qatui("/dev/null", cwd=tmp_path)
-    assert device.returncode == 1 and "is not a regular file" in device.stderr
+    device = qatui("/dev/zero", cwd=tmp_path)
+    assert device.returncode == 1 and "/dev/zero: file is too large" in device.stderr
     into_folder = qatui(str(EXAMPLE), "-o", str(tmp_path), "--force", cwd=tmp_path)
     assert into_folder.returncode == 1 and "is a folder; name the YAML file" in into_folder.stderr
     for run in (folder, device, into_folder):
@@ -98,3 +98,23 @@ def test_folders_and_special_files_are_named_for_what_they_are(tmp_path: Path) -
 def test_help_says_which_environment_variables_apply(tmp_path: Path) -> None:
     done = qatui("--help", cwd=tmp_path)
     assert done.returncode == 0 and "no QATUI_* variable applies" in done.stdout
+
+
+def test_yaml_on_stdout_is_utf8_whatever_the_terminal_takes(tmp_path: Path) -> None:
+    plain = qatui(str(EXAMPLE), cwd=tmp_path)
+    ascii_only = subprocess.run(
+        [sys.executable, "-m", "qatui", "import", str(EXAMPLE)],
+        cwd=tmp_path, capture_output=True, timeout=60, check=False,
+        env={**os.environ, "PYTHONIOENCODING": "ascii"},
+    )
+    assert ascii_only.returncode == 0 and b"Traceback" not in ascii_only.stderr
+    assert ascii_only.stdout.decode("utf-8") == plain.stdout and "→" in plain.stdout
+
+
+def test_a_pipe_can_be_imported(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "qatui", "import", "/dev/stdin"], input=EXAMPLE.read_text(encoding="utf-8"),
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "106 items" in done.stderr and "\nqatui: 1\n" in done.stdout

@@ -227,3 +227,14 @@ def test_help_says_which_environment_variables_apply() -> None:
     result = run_cli("--help")
     assert result.returncode == 0 and "no QATUI_* variable applies" in result.stdout
     assert "process environment" in result.stdout
+
+
+def test_a_terminal_that_cannot_show_the_message_gets_escapes(tmp_path: Path) -> None:
+    path = tmp_path / "ü.yaml"
+    path.write_text(GOOD.replace("title:", "tïtle:", 1), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "qatui", "validate", str(path)],
+        capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "ascii"},
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "unknown key 't\\xeftle'" in result.stdout and "\\xfc.yaml" in result.stdout

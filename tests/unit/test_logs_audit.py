@@ -108,3 +108,32 @@ def test_piped_into_head_ends_quietly(tmp_path: Path) -> None:
     assert len(out.decode().splitlines()) == 3
     assert logs.returncode == 0, err
     assert b"Traceback" not in err and b"BrokenPipe" not in err
+
+
+def test_merge_hands_out_lines_while_a_source_floods(tmp_path: Path) -> None:
+    """A flooding source never leaves the queue empty; the merger used to wait for an empty
+    queue before handing anything out, so `qatui logs --follow` printed nothing, ever."""
+    import threading
+
+    from qatui.core.logs import CommandSource, merge
+
+    (tmp_path / "quiet.log").write_text("quiet line\n")
+    sources = [
+        CommandSource("flood", "i=0; while true; do echo line $i; i=$((i+1)); done", tail=5),
+        FileSource("quiet", tmp_path / "quiet.log", tail=5),
+    ]
+    stop = threading.Event()
+    timer = threading.Timer(60, stop.set)  # a safety net only: the assertion is that lines come
+    timer.start()
+    stream = merge(sources, stop, follow=True)
+    try:
+        seen = 0
+        for lines in stream:
+            seen += sum(1 for line in lines if line.source == "flood")
+            if seen >= 1000:
+                break
+        assert seen >= 1000, "the merger handed out nothing while a source flooded"
+    finally:
+        timer.cancel()
+        stop.set()
+        stream.close()

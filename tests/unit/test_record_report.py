@@ -238,3 +238,19 @@ def test_compare_warns_when_the_records_are_not_two_runs_of_one_thing() -> None:
     assert "wrong way round" in warnings[1]
     done = qatui("report", str(UNSIGNED), "--against", str(SIGNED))
     assert "  warning: the older record is of environment 'production', this one of 'local'" in done.stdout
+
+
+def test_any_terminal_encoding_and_undecodable_text_never_give_a_traceback(tmp_path: Path) -> None:
+    session = basic_session()
+    session.item("ws-404").note = "a byte from a terminal: \udc80"
+    record = tmp_path / "r.md"
+    record.write_text(render(session), encoding="utf-8")
+    for env in ({}, {"PYTHONIOENCODING": "ascii"}):
+        data = qatui("report", str(record), "--format", "json", env=env)
+        assert data.returncode == 0 and "Traceback" not in data.stderr
+        parsed = json.loads(data.stdout)  # UTF-8 JSON whatever the terminal takes
+        assert parsed["title"] == "Django 3.2 → 4.2 upgrade"
+        assert parsed["open_items"][0]["note"] == "a byte from a terminal: \udc80"
+        text = qatui("report", str(record), "--against", str(UNSIGNED), env=env)
+        assert text.returncode == 0 and "Traceback" not in text.stderr
+        assert ("\\u2192" in text.stdout) is bool(env)  # an escape where the terminal cannot show →

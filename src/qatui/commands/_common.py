@@ -71,3 +71,16 @@ def choose_environment(checklist: Checklist, name: str | None, env: Mapping[str,
 def env_help(*lines: str) -> str:
     """An epilog listing the environment variables a command honours (for `--help`)."""
     return "environment variables:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def write_utf8(text: str, stream: TextIO | None = None) -> None:
+    """Write data (YAML, JSON) as UTF-8 whatever the terminal's encoding, so a pipe into a file
+    or a parser gets the exact text even under PYTHONIOENCODING=ascii or an old locale."""
+    stream = stream or sys.stdout
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None or (stream.encoding or "").lower().replace("-", "").replace("_", "") == "utf8":
+        stream.write(text)
+        return
+    stream.flush()
+    buffer.write(text.encode("utf-8", "backslashreplace"))
+    buffer.flush()

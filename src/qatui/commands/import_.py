@@ -23,26 +23,27 @@ def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     parser.add_argument("file", metavar="FILE.md", help="a Markdown checklist with `- [ ]` task boxes")
     parser.add_argument("-o", "--output", metavar="FILE.yaml", help="write the YAML here instead of stdout")
     parser.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
-    parser.epilog = (
-        "Exit status: 0 imported, 1 the file could not be imported or the output exists, "
-        "2 no such file. Environment: no QATUI_* variable applies."
+    from qatui.commands._common import env_help
+
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = env_help(
+        "no QATUI_* variable applies",
+        "exit status: 0 imported, 1 not imported (or the output exists), 2 no such file",
     )
 
 
 def run(args: argparse.Namespace) -> int:
+    from qatui.commands._common import write_utf8
     from qatui.core.errors import ChecklistError
     from qatui.core.loader import load_checklist, summary
     from qatui.core.markdown_import import environment_names, import_markdown
     from qatui.core.yaml_writer import dump_checklist
 
     source = Path(args.file)
-    if not source.is_file():
-        if source.is_dir():
-            print(f"qatui import: {source} is a folder, not a Markdown file", file=sys.stderr)
-            return 1
-        if source.exists():
-            print(f"qatui import: {source} is not a regular file", file=sys.stderr)
-            return 1
+    if source.is_dir():
+        print(f"qatui import: {source} is a folder, not a Markdown file", file=sys.stderr)
+        return 1
+    if not source.exists():  # a pipe (`<(…)`, /dev/stdin) is read, up to the size limit
         print(f"qatui import: {source}: no such file", file=sys.stderr)
         return 2
     output = Path(args.output) if args.output else None
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
             return 1
 
     if output is None:
-        sys.stdout.write(text)
+        write_utf8(text)
     else:
         try:
             _write(output, text)

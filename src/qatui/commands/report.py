@@ -49,10 +49,13 @@ def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
         action="store_true",
         help="exit 1 unless every critical item passed and the record is signed",
     )
-    parser.epilog = (
-        "Exit status: 0 ok (or gate passed), 1 gate failed, 2 the record could not be read. "
-        "Environment: QATUI_RECORD (the record when none is given), QATUI_FORMAT=text|json "
-        "(table and junit, meant for `qatui probe`, mean text here); flags win."
+    from qatui.commands._common import env_help
+
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = env_help(
+        "QATUI_RECORD     the record to report on when RECORD is not given (as for qatui probe --record)",
+        "QATUI_FORMAT     output format, like --format: text or json (table and junit, for qatui probe, mean text)",
+        "flags win over variables; exit status: 0 ok (or gate passed), 1 gate failed, 2 the record could not be read",
     )
 
 
@@ -73,6 +76,7 @@ def output_format(flag: str | None, env: Mapping[str, str]) -> tuple[str, str | 
 
 
 def run(args: argparse.Namespace) -> int:
+    from qatui.commands._common import write_utf8
     from qatui.core.record.report import compare, format_text, summary
     from qatui.core.record.store import RecordFile
 
@@ -92,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         if comparison is not None:
             data["changes"] = comparison.as_json()
             data["against"] = args.against
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        write_utf8(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
         print(format_text(data, comparison, args.against or ""))
     if args.gate and not data["gate"]["passed"]:

@@ -15,10 +15,13 @@ from qatui.core.errors import ChecklistError
 
 def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="checklist files (.yaml, or plain Markdown .md)")
-    parser.epilog = (
-        "Exit status: 0 every file is good, 1 a file has problems, 2 a file does not exist. "
-        "Environment: no QATUI_* variable applies; a ${NAME} is defined when the process "
-        "environment sets NAME (as when the probes run)."
+    from qatui.commands._common import env_help
+
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = env_help(
+        "no QATUI_* variable applies",
+        "NAME             a ${NAME} in the checklist counts as defined when the process environment sets it",
+        "exit status: 0 every file is good, 1 a file has problems, 2 a file does not exist",
     )
 
 

@@ -96,8 +96,12 @@ class _Log:
         stamp = datetime.now().astimezone().strftime("%H:%M:%S,%f")[:-3]
         text = f"{stamp} {level:<7} {logger}: {message}\n"
         text += "".join(f"{line}\n" for line in continuation)
-        with self.lock, self.path.open("a", encoding="utf-8") as handle:
-            handle.write(text)
+        with self.lock:
+            try:
+                with self.path.open("a", encoding="utf-8") as handle:
+                    handle.write(text)
+            except FileNotFoundError:
+                pass  # stop() removed the folder while a request was still being answered
 
 
 def _traceback(*frames: tuple[str, int, str, str], error: str) -> list[str]:

@@ -503,6 +503,9 @@ class QatuiApp(App[None]):
         except OSError as error:
             self.show_error("Record not saved", f"{self.record_path}: {error.strerror or error}")
             return False
+        except Exception as error:  # a bug must still not cost the session: say it, keep going
+            self.show_error("Change not saved", f"{type(error).__name__}: {error}")
+            return False
         self._reindex()
         screen = self.main_screen
         if screen is not None:

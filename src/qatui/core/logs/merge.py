@@ -35,6 +35,11 @@ def merge(
 ) -> Iterator[list[LogLine]]:
     """Yield lists of lines from all `sources`, ordered by time, until `stop` is set (or, without
     `follow`, until every source has ended)."""
+    if len(sources) == 1:
+        # Nothing to interleave: hand each batch on as it comes, with no reorder window, so a
+        # single flooding source streams at the source's pace instead of the merger's.
+        yield from _alone(sources[0], stop, tail, since, follow)
+        return
     inner = threading.Event()
     batches: queue.Queue[tuple[int, object]] = queue.Queue(maxsize=256)
     threads = []
@@ -98,6 +103,20 @@ def merge(
         inner.set()
         for thread in threads:
             thread.join(timeout=1.0)
+
+
+def _alone(
+    source: LogSource, stop: threading.Event, tail: int | None, since: datetime | None, follow: bool
+) -> Iterator[list[LogLine]]:
+    try:
+        for batch in source.follow(stop, tail=tail, since=since, follow=follow):
+            if stop.is_set():
+                return
+            lines = list(batch)
+            if lines:
+                yield lines
+    except Exception as error:  # as in `_pump`: a notice in the stream, not a traceback
+        yield list(LogBatch.notice(source.name, f"log source {source.name!r} failed: {error!r}", datetime.now(UTC)))
 
 
 def _pump(
