@@ -37,6 +37,7 @@ class ExitStatus(IntEnum):
     OK = 0
     FAILED = 1
     USAGE = 2
+    INTERNAL = 70
     INTERRUPTED = 130
 
 
@@ -46,7 +47,9 @@ def env_default(env: Mapping[str, str], name: str, fallback: str | None = None) 
     return value if value else fallback
 
 
-def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
+def build_parser(env: Mapping[str, str], only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with `only`, just that subcommand's module is imported (start-up stays fast:
+    `qatui CHECKLIST` never loads the probe or log machinery before the first paint)."""
     parser = argparse.ArgumentParser(
         prog="qatui",
         description="Work through a release checklist by hand: probes, live logs, a Markdown record.",
@@ -58,10 +61,11 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"qatui {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():
-        module = importlib.import_module(f"qatui.commands.{name.replace('import', 'import_')}")
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
-        module.register(sub, env)
-        sub.set_defaults(_module=module)
+        if only is None or name == only:
+            module = importlib.import_module(f"qatui.commands.{name.replace('import', 'import_')}")
+            module.register(sub, env)
+            sub.set_defaults(_module=module)
     return parser
 
 
@@ -84,8 +88,12 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     elif not argv:
         argv = ["open"]
     _tolerate_any_encoding()
-    parser = build_parser(env)
+    chosen = argv[0] if argv and argv[0] in COMMANDS else None
+    parser = build_parser(env, only=chosen)
     args = parser.parse_args(argv)
+    if not hasattr(args, "_module"):  # `qatui --help` / `--version` exit inside parse_args
+        parser.print_help()
+        return ExitStatus.USAGE
     args.env_vars = env
     from qatui.core.errors import QatuiError
 
@@ -99,6 +107,16 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         return ExitStatus.INTERRUPTED
     except BrokenPipeError:
         return ExitStatus.OK
+    except Exception:
+        import traceback
+
+        from qatui.crash import write_crash_report
+
+        report = write_crash_report(traceback.format_exc(), env)
+        print("qatui: internal error; this is a bug in qatui, not in your checklist.", file=sys.stderr)
+        if report:
+            print(f"qatui: details for a bug report are in {report}", file=sys.stderr)
+        return ExitStatus.INTERNAL
 
 
 if __name__ == "__main__":

@@ -238,3 +238,20 @@ def test_a_terminal_that_cannot_show_the_message_gets_escapes(tmp_path: Path) ->
     )
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "unknown key 't\\xeftle'" in result.stdout and "\\xfc.yaml" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("capture", "messages"),
+    [
+        ("{jsn: token}", ["unknown key 'jsn' in capture 'token' (did you mean 'json'?)"]),
+        ("{json: token, header: X-Token}", ["capture 'token': give exactly one of 'json', 'header', 'regex'"]),
+        ("{secret: true}", ["capture 'token': give exactly one of 'json', 'header', 'regex'"]),
+        ("{json: token, jsn: x}", ["unknown key 'jsn' in capture 'token' (did you mean 'json'?)"]),
+    ],
+)
+def test_a_capture_mistake_is_one_problem(tmp_path: Path, capture: str, messages: list[str]) -> None:
+    path = tmp_path / "capture.yaml"
+    path.write_text(GOOD + "        probes:\n          - id: p1\n            kind: http\n"
+                    "            url: http://127.0.0.1/\n            capture:\n"
+                    f"              token: {capture}\n", encoding="utf-8")
+    assert [p.message for p in problems_of(path)] == messages

@@ -43,7 +43,7 @@ def checklist(tmp_path: Path) -> Path:
     return path
 
 
-def qatui(*args: str, timeout: float = 30, **env: str) -> subprocess.CompletedProcess[str]:
+def qatui(*args: str, timeout: float = 90, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {**os.environ, "QATUI_TEST_TOKEN": "s3cr3t-value", **env}
     environ.pop("QATUI_ENV", None)
     return subprocess.run([sys.executable, "-m", "qatui", "logs", *args], capture_output=True, text=True,

@@ -1186,7 +1186,8 @@ class _ProbeChecker:
             if spec is None:
                 continue
             present = [rule for rule in rules if rule in spec.entries]
-            if len(present) != 1:
+            misspelt = not present and any(key not in allowed for key in spec.entries)
+            if len(present) != 1 and not misspelt:  # a misspelt rule is already one problem
                 self.v.add(spec.pos, f"capture {name!r}: give exactly one of {', '.join(repr(r) for r in rules)}")
             rule: dict[str, Any] = {}
             for key in present:

@@ -219,6 +219,28 @@ class QatuiApp(App[None]):
         self._open_timer: Any = None
         self._pending_open: str | None = None
 
+    # ------------------------------------------------------------------ crashes
+
+    def _fatal_error(self) -> None:
+        """An exception no handler expected: keep the traceback out of the tester's terminal.
+
+        Every tick was saved when it was made, so nothing is lost; the details go to a crash
+        file for a bug report and the terminal gets two plain sentences instead of a traceback.
+        """
+        import traceback
+
+        from qatui.crash import write_crash_report
+
+        report = write_crash_report(traceback.format_exc(), self.options.env_vars)
+        record_file = getattr(self.recorder, "file", None)
+        record = getattr(record_file, "path", None) or self.options.record_path
+        lines = ["qatui stopped because of an internal error; this is a bug in qatui."]
+        if record:
+            lines.append(f"Every change made before it is saved in {record}.")
+        lines.append(f"Details for a bug report: {report}" if report else "")
+        self._exit_renderables.append("\n".join(line for line in lines if line))
+        self._close_messages_no_wait()
+
     # ------------------------------------------------------------------ start-up
 
     def on_mount(self) -> None:

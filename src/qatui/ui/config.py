@@ -64,3 +64,4 @@ class UiConfig:
             os.replace(tmp, self.path)
         except OSError:
             pass  # remembering a name is a convenience; never stop a session over it
+
