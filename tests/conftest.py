@@ -7,6 +7,7 @@ starts an engine, so there a skipped Docker test is turned into a failure (see
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
@@ -57,10 +58,8 @@ def docker_client() -> Iterator[Any]:
         pytest.skip(f"no Docker engine answers ({client.__class__.__name__}: {client})")
     yield client
     for container in client.containers.list(all=True, filters={"label": f"qatui.test.run={RUN_ID}"}):
-        try:
+        with contextlib.suppress(Exception):
             container.remove(force=True)
-        except Exception:
-            pass
     client.close()
 
 
@@ -135,7 +134,5 @@ def run_container(docker_client: Any, busybox_image: str) -> Iterator[Callable[.
 
     yield start
     for container in made:
-        try:
+        with contextlib.suppress(Exception):
             container.remove(force=True)
-        except Exception:
-            pass

@@ -9,7 +9,7 @@ can ever provide.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,6 +90,43 @@ def chain(*scopes: Mapping[str, str]) -> Callable[[str], str | None]:
         for scope in scopes:
             if name in scope:
                 return scope[name]
+        return None
+
+    return lookup
+
+
+#: How deep `${a}` → `${b}` → … is followed; a cycle stops there with the text unexpanded.
+MAX_NESTING = 8
+
+
+def layered_lookup(
+    *,
+    before: Sequence[Mapping[str, Any]] = (),
+    written: Sequence[Mapping[str, Any]] = (),
+    after: Sequence[Mapping[str, Any]] = (),
+) -> Callable[[str], str | None]:
+    """The one lookup of `${name}` for probes, the log pane and `qatui logs`; first match wins.
+
+    `before` (captures) and `after` (secrets, the process environment) hold data and are
+    returned as they are. `written` (the environment's vars, the checklist's vars) hold what the
+    checklist author wrote, so a value there may itself use `${other}` (`log_file:
+    ${QATUI_DEMO_LOG_FILE}`): it is expanded with this same lookup, up to `MAX_NESTING` levels
+    (a cycle stops there, unexpanded, instead of recursing forever).
+    """
+
+    def lookup(name: str, depth: int = 0) -> str | None:
+        for scope in before:
+            if name in scope:
+                return str(scope[name])
+        for scope in written:
+            if name in scope:
+                value = str(scope[name])
+                if "$" in value and depth < MAX_NESTING:
+                    return expand(value, lambda inner: lookup(inner, depth + 1))
+                return value
+        for scope in after:
+            if name in scope:
+                return str(scope[name])
         return None
 
     return lookup
