@@ -37,7 +37,7 @@ from qatui.core.checklist import Checklist, ProbeSpec
 from qatui.core.probes.base import Outcome, ProbeContext, cap_detail, where
 from qatui.core.secrets import MASK, read_secrets
 from qatui.core.session import ProbeResult, ProbeStatus
-from qatui.core.variables import UndefinedVariable, expand, expand_all, references
+from qatui.core.variables import UndefinedVariable, expand, expand_all, layered_lookup, references
 
 OnResult = Callable[[ProbeResult, str], None]
 
@@ -146,20 +146,14 @@ class ProbeRunner:
 
     # --- variables ---
 
-    def lookup(self, name: str, _depth: int = 0) -> str | None:
-        """captures → environment vars → checklist vars → secrets → process environment."""
-        if name in self.captures:
-            return self.captures[name]
-        env_vars = self.environment.vars if self.environment else {}
-        for scope in (env_vars, self.checklist.vars):
-            if name in scope:
-                value = str(scope[name])
-                if "$" in value and _depth < 8:
-                    return expand(value, lambda n: self.lookup(n, _depth + 1))
-                return value
-        if name in self._secret_values:
-            return self._secret_values[name]
-        return self._env.get(name)
+    def lookup(self, name: str) -> str | None:
+        """captures → environment vars → checklist vars → secrets → process environment; vars
+        that use `${other}` are expanded (the shared `layered_lookup`, as the log sources do)."""
+        return layered_lookup(
+            before=[self.captures],
+            written=[self.environment.vars if self.environment else {}, self.checklist.vars],
+            after=[self._secret_values, self._env],
+        )(name)
 
     # --- life cycle ---
 
