@@ -119,14 +119,11 @@ def choose_sources(checklist: Checklist, names: Sequence[str]) -> list[str]:
 def make_lookup(checklist: Checklist, environment: Environment | None, env: Mapping[str, str]
                 ) -> tuple[Callable[[str], str | None], Any]:
     from qatui.core.secrets import read_secrets
-    from qatui.core.variables import chain
+    from qatui.core.variables import layered_lookup
 
     secrets, masker = read_secrets(checklist.secrets, env)
-    scopes: list[Mapping[str, str]] = []
-    if environment is not None:
-        scopes.append(environment.vars)
-    scopes += [checklist.vars, secrets, env]
-    return chain(*scopes), masker
+    written = [environment.vars if environment is not None else {}, checklist.vars]
+    return layered_lookup(written=written, after=[secrets, env]), masker
 
 
 class Printer:

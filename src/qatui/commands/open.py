@@ -12,6 +12,7 @@ The checklist is loaded before the screen starts, so a broken file prints the lo
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Mapping
 
@@ -38,6 +39,11 @@ def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Start-up allocates a few hundred thousand long-lived objects (modules, the checklist,
+    # the widgets) and no garbage worth collecting: the collector would rescan them ~140
+    # times before the first frame. The app turns it back on (and freezes what exists) once
+    # the first frame is on the terminal.
+    gc.disable()
     from qatui.core.errors import ChecklistError, QatuiError
 
     env_vars: Mapping[str, str] = getattr(args, "env_vars", None) or {}
@@ -54,10 +60,12 @@ def run(args: argparse.Namespace) -> int:
             env_vars=env_vars,
         )
     except ChecklistError as error:
+        gc.enable()
         for problem in error.problems:
             print(str(problem), file=sys.stderr)
         return EXIT_USAGE
     except QatuiError as error:
+        gc.enable()
         print(f"qatui: {error.title}: {error.message}", file=sys.stderr)
         return EXIT_USAGE
     app.run()

@@ -295,6 +295,24 @@ class _Budget(Exception):
 
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_ScalarEvent = yaml.ScalarEvent
+_AliasEvent = yaml.AliasEvent
+_SequenceStartEvent = yaml.SequenceStartEvent
+_MappingStartEvent = yaml.MappingStartEvent
+_SequenceEndEvent = yaml.SequenceEndEvent
+_MappingEndEvent = yaml.MappingEndEvent
+_STR_TAG = f"{_STD}str"
+_SEQ_TAG = f"{_STD}seq"
+_MAP_TAG = f"{_STD}map"
+_MERGE_TAG = f"{_STD}merge"
+#: First characters for which the safe resolver may give a plain scalar a type other than
+#: text (`true`, `12`, `~`, `2026-01-01`, `<<` …); any other plain scalar is text.
+#: (A resolver for any first character, the `None` key, would make every plain scalar a candidate.)
+_RESOLVER_STARTS: Any = (
+    frozenset(key for key in yaml.SafeLoader.yaml_implicit_resolvers if key)
+    if None not in yaml.SafeLoader.yaml_implicit_resolvers and not yaml.SafeLoader.yaml_path_resolvers
+    else type("_Everything", (), {"__contains__": lambda self, _: True})()
+)
 
 
 class _Open:
@@ -351,44 +369,55 @@ class _Composer:
         return root
 
     def node(self) -> YNode | None:
-        """Read events until one complete value (with everything inside it) is built."""
-        loader = self.loader
+        """Read events until one complete value (with everything inside it) is built.
+
+        The hot loop of loading: event classes are compared by identity (the parser makes
+        exactly these classes) and the common case, a scalar, is handled first.
+        """
+        get_event = self.loader.get_event
+        stack = self.stack
+        path = self.path
         while True:
-            event = loader.get_event()
-            done: tuple[YNode, int] | None = None
-            if isinstance(event, yaml.ScalarEvent):
+            event = get_event()
+            kind = event.__class__
+            if kind is _ScalarEvent:
                 scalar = self.scalar(event)
-                self.anchor(event.anchor, scalar, 1)
-                done = (scalar, 1)
-            elif isinstance(event, yaml.AliasEvent):
-                done = self.alias(event)
-            elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
-                if len(self.stack) >= MAX_DEPTH:
+                if event.anchor is not None:
+                    self.anchors[event.anchor] = (scalar, 1)
+                value: YNode = scalar
+                size = 1
+            elif kind is _AliasEvent:
+                value, size = self.alias(event)
+            elif kind is _SequenceStartEvent or kind is _MappingStartEvent:
+                if len(stack) >= MAX_DEPTH:
                     raise _Budget(self.pos(event.start_mark), f"values are nested more than {MAX_DEPTH} levels deep")
-                position = self.pos(event.start_mark)
-                is_seq = isinstance(event, yaml.SequenceStartEvent)
-                expected = f"{_STD}seq" if is_seq else f"{_STD}map"
-                if event.tag not in (None, "!", expected):
+                mark = event.start_mark
+                position = Position(path, mark.line + 1, mark.column + 1)
+                is_seq = kind is _SequenceStartEvent
+                if event.tag not in (None, "!", _SEQ_TAG if is_seq else _MAP_TAG):
                     self.problems.append(Problem(position, f"YAML tag {_short_tag(event.tag)!r} is not supported here"))
                 container: YSeq | YMap = YSeq([], position) if is_seq else YMap({}, position)
                 if event.anchor is not None:
                     self.anchors[event.anchor] = (None, 0)
-                self.stack.append(_Open(container, event.anchor))
+                stack.append(_Open(container, event.anchor))
                 continue
-            elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
-                closed = self.stack.pop()
-                if isinstance(closed.node, YMap):
+            elif kind is _SequenceEndEvent or kind is _MappingEndEvent:
+                closed = stack.pop()
+                if closed.merges:
                     self.merge(closed)
-                self.anchor(closed.anchor, closed.node, closed.size)
-                done = (closed.node, closed.size)
+                if closed.anchor is not None:
+                    self.anchors[closed.anchor] = (closed.node, closed.size)
+                value, size = closed.node, closed.size
             else:  # pragma: no cover - the parser only gives the events above inside a document
                 raise _Budget(self.pos(event.start_mark), f"unexpected YAML event {type(event).__name__}")
-            if done is None:
-                continue
-            value, size = done
-            if not self.stack:
+            if not stack:
                 return value
-            self.add(self.stack[-1], value, size)
+            parent = stack[-1]
+            if parent.key is None and parent.node.__class__ is YSeq:
+                parent.size += size
+                parent.node.items.append(value)  # type: ignore[union-attr]
+            else:
+                self.add(parent, value, size)
 
     def add(self, parent: _Open, value: YNode, size: int) -> None:
         parent.size += size
@@ -453,24 +482,33 @@ class _Composer:
         return node, size
 
     def scalar(self, event: Any) -> YScalar:
-        position = self.pos(event.start_mark)
+        mark = event.start_mark
+        position = Position(self.path, mark.line + 1, mark.column + 1)
         style = event.style or None
-        value: Any = event.value
+        text = event.value
+        value: Any = text
         tag = event.tag
-        if tag is None or tag == "!":
-            tag = self.loader.resolve(ScalarNode, event.value, event.implicit) if tag is None else f"{_STD}str"
-        if tag in _SCALAR_TAGS:
-            if tag != f"{_STD}str":
+        if tag is None:
+            # What `resolve` would answer, without its regexes, for the common cases: a quoted
+            # scalar, or a plain one whose first character starts no implicit type, is text.
+            if style is None and (not text or text[0] in _RESOLVER_STARTS):
+                tag = self.loader.resolve(ScalarNode, text, event.implicit)
+            else:
+                tag = _STR_TAG
+        elif tag == "!":
+            tag = _STR_TAG
+        if tag is not _STR_TAG and tag != _STR_TAG:
+            if tag in _SCALAR_TAGS:
                 try:
-                    value = self.loader.construct_object(ScalarNode(tag, event.value, style=event.style), deep=True)
+                    value = self.loader.construct_object(ScalarNode(tag, text, style=event.style), deep=True)
                 except (yaml.YAMLError, ValueError, OverflowError, TypeError):
-                    value = event.value  # e.g. a date like 2026-13-45: keep the text
-        elif tag == f"{_STD}merge":
-            value = "<<"
-        else:
-            self.problems.append(Problem(position, f"YAML tag {_short_tag(tag)!r} is not supported"))
-        source = self.text[event.start_mark.index : event.end_mark.index]
-        return YScalar(value=value, text=str(event.value), pos=position, style=style, source=source)
+                    value = text  # e.g. a date like 2026-13-45: keep the text
+            elif tag == _MERGE_TAG:
+                value = "<<"
+            else:
+                self.problems.append(Problem(position, f"YAML tag {_short_tag(tag)!r} is not supported"))
+        source = self.text[mark.index : event.end_mark.index]
+        return YScalar(value, str(text), position, style, source)
 
 
 def _short_tag(tag: str) -> str:

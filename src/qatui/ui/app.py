@@ -256,7 +256,9 @@ class QatuiApp(App[None]):
         # Everything loaded so far (a checklist of thousands of items, its session) lives as
         # long as the app: take it out of the garbage collector's view, or every full
         # collection walks it again and shows up as a 100+ ms hitch on a key press.
+        # `qatui CHECKLIST` pauses the collector for start-up; it runs again from here.
         gc.freeze()
+        gc.enable()
         self.set_interval(0.1, self._drain_logs)
 
     def _chosen(self, path: str | None) -> None:
@@ -923,10 +925,10 @@ class QatuiApp(App[None]):
         pane.set_sources(names, self._log_scope, scope_message)
         if not names:
             return
-        from qatui.core.variables import chain
+        from qatui.core.variables import layered_lookup
 
         env = self.environment
-        lookup = chain(env.vars if env else {}, self.checklist.vars, self.options.env_vars)
+        lookup = layered_lookup(written=[env.vars if env else {}, self.checklist.vars], after=[self.options.env_vars])
         blocked = [n for n in names if self.checklist.logs[n].kind == "command" and not self.trusted()]
         if blocked:
             pane.note(f"not started: {', '.join(blocked)} run a command (trust the checklist: r on a command probe, or qatui trust)")

@@ -8,7 +8,10 @@ toolong does, so a flood is a few calls a second, not a message per line.
 Backpressure: when more lines wait than the screen takes in one drain, `put` blocks the
 source's thread until the next drain. A flood then costs the reading thread no more CPU (and
 GIL) than the screen can show, so the keys stay quick; the tail lags a flood instead of
-starving the screen, and catches up when the flood ends.
+starving the screen, and catches up when the flood ends. Docker sources go further (the
+engine's own work to stream a flood is what starves the screen on a small machine): the
+feed sets their `skip_in_floods`, so in a flood they poll the newest lines a few times a
+second and say how many they skipped (see `core/logs/docker_source.py`).
 
 Switching item bumps a generation number and sets the old stop event; lines from an old
 generation still in flight are discarded.
@@ -103,6 +106,8 @@ def follow_source(
     from qatui.core.logs import make_source  # imports the docker SDK: only when logs are shown
 
     source: Any = make_source(spec, environment, checklist_dir=checklist_dir, lookup=lookup)
+    if hasattr(source, "skip_in_floods"):
+        source.skip_in_floods = True  # the pane shows the tail: skip (and count) what it cannot show
     for batch in source.follow(stop, tail=spec.tail):
         if stop.is_set():
             break

@@ -37,7 +37,7 @@ from qatui.core.checklist import Checklist, ProbeSpec
 from qatui.core.probes.base import Outcome, ProbeContext, cap_detail, where
 from qatui.core.secrets import MASK, read_secrets
 from qatui.core.session import ProbeResult, ProbeStatus
-from qatui.core.variables import UndefinedVariable, expand, expand_all, layered_lookup, references
+from qatui.core.variables import UndefinedVariable, expand_all, layered_lookup, references
 
 OnResult = Callable[[ProbeResult, str], None]
 
@@ -118,6 +118,11 @@ class ProbeRunner:
         self._secret_values, self.masker = read_secrets(checklist.secrets, self._env)
         #: Captured values, raw (mask with `.masker` before showing them).
         self.captures: dict[str, str] = {}
+        self._lookup = layered_lookup(
+            before=[self.captures],
+            written=[self.environment.vars if self.environment else {}, checklist.vars],
+            after=[self._secret_values, self._env],
+        )
         self._order = {id(p): i for i, p in enumerate(checklist.probes())}
         self._producers = producers(checklist)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -149,11 +154,7 @@ class ProbeRunner:
     def lookup(self, name: str) -> str | None:
         """captures → environment vars → checklist vars → secrets → process environment; vars
         that use `${other}` are expanded (the shared `layered_lookup`, as the log sources do)."""
-        return layered_lookup(
-            before=[self.captures],
-            written=[self.environment.vars if self.environment else {}, self.checklist.vars],
-            after=[self._secret_values, self._env],
-        )(name)
+        return self._lookup(name)
 
     # --- life cycle ---
 

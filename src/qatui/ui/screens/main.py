@@ -41,6 +41,7 @@ class MainScreen(Screen[None]):
         super().__init__()
         self._pending_item: str | None = None
         self._detail_timer: Timer | None = None
+        self._filter_field: Input | None = None
 
     def compose(self) -> ComposeResult:
         app = self.qapp
@@ -49,19 +50,25 @@ class MainScreen(Screen[None]):
         yield SessionHeader(session, app.clock, id="header")
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield Input(placeholder="filter: words, status:failed, priority:critical, is:open", id="filter")
+                # The filter field is mounted the first time `/` is pressed: an Input (its CSS,
+                # its cursor timer) costs start-up time and is hidden until then anyway.
                 yield ChecklistView(app.checklist, session, id="checklist")
             with Vertical(id="right"):
                 yield ItemPane(app.checklist, id="item")
                 yield ProbePane(id="probes")
                 yield LogPane(max_lines=app.options.log_max_lines, id="logs")
-        yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#checklist", ChecklistView).border_title = "Checklist"
-        self.query_one("#filter", Input).display = False
+        # The key bar (ten widgets, each styled and then recomposed) comes one frame after the
+        # checklist: the first frame shows what the tester reads first, sooner.
+        self.call_after_refresh(self._mount_footer)
         if not self.qapp.deterministic:
             self.set_interval(1.0, self._tick_clock)
+
+    async def _mount_footer(self) -> None:
+        await self.mount(Footer(show_command_palette=False, compact=True))
+        self.refresh_bindings()  # the footer missed the screen's first bindings signal
 
     def _tick_clock(self) -> None:
         self.query_one(SessionHeader).update_header()
@@ -196,14 +203,25 @@ class MainScreen(Screen[None]):
             return
         self.notify("Nothing to attach: no log lines and no probe output yet.", severity="warning")
 
-    def action_filter(self) -> None:
-        field = self.query_one("#filter", Input)
+    ITEM_FILTER_HINT = "filter: words, status:failed, priority:critical, is:open"
+
+    @property
+    def filter_field(self) -> Input | None:
+        """The filter field, once `/` has been pressed."""
+        return self._filter_field
+
+    async def action_filter(self) -> None:
+        field = self.filter_field
+        if field is None:
+            field = Input(placeholder=self.ITEM_FILTER_HINT, id="filter")
+            await self.query_one("#left", Vertical).mount(field, before=0)
+            self._filter_field = field
         if self.focused is not None and self.log_pane in self.focused.ancestors_with_self:
             field.placeholder = "filter log lines (enter applies, esc clears)"
             field.value = self.log_pane.filter_text
             field.add_class("-logs")
         else:
-            field.placeholder = "filter: words, status:failed, priority:critical, is:open"
+            field.placeholder = self.ITEM_FILTER_HINT
             field.value = self.checklist_view.item_filter.text
             field.remove_class("-logs")
         field.display = True
@@ -226,15 +244,15 @@ class MainScreen(Screen[None]):
             self._apply_filter(event.value)
 
     def _apply_filter(self, text: str) -> None:
-        field = self.query_one("#filter", Input)
-        if field.has_class("-logs"):
+        field = self.filter_field
+        if field is not None and field.has_class("-logs"):
             self.log_pane.set_filter(text)
         else:
             self.checklist_view.set_filter(ItemFilter.parse(text))
 
     def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
-        field = self.query_one("#filter", Input)
-        if event.key == "escape" and self.focused is field:
+        field = self.filter_field
+        if field is not None and event.key == "escape" and self.focused is field:
             event.stop()
             field.value = ""
             self._apply_filter("")

@@ -125,33 +125,41 @@ class LogPane(Vertical, can_focus=False):
         mark = ERROR_MARK if line.is_error else NOTICE_MARK if line.notice else PLAIN_MARK
         return f"{line.source:<{self.highlighter.width}} {mark} {line.text}"
 
-    def format_batch(self, batch: Sequence[LogLine]) -> list[str]:
-        """Format a batch; a `LogBatch` is read by its columns (no object per line)."""
+    def format_batch(self, batch: Sequence[LogLine], start: int = 0) -> list[str]:
+        """Format a batch from line `start` on; a `LogBatch` is read by its columns (no object
+        per line)."""
         texts = getattr(batch, "texts", None)
         if texts is not None:  # a LogBatch (duck-typed: importing qatui.core.logs costs start-up)
             width = self.highlighter.width
             head = f"{batch.source:<{width}} "
             plain = head + PLAIN_MARK + " "
-            out = [plain + text for text in batch.texts]
+            out = [plain + text for text in texts[start:]] if start else [plain + text for text in texts]
             for index in batch.errors:
-                out[index] = f"{head}{ERROR_MARK} {batch.texts[index]}"
+                if index >= start:
+                    out[index - start] = f"{head}{ERROR_MARK} {texts[index]}"
             for index in batch.notices:
-                out[index] = f"{head}{NOTICE_MARK} {batch.texts[index]}"
+                if index >= start:
+                    out[index - start] = f"{head}{NOTICE_MARK} {texts[index]}"
             return out
-        return [self.format(line) for line in batch]
+        return [self.format(batch[index]) for index in range(start, len(batch))] if start else [
+            self.format(line) for line in batch]
 
     def add_lines(self, lines: Sequence[LogLine]) -> int:
-        formatted = self.format_batch(lines)
+        # More lines than the bounded buffer holds: the older ones would be dropped by this
+        # same write, so they are not even formatted.
+        unseen = max(0, len(lines) - self.max_lines)
+        formatted = self.format_batch(lines, unseen)
         if not formatted:
             return 0
         self._raw.extend(formatted)
         if self.filter_text:
             needle = self.filter_text.lower()
             formatted = [line for line in formatted if needle in line.lower()]
+            unseen = 0  # unknown how many of them matched
         if formatted:
             self.log_widget.write_lines(formatted)
             if not self.following:
-                self.pending += len(formatted)
+                self.pending += len(formatted) + unseen
                 self._update_status()
         return len(formatted)
 
