@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from qatui.core import variables
+from qatui.core import checklist_cache, variables
 from qatui.core.checklist import (
     PRIORITY_SYNONYMS,
     Checklist,
@@ -132,14 +132,19 @@ def load_checklist(path: str | Path, *, env: Mapping[str, str] | None = None) ->
         return _load_markdown(name)
     if not os.path.exists(name):
         raise ChecklistNotFound([Problem(Position(name), "no such file")])
+    env = os.environ if env is None else env
+    cached = checklist_cache.lookup(name, env)
+    if cached is not None:
+        return cached
     document, data = parse_file(name)
-    validator = _Validator(name, os.environ if env is None else env)
+    validator = _Validator(name, env)
     validator.problems.extend(document.problems)
     with paused_gc():
         checklist = validator.checklist(document.root)
     checklist.content_hash = hashlib.sha256(data).hexdigest()
     if validator.problems:
         raise ChecklistError(_ordered(validator.problems))
+    checklist_cache.store(name, data, checklist, validator.env_dependencies, env)
     return checklist
 
 
@@ -211,6 +216,9 @@ class _Validator:
         self.path = path
         self.env = env
         self.problems: list[Problem] = []
+        #: Names that only the process environment provides: a cached load is valid only
+        #: while each of them is still set.
+        self.env_dependencies: set[str] = set()
         #: (scalar, where) of every string that may hold `${…}`, checked at the end.
         self.templated: list[YScalar] = []
         self.log_refs: list[tuple[str, YScalar]] = []
@@ -781,6 +789,7 @@ class _Validator:
         known: set[str] = set(self.capture_names) | set(checklist.vars) | set(checklist.secrets)
         for environment in checklist.environments.values():
             known |= set(environment.vars)
+        declared = set(known)
         known |= set(self.env)
         for node in self.templated:
             text = node.value if isinstance(node.value, str) else node.text
@@ -791,6 +800,8 @@ class _Validator:
                 self.add(_inner(node, fragment), f"malformed variable {fragment + ('}' if '}' in text[offset:] else '')!r}: "
                          "write ${name}, ${name:-default} or $$ for a literal '$'")
             for ref in variables.references(text):
+                if not ref.has_default and ref.name not in declared and ref.name in known:
+                    self.env_dependencies.add(ref.name)
                 if ref.has_default or ref.name in known:
                     continue
                 token = text[ref.offset:].split("}", 1)[0] + "}"
