@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -205,8 +206,16 @@ def main(argv: list[str] | None = None) -> int:
         moves, pane = measure_moves(term, order, args.keys)
     finally:
         term.stop()
+    # The same checklist opened again, as a tester resuming does: the validated checklist now
+    # comes from the cache and the record is read back instead of created.
+    term = open_qatui(big, env, tmp / "big.md")
+    try:
+        warm = term.wait_text(steps_marker(order[0]), timeout=60) - term.started
+    finally:
+        term.stop()
     p99 = report("qatui, 5,000 items: cursor frame", moves)
     report("  … item pane with the steps", pane)
+    print(f"  first paint, opened again (cached) {ms(warm)} (not judged)")
     ok_paint, ok_keys = paint <= FIRST_PAINT_MAX, p99 <= FLOOR_FACTOR * floor
     print(f"  first paint with 5,000 items       {ms(paint)} (target <= {FIRST_PAINT_MAX * 1000:.0f} ms)  {verdict(ok_paint)}")
     print(f"  ratio to floor                     {p99 / floor:.2f} (target <= {FLOOR_FACTOR})  {verdict(ok_keys)}")
@@ -226,6 +235,9 @@ def main(argv: list[str] | None = None) -> int:
         source, what = f"{{command: '{sys.executable} {flood_script}', tail: 100}}", "a local command"
     order = generated_checklist(flood, sections=3, per_section=150,
                                 extra_top=f"logs:\n  flood: {source}", section_extra="    logs: [flood]")
+    if container is None:  # a command log source runs only in a trusted checklist
+        subprocess.run([*qatui_command(), "trust", "--yes", str(flood)], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
     term = open_qatui(flood, env, tmp / "flood.md")
     try:
         term.wait_text("line ", timeout=30)  # the flood is on screen
