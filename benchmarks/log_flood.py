@@ -148,7 +148,7 @@ def docker_run(client: Any, lines: int) -> tuple[float, float, float, int] | Non
         started = time.perf_counter()
         stream = _LogStream(client, container.id, {"stdout": 1, "stderr": 1, "timestamps": 1, "follow": 0,
                                                    "tail": max(lines // 5, 1)})
-        frames = sum(1 for _ in stream.frames(tty=False))
+        frames = sum(len(bulk) for bulk in stream.bulks(tty=False))
         stream.close()
         floor = frames / (time.perf_counter() - started)
         source = DockerSource("flood", service="flood", project=project)

@@ -60,6 +60,10 @@ BATCH_SECONDS = 0.1
 #: Raw lines kept per container until `follow()` takes them; in a flood the oldest beyond this
 #: are skipped (counted, and said in a notice) and never decoded: only what can be shown costs.
 MAX_PENDING = 2000
+#: When nothing may be skipped (`qatui logs`, the logs probe), a reader waits once this many
+#: raw lines are queued: enough for one `BATCH_SECONDS` of the engine's top speed (~140 k
+#: lines/s here), so the wait paces the engine without capping the rate below it; a few MB.
+MAX_QUEUED = 25_000
 #: While `follow()` is behind, a reader waits this long between reads, so that each read is a
 #: large bulk walked in one go instead of many small ones competing with the screen.
 BEHIND_PAUSE = 0.025
@@ -300,7 +304,7 @@ class _Run:
         otherwise this waits while MAX_PENDING are queued, so the engine waits on its socket."""
         raw = track.raw
         if raw.maxlen is None:
-            while len(raw) >= MAX_PENDING and not self.halted.wait(BEHIND_PAUSE):
+            while len(raw) >= MAX_QUEUED and not self.halted.wait(BEHIND_PAUSE):
                 pass
             with self._lock:
                 raw.extend(frames)
