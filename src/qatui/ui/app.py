@@ -113,6 +113,18 @@ def is_record_file(path: str | Path) -> bool:
 
 
 def load_checklist(path: str, env_vars: Mapping[str, str]) -> Checklist:
+    """The loader's result; a YAML checklist already in the cache is taken from it directly.
+
+    On a cache hit the loader module (PyYAML, the position-keeping parser, the validator's
+    regexes) is never imported: about a tenth of the start-up of a bare Textual app. The
+    cache checks the file's bytes itself, so this is the same checklist the loader would give.
+    """
+    if not path.lower().endswith((".md", ".markdown")):
+        from qatui.core import checklist_cache
+
+        cached = checklist_cache.lookup(path, env_vars)
+        if cached is not None:
+            return cached
     from qatui.core.loader import load_checklist as load
 
     return load(path, env=env_vars)
@@ -244,6 +256,12 @@ class QatuiApp(App[None]):
     # ------------------------------------------------------------------ start-up
 
     def on_mount(self) -> None:
+        # The first screen is pushed once the app's own mount is over: Textual holds every
+        # repaint until then, so a screen pushed from inside `on_mount` is laid out and
+        # rendered once for nothing (the frame is dropped) and then again.
+        self.call_later(self._first_screen)
+
+    def _first_screen(self) -> None:
         if self.checklist is None:
             from qatui.ui.screens.start import ChooserScreen
 

@@ -14,7 +14,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from qatui.core.session import ProbeResult, Status
 from qatui.ui.keys import bindings
@@ -67,6 +67,8 @@ class MainScreen(Screen[None]):
             self.set_interval(1.0, self._tick_clock)
 
     async def _mount_footer(self) -> None:
+        from textual.widgets import Footer  # its module, too, is not needed for the first frame
+
         await self.mount(Footer(show_command_palette=False, compact=True))
         self.refresh_bindings()  # the footer missed the screen's first bindings signal
 
