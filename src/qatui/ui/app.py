@@ -416,15 +416,7 @@ class QatuiApp(App[None]):
             self._record_file(self.options.record_path or ""), session, clock=self.clock, masker=self._masker
         )
         self._new_session = None
-        try:
-            self.recorder.save()
-        except RecordConflict as conflict:
-            self._open_conflict(conflict)
-            return False
-        except QatuiError as error:
-            self.show_error(error.title, error.message)
-            return False
-        return True
+        return self._saved(lambda: self.recorder.save())
 
     def _default_record_path(self, env_key: str) -> Path:
         from qatui.core.recorder import default_record_path
@@ -534,8 +526,21 @@ class QatuiApp(App[None]):
         """Apply one change through the recorder (which saves at once) and refresh the views."""
         if self.recorder is None and not self._ensure_recorder():
             return False
+        if not self._saved(lambda: change(self.recorder)):
+            return False
+        self._reindex()
+        screen = self.main_screen
+        if screen is not None:
+            if item_id is None:
+                screen.refresh_all()
+            else:
+                screen.refresh_item(item_id)
+        return True
+
+    def _saved(self, action: Callable[[], object]) -> bool:
+        """Run something that writes the record; the one place a failed write becomes words."""
         try:
-            change(self.recorder)
+            action()
         except RecordConflict as conflict:
             self._open_conflict(conflict)
             return False
@@ -548,13 +553,6 @@ class QatuiApp(App[None]):
         except Exception as error:  # a bug must still not cost the session: say it, keep going
             self.show_error("Change not saved", f"{type(error).__name__}: {error}")
             return False
-        self._reindex()
-        screen = self.main_screen
-        if screen is not None:
-            if item_id is None:
-                screen.refresh_all()
-            else:
-                screen.refresh_item(item_id)
         return True
 
     def tick(self, item_id: str, status: Status) -> None:
