@@ -163,9 +163,11 @@ def test_demo_ticks_notes_quit_and_resume(term: Tmux, tmp_path: Path) -> None:
 
     # Reopen the record itself: the session resumes where it stopped.
     term.respawn([qatui_binary(), str(record)], cwd=tmp_path)
-    screen = term.wait_screen("Tess", timeout=30, what="the resumed session")
-    for row in ("✓ The application answers", "✗ Token login works", "⊘ The products API",
-                "↷ Printing a shipping label"):
+    # A frame can be caught half-written: wait for the whole of it, then check every row.
+    rows = ("✓ The application answers", "✗ Token login works", "⊘ The products API",
+            "↷ Printing a shipping label")
+    screen = term.wait_screen(lambda s: "Tess" in s and rows[-1] in s, timeout=30, what="the resumed session")
+    for row in rows:
         assert row in screen, f"{row!r} is not on the resumed screen:\n{screen}"
     term.keys("q")
     term.wait_exit()

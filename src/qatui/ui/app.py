@@ -127,7 +127,7 @@ def load_checklist(path: str, env_vars: Mapping[str, str]) -> Checklist:
             return cached
     from qatui.core.loader import load_checklist as load
 
-    return load(path, env=env_vars)
+    return load(path, env=env_vars, defer_cache=True)  # written by _after_first_paint
 
 
 def resolve_record_checklist(record_path: str) -> str:
@@ -230,6 +230,7 @@ class QatuiApp(App[None]):
         self._log_names: list[str] | None = None
         self._open_timer: Any = None
         self._pending_open: str | None = None
+        self._main_is_default = False
 
     # ------------------------------------------------------------------ crashes
 
@@ -255,11 +256,46 @@ class QatuiApp(App[None]):
 
     # ------------------------------------------------------------------ start-up
 
+    def get_default_screen(self) -> Screen[Any]:
+        """The main screen itself when nothing needs asking: one screen built, not two.
+
+        With the checklist, the tester and the environment known (or a record to resume) the
+        session starts before the app's first compose and the main screen is the bottom of
+        the stack. Anything else (the chooser, the start screen, an error to show) goes the
+        usual way from `on_mount`.
+        """
+        start = self._direct_start()
+        if start is not None and self._prepare_session(*start, report=False):
+            from qatui.ui.screens.main import MainScreen
+
+            self._main_is_default = True
+            return MainScreen()
+        return super().get_default_screen()
+
     def on_mount(self) -> None:
+        if self._main_is_default:
+            self.call_after_refresh(self._after_first_paint)
+            self.call_after_refresh(self._after_session_shown)
+            return
         # The first screen is pushed once the app's own mount is over: Textual holds every
         # repaint until then, so a screen pushed from inside `on_mount` is laid out and
         # rendered once for nothing (the frame is dropped) and then again.
         self.call_later(self._first_screen)
+
+    def _direct_start(self) -> tuple[str, str] | None:
+        """(tester, environment) when the session can start without asking anything."""
+        checklist = self.checklist
+        if checklist is None:
+            return None
+        if self.options.resume:
+            return self.options.tester or "", self.options.env_key or ""
+        env_key = self.options.env_key
+        if env_key and checklist.environments and env_key not in checklist.environments:
+            return None  # the start screen says so and asks
+        if not checklist.environments and not env_key:
+            env_key = "default"
+        tester = self.options.tester
+        return (tester, env_key) if tester and env_key else None
 
     def _first_screen(self) -> None:
         if self.checklist is None:
@@ -278,6 +314,9 @@ class QatuiApp(App[None]):
         gc.freeze()
         gc.enable()
         self.set_interval(0.1, self._drain_logs)
+        from qatui.core import checklist_cache  # a checklist loaded afresh is cached from here
+
+        checklist_cache.flush()
 
     def _chosen(self, path: str | None) -> None:
         if not path:
@@ -334,7 +373,16 @@ class QatuiApp(App[None]):
         self._start_session(tester, env_key)
 
     def _start_session(self, tester: str, env_key: str) -> None:
-        """Open the record (resume) or prepare a new session, then show the main screen.
+        """Open the record (resume) or prepare a new session, then show the main screen."""
+        if not self._prepare_session(tester, env_key, report=True):
+            return
+        from qatui.ui.screens.main import MainScreen
+
+        self.push_screen(MainScreen())
+        self.call_after_refresh(self._after_session_shown)
+
+    def _prepare_session(self, tester: str, env_key: str, *, report: bool) -> bool:
+        """Open the record (resume) or prepare a new session; False (said, if `report`) on error.
 
         A new session is shown first and written right after the first paint: the record
         modules are the heaviest imports of start-up, and nothing is lost by writing an
@@ -368,8 +416,9 @@ class QatuiApp(App[None]):
                     qatui_version=__version__,
                 )
         except QatuiError as error:
-            self.show_error(error.title, error.message, then=lambda: self.exit(return_code=1))
-            return
+            if report:
+                self.show_error(error.title, error.message, then=lambda: self.exit(return_code=1))
+            return False
         self.options.record_path = str(path)
         self.options.env_key = self.session.environment
         self.options.tester = self.session.tester
@@ -379,10 +428,7 @@ class QatuiApp(App[None]):
             else self.checklist.settings.auto_run_probes
         )
         self._reindex()
-        from qatui.ui.screens.main import MainScreen
-
-        self.push_screen(MainScreen())
-        self.call_after_refresh(self._after_session_shown)
+        return True
 
     def _after_session_shown(self) -> None:
         if not self._ensure_recorder():
