@@ -118,6 +118,14 @@ async def test_destructive_probe_on_a_protected_environment_needs_its_name(tmp_p
         await pilot.press(*"uction", "enter")
         await wait_for(pilot, lambda: "wipe-cache" in app.probe_results("wipe") and idle(app)())
         assert record_of(app).item("wipe").probes[0].status is ProbeStatus.PASSED
+        # The name counts for that run only: the next run asks again, and "no" runs nothing.
+        first = app.probe_results("wipe")["wipe-cache"]
+        await pilot.press("r")
+        assert isinstance(app.screen, TypeNameModal)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, TypeNameModal)
+        assert not app.running_probes and app.probe_results("wipe")["wipe-cache"] is first
 
 
 async def test_auto_run_runs_probes_when_an_item_is_opened(tmp_path: Path, http_app: HttpApp) -> None:

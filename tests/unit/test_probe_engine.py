@@ -112,6 +112,16 @@ def test_destructive_on_protected_environment(http_app: HttpApp) -> None:
     assert unprotected.status is ProbeStatus.PASSED
 
 
+def test_destructive_confirmed_for_one_submission_only(http_app: HttpApp) -> None:
+    spec = probe(id="wipe", kind="http", method="POST", url=f"{http_app.url}/echo", destructive=True)
+    protected = checklist_of(spec, protected=True)
+    with ProbeRunner(protected, "local", trusted=True, env={}) as runner:
+        [confirmed] = runner.submit([spec], confirmed=["wipe"]).result(timeout=30)
+        [again] = runner.submit([spec]).result(timeout=30)
+    assert confirmed.status is ProbeStatus.PASSED
+    assert again.status is ProbeStatus.NOT_RUN  # the answer was for that run, not the session
+
+
 def test_secrets_masked_in_every_field(http_app: HttpApp) -> None:
     canary = "canary-Zq81-secret"
     specs = [

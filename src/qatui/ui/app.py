@@ -222,7 +222,6 @@ class QatuiApp(App[None]):
         self._runner: Any = None
         self._runner_lock = threading.Lock()
         self._trusted: bool | None = None
-        self._destructive_confirmed = False
         self._results_index: dict[str, ItemResult] = {}
         self._items: dict[str, Item] = {}
         self._log_feed = LogFeed(max_pending_lines=FLOOD_LINES_PER_DRAIN)
@@ -761,9 +760,14 @@ class QatuiApp(App[None]):
             return source is not None and source.kind == "command"
         return False
 
-    def run_probes(self, item_ids: list[str], *, interactive: bool = True) -> None:
+    def run_probes(self, item_ids: list[str], *, interactive: bool = True, confirmed: bool = False) -> None:
         """Run the probes of these items (and the earlier probes whose captures they use);
-        asks for trust and for the environment's name first when needed."""
+        asks for trust and for the environment's name first when needed.
+
+        On a protected environment the name is asked on every run that includes a
+        destructive probe (`confirmed` is that answer), never remembered: a tester who typed
+        it an hour ago for one probe has not agreed to the next. Probes run on their own
+        (auto-run) never include destructive ones there."""
         assert self.checklist is not None
         from qatui.core.probes import with_dependencies
 
@@ -785,8 +789,11 @@ class QatuiApp(App[None]):
                 )
                 return
         destructive = [p for p in probes if p.destructive or self.item(p.item_id).destructive]
-        if destructive and self._protected() and not self._destructive_confirmed:
-            if not interactive:
+        allowed: list[str] = []
+        if destructive and self._protected():
+            if confirmed:
+                allowed = [p.id for p in destructive]
+            elif not interactive:
                 probes = [p for p in probes if p not in destructive]
             else:
                 from qatui.ui.screens.modals import TypeNameModal
@@ -797,7 +804,7 @@ class QatuiApp(App[None]):
                 )
                 return
         if probes:
-            self._submit(probes)
+            self._submit(probes, allowed)
 
     def _protected(self) -> bool:
         env = self.environment
@@ -824,10 +831,7 @@ class QatuiApp(App[None]):
         if not yes:
             self.notify("destructive probes not run", severity="warning")
             return
-        self._destructive_confirmed = True  # for this session, on this environment
-        if self._runner is not None:
-            self._runner.allow_destructive = True
-        self.run_probes(item_ids)
+        self.run_probes(item_ids, confirmed=True)
 
     def _ensure_runner(self) -> Any:
         """The one ProbeRunner of the session (its own loop in its own thread).
@@ -844,7 +848,7 @@ class QatuiApp(App[None]):
                 self.checklist,
                 self.session.environment,
                 trusted=bool(self._trusted),
-                allow_destructive=self._destructive_confirmed or not self._protected(),
+                allow_destructive=not self._protected(),
                 jobs=self.checklist.settings.jobs,
                 session_started=self.session.started_at,
                 env=self.options.env_vars,
@@ -853,21 +857,21 @@ class QatuiApp(App[None]):
             self._runner = runner
             return runner
 
-    def _submit(self, probes: list[ProbeSpec]) -> None:
+    def _submit(self, probes: list[ProbeSpec], confirmed: list[str] | None = None) -> None:
         owners = {probe.id: probe.item_id for probe in probes}
         for probe in probes:
             self.running_probes.add(probe.id)
             self._live.setdefault(probe.item_id, {}).pop(probe.id, None)
         self._refresh_probe_views(sorted(set(owners.values())))
         self.run_worker(
-            partial(self._submit_in_thread, probes, owners),
+            partial(self._submit_in_thread, probes, owners, confirmed or []),
             thread=True,
             group="probes",
             exit_on_error=False,
             description="probe engine",
         )
 
-    def _submit_in_thread(self, probes: list[ProbeSpec], owners: dict[str, str]) -> None:
+    def _submit_in_thread(self, probes: list[ProbeSpec], owners: dict[str, str], confirmed: list[str]) -> None:
         """Worker thread: hand the probes to the engine; results come back as messages."""
 
         def on_result(result: ProbeResult, item_id: str) -> None:  # engine thread
@@ -883,7 +887,7 @@ class QatuiApp(App[None]):
 
         try:
             runner = self._ensure_runner()
-            future: Future[list[ProbeResult]] = runner.submit(probes, on_result=on_result)
+            future: Future[list[ProbeResult]] = runner.submit(probes, on_result=on_result, confirmed=confirmed)
         except Exception as error:  # the engine could not start: the one door shows why
             self.post_message(ProbesFinished(owners, [], error))
             return

@@ -271,21 +271,31 @@ class ProbeRunner:
 
     # --- running ---
 
-    def submit(self, probes: Iterable[ProbeSpec], on_result: OnResult | None = None) -> concurrent.futures.Future[list[ProbeResult]]:
+    def submit(
+        self,
+        probes: Iterable[ProbeSpec],
+        on_result: OnResult | None = None,
+        *,
+        confirmed: Iterable[str] = (),
+    ) -> concurrent.futures.Future[list[ProbeResult]]:
         """Run `probes`; the future gives their results in the order given. `on_result` is
-        called (from the engine's thread) as each one finishes."""
+        called (from the engine's thread) as each one finishes. `confirmed` names destructive
+        probes the tester allowed on a protected environment for this run only."""
         self.start()
         assert self._loop is not None
         probes = list(probes)
+        allowed = frozenset(confirmed)
 
         async def begin() -> list[ProbeResult]:
             if not self._tasks:
                 self._stop.clear()
-            return await self._run_batch(probes, on_result)
+            return await self._run_batch(probes, on_result, allowed)
 
         return asyncio.run_coroutine_threadsafe(begin(), self._loop)
 
-    async def _run_batch(self, probes: list[ProbeSpec], on_result: OnResult | None) -> list[ProbeResult]:
+    async def _run_batch(
+        self, probes: list[ProbeSpec], on_result: OnResult | None, confirmed: frozenset[str] = frozenset()
+    ) -> list[ProbeResult]:
         last_of_item: dict[str, asyncio.Task[ProbeResult]] = {}
         batch_makers: dict[str, list[tuple[int, asyncio.Task[ProbeResult], ProbeSpec]]] = {}
         tasks: list[asyncio.Task[ProbeResult]] = []
@@ -306,7 +316,7 @@ class ProbeRunner:
                         deps.append(self._inflight[producer.id])
                         makers[name] = producer
                         break
-            task = asyncio.get_running_loop().create_task(self._run_one(spec, deps, makers, on_result))
+            task = asyncio.get_running_loop().create_task(self._run_one(spec, deps, makers, on_result, confirmed))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             self._inflight[spec.id] = task
@@ -327,7 +337,7 @@ class ProbeRunner:
         source = self.checklist.logs.get(str(spec.config.get("source", "")))
         return source is not None and source.kind == "command"
 
-    def _gate(self, spec: ProbeSpec) -> ProbeResult | None:
+    def _gate(self, spec: ProbeSpec, confirmed: frozenset[str] = frozenset()) -> ProbeResult | None:
         """Trust and protected-environment rules, checked before anything runs."""
         if (spec.runs_code or self._runs_log_command(spec)) and not self.trusted:
             return self._not_run(
@@ -340,7 +350,9 @@ class ProbeRunner:
             item_destructive = self.checklist.item(spec.item_id).destructive
         except KeyError:
             item_destructive = False
-        if (spec.destructive or item_destructive) and self.environment and self.environment.protected and not self.allow_destructive:
+        if (spec.destructive or item_destructive) and self.environment and self.environment.protected and not (
+            self.allow_destructive or spec.id in confirmed
+        ):
             key = self.environment.key
             return self._not_run(
                 spec,
@@ -356,11 +368,12 @@ class ProbeRunner:
         deps: list[asyncio.Task[ProbeResult]],
         makers: dict[str, ProbeSpec],
         on_result: OnResult | None,
+        confirmed: frozenset[str] = frozenset(),
     ) -> ProbeResult:
         try:
             if deps:
                 await asyncio.wait(deps)
-            result = self._gate(spec)
+            result = self._gate(spec, confirmed)
             if result is None:
                 result = await self._run_checked(spec, makers)
         except asyncio.CancelledError:
