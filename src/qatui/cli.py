@@ -61,11 +61,12 @@ def build_parser(env: Mapping[str, str], only: str | None = None) -> argparse.Ar
     parser.add_argument("--version", action="version", version=f"qatui {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():
+        if only is not None and name != only:
+            continue  # each sub-parser is a whole ArgumentParser: build only the one that runs
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
-        if only is None or name == only:
-            module = importlib.import_module(f"qatui.commands.{name.replace('import', 'import_')}")
-            module.register(sub, env)
-            sub.set_defaults(_module=module)
+        module = importlib.import_module(f"qatui.commands.{name.replace('import', 'import_')}")
+        module.register(sub, env)
+        sub.set_defaults(_module=module)
     return parser
 
 
