@@ -145,6 +145,29 @@ async def test_conflict_reload_takes_the_file_from_disk(tmp_path: Path) -> None:
     assert session.item("api-products").status.value == "passed"
 
 
+async def test_conflict_cannot_be_waved_away_and_quit_warns_first(tmp_path: Path) -> None:
+    """The tick that met the conflict is not on disk: escape does not hide that, `q` does
+    nothing while the question is open, the first ctrl+q says so instead of quitting, and
+    after a reload the screen shows what the file holds."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        _edit_behind_qatuis_back(app.record_path)
+        await pilot.press("p")
+        assert isinstance(app.screen, ConflictModal)
+        await pilot.press("escape")
+        assert isinstance(app.screen, ConflictModal)
+        await pilot.press("q", "ctrl+q")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, ConflictModal)
+        assert any("quit again to leave without it" in note.message for note in app._notifications)
+        app.screen.query_one("#reload").press()
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert app.session.item("api-login").status is Status.UNTESTED  # the screen is the file
+    assert record_of(tmp_path / "record.md").item("api-login").status.value == "untested"
+
+
 async def test_conflict_save_as_writes_elsewhere(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:

@@ -230,6 +230,7 @@ class QatuiApp(App[None]):
         self._open_timer: Any = None
         self._pending_open: str | None = None
         self._main_is_default = False
+        self._quit_unsaved = False
 
     # ------------------------------------------------------------------ crashes
 
@@ -657,14 +658,22 @@ class QatuiApp(App[None]):
 
     # ------------------------------------------------------------------ conflicts
 
+    def _conflict_open(self) -> bool:
+        from qatui.ui.screens.modals import ConflictModal
+
+        return any(isinstance(screen, ConflictModal) for screen in self.screen_stack)
+
     def _open_conflict(self, conflict: RecordConflict) -> None:
         from qatui.ui.screens.modals import ConflictModal
 
+        if self._conflict_open():
+            return  # one question at a time: a probe result meeting the same conflict waits
         path = self.record_path
         suggested = str(path.with_name(f"{path.stem}-{self.session.tester or 'mine'}{path.suffix}".replace(" ", "-")))
         self.push_screen(ConflictModal(str(path), conflict.detail, suggested), self._conflict_answer)
 
     def _conflict_answer(self, answer: tuple[str, str] | None) -> None:
+        self._quit_unsaved = False
         if answer is None:
             return
         from qatui.core.record.store import RecordFile
@@ -1062,6 +1071,15 @@ class QatuiApp(App[None]):
         yield from super().get_system_commands(screen)
 
     async def action_quit(self) -> None:
+        if self._conflict_open() and not self._quit_unsaved:
+            self._quit_unsaved = True
+            self.notify(
+                "Your last change is not saved: the record changed on disk. Reload or save as "
+                "first, or quit again to leave without it.",
+                severity="warning",
+                timeout=10,
+            )
+            return
         self.shutdown_workers()
         self.exit(return_code=0)
 

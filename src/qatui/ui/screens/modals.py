@@ -227,11 +227,12 @@ class TypeNameModal(TypeAhead, ModalScreen[bool]):
 class ConflictModal(ModalScreen[tuple[str, str] | None]):
     """The record changed on disk: reload it, or save this session under another name.
 
-    Answers ("reload", "") or ("save_as", path); None leaves things as they are (nothing is
-    overwritten, and the next tick asks again).
+    Answers ("reload", "") or ("save_as", path). There is no cancel: the change that met the
+    conflict is on the screen but not on disk, and leaving it so would show a tick that a quit
+    loses. `escape` says so instead of closing.
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Choose")]
 
     def __init__(self, path: str, detail: str, suggested: str) -> None:
         super().__init__()
@@ -254,7 +255,6 @@ class ConflictModal(ModalScreen[tuple[str, str] | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Reload from disk", id="reload", variant="warning")
                 yield Button("Save as", id="save_as", variant="primary")
-                yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
         self.query_one(Input).cursor_blink = not getattr(self.app, "deterministic", False)
@@ -266,8 +266,6 @@ class ConflictModal(ModalScreen[tuple[str, str] | None]):
             self.dismiss(("reload", ""))
         elif event.button.id == "save_as":
             self._save_as()
-        else:
-            self.dismiss(None)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -279,4 +277,6 @@ class ConflictModal(ModalScreen[tuple[str, str] | None]):
             self.dismiss(("save_as", path))
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.notify(
+            "Your last change is not saved yet: choose Reload from disk or Save as.", severity="warning"
+        )
