@@ -9,7 +9,9 @@ terminal; the time until the item pane shows the item's steps is printed beside 
 3. during a log flood (a busybox container printing as fast as it can, followed through the
    Docker Engine API, or with `--flood command` a local process writing as fast as the pipe
    takes it; every 50th line an ERROR with a traceback): key p99 ≤ 100 ms, and qatui's memory
-   before/after;
+   before/after (the screen's process and its log reader children). The floor is measured
+   again during the same flood and printed as context (the flood's own CPU slows every
+   program on the machine); the target stays the absolute 100 ms;
 4. while 100 HTTP probes run against the demo target (`R`, 20 at once, each held 1.5 s by the
    server): key p99 ≤ 100 ms.
 
@@ -144,13 +146,35 @@ def rss_kib(term: Terminal) -> int:
     process = term._process
     if process is None:
         return 0
+    return _rss_of(process.pid)
+
+
+def _rss_of(pid: int) -> int:
     try:
-        for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def children_rss_kib(term: Terminal) -> int:
+    """Resident memory of the program's child processes (the screen's log readers), in KiB."""
+    process = term._process
+    if process is None:
+        return 0
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == process.pid:
+            total += _rss_of(int(entry.name))
+    return total
 
 
 def title_marker(number: int) -> str:
@@ -238,22 +262,33 @@ def main(argv: list[str] | None = None) -> int:
     if container is None:  # a command log source runs only in a trusted checklist
         subprocess.run([*qatui_command(), "trust", "--yes", str(flood)], env=env, check=True,
                        stdout=subprocess.DEVNULL)
-    term = open_qatui(flood, env, tmp / "flood.md")
     try:
-        term.wait_text("line ", timeout=30)  # the flood is on screen
-        rss_before = rss_kib(term)
-        moves, pane = measure_moves(term, order, min(args.keys, len(order) - 1))
-        rss_after = rss_kib(term)
+        # Context, not judged: Textual's floor while the same flood runs.
+        floor_term = Terminal(python_app(REPAINT_APP), env).start()
+        try:
+            floor_term.wait_text("count 0", timeout=30)
+            flood_floor = key_latencies(floor_term, "j", [f"count {n}" for n in range(1, args.keys + 1)])
+        finally:
+            floor_term.stop()
+        term = open_qatui(flood, env, tmp / "flood.md")
+        try:
+            term.wait_text("line ", timeout=30)  # the flood is on screen
+            rss_before, readers_before = rss_kib(term), children_rss_kib(term)
+            moves, pane = measure_moves(term, order, min(args.keys, len(order) - 1))
+            rss_after, readers_after = rss_kib(term), children_rss_kib(term)
+        finally:
+            term.stop()
     finally:
-        term.stop()
         if container is not None:
             with contextlib.suppress(Exception):  # already gone is fine
                 container.remove(force=True)
     print(f"  log flood from {what}")
+    report("floor during the same flood", flood_floor)
     p99 = report("qatui during a log flood", moves)
     report("  … item pane with the steps", pane)
     ok = p99 <= LOADED_P99_MAX
-    print(f"  memory (RSS) before / after        {rss_before / 1024:.0f} MiB / {rss_after / 1024:.0f} MiB")
+    print(f"  memory (RSS) before / after        {rss_before / 1024:.0f} MiB / {rss_after / 1024:.0f} MiB"
+          f" (+ log readers {readers_before / 1024:.0f} MiB / {readers_after / 1024:.0f} MiB)")
     print(f"  p99 target <= {LOADED_P99_MAX * 1000:.0f} ms                                 {verdict(ok)}")
     results.append(ok)
 

@@ -21,7 +21,7 @@ DEMO = Path(__file__).resolve().parents[2] / "checklists" / "demo.yaml"
 def test_demo_checklist_validates_with_the_cli() -> None:
     result = subprocess.run([qatui_binary(), "validate", str(DEMO)], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith("ok:")
+    assert result.stdout.startswith(f"{DEMO}: ok:")
 
 
 def test_qatui_demo_opens_the_repository_file() -> None:

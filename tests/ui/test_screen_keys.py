@@ -144,6 +144,9 @@ async def test_filter_by_status_priority_and_words(tmp_path: Path) -> None:
         await pilot.press("slash", "escape")
         assert len(view.visible_item_ids()) == 5
         assert not field.display
+        await pilot.press("slash", *"status:bogus", "enter")
+        assert len(view.visible_item_ids()) == 5  # said, not searched for as a word
+        assert any("status:bogus: no such status" in note.message for note in app._notifications)
 
 
 async def test_tab_moves_between_panes(tmp_path: Path) -> None:

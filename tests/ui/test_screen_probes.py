@@ -133,3 +133,25 @@ async def test_auto_run_runs_probes_when_an_item_is_opened(tmp_path: Path, http_
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "version-json" in app.probe_results("version") and idle(app)())
         assert record_of(app).item("version").probes[0].status is ProbeStatus.PASSED
+
+
+async def test_probes_on_a_signed_record_are_shown_not_saved(tmp_path: Path, http_app: HttpApp) -> None:
+    """A signed record does not change: results still show, nothing runs on its own, and no
+    error dialog opens for each result."""
+    from qatui.core.session import SignOff
+    from qatui.ui.screens.modals import ErrorModal
+    from tests.ui.helpers import T0
+
+    app = probe_app(tmp_path, http_app, auto_run=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: bool(app.probe_results("version")) and idle(app)())
+        app.sign(SignOff(name="Hannah", role="QA", at=T0, meaning="tested"))
+        await pilot.press("j")
+        await pilot.pause(0.3)
+        assert not app.probe_results("broken") and idle(app)()  # auto-run is off for a signed record
+        await pilot.press("r")
+        await wait_for(pilot, lambda: "error-page" in app.probe_results("broken") and idle(app)())
+        assert not isinstance(app.screen, ErrorModal)
+        assert any("shown, not saved" in note.message for note in app._notifications)
+    saved = record_of(app)
+    assert saved.signoff is not None and not saved.item("broken").probes

@@ -16,7 +16,16 @@ from qatui.ui.screens.main import MainScreen
 from qatui.ui.screens.modals import ConflictModal, ErrorModal
 from qatui.ui.screens.signoff import SignOffScreen
 from qatui.ui.screens.start import ChooserScreen, StartScreen
-from tests.ui.helpers import CHECKLIST, SIZE, T0, make_app, record_of, screen_text, status_of
+from tests.ui.helpers import (
+    CHECKLIST,
+    SIZE,
+    T0,
+    FixedClock,
+    make_app,
+    record_of,
+    screen_text,
+    status_of,
+)
 
 
 async def test_start_screen_asks_tester_and_environment_and_remembers_the_tester(tmp_path: Path) -> None:
@@ -72,19 +81,23 @@ async def test_chooser_offers_checklists_and_recent_records(tmp_path: Path, monk
     assert status_of(app, "api-login") == "passed"
 
 
-async def test_a_record_path_resumes_that_record(tmp_path: Path) -> None:
-    app = make_app(tmp_path)
+async def test_a_record_path_resumes_that_record_where_the_tester_stopped(tmp_path: Path) -> None:
+    clock = FixedClock()
+    app = make_app(tmp_path, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("p", "q")
+        await pilot.press("p")
+        clock.advance(60)
+        await pilot.press("j", "j", "p", "k", "k", "q")  # the third item, ticked last
     record = tmp_path / "record.md"
     assert is_record_file(record) and not is_record_file(CHECKLIST)
     resumed = make_app(tmp_path, record, tester=None, env_key=None, record_path=None)
     async with resumed.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert isinstance(resumed.screen, MainScreen)
+        assert resumed.screen.current_item_id == "admin-login"  # type: ignore[attr-defined]
         await pilot.press("j", "s")
     session = record_of(record)
-    assert [i.status.value for i in session.items()][:2] == ["passed", "skipped"]
+    assert [i.status.value for i in session.items()][:4] == ["passed", "untested", "passed", "skipped"]
 
 
 async def test_signoff_shows_open_critical_items_and_signs_the_record(tmp_path: Path) -> None:
@@ -97,7 +110,10 @@ async def test_signoff_shows_open_critical_items_and_signs_the_record(tmp_path: 
         assert "1 critical item is not passed" in text
         assert "Product list answers" in text
         assert "Login time" in text  # the performance table
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+s")  # a critical item is open: signing asks first
+        await pilot.pause()
+        assert "Sign with open critical items?" in screen_text(app)
+        await pilot.press("y")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
         signoff = record_of(app).signoff

@@ -165,7 +165,7 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
     good.write_text(GOOD, encoding="utf-8")
     result = run_cli(good)
     assert (result.returncode, result.stdout, result.stderr) == (
-        0, "ok: 1 section (1 critical, 0 important, 0 nice), 1 item, 0 probes, 0 environments, 0 log sources\n", "")
+        0, f"{good}: ok: 1 section (1 critical, 0 important, 0 nice), 1 item, 0 probes, 0 environments, 0 log sources\n", "")
 
     bad = CORPUS / "unknown-item-key.yaml"
     result = run_cli(bad)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,3 +84,87 @@ def test_a_corrupt_entry_is_a_miss(tmp_path: Path) -> None:
     [entry] = entries(tmp_path / "c")
     entry.write_bytes(b"not a pickle")
     assert load_checklist(path, env=env).title == "Cache"
+
+
+def test_a_deferred_entry_is_written_by_flush(tmp_path: Path) -> None:
+    # The screen defers the (costly) pickling until its first frame is shown.
+    env = {"XDG_CACHE_HOME": str(tmp_path / "c"), "DB_HOST": "127.0.0.1"}
+    path = tmp_path / "c.yaml"
+    path.write_text(TEXT)
+    first = load_checklist(path, env=env, defer_cache=True)
+    assert entries(tmp_path / "c") == []
+    checklist_cache.flush()
+    assert len(entries(tmp_path / "c")) == 1
+    assert checklist_cache.lookup(str(path), env) == first
+    checklist_cache.flush()  # nothing left to write
+    assert len(entries(tmp_path / "c")) == 1
+
+
+def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], env={**os.environ, **env}, capture_output=True,
+                          text=True, timeout=60, check=False)
+
+
+PREFETCH = """
+import sys
+from qatui.core import checklist_cache
+env = {"XDG_CACHE_HOME": %(cache)r, "DB_HOST": "127.0.0.1"}
+checklist_cache.prefetch(%(path)r, env, parallel=True)
+checklist = checklist_cache.lookup(%(path)r, env)
+print(checklist.title if checklist else None, "qatui.core.loader" in sys.modules)
+"""
+
+
+def test_prefetch_loads_a_new_checklist_into_the_cache_in_a_child_process(tmp_path: Path) -> None:
+    # `qatui CHECKLIST` parses on the other core while the screen's modules load; the parent
+    # only unpickles (it never imports the loader) and the entry equals a load of its own.
+    path = tmp_path / "c.yaml"
+    path.write_text(TEXT)
+    code = PREFETCH % {"cache": str(tmp_path / "c"), "path": str(path)}
+    done = run_python(code, {})
+    assert (done.stdout, done.stderr, done.returncode) == ("Cache False\n", "", 0)
+    assert len(entries(tmp_path / "c")) == 1
+    env = {"XDG_CACHE_HOME": str(tmp_path / "c"), "DB_HOST": "127.0.0.1", "QATUI_NO_CACHE": "1"}
+    assert checklist_cache.lookup(str(path), {**env, "QATUI_NO_CACHE": ""}) == load_checklist(path, env=env)
+
+
+def test_prefetch_of_a_broken_checklist_stays_silent_and_caches_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(TEXT.replace("priority: critical", "priority: urgentish"))
+    done = run_python(PREFETCH % {"cache": str(tmp_path / "c"), "path": str(path)}, {})
+    # The child's problems are not printed: the parent loads the file itself and reports them.
+    assert (done.stdout, done.stderr, done.returncode) == ("None False\n", "", 0)
+    assert entries(tmp_path / "c") == []
+
+
+def test_opening_a_broken_checklist_reports_every_problem_as_validate_does(tmp_path: Path) -> None:
+    # `qatui CHECKLIST` prefetches in a child; a broken file is still reported by the parent,
+    # exactly as `qatui validate` reports it, and the child adds nothing to the output.
+    corpus = Path(__file__).parents[1] / "bad_checklists"
+    env = {"PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path / "c"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    for name in ("many-problems.yaml", "unknown-item-key.yaml"):
+        path = corpus / name
+        opened = subprocess.run([sys.executable, "-m", "qatui", str(path), "--env", "x", "--tester", "t"],
+                                capture_output=True, text=True, timeout=60, env=env, check=False)
+        validated = subprocess.run([sys.executable, "-m", "qatui", "validate", str(path)],
+                                   capture_output=True, text=True, timeout=60, env=env, check=False)
+        assert (opened.returncode, opened.stdout) == (2, "")
+        assert opened.stderr == validated.stdout and opened.stderr.count(f"{path}:") >= 1
+    assert entries(tmp_path / "c") == []
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs Linux CPU affinity")
+def test_no_prefetch_without_a_second_core(tmp_path: Path) -> None:
+    # Pinned to one core, a child could only take turns with the parent: nothing is forked.
+    path = tmp_path / "c.yaml"
+    path.write_text(TEXT)
+    code = (
+        "import os\nos.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\n"
+        "from qatui.core import checklist_cache\n"
+        "print(checklist_cache.spare_core())\n"
+        f"checklist_cache.prefetch({str(path)!r}, {{'XDG_CACHE_HOME': {str(tmp_path / 'c')!r}}})\n"
+        "print(checklist_cache._prefetching)\n"
+    )
+    done = run_python(code, {})
+    assert (done.stdout, done.stderr) == ("False\n{}\n", "")
+    assert entries(tmp_path / "c") == []

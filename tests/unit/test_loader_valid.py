@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from qatui.core.checklist import Priority
+from qatui.core.checklist import Item, Priority
 from qatui.core.errors import ChecklistError
 from qatui.core.loader import PROBE_KEYS, TOP_KEYS, load_checklist, summary
 
@@ -495,3 +498,16 @@ def test_the_doc_names_every_key_the_loader_accepts() -> None:
     assert len(keys) > 60
     missing = [key for key in sorted(keys) if not re.search(rf"[`{{ ]{re.escape(key)}[:`,}} ]", doc)]
     assert missing == []
+
+
+@given(
+    texts=st.lists(st.text(), min_size=4, max_size=4),
+    steps=st.lists(st.text(), max_size=4),
+)
+def test_item_fingerprint_is_the_hash_of_its_json(texts: list[str], steps: list[str]) -> None:
+    # Records keep fingerprints: the fast way of writing the JSON must give the same hash.
+    title, location, expected, if_fails = texts
+    item = Item(id="i", title=title, section_id="s", steps=steps, location=location, expected=expected,
+                if_fails=if_fails)
+    raw = json.dumps([title, steps, location, expected, if_fails], ensure_ascii=False, sort_keys=True)
+    assert item.fingerprint() == hashlib.sha256(raw.encode()).hexdigest()[:12]

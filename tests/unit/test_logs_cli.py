@@ -164,5 +164,36 @@ def test_compose_service_from_the_environment(run_container: object, compose_pro
     assert result.returncode == 0, result.stderr
     assert [line[15:] for line in result.stdout.splitlines()] == ["huey ERROR task failed", "huey   at tasks.py:3"]
     result = qatui(str(path), "hue2")
-    assert result.returncode == 0
+    assert result.returncode == 1  # the source could not be read: said in the stream and on stderr
     assert "did you mean 'huey'" in result.stdout and result.stdout.startswith("* ")
+    assert "hue2: compose project" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("colour", [False, True])
+def test_bulk_writer_prints_what_the_line_writer_prints(colour: bool) -> None:
+    """The flood path (one join per batch) and the filtered path (line by line) agree, masking included."""
+    import io
+    from datetime import UTC
+
+    from qatui.commands.logs import Printer
+    from qatui.core.logs.base import LogBatch
+    from qatui.core.logs.merge import MergedBatch
+
+    at = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
+    flood = LogBatch("cmd", ["one s3cr3t", "two", "three"], at=at)
+    mixed = LogBatch("app", ["ok", "ERROR x", "engine gone"], times=[at, None, at + timedelta(seconds=1)],
+                     errors=frozenset({1}), notices=frozenset({2}))
+    merged = MergedBatch([(flood, 1, 3), (mixed, 0, 3), (flood, 0, 1)])
+
+    def printer(out: io.StringIO) -> Printer:
+        return Printer(["app", "cmd"], out, colour=colour, mask=lambda text: text.replace("s3cr3t", "••••••"))
+
+    bulk, single = io.StringIO(), io.StringIO()
+    printer(bulk).write_merged(merged)
+    printer(single).write(list(merged))
+    assert bulk.getvalue() == single.getvalue()
+    assert ("\x1b[" in bulk.getvalue()) is colour and "s3cr3t" not in bulk.getvalue()
+    if not colour:
+        stamp = at.astimezone().strftime("%H:%M:%S.%f")[:12]
+        assert bulk.getvalue().splitlines()[0] == f"  {stamp} cmd two"
+        assert bulk.getvalue().splitlines()[3] == "!              app ERROR x"

@@ -122,6 +122,18 @@ def test_destructive_confirmed_for_one_submission_only(http_app: HttpApp) -> Non
     assert again.status is ProbeStatus.NOT_RUN  # the answer was for that run, not the session
 
 
+def test_looking_probes_under_a_destructive_item_still_run_on_protected(http_app: HttpApp) -> None:
+    host, port = http_app.url.removeprefix("http://").split(":")
+    look = probe(id="port", kind="tcp", host=host, port=int(port))
+    change = probe(id="wipe", kind="http", method="POST", url=f"{http_app.url}/echo")
+    checklist = checklist_of(look, change, protected=True)
+    for item in checklist.items():
+        item.destructive = True
+    by_id = {r.probe_id: r for r in run_probes(checklist, "local", [look, change], trusted=True, env={})}
+    assert by_id["port"].status is ProbeStatus.PASSED  # a tcp probe only looks
+    assert by_id["wipe"].status is ProbeStatus.NOT_RUN  # an http POST takes the item's mark
+
+
 def test_secrets_masked_in_every_field(http_app: HttpApp) -> None:
     canary = "canary-Zq81-secret"
     specs = [

@@ -6,6 +6,16 @@ interleaved in time order. Each line is `time source text`; on a terminal each s
 colour and errors stand out, piped or with NO_COLOR it is plain text in which error lines start
 with `!` and qatui's own notices (engine down, file missing, command exited) with `*`, so that
 `grep '^!'` finds the errors. Ctrl-C ends it cleanly.
+
+Exit status: 0 when every source was read; 1 when a source could not be read (engine
+unreachable, container or service not found, file missing, command not runnable or failing
+without output). What could be read is still printed, since a tester looking at four services
+wants the three that answer; the failure is said in the stream (a `*` notice, where it
+happened) and again on stderr at the end, naming each failed source, so that a script or a
+tester who piped the output away learns it too. With `--follow` the sources keep retrying
+(an engine may come back, a file may appear): the run ends on Ctrl-C (130), or when every
+source has ended (commands), then as without it; a source that cannot be read is said on
+stderr at once when stdout is not a terminal. Usage errors (unknown source, bad regex) exit 2.
 """
 
 from __future__ import annotations
@@ -16,7 +26,7 @@ import re
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -24,13 +34,25 @@ from qatui.commands._common import UsageError, did_you_mean, env_help, load_or_r
 from qatui.commands._common import choose_environment as _choose_environment
 from qatui.core.checklist import Checklist, Environment
 from qatui.core.logs.base import LogLine
+from qatui.core.logs.merge import MergedBatch, SourceState
 
 EXIT_OK = 0
+#: Some log source (or every one) could not be read: engine unreachable, container or service
+#: not found, file missing, command not runnable or failing without output. What could be read
+#: is still shown; stderr says which source failed and why.
+EXIT_SOURCES_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 #: Colours given to sources in turn on a terminal (errors are red, so red is not among them).
 PALETTE = ("cyan", "magenta", "green", "yellow", "blue", "bright_cyan", "bright_magenta", "bright_green")
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: A fault notice as the end-of-run summary says it: nothing retries or waits any more then.
+_SUMMARY_WORDING = (
+    (re.compile(r"; retrying every .*$"), ""),
+    (re.compile(r"^waiting for (.*) \(it does not exist yet\)$"), r"\1 does not exist"),
+)
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
 
@@ -58,7 +80,8 @@ ENV_HELP = (
     "                      environment sets docker_host",
     "COMPOSE_PROJECT_NAME  compose project, unless the environment sets compose.project",
     "COMPOSE_FILE          compose files whose name: names the project",
-    "plain output marks error lines with '!' and qatui's notices with '*'; Ctrl-C exits 130",
+    "plain output marks error lines with '!' and qatui's notices with '*'; Ctrl-C exits 130;",
+    "exit status 1 when a source cannot be read (said on stderr), 2 on a usage error",
 )
 
 
@@ -126,53 +149,131 @@ def make_lookup(checklist: Checklist, environment: Environment | None, env: Mapp
     return layered_lookup(written=written, after=[secrets, env]), masker
 
 
-class Printer:
-    """Writes lines as `time source text`, coloured on a terminal, plain otherwise."""
+def _sgr(style: str) -> tuple[str, str]:
+    """The escape sequences that open and close `style` on a terminal (rich's rendering of it,
+    computed once: rendering each line through rich costs a syscall or three per line)."""
+    from rich.color import ColorSystem
+    from rich.style import Style
 
-    def __init__(self, names: Sequence[str], out: TextIO, *, colour: bool, mask: Callable[[str], str]) -> None:
+    rendered = Style.parse(style).render("\0", color_system=ColorSystem.STANDARD)
+    start, _, end = rendered.partition("\0")
+    return start, end
+
+
+class Printer:
+    """Writes lines as `time source text`, coloured on a terminal, plain otherwise.
+
+    Output is built as one string per merged batch from the batches' columns and written with
+    one `write`: in a flood this is most of what `qatui logs` does, and every system call costs
+    the main thread a turn at the GIL against the source threads (a few ms each under load; one
+    write per line printed ~170 lines/s on a terminal). A batch whose lines share one time and
+    hold no error or notice (a command's or a file's flood) is a single join. Colour is escape
+    sequences computed once per style."""
+
+    def __init__(self, names: Sequence[str], out: TextIO, *, colour: bool, mask: Callable[[str], str],
+                 masking: bool = True) -> None:
         self.width = max((len(n) for n in names), default=0)
         self.out = out
         self.mask = mask
+        self.masking = masking
+        self.colour = colour
         self.colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
-        self.console: Any = None
-        if colour:
-            from rich.console import Console
+        self._prefixes: dict[int, str] = {}  # second since the epoch → "HH:MM:SS." (local)
+        self._names: dict[str, str] = {}  # source → its padded (and coloured) name cell
+        plain = ("", "")
+        self._dim = _sgr("dim") if colour else plain
+        # (mark, body style) for ordinary, error and notice lines.
+        self._kinds = {
+            "line": ("  ", plain),
+            "error": (self._wrap("! ", "bold red"), _sgr("red") if colour else plain),
+            "notice": (self._wrap("* ", "yellow"), _sgr("italic yellow") if colour else plain),
+        }
 
-            self.console = Console(file=out, highlight=False, markup=False, emoji=False, soft_wrap=True)
+    def _wrap(self, text: str, style: str) -> str:
+        if not self.colour:
+            return text
+        start, end = _sgr(style)
+        return f"{start}{text}{end}"
 
-    @staticmethod
-    def stamp(line: LogLine) -> str:
-        if line.at is None:
+    def _name(self, source: str) -> str:
+        cell = self._names.get(source)
+        if cell is None:
+            padded = source.ljust(self.width)
+            cell = self._names[source] = self._wrap(padded, f"bold {self.colours.get(source, 'white')}") + " "
+        return cell
+
+    def stamp(self, at: datetime | None) -> str:
+        """`HH:MM:SS.mmm` in local time (12 blanks when the time is unknown)."""
+        if at is None:
             return " " * 12
-        return line.at.astimezone().strftime("%H:%M:%S.%f")[:12]
+        since = at - _EPOCH
+        second = since.days * 86400 + since.seconds
+        prefix = self._prefixes.get(second)
+        if prefix is None:
+            if len(self._prefixes) > 4096:
+                self._prefixes.clear()
+            prefix = self._prefixes[second] = (_EPOCH + timedelta(seconds=second)).astimezone().strftime("%H:%M:%S.")
+        return f"{prefix}{at.microsecond // 1000:03d}"
+
+    def _line(self, kind: str, at: datetime | None, source: str, text: str) -> str:
+        mark, (start, end) = self._kinds[kind]
+        dim, undim = self._dim
+        body = f"{start}{text}{end}" if start and text else text
+        return f"{mark}{dim}{self.stamp(at)} {undim}{self._name(source)}{body}\n"
+
+    def write_merged(self, merged: MergedBatch) -> None:
+        """Every line of `merged` (no filter)."""
+        parts: list[str] = []
+        for batch, lo, hi in merged.chunks:
+            texts = batch.texts if lo == 0 and hi == len(batch.texts) else batch.texts[lo:hi]
+            if self.masking:
+                texts = [self.mask(text) for text in texts]
+            if batch.times is None and not batch.errors and not batch.notices:
+                dim, undim = self._dim
+                head = f"  {dim}{self.stamp(batch.at)} {undim}{self._name(batch.source)}"
+                parts.append(head + ("\n" + head).join(texts) + "\n")
+            else:
+                errors, notices, times, at, source = batch.errors, batch.notices, batch.times, batch.at, batch.source
+                line = self._line
+                for i, text in enumerate(texts, lo):
+                    kind = "error" if i in errors else "notice" if i in notices else "line"
+                    parts.append(line(kind, times[i] if times is not None else at, source, text))
+            if len(parts) >= 8192:  # a whole log at once (no --follow): written in slices
+                self.out.write("".join(parts))
+                parts.clear()
+        self.out.write("".join(parts))
+        self.out.flush()
 
     def write(self, lines: Sequence[LogLine]) -> None:
-        if self.console is None:
-            self.out.write("".join(self._plain(line) for line in lines))
-            self.out.flush()
-            return
-        from rich.text import Text
+        """Some lines (after a filter)."""
+        self.out.write("".join(
+            self._line("error" if line.is_error else "notice" if line.notice else "line", line.at, line.source,
+                       self.mask(line.text))
+            for line in lines
+        ))
+        self.out.flush()
 
-        for line in lines:
-            text = Text()
-            text.append("! " if line.is_error else "* " if line.notice else "  ",
-                        style="bold red" if line.is_error else "yellow")
-            text.append(self.stamp(line) + " ", style="dim")
-            text.append(line.source.ljust(self.width) + " ", style=f"bold {self.colours.get(line.source, 'white')}")
-            body = self.mask(line.text)
-            style = "red" if line.is_error else "italic yellow" if line.notice else ""
-            text.append(body, style=style)
-            self.console.print(text)
 
-    def _plain(self, line: LogLine) -> str:
-        mark = "! " if line.is_error else "* " if line.notice else "  "
-        return f"{mark}{self.stamp(line)} {line.source.ljust(self.width)} {self.mask(line.text)}\n"
+def fault_summary(failed: Sequence[SourceState], total: int, mask: Callable[[str], str]) -> str:
+    """What stderr says at the end when sources could not be read (one line per source)."""
+    if len(failed) == total:
+        head = "no log source could be read" if total > 1 else f"log source {failed[0].name!r} could not be read"
+    else:
+        head = f"{len(failed)} of {total} log sources could not be read (the others are shown above)"
+    lines = [f"qatui logs: {head}:"]
+    for state in failed:
+        reason = state.faults[0]
+        for pattern, wording in _SUMMARY_WORDING:
+            reason = pattern.sub(wording, reason)
+        lines.append(f"  {state.name}: {mask(reason)}")
+    return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
     env: Mapping[str, str] = getattr(args, "env_vars", None) or os.environ
     from qatui.core.errors import QatuiError
     from qatui.core.logs import make_source, merge
+    from qatui.core.logs.merge import SourceHealth
 
     try:
         since = parse_since(args.since) if args.since else None
@@ -204,13 +305,26 @@ def run(args: argparse.Namespace) -> int:
         print(f"qatui logs: {masker.mask(error.message)}", file=sys.stderr)
         return EXIT_USAGE
 
-    printer = Printer(names, sys.stdout, colour=use_colour(sys.stdout, env), mask=masker.mask)
+    printer = Printer(names, sys.stdout, colour=use_colour(sys.stdout, env), mask=masker.mask,
+                      masking=bool(masker))
+    health = SourceHealth(names)
+    # While following, a source that cannot be read is said on stderr too when the stream
+    # goes elsewhere (a file, a pipe): its notice line alone would go unseen there.
+    warn_now = args.follow and not sys.stdout.isatty()
+    filtered = args.errors or grep is not None
     stop = threading.Event()
     stream = merge(sources, stop, tail=args.tail, since=since, follow=args.follow)
     try:
-        for lines in stream:
+        for merged in stream:
+            for state in health.see(merged):
+                if warn_now:
+                    reason = masker.mask(state.faults[0])
+                    print(f"qatui logs: {state.name}: {reason}", file=sys.stderr, flush=True)
+            if not filtered:
+                printer.write_merged(merged)
+                continue
             shown = [
-                line for line in lines
+                line for line in merged
                 if line.notice or ((not args.errors or line.is_error) and (grep is None or grep.search(line.text)))
             ]
             if shown:
@@ -229,4 +343,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         stop.set()
         stream.close()
+    failed = health.failed()
+    if failed:
+        print(fault_summary(failed, len(names), masker.mask), file=sys.stderr)
+        return EXIT_SOURCES_FAILED
     return EXIT_OK

@@ -47,6 +47,10 @@ def run(args: argparse.Namespace) -> int:
     from qatui.core.errors import ChecklistError, QatuiError
 
     env_vars: Mapping[str, str] = getattr(args, "env_vars", None) or {}
+    if args.checklist:  # a checklist not in the cache yet is parsed on the other core meanwhile
+        from qatui.core.checklist_cache import prefetch
+
+        prefetch(args.checklist, env_vars)
     try:
         from qatui.ui.app import create_app
 

@@ -2,7 +2,7 @@
 
 Every problem is printed on its own line as `path:line:col: error: message` (stdout, so editors
 and CI annotators can parse it), and the exit status says what happened: 0 every file is good
-(one `ok: …` summary line each), 1 a file has problems, 2 a file does not exist.
+(one `path: ok: …` summary line each), 1 a file has problems, 2 a file does not exist.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ def run(args: argparse.Namespace) -> int:
     files: list[str] = args.files
     status = 0
     for path in files:
-        prefix = f"{path}: " if len(files) > 1 else ""
         try:
             checklist = load_checklist(path, env=env)
         except ChecklistNotFound:
@@ -44,5 +43,5 @@ def run(args: argparse.Namespace) -> int:
                 print(problem)
             status = max(status, 1)
             continue
-        print(prefix + summary(checklist))
+        print(f"{path}: {summary(checklist)}")  # named like an error line, one file or many
     return status

@@ -9,16 +9,31 @@ the entry, and the entry is used only while each of them is still set.
 
 Only checklists without problems are cached; any failure to read or write the cache is
 ignored (the cache is a convenience, never a source of truth). `QATUI_NO_CACHE=1` turns it off.
+
+Writing an entry (pickling a 5,000-item checklist) costs about as much as a tenth of a bare
+Textual app's start-up, so the screen asks the loader to `defer` it and calls `flush` once its
+first frame is on the terminal; whatever is still pending is written when the process exits.
+The entry is keyed by the bytes that were validated, so writing it later stores the same thing.
+
+`prefetch` goes further for a checklist that is not in the cache yet: where the platform can
+fork and a core is free, `qatui CHECKLIST` starts a child process that loads the checklist into
+the cache while the parent imports the screen's modules (each takes about as long as the other,
+so on two cores the parse costs the parent little more than an unpickle); `lookup` waits for
+that child. The child reports nothing: a checklist with problems is not cached, so the parent
+loads it itself and reports every problem as always. Without `fork` or a free core, or with the
+cache off, nothing changes. (Measured on a 2-core machine busy with other work, the child only
+took turns with the parent and first paint came ~80 ms later than loading in the parent; hence
+`spare_core`.)
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import os
 import pickle
 import stat
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -46,16 +61,24 @@ def _enabled(env: Mapping[str, str]) -> bool:
     return not env.get("QATUI_NO_CACHE")
 
 
+def _read(path: str) -> bytes | None:
+    """The file's bytes, or None for what only the loader's careful way should read."""
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_BYTES:
+        return None  # devices, pipes and huge files
+    with open(path, "rb") as handle:
+        return handle.read(_MAX_BYTES + 1)
+
+
 def lookup(path: str, env: Mapping[str, str]) -> Checklist | None:
     """The cached checklist for `path` as it is on disk now, or None."""
     if not _enabled(env):
         return None
+    _await_prefetch(path)
     try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_BYTES:
-            return None  # devices, pipes and huge files go the loader's careful way
-        with open(path, "rb") as handle:
-            data = handle.read(_MAX_BYTES + 1)
+        data = _read(path)
+        if data is None:
+            return None
         with open(_entry(path, data, env), "rb") as handle:
             needs, checklist = pickle.load(handle)
     except Exception:  # missing, unreadable, from another Python: a miss, never an error
@@ -71,6 +94,8 @@ def store(path: str, data: bytes, checklist: Checklist, needs: Iterable[str], en
         return
     target = _entry(path, data, env)
     try:
+        import tempfile  # not on the way of a cache hit
+
         target.parent.mkdir(parents=True, exist_ok=True)
         payload = pickle.dumps((sorted(needs), checklist), protocol=pickle.HIGHEST_PROTOCOL)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".pickle")
@@ -81,6 +106,115 @@ def store(path: str, data: bytes, checklist: Checklist, needs: Iterable[str], en
     except Exception:
         with contextlib.suppress(Exception):
             os.unlink(tmp)  # type: ignore[possibly-undefined]
+
+
+_pending: list[tuple[str, bytes, Checklist, list[str], dict[str, str]]] = []
+
+
+def defer(path: str, data: bytes, checklist: Checklist, needs: Iterable[str], env: Mapping[str, str]) -> None:
+    """Like `store`, but written by the next `flush` (at the latest when the process exits)."""
+    if not _enabled(env):
+        return
+    if not _pending:
+        atexit.unregister(flush)
+        atexit.register(flush)
+    _pending.append((path, data, checklist, sorted(needs), dict(env)))
+
+
+def flush() -> None:
+    """Write the entries `defer` kept back; never raises."""
+    while _pending:
+        path, data, checklist, needs, env = _pending.pop(0)
+        store(path, data, checklist, needs, env)
+
+
+#: Absolute path → (the child process loading it into the cache, a pipe that closes when it ends).
+_prefetching: dict[str, tuple[int, int]] = {}
+#: How long `lookup` waits for a prefetching child before loading in this process instead.
+PREFETCH_WAIT = 10.0
+
+
+def spare_core() -> bool:
+    """Whether a core is free for a child to work beside this process.
+
+    On one core, or on a machine already busy (a load average within half a core of the
+    cores there are), the child would only take turns with the parent: loading in the
+    parent is then as fast, without the fork.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS
+        cores = os.cpu_count() or 1
+    if cores < 2:
+        return False
+    try:
+        return os.getloadavg()[0] < cores - 0.5
+    except OSError:
+        return True
+
+
+def prefetch(path: str, env: Mapping[str, str], *, parallel: bool | None = None) -> None:
+    """Start loading the YAML checklist `path` into the cache in a child process, if it is not
+    there yet; the next `lookup` of `path` waits for the child. Never raises, never prints.
+
+    `parallel` says whether a core is free (default: `spare_core()`); without one nothing
+    happens. Only a single-threaded process forks (a thread holding a lock at the fork would
+    leave it held in the child forever), and a child slower than `PREFETCH_WAIT` is killed.
+    """
+    if not _enabled(env) or not hasattr(os, "fork") or not path.lower().endswith((".yaml", ".yml")):
+        return
+    import threading
+
+    if threading.active_count() != 1 or not (spare_core() if parallel is None else parallel):
+        return
+    try:
+        data = _read(path)
+        if data is None or _entry(path, data, env).exists():
+            return
+        done, holder = os.pipe()
+    except Exception:  # unreadable (the loader will say so): load in this process
+        return
+    try:
+        pid = os.fork()
+    except OSError:  # no process to spare: load in this process
+        os.close(done)
+        os.close(holder)
+        return
+    if pid == 0:  # the child: load, let the loader store the entry, and leave without a word
+        code = 1
+        try:
+            os.close(done)
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+            from qatui.core.loader import load_checklist
+
+            load_checklist(path, env=env)
+            code = 0
+        except BaseException:  # a broken checklist: the parent loads it and reports the problems
+            pass
+        finally:
+            os._exit(code)  # closes `holder`: the parent's `done` reads end-of-file
+    os.close(holder)
+    _prefetching[os.path.abspath(path)] = (pid, done)
+
+
+def _await_prefetch(path: str) -> None:
+    child = _prefetching.pop(os.path.abspath(path), None)
+    if child is None:
+        return
+    import select
+    import signal
+
+    pid, done = child
+    with contextlib.suppress(OSError):
+        ready, _, _ = select.select([done], [], [], PREFETCH_WAIT)
+        if not ready:
+            os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        os.close(done)
+    with contextlib.suppress(OSError):
+        os.waitpid(pid, 0)
 
 
 def _prune(folder: Path) -> None:

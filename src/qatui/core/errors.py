@@ -75,6 +75,12 @@ class RecordError(QatuiError):
     title = "Record problem"
 
 
+class RecordSigned(RecordError):
+    """A change to a record that is signed: it must be reopened first."""
+
+    title = "Record is signed"
+
+
 @dataclass
 class RecordConflict(RecordError):
     """The record changed on disk since qatui read it (a `git pull`, another editor)."""

@@ -121,11 +121,14 @@ class ChecklistNotFound(ChecklistError):
     title = "Checklist not found"
 
 
-def load_checklist(path: str | Path, *, env: Mapping[str, str] | None = None) -> Checklist:
+def load_checklist(path: str | Path, *, env: Mapping[str, str] | None = None,
+                   defer_cache: bool = False) -> Checklist:
     """Load and validate `path`; raise `ChecklistError` with every problem found.
 
     `env` is the process environment used to decide whether `${NAME}` can be provided
-    (default: `os.environ`).
+    (default: `os.environ`). A good checklist is kept in `checklist_cache`; with `defer_cache`
+    the entry is written by `checklist_cache.flush()` (the screen calls it after its first
+    frame) instead of before returning.
     """
     name = str(path)
     if name.lower().endswith((".md", ".markdown")):
@@ -144,7 +147,8 @@ def load_checklist(path: str | Path, *, env: Mapping[str, str] | None = None) ->
     checklist.content_hash = hashlib.sha256(data).hexdigest()
     if validator.problems:
         raise ChecklistError(_ordered(validator.problems))
-    checklist_cache.store(name, data, checklist, validator.env_dependencies, env)
+    keep = checklist_cache.defer if defer_cache else checklist_cache.store
+    keep(name, data, checklist, validator.env_dependencies, env)
     return checklist
 
 
@@ -195,6 +199,17 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
+_ALLOWED: dict[tuple[str, ...], frozenset[str]] = {}
+
+
+def _allowed(keys: tuple[str, ...]) -> frozenset[str]:
+    """`keys` as a set, kept for the key tuples the validator checks thousands of times."""
+    known = _ALLOWED.get(keys)
+    if known is None:
+        known = _ALLOWED[keys] = frozenset(keys)
+    return known
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """` (did you mean 'x'?)` or an empty string."""
     options = list(choices)
@@ -223,7 +238,8 @@ class _Validator:
         self.templated: list[YScalar] = []
         self.log_refs: list[tuple[str, YScalar]] = []
         self.capture_names: dict[str, Position] = {}
-        self.ids: dict[str, dict[str, Position]] = {"section": {}, "item": {}, "probe": {}, "metric": {}}
+        #: Ids seen so far, per kind, with the node that first used each (for "duplicate" problems).
+        self.ids: dict[str, dict[str, YNode]] = {"section": {}, "item": {}, "probe": {}, "metric": {}}
 
     # ----- small helpers -------------------------------------------------
 
@@ -232,15 +248,17 @@ class _Validator:
 
     def mapping(self, node: YNode | None, what: str, keys: Iterable[str]) -> YMap | None:
         """`node` as a mapping whose keys are all in `keys`, or None (problem reported)."""
-        if not isinstance(node, YMap):
+        if node.__class__ is not YMap:
             if node is not None:
                 self.add(node.pos, f"{what}: expected a mapping, got {describe(node)}")
             return None
-        allowed = tuple(keys)
-        for key, (key_node, _) in node.entries.items():
-            if key not in allowed:
-                self.add(key_node.pos, f"unknown key {key!r} in {what}{did_you_mean(key, allowed)}")
-        return node
+        entries = node.entries  # type: ignore[union-attr]
+        allowed = keys if isinstance(keys, tuple) else tuple(keys)
+        if not entries.keys() <= _allowed(allowed):
+            for key, (key_node, _) in entries.items():
+                if key not in allowed:
+                    self.add(key_node.pos, f"unknown key {key!r} in {what}{did_you_mean(key, allowed)}")
+        return node  # type: ignore[return-value]
 
     def required(self, node: YMap, key: str, what: str) -> YNode | None:
         value = node.get(key)
@@ -373,10 +391,10 @@ class _Validator:
                      "(and must start with a letter or digit)")
         seen = self.ids[kind]
         if value in seen:
-            first = seen[value]
+            first = seen[value].pos
             self.add(node.pos, f"duplicate {kind} id {value!r} (first used at line {first.line}:{first.column})")
         else:
-            seen[value] = node.pos
+            seen[value] = node
         return value
 
     def regex(self, node: YNode | None, key: str) -> str | None:
@@ -652,26 +670,30 @@ class _Validator:
             self.add(node.pos, f"'items': expected a list of items, got {describe(node)}")
             return []
         result = []
-        for element in node.items:
+        string, string_list = self.string, self.string_list
+        for element in node.items:  # the loop of a big checklist: 5,000 times for 5,000 items
             spec = self.mapping(element, "an item", ITEM_KEYS)
             if spec is None:
                 continue
+            get = spec.get
             item = Item(
                 id=self.ident(spec, "an item", "item"),
                 title=self.req_string(spec, "title", "an item"),
                 section_id=section.id,
-                steps=self.string_list(spec.get("steps"), "steps"),
-                location=self.string(spec.get("location"), "location", default=section.location),
-                expected=self.string(spec.get("expected"), "expected", default=section.expected),
-                if_fails=self.string(spec.get("if_fails"), "if_fails", default=section.if_fails),
-                notes=self.string(spec.get("notes"), "notes"),
-                tags=self.string_list(spec.get("tags"), "tags"),
-                destructive=self.boolean(spec.get("destructive"), "destructive"),
+                steps=string_list(get("steps"), "steps"),
+                location=string(get("location"), "location", default=section.location),
+                expected=string(get("expected"), "expected", default=section.expected),
+                if_fails=string(get("if_fails"), "if_fails", default=section.if_fails),
+                notes=string(get("notes"), "notes"),
+                tags=string_list(get("tags"), "tags"),
+                destructive=self.boolean(get("destructive"), "destructive"),
                 position=spec.pos,
             )
-            logs_node = spec.get("logs")
+            logs_node = get("logs")
             item.logs = self.log_list(logs_node, "logs") if logs_node is not None else list(section.logs)
-            item.probes = self.probes(spec.get("probes"), item)
+            probes = get("probes")
+            if probes is not None:
+                item.probes = self.probes(probes, item)
             result.append(item)
         return result
 

@@ -783,6 +783,7 @@ class _Importer:
                 continue
             group = carried + group
             carried = []
+            title = title or f"Section at line {line}"  # `## ` with no words: still loadable
             section = Section(
                 id=self.ids.make(title, "section"), title=title, priority=priority,
                 position=Position(self.path, line, 1),

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from qatui import __version__
 from qatui.core.checklist import Checklist
-from qatui.core.errors import RecordError
+from qatui.core.errors import RecordError, RecordSigned
 from qatui.core.record.store import RecordFile, default_record_path, local_now
 from qatui.core.secrets import Masker
 from qatui.core.session import (
@@ -102,9 +102,9 @@ class Recorder:
     def _unsigned(self) -> None:
         if self.session.signoff is not None:
             signoff = self.session.signoff
-            raise RecordError(
-                f"the record was signed by {signoff.name} ({signoff.at.isoformat(sep=' ')}); "
-                "reopen it before changing it",
+            raise RecordSigned(
+                f"the record was signed by {signoff.name} ({signoff.role}) on "
+                f"{signoff.at:%Y-%m-%d %H:%M} {_zone(signoff.at)}; reopen it before changing it",
                 title="Record is signed",
             )
 
@@ -200,7 +200,11 @@ class Recorder:
         self.save()
 
     def reopen(self) -> None:
-        """Remove the sign-off so the record can change again."""
+        """Remove the sign-off (and the finish time it set) so the record can change again.
+
+        The record then reads back exactly as this session: unsigned, every result kept."""
+        if self.session.signoff is None and self.session.finished_at is None:
+            return
         self.session.signoff = None
         self.session.finished_at = None
         self.save()
@@ -254,6 +258,12 @@ class Recorder:
         recorder = cls(record_file, session, clock=clock, masker=masker)
         recorder.save()
         return recorder
+
+
+def _zone(value: datetime) -> str:
+    """The zone of a time as a person reads it: "UTC", "+01:00"."""
+    zone = value.tzname() or ""
+    return zone[3:] if zone.startswith("UTC") and len(zone) > 3 else zone
 
 
 def _apply_initial_status(session: Session, checklist: Checklist) -> None:

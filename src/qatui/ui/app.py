@@ -39,7 +39,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from qatui.core.checklist import Checklist, Item, ProbeSpec
-from qatui.core.errors import QatuiError, RecordConflict
+from qatui.core.errors import QatuiError, RecordConflict, RecordSigned
 from qatui.core.session import Evidence, ItemResult, ProbeResult, Session, SignOff, Status
 from qatui.ui.config import UiConfig
 from qatui.ui.config import config_dir as default_config_dir
@@ -522,6 +522,14 @@ class QatuiApp(App[None]):
             found = self._items[item_id] = self.checklist.item(item_id)
         return found
 
+    def resume_item(self) -> str | None:
+        """The item a resumed session opens on: the one the tester changed last."""
+        if not self.options.resume:
+            return None
+        changed = [(item.updated_at, index, item.id) for index, item in enumerate(self.session.items())
+                   if item.updated_at is not None]
+        return max(changed)[2] if changed else None  # same minute: the later one in the list
+
     def item_result(self, item_id: str) -> ItemResult | None:
         return self._results_index.get(item_id)
 
@@ -589,6 +597,9 @@ class QatuiApp(App[None]):
             action()
         except RecordConflict as conflict:
             self._open_conflict(conflict)
+            return False
+        except RecordSigned as error:
+            self.show_error(error.title, f"{error.message} (press O to reopen it).")
             return False
         except QatuiError as error:
             self.show_error(error.title, error.message)
@@ -743,6 +754,8 @@ class QatuiApp(App[None]):
         if item_id is None or not self.auto_run or self.checklist is None:
             return
         item = self.item(item_id)
+        if self.session.signoff is not None:
+            return  # a signed record does not change: nothing runs on its own
         if not item.probes or self.probe_results(item_id) or any(p.id in self.running_probes for p in item.probes):
             return
         self.run_probes([item_id], interactive=False)
@@ -790,14 +803,16 @@ class QatuiApp(App[None]):
             if not interactive:
                 probes = [p for p in probes if not self._runs_code(p)]
             else:
+                from qatui.commands.trust import describe  # the very lines `qatui trust` prints
                 from qatui.ui.screens.modals import TrustModal
 
-                commands = [describe_command(p) for p in self.checklist.probes() if self._runs_code(p)]
+                env = self.environment
+                commands = describe(self.checklist, env.key if env is not None else None, self.options.env_vars)
                 self.push_screen(
                     TrustModal(self.checklist.path, commands), partial(self._trust_answer, item_ids)
                 )
                 return
-        destructive = [p for p in probes if p.destructive or self.item(p.item_id).destructive]
+        destructive = [p for p in probes if p.is_destructive(self.item(p.item_id).destructive)]
         allowed: list[str] = []
         if destructive and self._protected():
             if confirmed:
@@ -924,9 +939,14 @@ class QatuiApp(App[None]):
                 continue
             by_item.setdefault(item_id, []).append(result)
             self._live.setdefault(item_id, {})[result.probe_id] = result
-        for item_id, results in by_item.items():
-            self._change(lambda r, i=item_id, res=results: r.add_probe_results(i, res), item_id)
-        self._record_metrics_and_facts(message.results)
+        if self.session.signoff is not None:
+            # A signed record does not change: the results are on the screen, not in the record.
+            if by_item:
+                self.notify("The record is signed: these probe results are shown, not saved (O reopens it).")
+        else:
+            for item_id, results in by_item.items():
+                self._change(lambda r, i=item_id, res=results: r.add_probe_results(i, res), item_id)
+            self._record_metrics_and_facts(message.results)
         self._refresh_probe_views(sorted(set(message.owners.values())))
 
     def _record_metrics_and_facts(self, results: list[ProbeResult]) -> None:
@@ -1047,6 +1067,29 @@ class QatuiApp(App[None]):
     def _signed(self, signoff: SignOff | None) -> None:
         if signoff is not None:
             self.sign(signoff)
+        if self.main_screen is not None:  # back on the checklist: j and p work at once
+            self.main_screen.checklist_view.focus()
+
+    def set_metric(self, metric_id: str, value: float | None) -> bool:
+        """A figure the tester typed (a manual metric's "after"), saved at once."""
+        return self._change(lambda r: r.set_metric_after(metric_id, value))
+
+    def action_reopen(self) -> None:
+        """Take the sign-off off a signed record (after asking) so it can change again."""
+        from qatui.ui.screens.modals import ConfirmModal
+
+        signoff = self.session.signoff
+        if signoff is None:
+            self.notify("The record is not signed; nothing to reopen.")
+            return
+        body = (f"Signed by {signoff.name} ({signoff.role}): {signoff.meaning}.\n\nReopening removes "
+                "the sign-off from the record, so items can change again; sign again when you are done.")
+        self.push_screen(ConfirmModal("Reopen the signed record?", body, yes="Reopen", no="Keep it signed"),
+                         self._reopened)
+
+    def _reopened(self, yes: bool | None) -> None:
+        if yes and self._change(lambda r: r.reopen()):
+            self.notify("Reopened: the sign-off is removed from the record.")
 
     def action_help(self) -> None:
         from qatui.ui.screens.help import HelpScreen
@@ -1093,15 +1136,6 @@ class QatuiApp(App[None]):
 
     def on_unmount(self) -> None:
         self.shutdown_workers()
-
-
-def describe_command(probe: ProbeSpec) -> str:
-    config = probe.config
-    line = config.get("run") or " ".join(str(a) for a in config.get("argv") or [])
-    if probe.kind == "exec":
-        target = config.get("service") or config.get("container") or "?"
-        return f"[{probe.id}] in {target}: {line}"
-    return f"[{probe.id}] {line}"
 
 
 def repo_root(checklist_path: Path) -> Path:

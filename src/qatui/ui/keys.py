@@ -7,7 +7,9 @@ footer label and a sentence for the help screen.
 
 `scope` says where the binding lives: `screen` (the main screen: ticks, probes, sign-off),
 `app` (quit, help, palette), `list` (the checklist pane: moving), `probes` / `logs` (active only
-when that pane has focus, so the footer shows what applies now).
+when that pane has focus, so the footer shows what applies now). A screen key that matters most
+in one pane (`space`, `l`, `a` in the log pane) names that pane in `footer_in`: it still works
+everywhere and is listed once in help and palette, and the footer shows it while the pane has focus.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ class Key:
     show: bool = True  # shown in the footer
     palette: bool = True  # offered in the command palette
     priority: bool = False
+    #: Pane scopes whose footer also shows this (screen) key while that pane has focus: the key
+    #: is declared once and works everywhere, but the footer shows it where it matters.
+    footer_in: tuple[str, ...] = ()
 
     @property
     def display(self) -> str:
@@ -43,15 +48,22 @@ class Key:
             "tab": "tab",
             "shift+tab": "shift+tab",
             "ctrl+p": "ctrl+p",
+            "shift+up": "shift+↑",
+            "shift+down": "shift+↓",
         }
         return " / ".join(names.get(k, k) for k in self.keys.split(","))
 
-    def binding(self) -> Binding:
+    def binding(self, *, in_footer_of: str | None = None) -> Binding:
+        """The Textual binding; `in_footer_of` a pane scope: the same key, shown in that pane's
+        footer and run on the screen (see `footer_in`)."""
+        action = self.action
+        if in_footer_of is not None and "." not in action:
+            action = f"screen.{action}"
         return Binding(
             self.keys,
-            self.action,
+            action,
             self.label,
-            show=self.show,
+            show=self.show or in_footer_of is not None,
             priority=self.priority,
             id=self.id,
             tooltip=self.help,
@@ -71,9 +83,9 @@ KEYS: tuple[Key, ...] = (
     Key("run_section", "R", "run_section_probes", "Run section", "Run every probe of the selected item's section.", group="Probes", show=False),
     Key("cancel", "x", "cancel_probes", "Cancel", "Cancel the probes that are running.", group="Probes", show=False),
     Key("auto_run", "t", "toggle_auto_run", "Auto-run", "Turn running an item's probes when it is opened on or off.", group="Probes", show=False),
-    Key("attach", "a", "attach", "Attach", "Attach the selected probe's output, or the log lines on screen, to the item as evidence.", group="Probes", show=False),
+    Key("attach", "a", "attach", "Attach", "Attach the selected probe's output, or the selected log lines (else the log lines on screen), to the item as evidence.", group="Probes", show=False, footer_in=("logs",)),
     # --- finding and moving ---
-    Key("filter", "slash", "filter", "Filter", "Filter the checklist: words match titles; status:failed, priority:critical, is:open narrow it.", group="Move"),
+    Key("filter", "slash", "filter", "Filter", "Filter the checklist (in the log pane, / filters the log): words match titles; status:failed, priority:critical, is:open narrow it.", group="Move"),
     Key("next_pane", "tab", "app.focus_next", "Next pane", "Move to the next pane.", scope="app", group="Move", show=False, palette=False),
     Key("down", "down,j", "cursor_down", "Down", "Select the next item (j or down).", scope="list", group="Move", show=False, palette=False),
     Key("up", "up,k", "cursor_up", "Up", "Select the previous item (k or up).", scope="list", group="Move", show=False, palette=False),
@@ -85,10 +97,22 @@ KEYS: tuple[Key, ...] = (
     Key("probe_up", "up,k", "cursor_up", "Up", "Select the previous probe.", scope="probes", group="Move", show=False, palette=False),
     Key("expand", "enter", "expand", "Expand", "Show or hide the selected probe's detail and explanation.", scope="probes", group="Probes"),
     # --- logs ---
-    Key("follow", "space", "toggle_follow", "Pause/follow", "Pause the log tail or follow it again.", group="Logs", show=False),
-    Key("log_scope", "l", "toggle_log_scope", "Item/all logs", "Show the item's log sources or every source of the environment.", group="Logs", show=False),
+    Key("follow", "space", "toggle_follow", "Pause/follow", "Pause the log tail or follow it again (drops a line selection).", group="Logs", show=False, footer_in=("logs",)),
+    Key("log_scope", "l", "toggle_log_scope", "Item/all", "Show the item's log sources or every source of the environment.", group="Logs", show=False, footer_in=("logs",)),
+    Key("log_filter", "slash", "screen.filter_logs", "Filter log", "In the log pane: show only the log lines containing the words (enter keeps it, esc clears).", scope="logs", group="Logs"),
+    Key("log_range", "v", "toggle_range", "Select", "In the log pane: start (or end) a range of lines at the line cursor; arrows then extend it.", scope="logs", group="Logs", palette=False),
+    Key("log_unselect", "escape", "unselect", "Unselect", "In the log pane: drop the selected lines.", scope="logs", group="Logs", palette=False),
+    Key("log_line_up", "up,k", "line_up", "Line up", "In the log pane: show the line cursor, move it up (the log pauses while lines are selected).", scope="logs", group="Logs", show=False, palette=False),
+    Key("log_line_down", "down,j", "line_down", "Line down", "In the log pane: move the line cursor down.", scope="logs", group="Logs", show=False, palette=False),
+    Key("log_select_up", "shift+up,K", "select_up", "Select up", "In the log pane: extend the selection one line up.", scope="logs", group="Logs", show=False, palette=False),
+    Key("log_select_down", "shift+down,J", "select_down", "Select down", "In the log pane: extend the selection one line down.", scope="logs", group="Logs", show=False, palette=False),
+    Key("log_page_up", "pageup", "line_page_up", "Page up", "In the log pane: move the line cursor a page up.", scope="logs", group="Logs", show=False, palette=False),
+    Key("log_page_down", "pagedown", "line_page_down", "Page down", "In the log pane: move the line cursor a page down.", scope="logs", group="Logs", show=False, palette=False),
+    Key("log_first", "home,g", "line_first", "Oldest", "In the log pane: put the line cursor on the oldest line.", scope="logs", group="Logs", show=False, palette=False),
+    Key("log_end", "end,G", "follow_end", "Newest", "In the log pane: go to the newest line and follow again.", scope="logs", group="Logs", show=False, palette=False),
     # --- session ---
     Key("signoff", "S", "signoff", "Sign off", "Open the sign-off screen: what is open, the performance table, the signature."),
+    Key("reopen", "O", "app.reopen", "Reopen", "Reopen a signed record (asks first): removes the sign-off so items can change again.", show=False),
     Key("help", "question_mark", "app.help", "Help", "Show every key and what it does.", scope="app", group="App"),
     Key("quit", "q", "app.quit", "Quit", "Quit; everything is already saved.", scope="app", group="App"),
     Key("palette", "ctrl+p", "app.command_palette", "Palette", "Open the command palette with every action.", scope="app", group="App", show=False, palette=False),
@@ -98,8 +122,13 @@ KEYS_BY_ID: dict[str, Key] = {key.id: key for key in KEYS}
 
 
 def bindings(scope: str) -> list[Binding]:
-    """The Textual bindings of one scope, in declaration order."""
-    return [key.binding() for key in KEYS if key.scope == scope]
+    """The Textual bindings of one scope, in declaration order (with the screen keys that
+    scope's footer shows, see `Key.footer_in`)."""
+    return [
+        key.binding() if key.scope == scope else key.binding(in_footer_of=scope)
+        for key in KEYS
+        if key.scope == scope or scope in key.footer_in
+    ]
 
 
 def keys_in(groups: Iterable[str] | None = None) -> list[Key]:

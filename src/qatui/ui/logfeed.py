@@ -8,10 +8,12 @@ toolong does, so a flood is a few calls a second, not a message per line.
 Backpressure: when more lines wait than the screen takes in one drain, `put` blocks the
 source's thread until the next drain. A flood then costs the reading thread no more CPU (and
 GIL) than the screen can show, so the keys stay quick; the tail lags a flood instead of
-starving the screen, and catches up when the flood ends. Docker sources go further (the
-engine's own work to stream a flood is what starves the screen on a small machine): the
-feed sets their `skip_in_floods`, so in a flood they poll the newest lines a few times a
-second and say how many they skipped (see `core/logs/docker_source.py`).
+starving the screen, and catches up when the flood ends. Docker sources go further: the
+feed runs each in a child process (`core/logs/pump.py`: no reader thread, docker SDK or
+per-line object in the screen's process) in its `skip_in_floods` mode, so in a flood the
+child polls the newest lines a few times a second and says how many it skipped (see
+`core/logs/docker_source.py`); the screen's side only unpickles a few bounded batches a
+second.
 
 Switching item bumps a generation number and sets the old stop event; lines from an old
 generation still in flight are discarded.
@@ -103,11 +105,12 @@ def follow_source(
     lookup: Callable[[str], str | None],
 ) -> None:
     """Body of a log thread worker: iterate the source until `stop` is set."""
-    from qatui.core.logs import make_source  # imports the docker SDK: only when logs are shown
+    from qatui.core.logs import make_source
+    from qatui.core.logs.pump import pumped
 
-    source: Any = make_source(spec, environment, checklist_dir=checklist_dir, lookup=lookup)
-    if hasattr(source, "skip_in_floods"):
-        source.skip_in_floods = True  # the pane shows the tail: skip (and count) what it cannot show
+    # A Docker source runs in a child process and skips (and counts) what the pane cannot show
+    # in a flood; see `core/logs/pump.py`.
+    source: Any = pumped(make_source(spec, environment, checklist_dir=checklist_dir, lookup=lookup))
     for batch in source.follow(stop, tail=spec.tail):
         if stop.is_set():
             break

@@ -20,7 +20,11 @@ the newest MAX_PENDING frames and counts the rest (a notice: "12,345 lines skipp
 flood"), and once lines were skipped the reader stops streaming and asks the engine for the
 newest FLOOD_TAIL lines every FLOOD_POLL_SECONDS (the engine reads them from the end of its
 file, streaming nothing) until a poll brings fewer than half of that; then it streams again
-from the last line. Errors are detected on the lines kept.
+from the last line. Errors are detected on the lines kept. While polling, the lines between
+two polls are never read, so their number is unknown and the notice says "the rest skipped"
+without one (estimating it from the rate of the polled lines was tried: the engine stamps a
+pipe read's lines at once, so 200 lines give no usable rate; it said 600,000 for a flood of
+150,000). The screen runs this class in a child process (`pump.py`): none of this shares its GIL.
 
 Resuming without repeating or losing lines: every reader remembers the timestamp of the last
 line it delivered (nanoseconds, as the engine wrote it) and the texts seen at that instant.

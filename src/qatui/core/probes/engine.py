@@ -350,7 +350,7 @@ class ProbeRunner:
             item_destructive = self.checklist.item(spec.item_id).destructive
         except KeyError:
             item_destructive = False
-        if (spec.destructive or item_destructive) and self.environment and self.environment.protected and not (
+        if spec.is_destructive(item_destructive) and self.environment and self.environment.protected and not (
             self.allow_destructive or spec.id in confirmed
         ):
             key = self.environment.key

@@ -1,4 +1,9 @@
-"""The help screen: every key and what it does, straight from `qatui.ui.keys.KEYS`."""
+"""The help screen: every key and what it does, straight from `qatui.ui.keys.KEYS`.
+
+The list is longer than 24 rows, so it scrolls (arrows, j/k, PageUp/PageDown, space, g/G,
+home/end) under a fixed title, with the closing hint and the dialog's own footer always on
+screen.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,12 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from qatui.ui.keys import KEYS
+from qatui.ui.screens.modals import ScrollBody, dialog_footer
 
 GROUP_ORDER = ("Session", "Probes", "Logs", "Move", "App")
 
@@ -38,21 +44,25 @@ def keys_table() -> Table:
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "close", "Close")]
+    AUTO_FOCUS = "#help-body"
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog", classes="dialog"):
-            yield Label("Keys", classes="dialog-title")
-            with VerticalScroll(classes="dialog-body"):
-                yield Static(keys_table())
-                yield Static(
+            yield Label("Keys", classes="dialog-title dialog-top")
+            yield ScrollBody(
+                Static(keys_table()),
+                Static(
                     Text(
                         "Filter words: plain words match titles, ids and tags; "
                         "status:failed, priority:critical and is:open narrow the list. "
                         "Everything you do is saved to the record at once.",
                         style="dim",
                     )
-                )
-            yield Static("esc closes", classes="dialog-hint")
+                ),
+                id="help-body",
+            )
+            yield Static("↑↓ j k PgUp PgDn g G scroll · esc closes", classes="dialog-hint dialog-bottom")
+        yield dialog_footer()
 
     def action_close(self) -> None:
         self.dismiss(None)

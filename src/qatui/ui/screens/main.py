@@ -42,6 +42,7 @@ class MainScreen(Screen[None]):
         self._pending_item: str | None = None
         self._detail_timer: Timer | None = None
         self._filter_field: Input | None = None
+        self._log_filter_field: Input | None = None
 
     def compose(self) -> ComposeResult:
         app = self.qapp
@@ -52,7 +53,7 @@ class MainScreen(Screen[None]):
             with Vertical(id="left"):
                 # The filter field is mounted the first time `/` is pressed: an Input (its CSS,
                 # its cursor timer) costs start-up time and is hidden until then anyway.
-                yield ChecklistView(app.checklist, session, id="checklist")
+                yield ChecklistView(app.checklist, session, start_at=app.resume_item(), id="checklist")
             with Vertical(id="right"):
                 yield ItemPane(app.checklist, id="item")
                 yield ProbePane(id="probes")
@@ -134,7 +135,8 @@ class MainScreen(Screen[None]):
         item = app.item(item_id)
         results: dict[str, ProbeResult] = app.probe_results(item_id)
         running = {p.id for p in item.probes if p.id in app.running_probes}
-        self.probe_pane.show(item.probes, results, running)
+        recorded = app.item_result(item_id)
+        self.probe_pane.show(item.probes, results, running, recorded.status if recorded else Status.UNTESTED)
 
     def refresh_item(self, item_id: str) -> None:
         """After a change to one item: statuses, counts, header and (if shown) the details."""
@@ -195,9 +197,11 @@ class MainScreen(Screen[None]):
             if probe is not None and result is not None:
                 self.qapp.attach_probe(item_id, result)
                 return
-        lines = self.log_pane.selected_lines()
+        lines, which = self.log_pane.log_widget.lines_to_attach()
         if lines:
             self.qapp.attach_log(item_id, self.log_pane.sources, lines)
+            if which == "selected":
+                self.log_pane.log_widget.action_unselect()  # attached: the selection is done
             return
         result = self.probe_pane.selected_result()
         if result is not None:
@@ -218,41 +222,62 @@ class MainScreen(Screen[None]):
             field = Input(placeholder=self.ITEM_FILTER_HINT, id="filter")
             await self.query_one("#left", Vertical).mount(field, before=0)
             self._filter_field = field
-        if self.focused is not None and self.log_pane in self.focused.ancestors_with_self:
-            field.placeholder = "filter log lines (enter applies, esc clears)"
-            field.value = self.log_pane.filter_text
-            field.add_class("-logs")
-        else:
-            field.placeholder = self.ITEM_FILTER_HINT
-            field.value = self.checklist_view.item_filter.text
-            field.remove_class("-logs")
+        field.value = self.checklist_view.item_filter.text
         field.display = True
         field.focus()
 
+    async def action_filter_logs(self) -> None:
+        """`/` in the log pane: the log's own filter field, inside the log pane (QA F8: in the box
+        above the checklist it read as a checklist filter). Shown while typing; once applied the
+        pane's status line says `filter: …`."""
+        pane = self.log_pane
+        field = self._log_filter_field
+        if field is None:
+            field = Input(placeholder="filter log lines (enter keeps, esc clears)", id="log-filter", compact=True)
+            await pane.mount(field, before=pane.log_widget)
+            self._log_filter_field = field
+        field.value = pane.filter_text
+        field.display = True
+        field.focus()
+
+    def _close_log_filter(self, field: Input) -> None:
+        field.display = False
+        self.log_pane.log_widget.focus()
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "log-filter":
+            event.stop()
+            self.log_pane.set_filter(event.value)
+            self._close_log_filter(event.input)
+            return
         if event.input.id != "filter":
             return
         event.stop()
         self._apply_filter(event.value)
-        if event.input.has_class("-logs"):
-            self.log_pane.log_widget.focus()
-        else:
-            self.checklist_view.focus()
+        for problem in self.checklist_view.item_filter.problems:
+            self.notify(problem, title="Filter", severity="warning")
+        self.checklist_view.focus()
         event.input.display = bool(event.value.strip())
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "filter":
+        if event.input.id == "log-filter":
+            event.stop()
+            self.log_pane.set_filter(event.value)
+        elif event.input.id == "filter":
             event.stop()
             self._apply_filter(event.value)
 
     def _apply_filter(self, text: str) -> None:
-        field = self.filter_field
-        if field is not None and field.has_class("-logs"):
-            self.log_pane.set_filter(text)
-        else:
-            self.checklist_view.set_filter(ItemFilter.parse(text))
+        self.checklist_view.set_filter(ItemFilter.parse(text))
 
     def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+        log_field = self._log_filter_field
+        if log_field is not None and event.key == "escape" and self.focused is log_field:
+            event.stop()
+            log_field.value = ""
+            self.log_pane.set_filter("")
+            self._close_log_filter(log_field)
+            return
         field = self.filter_field
         if field is not None and event.key == "escape" and self.focused is field:
             event.stop()

@@ -3,6 +3,16 @@
 `dismiss(value)` is the answer; the caller passes a callback to `push_screen`. The error modal
 is the one place a worker failure or a core error becomes something the tester reads (title and
 message, never a traceback).
+
+Every dialog must be whole at 80×24, however long its text: the title is docked at the top,
+the buttons and the hint at the bottom, and only the middle (`ScrollBody`: arrows, j/k,
+PageUp/PageDown, g/G) scrolls. Each dialog has its own compact footer, so the key bar shows the
+dialog's keys and not those of the screen underneath (Textual's `Footer` shows the bindings of
+the screen it is mounted on).
+
+The trust dialog is a decision about running code: it answers yes only to `y` or its button,
+and only once the tester has had every command on screen (the list scrolled to its end); a
+bare enter never trusts.
 """
 
 from __future__ import annotations
@@ -16,7 +26,47 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widget import Widget
+from textual.widgets import Button, Footer, Input, Label, Static
+
+
+def dialog_footer() -> Footer:
+    """The key bar of a dialog: its own keys, compact, no palette hint."""
+    return Footer(compact=True, show_command_palette=False)
+
+
+class ScrollBody(VerticalScroll):
+    """The scrolling middle of a dialog; remembers whether its end has been on screen."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "scroll_down", "Scroll down", show=False),
+        Binding("k", "scroll_up", "Scroll up", show=False),
+        Binding("g", "scroll_home", "Top", show=False),
+        Binding("G", "scroll_end", "Bottom", show=False),
+        Binding("space", "page_down", "Page down", show=False),
+    ]
+
+    def __init__(self, *children: Widget, id: str | None = None, classes: str = "dialog-body") -> None:
+        super().__init__(*children, id=id, classes=classes)
+        self._end_seen = False
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if new_value > 0 and new_value >= self.max_scroll_y:
+            self._end_seen = True
+
+    @property
+    def end_seen(self) -> bool:
+        """True once every line has been on screen (a list that fits counts as seen)."""
+        if self._end_seen:
+            return True
+        if not self.size.height:  # not laid out yet: nothing has been seen
+            return False
+        return self.scroll_y >= self.max_scroll_y
+
+    @property
+    def lines_below(self) -> int:
+        return max(0, round(self.max_scroll_y - self.scroll_y))
 
 
 class TypeAhead:
@@ -71,7 +121,10 @@ class TypeAhead:
 class NoteModal(TypeAhead, ModalScreen[str | None]):
     """Ask for a note; enter saves, escape cancels (None)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "save", "Save"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
 
     def __init__(self, title: str, initial: str = "", *, required: bool = False, prompt: str = "") -> None:
         super().__init__()
@@ -82,11 +135,12 @@ class NoteModal(TypeAhead, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="note-dialog", classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title dialog-top")
             if self.prompt:
                 yield Static(self.prompt, classes="dialog-text")
             yield Input(self.initial, placeholder="what did you see?", id="note-input")
-            yield Static("enter saves · esc cancels", classes="dialog-hint")
+            yield Static("enter saves · esc cancels", classes="dialog-hint dialog-bottom")
+        yield dialog_footer()
 
     def on_mount(self) -> None:
         field = self.query_one(Input)
@@ -103,6 +157,9 @@ class NoteModal(TypeAhead, ModalScreen[str | None]):
             self.query_one(".dialog-hint", Static).update("a note is needed here · esc cancels")
             return
         self.dismiss(value)
+
+    def action_save(self) -> None:
+        self.submit(self.value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -122,66 +179,143 @@ class ErrorModal(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="error-dialog", classes="dialog error"):
-            yield Label(f"✗ {self.title_text}", classes="dialog-title")
-            with VerticalScroll(classes="dialog-body"):
-                yield Static(Text(self.message))
-            yield Static("enter or esc closes", classes="dialog-hint")
+            yield Label(f"✗ {self.title_text}", classes="dialog-title dialog-top")
+            yield ScrollBody(Static(Text(self.message)))
+            yield Static("enter or esc closes", classes="dialog-hint dialog-bottom")
+        yield dialog_footer()
 
     def action_close(self) -> None:
         self.dismiss(None)
 
 
 class ConfirmModal(ModalScreen[bool]):
-    """A yes/no question with buttons; y/enter says yes, n/escape says no."""
+    """A yes/no question with buttons; y says yes, n/escape says no, enter presses the
+    focused button (`default` says which one has the focus: "no" where a slip would hurt)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,n", "answer(False)", "No"),
         Binding("y", "answer(True)", "Yes"),
+        Binding("escape,n", "answer(False)", "No"),
     ]
 
-    def __init__(self, title: str, body: str, yes: str = "Yes", no: str = "Cancel") -> None:
+    def __init__(
+        self, title: str, body: str | Text, yes: str = "Yes", no: str = "Cancel", *, default: str = "yes",
+        error: bool = False,
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.body = body
         self.yes = yes
         self.no = no
+        self.default = default
+        self.error = error
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
-            with VerticalScroll(classes="dialog-body"):
-                yield Static(Text(self.body))
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(self.yes, id="yes", variant="primary")
-                yield Button(self.no, id="no")
+        with Vertical(classes="dialog error" if self.error else "dialog"):
+            yield Label(self.title_text, classes="dialog-title dialog-top")
+            yield ScrollBody(Static(self.body if isinstance(self.body, Text) else Text(self.body)))
+            with Horizontal(classes="dialog-buttons dialog-bottom"):
+                yield Button(f"{self.yes} (y)", id="yes", variant="error" if self.error else "primary", compact=True)
+                yield Button(f"{self.no} (n)", id="no", compact=True)
+        yield dialog_footer()
 
     def on_mount(self) -> None:
-        self.query_one("#yes", Button).focus()
+        self.query_one("#no" if self.default == "no" else "#yes", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss(event.button.id == "yes")
+        self.action_answer(event.button.id == "yes")
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)
 
 
-class TrustModal(ConfirmModal):
-    """Shows every command the checklist would run; answering yes means trust it."""
+class TrustModal(ModalScreen[bool]):
+    """Every command the checklist would run, exactly as `qatui trust` prints them.
+
+    The list scrolls (the buttons and the hint stay on screen) and has the focus, so the first
+    keys move through it. Only `y` or the "Trust and run" button trust, and only once the end
+    of the list has been on screen; enter and escape never do.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "trust", "Trust and run"),
+        Binding("escape,n", "dont", "Don't run"),
+        Binding("enter", "explain", "", show=False),
+    ]
+    AUTO_FOCUS = "#trust-commands"
 
     def __init__(self, checklist_path: str, commands: list[str]) -> None:
-        body = (
-            f"{checklist_path} runs these commands on this machine or in containers.\n"
-            "Read them. Trusting records this file's hash; a changed file asks again.\n\n"
-            + "\n".join(f"  $ {command}" for command in commands)
+        super().__init__()
+        self.checklist_path = checklist_path
+        self.commands = commands
+
+    def compose(self) -> ComposeResult:
+        count = len(self.commands)
+        with Vertical(id="trust-dialog", classes="dialog"):
+            with Vertical(classes="dialog-top"):
+                yield Label("Trust this checklist?", classes="dialog-title")
+                yield Static(
+                    Text(
+                        f"{self.checklist_path} runs {count} command{'s' if count != 1 else ''} on this "
+                        "machine or in containers. Read them: trusting records this file's hash; "
+                        "a changed file asks again."
+                    ),
+                    classes="dialog-text",
+                )
+            yield ScrollBody(Static(Text("\n".join(self.commands))), id="trust-commands")
+            with Vertical(classes="dialog-bottom"):
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button("Don't run (n)", id="no", compact=True)
+                    yield Button("Trust and run (y)", id="yes", variant="warning", compact=True)
+                yield Static(self._hint(), id="trust-hint", classes="dialog-hint")
+        yield dialog_footer()
+
+    def _hint(self) -> str:
+        return "↑↓ PgDn scroll the commands · y trusts and runs · n or esc: don't run"
+
+    @property
+    def command_list(self) -> ScrollBody:
+        return self.query_one("#trust-commands", ScrollBody)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "yes":
+            self.action_trust()
+        else:
+            self.action_dont()
+
+    def action_trust(self) -> None:
+        body = self.command_list
+        if not body.end_seen:
+            below = body.lines_below
+            self.query_one("#trust-hint", Static).update(
+                Text(
+                    f"Read every command first: {below or 'more'} line{'s' if below != 1 else ''} below "
+                    "(PgDn or G), then y.",
+                    style="bold",
+                )
+            )
+            body.focus()
+            return
+        self.dismiss(True)
+
+    def action_explain(self) -> None:
+        """Enter on the list: say how to answer (it is no answer itself)."""
+        self.query_one("#trust-hint", Static).update(
+            Text("enter is no answer here: y trusts and runs, n or esc does not run.", style="bold")
         )
-        super().__init__("Trust this checklist?", body, yes="Trust and run", no="Don't run")
+
+    def action_dont(self) -> None:
+        self.dismiss(False)
 
 
 class TypeNameModal(TypeAhead, ModalScreen[bool]):
     """A destructive probe on a protected environment: the tester types the environment's name."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "confirm", "Confirm"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
 
     def __init__(self, environment: str, probes: list[str]) -> None:
         super().__init__()
@@ -191,17 +325,20 @@ class TypeNameModal(TypeAhead, ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog error"):
-            yield Label(f"⚠ Destructive probes on {self.environment}", classes="dialog-title")
-            yield Static(
-                Text(
-                    "These probes change data on a protected environment:\n"
-                    + "\n".join(f"  • {probe}" for probe in self.probes)
-                    + f"\n\nType {self.environment} to run them."
-                ),
-                classes="dialog-text",
+            yield Label(f"⚠ Destructive probes on {self.environment}", classes="dialog-title dialog-top")
+            yield ScrollBody(
+                Static(
+                    Text(
+                        "These probes change data on a protected environment:\n"
+                        + "\n".join(f"  • {probe}" for probe in self.probes)
+                    )
+                )
             )
-            yield Input(self.initial, placeholder=self.environment, id="env-name")
-            yield Static("enter confirms · esc cancels", classes="dialog-hint")
+            with Vertical(classes="dialog-bottom"):
+                yield Static(Text(f"Type {self.environment} to run them."), classes="dialog-text-tight")
+                yield Input(self.initial, placeholder=self.environment, id="env-name")
+                yield Static("enter confirms · esc cancels", classes="dialog-hint")
+        yield dialog_footer()
 
     def on_mount(self) -> None:
         field = self.query_one(Input)
@@ -219,6 +356,9 @@ class TypeNameModal(TypeAhead, ModalScreen[bool]):
             self.query_one(".dialog-hint", Static).update(
                 f"that is not {self.environment!r} · esc cancels"
             )
+
+    def action_confirm(self) -> None:
+        self.submit(self.value)
 
     def action_cancel(self) -> None:
         self.dismiss(False)
@@ -242,19 +382,24 @@ class ConflictModal(ModalScreen[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog error"):
-            yield Label("Record changed on disk", classes="dialog-title")
-            yield Static(
-                Text(
-                    f"{self.path} was changed by someone else since qatui read it "
-                    f"(a git pull, another editor). It was not overwritten.\n{self.detail}".strip()
-                ),
-                classes="dialog-text",
+            yield Label("Record changed on disk", classes="dialog-title dialog-top")
+            yield ScrollBody(
+                Static(
+                    Text(
+                        f"{self.path} was changed by someone else since qatui read it "
+                        f"(a git pull, another editor). It was not overwritten.\n{self.detail}".strip()
+                    )
+                )
             )
-            yield Static("Reload it (your last change is dropped) or save this session as:", classes="dialog-text")
-            yield Input(self.suggested, id="save-as")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Reload from disk", id="reload", variant="warning")
-                yield Button("Save as", id="save_as", variant="primary")
+            with Vertical(classes="dialog-bottom"):
+                yield Static(
+                    "Reload it (your last change is dropped) or save this session as:", classes="dialog-text-tight"
+                )
+                yield Input(self.suggested, id="save-as")
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button("Reload from disk", id="reload", variant="warning", compact=True)
+                    yield Button("Save as", id="save_as", variant="primary", compact=True)
+        yield dialog_footer()
 
     def on_mount(self) -> None:
         self.query_one(Input).cursor_blink = not getattr(self.app, "deterministic", False)

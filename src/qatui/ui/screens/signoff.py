@@ -1,21 +1,32 @@
 """The sign-off screen: what is still open, the performance table, and the signature.
 
 Open critical items come first and are warned about, never hidden; signing with them open is
-the tester's call (the record shows it). The performance table puts "before" (this record's
-own before value, else the baseline record's measurement: `--baseline OLD.md` or the last
-record of the same checklist) beside "after" (this session's probe timings). Confirming answers
-a `SignOff`; the app passes it to `Recorder.sign`.
+the tester's call (the record shows it), so it takes a second, explicit "Sign anyway" whose
+default button is "Back". The performance table puts "before" (this record's own before
+value, else the baseline record's measurement: `--baseline OLD.md` or the last record of the
+same checklist) beside "after" (this session's probe timings, or the figure the tester types
+here for a manual metric) and the change, computed by the record's own helpers
+(`core.record.render`), so the screen and the record never disagree. A typed figure is saved
+at once through the app (the Recorder's `set_metric_after`), like every other change.
+
+Everything here must fit 80 columns: the summary table has no vertical rules and a total
+column, like the record's. Times are shown to the minute with their zone, the way a tester
+reads them. A signed record shows who signed and offers "Reopen" instead of "Sign".
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
+from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, VerticalScroll
@@ -23,22 +34,44 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from qatui.core.checklist import Checklist, Priority
-from qatui.core.session import MetricValue, Session, SignOff, Status
+from qatui.core.record.escape import number
+from qatui.core.record.render import STATUS_ORDER, _metric_delta, threshold_ok
+from qatui.core.session import MetricValue, Session, SignOff
+
+if TYPE_CHECKING:
+    from qatui.ui.app import QatuiApp
+
+
+def shown_time(value: datetime) -> str:
+    """A date and time as a tester reads it: to the minute, with its zone."""
+    zone = value.tzname() or ""
+    if zone.startswith("UTC") and len(zone) > 3:
+        zone = zone[3:]  # "UTC+01:00" reads as "+01:00"
+    return f"{value:%Y-%m-%d %H:%M} {zone}".strip()
 
 
 def summary_table(session: Session) -> Table:
-    table = Table(title="Summary by priority", title_justify="left", expand=False, show_edge=False)
-    table.add_column("priority", style="bold")
-    for status in (Status.PASSED, Status.FAILED, Status.BLOCKED, Status.SKIPPED, Status.UNTESTED):
-        table.add_column(f"{status.mark} {status.value}", justify="right")
+    """Counts per priority and status, with totals (the record's summary, in 80 columns)."""
+    table = Table(
+        title="Summary by priority", title_justify="left", expand=False, box=box.SIMPLE_HEAD,
+        show_edge=False, pad_edge=False, padding=(0, 1, 0, 0),
+    )
+    table.add_column("priority", style="bold", no_wrap=True)
+    for status in STATUS_ORDER:
+        table.add_column(f"{status.mark} {status.value}", justify="right", no_wrap=True)
+    table.add_column("total", justify="right", no_wrap=True)
+    totals = dict.fromkeys(STATUS_ORDER, 0)
     for priority in Priority:
         counts = session.counts(priority)
         if not sum(counts.values()):
             continue
-        table.add_row(
-            priority.label,
-            *(str(counts[s]) for s in (Status.PASSED, Status.FAILED, Status.BLOCKED, Status.SKIPPED, Status.UNTESTED)),
-        )
+        for status in STATUS_ORDER:
+            totals[status] += counts[status]
+        table.add_row(priority.label, *(str(counts[s]) for s in STATUS_ORDER), str(sum(counts.values())))
+    table.add_row(
+        Text("all", style="bold"), *(Text(str(totals[s]), style="bold") for s in STATUS_ORDER),
+        Text(str(sum(totals.values())), style="bold"),
+    )
     return table
 
 
@@ -84,38 +117,53 @@ def before_value(metric: MetricValue, baseline: Session | None) -> float | None:
 def _fmt(value: float | None, unit: str) -> str:
     if value is None:
         return "—"
-    return f"{value:g} {unit}".strip()
+    return f"{number(value)} {unit}".strip()
 
 
 def performance_table(session: Session, baseline: Session | None) -> Table | Text:
+    """Before, after, the change and the limit of every metric, as the record's table has them."""
     if not session.metrics:
         return Text("No performance figures in this checklist.", style="dim")
-    table = Table(title="Performance", title_justify="left", show_edge=False)
-    table.add_column("metric", style="bold")
-    table.add_column("before", justify="right")
-    table.add_column("after", justify="right")
-    table.add_column("limit", justify="right")
-    table.add_column("")
+    table = Table(
+        title="Performance", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
+        pad_edge=False, padding=(0, 1, 0, 0),
+    )
+    table.add_column("metric", style="bold", overflow="fold")
+    table.add_column("before", justify="right", no_wrap=True)
+    table.add_column("after", justify="right", no_wrap=True)
+    table.add_column("change", justify="right", no_wrap=True)
+    table.add_column("limit", justify="right", no_wrap=True)
     for metric in session.metrics:
-        before = before_value(metric, baseline)
-        verdict = Text("")
-        if metric.after is not None and metric.threshold is not None:
-            verdict = (
-                Text("✓ within", style="green")
-                if metric.after <= metric.threshold
-                else Text("✗ over limit", style="bold red")
-            )
-        elif metric.after is not None and before is not None and before > 0:
-            change = (metric.after - before) / before * 100
-            verdict = Text(f"{change:+.0f}%", style="red" if change > 20 else "")
+        compared = replace(metric, before=before_value(metric, baseline))
+        change = Text(_metric_delta(compared))
+        before, after = compared.before, compared.after
+        if before is not None and after is not None and before > 0 and (after - before) / before > 0.2:
+            change.stylize("red")
+        verdict = threshold_ok(compared)
+        limit = Text(_fmt(metric.threshold, metric.unit))
+        if verdict is True:
+            limit.append(" ✓", style="green")
+        elif verdict is False:
+            limit.append(" ✗ over", style="bold red")
         table.add_row(
             metric.name,
-            _fmt(before, metric.unit),
+            _fmt(compared.before, metric.unit),
             _fmt(metric.after, metric.unit),
-            _fmt(metric.threshold, metric.unit),
-            verdict,
+            change,
+            limit,
         )
     return table
+
+
+def parse_figure(text: str) -> float | None:
+    """A typed figure: a finite number, or nothing (clears it). Raises ValueError otherwise."""
+    text = text.strip().replace(",", ".")
+    if not text:
+        return None
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
 
 
 class SignOffScreen(Screen[SignOff | None]):
@@ -132,18 +180,40 @@ class SignOffScreen(Screen[SignOff | None]):
         self.baseline = baseline
         self.clock = clock
 
+    @property
+    def manual_metrics(self) -> list[MetricValue]:
+        """The session's metrics whose "after" the tester types (no probe, no capture)."""
+        manual = {metric.id for metric in self.checklist.metrics if metric.source == "manual"}
+        return [metric for metric in self.session.metrics if metric.id in manual]
+
     def compose(self) -> ComposeResult:
         spec = self.checklist.signoff
+        signed = self.session.signoff
         with VerticalScroll(id="signoff", can_focus=True):
             yield Label(f"Sign-off · {self.session.title}", classes="dialog-title")
-            if self.session.signoff is not None:
-                done = self.session.signoff
+            if signed is not None:
                 yield Static(
-                    Text(f"Already signed by {done.name} ({done.role}) at {done.at:%Y-%m-%d %H:%M}: {done.meaning}", style="bold green")
+                    Text(
+                        f"✓ Signed by {signed.name} ({signed.role}) on {shown_time(signed.at)}: {signed.meaning}. "
+                        "Reopen it to change anything.",
+                        style="bold green",
+                    ),
+                    id="signoff-done",
                 )
             yield Static(summary_table(self.session), id="signoff-summary")
             yield Static(open_items(self.session), id="signoff-open")
             yield Static(performance_table(self.session, self.baseline), id="signoff-performance")
+            manual = self.manual_metrics
+            if manual:
+                yield Label("Figures you measure (enter saves):", classes="signoff-heading")
+                with Grid(id="signoff-metrics"):
+                    for metric in manual:
+                        yield Label(f"{metric.name} ({metric.unit})" if metric.unit else metric.name)
+                        yield Input(
+                            "" if metric.after is None else number(metric.after),
+                            id=f"metric-{metric.id}", compact=True, placeholder="a number",
+                            disabled=signed is not None,
+                        )
             with Grid(id="signoff-fields"):
                 roles = ", ".join(spec.roles)
                 yield Label("Name")
@@ -157,35 +227,120 @@ class SignOffScreen(Screen[SignOff | None]):
                 yield Input("", id="signoff-comment", compact=True, placeholder="optional")
             yield Static("", id="signoff-error", classes="dialog-hint")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Sign", id="sign", variant="success")
-                yield Button("Back", id="back")
+                if signed is None:
+                    yield Button("Sign (ctrl+s)", id="sign", variant="success", compact=True)
+                else:
+                    yield Button("Reopen the record", id="reopen", variant="warning", compact=True)
+                yield Button("Back (esc)", id="back", compact=True)
         yield Footer()
+
+    @property
+    def qapp(self) -> QatuiApp:
+        return cast("QatuiApp", self.app)
 
     def on_mount(self) -> None:
         blink = not getattr(self.app, "deterministic", False)
         for field in self.query(Input):
             field.cursor_blink = blink
+        if self.session.signoff is not None:
+            for field in self.query("#signoff-fields Input").results(Input):
+                field.disabled = True
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if event.input.id and event.input.id.startswith("metric-") and not self._save_figure(event.input):
+            return
         self.focus_next()
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        widget = event.widget
+        if isinstance(widget, Input) and widget.id and widget.id.startswith("metric-") and widget.is_attached:
+            self._save_figure(widget)
+
+    def _save_figure(self, field: Input) -> bool:
+        """Save a typed figure at once; False (and a message) when it is not a number."""
+        assert field.id is not None
+        metric_id = field.id.removeprefix("metric-")
+        metric = next((m for m in self.session.metrics if m.id == metric_id), None)
+        if metric is None:
+            return False
+        try:
+            value = parse_figure(field.value)
+        except ValueError:
+            self._error(f"{metric.name}: {field.value.strip()!r} is not a number.")
+            return False
+        if value == metric.after:
+            return True
+        if not self.qapp.set_metric(metric_id, value):
+            return False
+        self._error("")
+        self.refresh_tables()
+        return True
+
+    def refresh_tables(self) -> None:
+        self.query_one("#signoff-performance", Static).update(performance_table(self.session, self.baseline))
+
+    def _error(self, text: str) -> None:
+        self.query_one("#signoff-error", Static).update(text)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "sign":
             self.action_sign()
+        elif event.button.id == "reopen":
+            self.dismiss(None)
+            self.app.call_later(self.app.run_action, "app.reopen")
         else:
             self.action_cancel()
 
     def action_sign(self) -> None:
+        if self.session.signoff is not None:
+            self._error("The record is signed already; reopen it to sign again.")
+            return
+        for field in self.query("#signoff-metrics Input").results(Input):
+            if not self._save_figure(field):
+                field.focus()
+                return
         name = self.query_one("#signoff-name", Input).value.strip()
         role = self.query_one("#signoff-role", Input).value.strip()
         meaning = self.query_one("#signoff-meaning", Input).value.strip()
         comment = self.query_one("#signoff-comment", Input).value.strip()
         if not name or not role or not meaning:
-            self.query_one("#signoff-error", Static).update("Name, role and meaning are needed to sign.")
+            self._error("Name, role and meaning are needed to sign.")
             return
-        self.dismiss(SignOff(name=name, role=role, at=self.clock(), meaning=meaning, comment=comment))
+        critical = self.session.open_critical()
+        if not critical:
+            self._signed(name, role, meaning, comment, True)
+            return
+        from qatui.ui.screens.modals import ConfirmModal
+
+        body = Text()
+        body.append(
+            f"{len(critical)} critical item{'s are' if len(critical) != 1 else ' is'} not passed:\n", style="bold"
+        )
+        for item_id in critical[:12]:
+            item = self.session.item(item_id)
+            body.append(f"  {item.status.mark} {item.title}  ({item.status.value})\n")
+        if len(critical) > 12:
+            body.append(f"  … and {len(critical) - 12} more\n", style="dim")
+        body.append(
+            "\nThe record will show them as open, and `qatui report` will say the release gate is "
+            "not cleared."
+        )
+        self.app.push_screen(
+            ConfirmModal("Sign with open critical items?", body, yes="Sign anyway", no="Back", default="no", error=True),
+            lambda yes: self._signed(name, role, meaning, comment, bool(yes)),
+        )
+
+    def _signed(self, name: str, role: str, meaning: str, comment: str, yes: bool) -> None:
+        if yes:
+            self.dismiss(SignOff(name=name, role=role, at=self.clock(), meaning=meaning, comment=comment))
 
     def action_cancel(self) -> None:
+        """Back to the checklist; a figure typed but not yet entered is saved first (and a
+        figure that is not a number keeps the tester here, with the reason)."""
+        for field in self.query("#signoff-metrics Input").results(Input):
+            if not field.disabled and not self._save_figure(field):
+                field.focus()
+                return
         self.dismiss(None)

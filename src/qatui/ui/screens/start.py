@@ -23,12 +23,16 @@ from qatui.ui.config import UiConfig
 
 
 def environment_prompt(key: str, label: str, protected: bool) -> Text:
-    text = Text()
+    """One row per environment: the key, the PROTECTED badge right after it (so a narrow
+    terminal never pushes it off the row or onto the next one), then the label, which is
+    the part cut with an ellipsis when the row is too narrow."""
+    text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"{key}", style="bold")
+    if protected:
+        text.append("  ")
+        text.append("⚠ PROTECTED", style="bold white on red")
     if label and label != key:
         text.append(f"  {label}")
-    if protected:
-        text.append("  ⚠ PROTECTED", style="bold white on red")
     return text
 
 
@@ -50,7 +54,7 @@ class StartScreen(Screen[tuple[str, str] | None]):
             yield Label(f"qatui · {self.checklist.title}", classes="dialog-title")
             total = len(self.checklist.items())
             yield Static(
-                f"{Path(self.checklist.path).name} · {len(self.checklist.sections)} sections · {total} items",
+                f"{Path(self.checklist.path).name} · {len(self.checklist.sections)} section{'' if len(self.checklist.sections) == 1 else 's'} · {total} items",
                 classes="dialog-hint",
             )
             yield Label("Tester")

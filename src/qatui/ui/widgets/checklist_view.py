@@ -98,6 +98,7 @@ class ChecklistView(ScrollView, can_focus=True):
         checklist: Checklist,
         session: Session,
         *,
+        start_at: str | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -105,6 +106,7 @@ class ChecklistView(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self.checklist = checklist
         self._session = session
+        self._start_at = start_at
         self._filter = ItemFilter()
         self._rows: list[Row] = []
         self._status: dict[str, Status] = {}
@@ -222,7 +224,11 @@ class ChecklistView(ScrollView, can_focus=True):
     def on_mount(self) -> None:
         self._update_virtual_size()
         if self.cursor < 0:
-            self._set_cursor(self._next_item_row(-1, 1), force_message=True)
+            start = self._next_item_row(-1, 1)
+            if self._start_at is not None:  # a resumed session opens where the tester stopped
+                start = next((i for i, row in enumerate(self._rows)
+                              if row.item is not None and row.item.id == self._start_at), start)
+            self._set_cursor(start, force_message=True)
 
     def on_resize(self) -> None:
         self._update_virtual_size()

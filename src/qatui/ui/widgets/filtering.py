@@ -38,12 +38,14 @@ class ItemFilter:
     statuses: frozenset[Status] = field(default_factory=frozenset)
     priorities: frozenset[Priority] = field(default_factory=frozenset)
     text: str = ""
+    problems: tuple[str, ...] = ()  # `status:bogus`: said to the tester, not searched for
 
     @classmethod
     def parse(cls, text: str) -> ItemFilter:
         words: list[str] = []
         statuses: set[Status] = set()
         priorities: set[Priority] = set()
+        problems: list[str] = []
         for token in text.split():
             key, sep, value = token.partition(":")
             key = key.lower()
@@ -52,16 +54,24 @@ class ItemFilter:
                 if status is not None:
                     statuses.add(status)
                     continue
+                if value:
+                    known = ", ".join(s.value for s in Status)
+                    problems.append(f"{token}: no such status (use {known}, or is:open)")
+                    continue
             if sep and key in ("priority", "p", "prio"):
                 priority = _priority_from(value)
                 if priority is not None:
                     priorities.add(priority)
                     continue
+                if value:
+                    known = ", ".join(p.value for p in Priority)
+                    problems.append(f"{token}: no such priority (use {known})")
+                    continue
             if sep and key == "is" and value.lower() == "open":
                 statuses.update(status for status in Status if status.is_open)
                 continue
             words.append(token.lower())
-        return cls(tuple(words), frozenset(statuses), frozenset(priorities), text.strip())
+        return cls(tuple(words), frozenset(statuses), frozenset(priorities), text.strip(), tuple(problems))
 
     @property
     def active(self) -> bool:

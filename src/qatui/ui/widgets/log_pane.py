@@ -7,7 +7,9 @@ message per line fall over. The buffer is bounded (`max_lines`), so memory stays
 Each line is written as `source │ text` (`!` instead of `│` marks an error line, `~` a notice
 from qatui about the source), so the source and the errors read without colour; a highlighter
 adds a colour per source and red for errors. Following stops when the tester scrolls up, and the
-title then counts the lines that arrived since; `space` (or scrolling to the end) follows again.
+title then counts the lines that arrived since; `space` (or scrolling to the end, `end`, `G`)
+follows again. Following through resizes, the keyboard line selection that `a` attaches and the
+fitted status line live in `log_selection` and `log_status`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from rich.highlighter import Highlighter
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Log, Static
+from textual.widgets import Static
+
+from qatui.ui.widgets.log_selection import ScrollIntent, SelectableLog
+from qatui.ui.widgets.log_status import log_status
 
 if TYPE_CHECKING:
     from qatui.core.logs.base import LogLine
@@ -57,8 +62,8 @@ class SourceHighlighter(Highlighter):
             text.stylize("italic yellow", cut + 1)
 
 
-class TailLog(Log):
-    """Textual's `Log`, measuring new lines on the spot.
+class TailLog(SelectableLog):
+    """Textual's `Log` (with the line selection of `log_selection`), measuring new lines on the spot.
 
     `Log` measures the width of every batch in a new thread worker (a thread per write, each
     running a regex over every line); in a flood that is ten threads a second fighting the
@@ -78,6 +83,7 @@ class LogPane(Vertical, can_focus=False):
     LogPane { height: 1fr; }
     LogPane > #log-status { height: 1; color: $text-muted; }
     LogPane > TailLog { height: 1fr; scrollbar-size-horizontal: 0; }
+    LogPane > #log-filter { height: 1; background: $boost; text-style: bold; }
     """
 
     def __init__(self, *, max_lines: int = DEFAULT_MAX_LINES, id: str | None = None, classes: str | None = None) -> None:
@@ -181,6 +187,7 @@ class LogPane(Vertical, can_focus=False):
         self.log_widget.auto_scroll = following
         if following:
             self.pending = 0
+            self.log_widget.action_unselect()  # following and a line selection exclude each other
 
     def toggle_follow(self) -> None:
         if self.following:
@@ -190,30 +197,42 @@ class LogPane(Vertical, can_focus=False):
             self.log_widget.scroll_end(animate=False)
         self._update_status()
 
-    def _scrolled(self, value: float) -> None:
-        log = self.log_widget
-        at_end = value >= log.max_scroll_y
-        if self.following and not at_end:
+    def _scrolled(self, old: float, new: float) -> None:
+        # Only the tester's scrolling pauses or follows; a resize does neither (log_selection).
+        intent = self.log_widget.scroll_intent(old, new)
+        if intent is ScrollIntent.PAUSE and self.following:
             self._set_following(False)
             self._update_status()
-        elif not self.following and at_end and log.max_scroll_y > 0 and self.pending:
+        elif intent is ScrollIntent.FOLLOW and not self.following:
             self._set_following(True)
             self._update_status()
 
+    def on_selectable_log_selection_changed(self, message: SelectableLog.SelectionChanged) -> None:
+        message.stop()
+        if self.log_widget.line_selection.active and self.following:
+            self._set_following(False)
+        self._update_status()
+
+    def on_selectable_log_follow_requested(self, message: SelectableLog.FollowRequested) -> None:
+        message.stop()
+        self._set_following(True)
+        self.log_widget.scroll_end(animate=False, immediate=True, x_axis=False)
+        self._update_status()
+
+    def on_resize(self) -> None:
+        self._update_status()  # fitted to the width
+
     def _update_status(self) -> None:
-        parts: list[str] = []
-        if not self.following:
-            parts.append(f"PAUSED · {self.pending} new line{'s' if self.pending != 1 else ''} · space follows")
-        elif self.sources:
-            parts.append("following")
-        if self.sources:
-            scope = "item" if self.scope == "item" else "all"
-            parts.append(f"{scope}: " + ", ".join(self.sources))
-        if self._message:
-            parts.append(self._message)
-        if self.filter_text:
-            parts.append(f"filter: {self.filter_text}")
-        self.status_line.update(" · ".join(parts))
+        self.status_line.update(log_status(
+            following=self.following,
+            pending=self.pending,
+            selected=len(self.log_widget.line_selection),
+            sources=self.sources,
+            scope=self.scope,
+            message=self._message,
+            filter_text=self.filter_text,
+            width=self.content_size.width,
+        ))
 
     def note(self, message: str) -> None:
         self._message = message
@@ -221,19 +240,6 @@ class LogPane(Vertical, can_focus=False):
 
     # --- evidence ---
 
-    def selected_lines(self, limit: int = 20) -> list[str]:
-        """The lines to attach: the tester's text selection, else those on screen when paused,
-        else the last `limit` lines."""
-        log = self.log_widget
-        selection = log.text_selection
-        if selection is not None:
-            text = self.screen.get_selected_text()
-            if text:
-                return text.splitlines()
-        lines = list(log.lines)
-        if not lines:
-            return []
-        if not self.following:
-            top = int(log.scroll_y)
-            return lines[top : top + max(1, log.scrollable_content_region.height)]
-        return lines[-limit:]
+    def selected_lines(self) -> list[str]:
+        """The lines to attach: the tester's selection, else exactly the lines on screen."""
+        return self.log_widget.lines_to_attach()[0]

@@ -17,7 +17,7 @@ from textual.binding import BindingType
 from textual.reactive import reactive
 
 from qatui.core.checklist import ProbeSpec
-from qatui.core.session import ProbeResult, ProbeStatus
+from qatui.core.session import ProbeResult, ProbeStatus, Status
 from qatui.ui.keys import bindings
 from qatui.ui.widgets.rich_pane import RichPane
 
@@ -32,7 +32,16 @@ RUNNING_MARK = ("…", "bold cyan")
 DETAIL_LINES = 30
 
 
-def suggestion(probes: list[ProbeSpec], results: dict[str, ProbeResult], running: set[str]) -> Text:
+PROBLEM = (ProbeStatus.FAILED, ProbeStatus.ERROR, ProbeStatus.TIMEOUT)
+
+
+def suggestion(
+    probes: list[ProbeSpec],
+    results: dict[str, ProbeResult],
+    running: set[str],
+    status: Status = Status.UNTESTED,
+) -> Text:
+    """One line that says what the probes mean for the item, given how it is ticked now."""
     if not probes:
         return Text("This item has no probes: check it by hand.", style="dim")
     if running:
@@ -40,15 +49,38 @@ def suggestion(probes: list[ProbeSpec], results: dict[str, ProbeResult], running
     got = [results[p.id] for p in probes if p.id in results]
     if not got:
         return Text("Probes not run yet — press r to run them.", style="dim")
-    bad = [r for r in got if r.status is not ProbeStatus.PASSED]
-    if len(got) == len(probes) and not bad:
+    bad = [r for r in got if r.status in PROBLEM]
+    not_run = [r for r in got if r.status is ProbeStatus.NOT_RUN]
+    all_passed = len(got) == len(probes) and not bad and not not_run
+    ticked = status is not Status.UNTESTED
+    if ticked:
+        if status is Status.PASSED and (bad or not_run):
+            return Text(
+                f"marked passed, though {len(bad) + len(not_run)} of {len(probes)} probes did not pass",
+                style="bold yellow",
+            )
+        if status is Status.PASSED and all_passed:
+            return Text("all probes passed · marked passed", style="green")
+        return Text(f"marked {status.value} · probes: {_counts(got, len(probes))}", style="dim")
+    if all_passed:
         return Text("all probes passed — press p to confirm", style="bold green")
     if bad:
         return Text(
             f"{len(bad)} of {len(probes)} probes did not pass — look at the evidence, then f to fail with a note",
             style="bold red",
         )
+    if not_run:
+        return Text(
+            f"{len(not_run)} of {len(probes)} probes were not run (cancelled or not allowed) — "
+            "the detail says why; r runs them again",
+            style="yellow",
+        )
     return Text(f"{len(got)} of {len(probes)} probes run — press r to run them all", style="yellow")
+
+
+def _counts(got: list[ProbeResult], total: int) -> str:
+    passed = sum(r.status is ProbeStatus.PASSED for r in got)
+    return f"{passed} of {total} passed"
 
 
 class ProbePane(RichPane):
@@ -65,20 +97,28 @@ class ProbePane(RichPane):
         self.probes: list[ProbeSpec] = []
         self.results: dict[str, ProbeResult] = {}
         self.running: set[str] = set()
+        self.status = Status.UNTESTED
         self.expanded: set[str] = set()
         self._shown: object = None
 
-    def show(self, probes: list[ProbeSpec], results: dict[str, ProbeResult], running: set[str]) -> None:
+    def show(
+        self,
+        probes: list[ProbeSpec],
+        results: dict[str, ProbeResult],
+        running: set[str],
+        status: Status = Status.UNTESTED,
+    ) -> None:
         if [p.id for p in probes] != [p.id for p in self.probes]:
             self.cursor = 0
             self.expanded = set()
-        key = ([p.id for p in probes], [id(r) for r in results.values()], sorted(running))
+        key = ([p.id for p in probes], [id(r) for r in results.values()], sorted(running), status)
         if key == self._shown:
             return  # moving between items without probes repaints nothing
         self._shown = key
         self.probes = probes
         self.results = results
         self.running = running
+        self.status = status
         self._redraw()
 
     @property
@@ -151,7 +191,7 @@ class ProbePane(RichPane):
                 parts.append(self._detail(probe, result))
         if parts:
             parts.append(Text(""))
-        parts.append(suggestion(self.probes, self.results, self.running))
+        parts.append(suggestion(self.probes, self.results, self.running, self.status))
         return Group(*parts)
 
     def _detail(self, probe: ProbeSpec, result: ProbeResult | None) -> RenderableType:

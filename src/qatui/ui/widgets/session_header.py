@@ -1,19 +1,43 @@
 """The header line: checklist title, environment, tester, elapsed time and progress.
 
-A protected environment (production) is shown in words, with a warning mark and inverted
-red, so nobody mistakes it for staging even with NO_COLOR. Elapsed time comes from the app's
-injectable clock, so snapshots can freeze it.
+All five must be readable at 80 columns, so the line is laid out for the width it gets rather
+than cut at the right edge (which used to drop the tester and the progress count, the two
+things a tester glances at most). `header_text(width)` tries a series of layouts, from the
+roomy one (brand, `tester: Ana`, `⏱ 12:03`, `12/103 ✓10 ✗1`) to compact ones (no brand,
+`by Ana`, `12:03`, `12/103 ✗1`, then `12/103`); the first whose fixed fields leave the title
+a decent width wins, and the title is ellipsized into whatever is left. The title goes first
+because the tester already knows which checklist they opened; a protected environment, the
+tester and the progress count never go. Long environment labels and tester names are cut last,
+no more than the title needs (and never below NAME_MAX cells). Only in a terminal too narrow
+for even that is the title squeezed to a single character and, past that, the line cut at the
+edge.
+
+A protected environment (production) is shown in words, upper case, with a warning mark and
+inverted red (plain inverse with NO_COLOR), so nobody mistakes it for staging in any layout.
+Elapsed time comes from the app's injectable clock, so snapshots can freeze it.
+
+The widget renders for its current width on every refresh, so a resize re-lays it out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from rich.cells import cell_len
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from qatui.core.session import Session, Status
+
+#: The title keeps at least this many cells before the other fields are compacted further.
+TITLE_MIN = 16
+#: Long environment labels and tester names are cut, down to this many cells at the least, in
+#: the tightest layout.
+NAME_MAX = 14
+
+STATUS_STYLES = {"passed": "green", "failed": "bold red", "blocked": "yellow", "skipped": "dim"}
 
 
 def format_elapsed(seconds: float) -> str:
@@ -23,51 +47,134 @@ def format_elapsed(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
-def progress_text(session: Session) -> Text:
-    counts = session.counts()
+def progress_text(counts: Mapping[Status, int], *, detail: str = "all") -> Text:
+    """`done/total` then per-status counts: all of them, only the bad ones (`"bad"`) or none."""
     total = sum(counts.values())
     done = total - counts[Status.UNTESTED]
     text = Text()
     text.append(f"{done}/{total}", style="bold")
-    for status in (Status.PASSED, Status.FAILED, Status.BLOCKED, Status.SKIPPED):
+    shown = {
+        "all": (Status.PASSED, Status.FAILED, Status.BLOCKED, Status.SKIPPED),
+        "bad": (Status.FAILED, Status.BLOCKED),
+        "none": (),
+    }[detail]
+    for status in shown:
         if counts[status]:
-            style = {"passed": "green", "failed": "bold red", "blocked": "yellow", "skipped": "dim"}[status.value]
-            text.append(f" {status.mark}{counts[status]}", style=style)
+            text.append(f" {status.mark}{counts[status]}", style=STATUS_STYLES[status.value])
     return text
 
 
-class SessionHeader(Static):
+def ellipsize(value: str, width: int) -> str:
+    """`value` cut to `width` cells, with `…` marking the cut (empty when width < 1)."""
+    if cell_len(value) <= width:
+        return value
+    if width < 1:
+        return ""
+    out = ""
+    for char in value:
+        if cell_len(out + char) > width - 1:
+            break
+        out += char
+    return out + "…"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How compact each field is; the title takes what is left."""
+
+    brand: bool = True
+    tester_label: str = "tester: "
+    clock_mark: bool = True
+    progress: str = "all"  # see progress_text
+    env_long: bool = True  # "⚠ PRODUCTION · PROTECTED" rather than "⚠ PRODUCTION"
+    name_max: int | None = None
+
+
+#: From roomiest to tightest. At 80 columns with a protected environment and a long title the
+#: fourth or fifth applies; at 120 columns the first usually does.
+LAYOUTS: tuple[Layout, ...] = (
+    Layout(),
+    Layout(brand=False),
+    Layout(brand=False, progress="bad"),
+    Layout(brand=False, progress="bad", tester_label="by ", clock_mark=False),
+    Layout(brand=False, progress="none", tester_label="by ", clock_mark=False),
+    Layout(brand=False, progress="none", tester_label="by ", clock_mark=False, env_long=False),
+    # The tightest: names cut (to no less than NAME_MAX cells) as far as the title needs.
+    Layout(brand=False, progress="none", tester_label="", clock_mark=False, env_long=False, name_max=NAME_MAX),
+)
+
+
+class SessionHeader(Widget):
     DEFAULT_CSS = """
     SessionHeader { height: 1; background: $panel; color: $foreground; }
     """
 
     def __init__(self, session: Session, clock: Callable[[], datetime], *, id: str | None = None) -> None:
-        super().__init__("", id=id)
+        super().__init__(id=id)
         self.session = session
         self.clock = clock
 
-    def on_mount(self) -> None:
-        self.update_header()
-
     def update_header(self) -> None:
-        self.update(self.header_text())
+        self.refresh()
 
-    def header_text(self) -> Text:
+    def render(self) -> Text:
+        return self.header_text(self.size.width)
+
+    def header_text(self, width: int | None = None) -> Text:
+        """The header for `width` cells (None: the roomiest layout, uncut)."""
         session = self.session
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(" qatui ", style="bold reverse")
-        text.append(f" {session.title} ", style="bold")
-        env = session.environment_label or session.environment
-        if session.protected:
-            text.append(f" ⚠ {env.upper()} · PROTECTED ", style="bold white on red")
-        else:
-            text.append(f" env: {env} ", style="bold cyan")
-        text.append(f" tester: {session.tester or '?'} ")
+        # Counted once per repaint (a 5,000-item checklist), whatever the number of layouts tried.
+        counts = session.counts()
+        elapsed = None
         if session.started_at is not None:
-            elapsed = (self.clock() - session.started_at).total_seconds()
-            text.append(f" ⏱ {format_elapsed(elapsed)} ", style="dim")
+            elapsed = format_elapsed((self.clock() - session.started_at).total_seconds())
+
+        def laid_out(layout: Layout, title_cells: int | None) -> Text:
+            return self._layout_text(layout, title_cells, counts, elapsed)
+
+        if width is None:
+            return laid_out(LAYOUTS[0], None)
+        wanted = min(TITLE_MIN, cell_len(session.title))
+        for layout in LAYOUTS[:-1]:
+            room = width - cell_len(laid_out(layout, 0).plain)
+            if room >= wanted:
+                return laid_out(layout, room)
+        # Long environment and tester names: cut them no more than the title needs.
+        longest = max(cell_len(session.environment_label or session.environment), cell_len(session.tester or "?"))
+        for cap in range(max(longest, NAME_MAX), NAME_MAX - 1, -1):
+            tight = replace(LAYOUTS[-1], name_max=cap)
+            room = width - cell_len(laid_out(tight, 0).plain)
+            if room >= wanted or cap == NAME_MAX:
+                return laid_out(tight, max(1, room))
+        raise AssertionError("unreachable: the loop ends at NAME_MAX")
+
+    def _layout_text(
+        self, layout: Layout, title_cells: int | None, counts: Mapping[Status, int], elapsed: str | None
+    ) -> Text:
+        """One layout with the title cut to `title_cells` (None: whole, 0: left out)."""
+        session = self.session
+        no_color = bool(getattr(self.app, "no_color", False)) if self.is_attached else False
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        if layout.brand:
+            text.append(" qatui ", style="bold reverse")
+        title = session.title if title_cells is None else ellipsize(session.title, title_cells)
+        text.append(f" {title} ", style="bold")
+        env = session.environment_label or session.environment
+        if layout.name_max is not None:
+            env = ellipsize(env, layout.name_max)
+        if session.protected:
+            label = f" ⚠ {env.upper()} · PROTECTED " if layout.env_long else f" ⚠ {env.upper()} ⚠ "
+            text.append(label, style="bold reverse" if no_color else "bold white on red")
+        else:
+            text.append(f" env: {env} " if layout.env_long else f" {env} ", style="bold cyan")
+        tester = session.tester or "?"
+        if layout.name_max is not None:
+            tester = ellipsize(tester, layout.name_max)
+        text.append(f" {layout.tester_label}{tester} ")
+        if elapsed is not None:
+            text.append(f" ⏱ {elapsed} " if layout.clock_mark else f" {elapsed} ", style="dim")
         text.append(" ")
-        text.append_text(progress_text(session))
+        text.append_text(progress_text(counts, detail=layout.progress))
         if session.signed:
             text.append("  SIGNED", style="bold green")
         return text
