@@ -171,6 +171,7 @@ def test_demo_ticks_notes_quit_and_resume(term: Tmux, tmp_path: Path) -> None:
         assert row in screen, f"{row!r} is not on the resumed screen:\n{screen}"
     term.keys("q")
     term.wait_exit()
+    assert "read it in any Markdown viewer" in term.screen()  # it says where the work went
     again = report(record, term.env)
     assert again["started_at"] == first["started_at"]  # the same session, not a new one
     assert (again["totals"], again["open_items"]) == (first["totals"], first["open_items"])

@@ -15,6 +15,7 @@ import argparse
 import gc
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 
 EXIT_USAGE = 2
 
@@ -73,4 +74,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"qatui: {error.title}: {error.message}", file=sys.stderr)
         return EXIT_USAGE
     app.run()
+    if app.recorder is not None and Path(app.record_path).is_file():
+        import shlex
+
+        done = sum(item.status.value != "untested" for item in app.session.items())
+        total = len(app.session.items())
+        print(f"qatui: {done} of {total} items done; the record is {app.record_path}")
+        print(f"  read it in any Markdown viewer, or: qatui report {shlex.quote(str(app.record_path))}")
     return int(app.return_code or 0)
