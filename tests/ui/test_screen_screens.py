@@ -52,6 +52,16 @@ async def test_start_screen_asks_tester_and_environment_and_remembers_the_tester
         assert record_of(again).environment == "local"
 
 
+async def test_with_the_environment_given_enter_on_the_name_starts(tmp_path: Path) -> None:
+    app = make_app(tmp_path, tester=None, env_key="production")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, StartScreen)
+        await pilot.press(*"Ana", "enter")
+        assert isinstance(app.screen, MainScreen)
+        assert (record_of(app).tester, record_of(app).environment) == ("Ana", "production")
+
+
 async def test_start_screen_insists_on_a_name(tmp_path: Path) -> None:
     app = make_app(tmp_path, tester=None, env_key="local")
     async with app.run_test(size=SIZE) as pilot:

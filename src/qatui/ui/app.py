@@ -361,7 +361,7 @@ class QatuiApp(App[None]):
             env.key if (env := self.checklist.default_environment()) else ""
         )
         self.push_screen(
-            StartScreen(self.checklist, tester or self.config.tester, default_env),
+            StartScreen(self.checklist, tester or self.config.tester, default_env, environment_given=bool(env_key)),
             self._started,
         )
 

@@ -43,11 +43,14 @@ class StartScreen(Screen[tuple[str, str] | None]):
     ]
     AUTO_FOCUS = "#tester"
 
-    def __init__(self, checklist: Checklist, tester: str, environment: str) -> None:
+    def __init__(self, checklist: Checklist, tester: str, environment: str, *, environment_given: bool = False) -> None:
         super().__init__()
         self.checklist = checklist
         self.tester = tester
         self.environment = environment
+        # With the environment named on the command line, or only one to choose from, the
+        # name is the only question: enter in the name field starts.
+        self.name_only = environment_given or len(checklist.environments) <= 1
 
     def compose(self) -> ComposeResult:
         with Vertical(id="start", classes="dialog"):
@@ -80,7 +83,10 @@ class StartScreen(Screen[tuple[str, str] | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.query_one(OptionList).focus()
+        if self.name_only and event.value.strip():
+            self.action_start()
+        else:
+            self.query_one(OptionList).focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
