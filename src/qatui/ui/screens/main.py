@@ -43,6 +43,7 @@ class MainScreen(Screen[None]):
         self._detail_timer: Timer | None = None
         self._filter_field: Input | None = None
         self._log_filter_field: Input | None = None
+        self._shown_item: str | None = None
 
     def compose(self) -> ComposeResult:
         app = self.qapp
@@ -53,10 +54,19 @@ class MainScreen(Screen[None]):
             with Vertical(id="left"):
                 # The filter field is mounted the first time `/` is pressed: an Input (its CSS,
                 # its cursor timer) costs start-up time and is hidden until then anyway.
-                yield ChecklistView(app.checklist, session, start_at=app.resume_item(), id="checklist")
+                view = ChecklistView(app.checklist, session, start_at=app.resume_item(), id="checklist")
+                yield view
             with Vertical(id="right"):
-                yield ItemPane(app.checklist, id="item")
-                yield ProbePane(id="probes")
+                # The detail panes hold the first item before they are mounted, so the first
+                # frame already shows its steps (not one frame and a detail delay later).
+                item_pane = ItemPane(app.checklist, id="item")
+                probe_pane = ProbePane(id="probes")
+                first = view.initial_item_id()
+                if first is not None:
+                    self._fill_details(first, item_pane, probe_pane)
+                    self._shown_item = first
+                yield item_pane
+                yield probe_pane
                 yield LogPane(max_lines=app.options.log_max_lines, id="logs")
 
     def on_mount(self) -> None:
@@ -105,7 +115,9 @@ class MainScreen(Screen[None]):
 
     def on_checklist_view_item_highlighted(self, message: ChecklistView.ItemHighlighted) -> None:
         self._pending_item = message.item_id
-        if self.qapp.deterministic:
+        if self._shown_item is not None and message.item_id == self._shown_item and self._detail_timer is None:
+            self._shown_item = None  # the first item, filled in before the first frame
+        elif self.qapp.deterministic:
             self._show_pending()
         elif self._detail_timer is None:
             self._detail_timer = self.set_timer(self.DETAIL_DELAY, self._show_pending)
@@ -124,19 +136,26 @@ class MainScreen(Screen[None]):
             self.item_pane.show(None, None)
             self.probe_pane.show([], {}, set())
             return
+        self._fill_details(item_id, self.item_pane, self.probe_pane)
+
+    def _fill_details(self, item_id: str, item_pane: ItemPane, probe_pane: ProbePane) -> None:
+        app = self.qapp
         item = app.item(item_id)
-        self.item_pane.show(item, app.item_result(item_id))
-        self.refresh_probes(item_id)
+        item_pane.show(item, app.item_result(item_id))
+        self._fill_probes(item_id, probe_pane)
 
     def refresh_probes(self, item_id: str) -> None:
         if item_id != self.current_item_id:
             return
+        self._fill_probes(item_id, self.probe_pane)
+
+    def _fill_probes(self, item_id: str, probe_pane: ProbePane) -> None:
         app = self.qapp
         item = app.item(item_id)
         results: dict[str, ProbeResult] = app.probe_results(item_id)
         running = {p.id for p in item.probes if p.id in app.running_probes}
         recorded = app.item_result(item_id)
-        self.probe_pane.show(item.probes, results, running, recorded.status if recorded else Status.UNTESTED)
+        probe_pane.show(item.probes, results, running, recorded.status if recorded else Status.UNTESTED)
 
     def refresh_item(self, item_id: str) -> None:
         """After a change to one item: statuses, counts, header and (if shown) the details."""

@@ -221,14 +221,23 @@ class ChecklistView(ScrollView, can_focus=True):
 
     # --- geometry ---
 
+    def _initial_row(self) -> int:
+        start = self._next_item_row(-1, 1)
+        if self._start_at is not None:  # a resumed session opens where the tester stopped
+            start = next((i for i, row in enumerate(self._rows)
+                          if row.item is not None and row.item.id == self._start_at), start)
+        return start
+
+    def initial_item_id(self) -> str | None:
+        """The item the cursor starts on (the screen fills the detail panes for the first frame)."""
+        index = self._initial_row()
+        item = self._rows[index].item if 0 <= index < len(self._rows) else None
+        return item.id if item is not None else None
+
     def on_mount(self) -> None:
         self._update_virtual_size()
         if self.cursor < 0:
-            start = self._next_item_row(-1, 1)
-            if self._start_at is not None:  # a resumed session opens where the tester stopped
-                start = next((i for i, row in enumerate(self._rows)
-                              if row.item is not None and row.item.id == self._start_at), start)
-            self._set_cursor(start, force_message=True)
+            self._set_cursor(self._initial_row(), force_message=True)
 
     def on_resize(self) -> None:
         self._update_virtual_size()

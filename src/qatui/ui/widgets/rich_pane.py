@@ -31,7 +31,7 @@ class RichPane(ScrollView, can_focus=True):
         self._renderable = renderable
         self._width = -1
         self._render_strips()
-        if not keep_scroll:
+        if not keep_scroll and self.is_mounted:  # (before mount it is at the top anyway)
             self.scroll_to(0, 0, animate=False, immediate=True)
         self.refresh()
 
