@@ -253,3 +253,21 @@ def test_a_note_typed_before_the_prompt_shows_is_kept(term: Tmux, tmp_path: Path
     term.keys("Enter")
     term.keys("jp", literal=True)
     wait_record(record, {ids[0]: ("failed", "door was locked"), ids[1]: "passed"}, timeout=10)
+
+
+def test_kill_or_hangup_ends_qatui_like_q(term: Tmux, tmp_path: Path) -> None:
+    """SIGTERM (kill, a closing terminal, a dropped SSH link sends SIGHUP) gives the terminal
+    back in its normal mode and says where the record is, as `q` does."""
+    checklist = tmp_path / "plain.yaml"
+    ids = plain_checklist(checklist, 3)
+    record = tmp_path / "term-record.md"
+    term.start([qatui_binary(), str(checklist), "--env", "local", "--tester", "Kai", "--record", str(record)],
+               cwd=tmp_path)
+    term.wait_screen("Check number 01", timeout=30)
+    term.keys("p")
+    wait_record(record, {ids[0]: ("passed", "")})
+    os.kill(term.pane_pid(), signal.SIGTERM)
+    term.wait_exit()
+    # Killed by the signal's default action, it would print nothing: these words come from
+    # the way out that `q` takes.
+    assert "read it in any Markdown viewer" in term.wait_screen("Markdown viewer", what="the closing words")

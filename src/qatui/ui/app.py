@@ -20,6 +20,7 @@ Keys are taken in the order typed, across screen changes (see `on_event`).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import threading
@@ -43,6 +44,7 @@ from qatui.core.errors import QatuiError, RecordConflict, RecordSigned
 from qatui.core.session import Evidence, ItemResult, ProbeResult, Session, SignOff, Status
 from qatui.ui.config import UiConfig
 from qatui.ui.config import config_dir as default_config_dir
+from qatui.ui.gc_pacing import IdleCollector
 from qatui.ui.keys import KEYS, bindings
 from qatui.ui.logfeed import LogFeed, follow_source
 
@@ -231,6 +233,7 @@ class QatuiApp(App[None]):
         self._pending_open: str | None = None
         self._main_is_default = False
         self._quit_unsaved = False
+        self._collector = IdleCollector()
 
     # ------------------------------------------------------------------ crashes
 
@@ -273,6 +276,8 @@ class QatuiApp(App[None]):
         return super().get_default_screen()
 
     def on_mount(self) -> None:
+        if not self.deterministic:
+            self._exit_on_hangup()
         if self._main_is_default:
             self.call_after_refresh(self._after_first_paint)
             self.call_after_refresh(self._after_session_shown)
@@ -281,6 +286,22 @@ class QatuiApp(App[None]):
         # repaint until then, so a screen pushed from inside `on_mount` is laid out and
         # rendered once for nothing (the frame is dropped) and then again.
         self.call_later(self._first_screen)
+
+    def _exit_on_hangup(self) -> None:
+        """`kill`, a closed terminal or a dropped SSH link end qatui the way `q` does: the
+        terminal is given back in its normal mode and pending writes (the checklist cache)
+        are done. Every tick is saved when it is made either way."""
+        import asyncio
+        import signal
+
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(number, self._hung_up)
+
+    def _hung_up(self) -> None:
+        self.shutdown_workers()
+        self.exit(return_code=0)
 
     def _direct_start(self) -> tuple[str, str] | None:
         """(tester, environment) when the session can start without asking anything."""
@@ -313,6 +334,9 @@ class QatuiApp(App[None]):
         # `qatui CHECKLIST` pauses the collector for start-up; it runs again from here.
         gc.freeze()
         gc.enable()
+        if not self.deterministic:
+            self._collector.start()
+            self.set_interval(0.5, self._collector.tick)
         self.set_interval(0.1, self._drain_logs)
         from qatui.core import checklist_cache  # a checklist loaded afresh is cached from here
 
@@ -563,6 +587,7 @@ class QatuiApp(App[None]):
         once; everything else goes the usual way.
         """
         if isinstance(event, events.Key) and not event.is_forwarded:
+            self._collector.key_pressed()
             from qatui.ui.screens.main import MainScreen
             from qatui.ui.screens.modals import TypeAhead
 
@@ -1136,6 +1161,7 @@ class QatuiApp(App[None]):
 
     def on_unmount(self) -> None:
         self.shutdown_workers()
+        self._collector.stop()
 
 
 def repo_root(checklist_path: Path) -> Path:

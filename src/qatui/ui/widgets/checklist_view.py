@@ -109,6 +109,12 @@ class ChecklistView(ScrollView, can_focus=True):
         self._start_at = start_at
         self._filter = ItemFilter()
         self._rows: list[Row] = []
+        # Finished lines by row index: scrolling by one row repaints the whole pane, and a
+        # line costs more to build (styles, segments) than to look up. Cleared whenever
+        # anything a line shows changes (statuses, rows, width, styles); the cursor's two
+        # rows are dropped when it moves.
+        self._lines: dict[int, Strip] = {}
+        self._lines_width = -1
         self._status: dict[str, Status] = {}
         self._section_counts: list[tuple[int, int, int]] = []  # done, total, failed
         self._priority_counts: dict[Priority, tuple[int, int, int]] = {}
@@ -150,6 +156,7 @@ class ChecklistView(ScrollView, can_focus=True):
         return [row.item.id for row in self._rows if row.item is not None]
 
     def _read_statuses(self) -> None:
+        self._lines.clear()
         self._status = {item.id: item.status for item in self._session.items()}
         counts: list[tuple[int, int, int]] = []
         by_priority: dict[Priority, list[int]] = {p: [0, 0, 0] for p in Priority}
@@ -170,6 +177,7 @@ class ChecklistView(ScrollView, can_focus=True):
         self._priority_counts = {p: (v[0], v[1], v[2]) for p, v in by_priority.items()}
 
     def _build_rows(self) -> None:
+        self._lines.clear()
         rows: list[Row] = []
         filt = self._filter
         sections = sorted(
@@ -263,6 +271,8 @@ class ChecklistView(ScrollView, can_focus=True):
             return
         self.cursor = index
         if old != index:
+            self._lines.pop(old, None)
+            self._lines.pop(index, None)
             self._refresh_row(old)
             self._refresh_row(index)
         self._scroll_to_cursor()
@@ -337,9 +347,22 @@ class ChecklistView(ScrollView, can_focus=True):
 
     # --- drawing ---
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._lines.clear()
+
     def render_line(self, y: int) -> Strip:
         index = y + self.scroll_offset.y
         width = self.scrollable_content_region.width
+        if width != self._lines_width:
+            self._lines.clear()
+            self._lines_width = width
+        line = self._lines.get(index)
+        if line is None:
+            line = self._lines[index] = self._render_row(index, width)
+        return line
+
+    def _render_row(self, index: int, width: int) -> Strip:
         base = self.get_component_rich_style("checklist--item")
         if not 0 <= index < len(self._rows):
             return Strip.blank(width, base)

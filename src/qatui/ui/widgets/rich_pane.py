@@ -10,6 +10,7 @@ only itself: no layout pass.
 from __future__ import annotations
 
 from rich.console import RenderableType
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
@@ -26,6 +27,7 @@ class RichPane(ScrollView, can_focus=True):
         self._renderable: RenderableType = Text("")
         self._strips: list[Strip] = []
         self._width = -1
+        self._style: Style | None = None  # `rich_style` walks every ancestor: once per styling
 
     def set_renderable(self, renderable: RenderableType, *, keep_scroll: bool = False) -> None:
         self._renderable = renderable
@@ -49,7 +51,7 @@ class RichPane(ScrollView, can_focus=True):
         self._width = width
         console = self.app.console
         options = console.options.update_width(width).update(highlight=False)
-        style = self.rich_style
+        style = self._base_style()
         lines = console.render_lines(self._renderable, options, style=style, pad=False)
         self._strips = [Strip(line).simplify().crop_extend(0, width, style) for line in lines]
         size = Size(width, len(self._strips))
@@ -58,6 +60,16 @@ class RichPane(ScrollView, can_focus=True):
             # Only the scrollbars need to know, and only this pane needs a repaint.
             self.set_reactive(ScrollView.virtual_size, size)
             self._scroll_update(size)
+
+    def _base_style(self) -> Style:
+        if self._style is None:
+            self._style = self.rich_style
+        return self._style
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._style = None
+        self._width = -1  # the strips carry the old background: render them again
 
     def on_mount(self) -> None:
         self._render_strips()
@@ -70,7 +82,7 @@ class RichPane(ScrollView, can_focus=True):
         self._render_strips()
         index = y + self.scroll_offset.y
         width = self.scrollable_content_region.width
-        style = self.rich_style
+        style = self._base_style()
         if 0 <= index < len(self._strips):
             strip = self._strips[index]
             return strip if strip.cell_length == width else strip.crop_extend(0, width, style)

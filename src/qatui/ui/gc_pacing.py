@@ -1,0 +1,69 @@
+"""Full garbage collections wait for a pause in the typing.
+
+Textual's rendered lines and their caches make reference cycles, so CPython's collector runs a
+full collection every few seconds on a busy screen. Each one walks every tracked object and
+costs 10–30 ms of CPU; on a machine that a container's log flood keeps busy that stretches to
+100–200 ms of wall time, and whichever key the tester pressed then waits for it. Young
+collections are cheap and stay automatic. The full (oldest-generation) collection is taken
+out of the automatic schedule and run instead when no key came for `idle` seconds, or at the
+latest every `longest` seconds, so memory stays bounded during minutes of non-stop typing.
+Long-lived objects from start-up are frozen (`gc.freeze`) by the app before this starts.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable
+
+#: A threshold the oldest generation never reaches: no automatic full collection.
+NEVER = 1 << 30
+
+
+class IdleCollector:
+    def __init__(self, *, idle: float = 1.0, longest: float = 30.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.idle = idle
+        self.longest = longest
+        self.clock = clock
+        self._last_key = clock()
+        self._last_full = clock()
+        self._saved: tuple[int, int, int] | None = None
+
+    def start(self) -> None:
+        """Take full collections out of the automatic schedule (young ones stay)."""
+        if self._saved is None:
+            self._saved = gc.get_threshold()
+            young, middle, _ = self._saved
+            gc.set_threshold(young, middle, NEVER)
+
+    def stop(self) -> None:
+        """Give the collector its own schedule back."""
+        if self._saved is not None:
+            gc.set_threshold(*self._saved)
+            self._saved = None
+
+    def key_pressed(self) -> None:
+        self._last_key = self.clock()
+
+    @property
+    def last_key(self) -> float:
+        """When the last key came (the clock's seconds)."""
+        return self._last_key
+
+    def due(self) -> bool:
+        """As often as the automatic schedule would: after `threshold2` middle collections."""
+        threshold = (self._saved or gc.get_threshold())[2]
+        return gc.get_count()[2] >= threshold
+
+    def tick(self) -> bool:
+        """Called on a timer: run a full collection if one is due and the keys are quiet
+        (or it has been put off for `longest` seconds)."""
+        now = self.clock()
+        if not self.due():
+            return False
+        if now - self._last_key < self.idle and now - self._last_full < self.longest:
+            return False
+        gc.collect()
+        self._last_full = self.clock()
+        return True
