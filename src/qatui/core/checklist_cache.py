@@ -137,9 +137,10 @@ PREFETCH_WAIT = 10.0
 def spare_core() -> bool:
     """Whether a core is free for a child to work beside this process.
 
-    On one core, or on a machine already busy (a load average within half a core of the
-    cores there are), the child would only take turns with the parent: loading in the
-    parent is then as fast, without the fork.
+    On one core, or on a machine busy right now, the child would only take turns with the
+    parent: loading in the parent is then as fast, without the fork. "Right now" is the
+    number of runnable tasks Linux reports in /proc/loadavg (this process among them); the
+    one-minute load average, where that file is missing, trails a busy minute that is over.
     """
     try:
         cores = len(os.sched_getaffinity(0))
@@ -147,6 +148,12 @@ def spare_core() -> bool:
         cores = os.cpu_count() or 1
     if cores < 2:
         return False
+    try:
+        with open("/proc/loadavg", encoding="ascii") as handle:
+            running = int(handle.read().split()[3].split("/")[0])
+        return running - 1 <= cores - 2  # the others, this process and the child: one core each
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         return os.getloadavg()[0] < cores - 0.5
     except OSError:
