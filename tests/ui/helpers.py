@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from textual.pilot import Pilot
 
 from qatui.core.record.read import read
 from qatui.core.session import Session
@@ -54,3 +57,13 @@ def screen_text(app: QatuiApp) -> str:
     """What the terminal shows, as plain text (for asserting on words, not pixels)."""
     strips = app.screen._compositor.render_strips()
     return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 15) -> None:
+    """Let frames pass until `condition` holds (probes and log tails run on their own threads)."""
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            await pilot.pause()
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition not met in time")

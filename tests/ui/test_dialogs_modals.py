@@ -9,11 +9,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-from textual.pilot import Pilot
 
 from qatui.ui.app import QatuiApp
 from qatui.ui.keys import KEYS
@@ -21,19 +17,10 @@ from qatui.ui.screens.help import HelpScreen
 from qatui.ui.screens.main import MainScreen
 from qatui.ui.screens.modals import ConflictModal, NoteModal, ScrollBody, TrustModal
 from qatui.ui.screens.start import StartScreen
-from tests.ui.helpers import CHECKLIST, make_app, screen_text
+from tests.ui.helpers import CHECKLIST, make_app, screen_text, wait_for
 
 SMALL = (80, 24)
 
-
-async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 15) -> None:
-    """Let frames pass until `condition` holds (probes run on their own thread)."""
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            await pilot.pause()
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def rows(app: QatuiApp) -> list[str]:

@@ -6,7 +6,6 @@ A real file log source, written by the test, at 80×24 with keys as a tester pre
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from qatui.ui.app import QatuiApp
 from qatui.ui.screens.main import MainScreen
 from qatui.ui.widgets.log_pane import LogPane, TailLog
 from qatui.ui.widgets.log_status import Part, fit, log_status
-from tests.ui.helpers import make_app, screen_text
+from tests.ui.helpers import make_app, screen_text, wait_for
 
 CHECKLIST = """\
 qatui: 1
@@ -71,14 +70,6 @@ def setup(tmp_path: Path, **options: Any) -> tuple[QatuiApp, LogFile]:
     env = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"), "PATH": "/usr/bin:/bin", "QA_TOKEN": TOKEN}
     return make_app(tmp_path, checklist, env_vars=env, **options), log
 
-
-async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 10) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            await pilot.pause()
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def parts(app: QatuiApp) -> tuple[LogPane, TailLog]:

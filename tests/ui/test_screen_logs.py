@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-from textual.pilot import Pilot
 
 from qatui.core.trust import trust
 from qatui.ui.app import QatuiApp
 from qatui.ui.screens.main import MainScreen
-from tests.ui.helpers import make_app, record_of, screen_text
+from tests.ui.helpers import make_app, record_of, screen_text, wait_for
 
 CHECKLIST = """\
 qatui: 1
@@ -31,14 +27,6 @@ sections:
       - {{id: two, title: Second thing, logs: [shell]}}
 """
 
-
-async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 10) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            await pilot.pause()
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def setup(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:

@@ -10,14 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from textual.pilot import Pilot
-
 from qatui.core.session import ProbeStatus
 from qatui.ui.app import QatuiApp
 from qatui.ui.screens.main import MainScreen
 from qatui.ui.screens.modals import TrustModal, TypeNameModal
 from tests.servers import HttpApp
-from tests.ui.helpers import FIXTURES, SIZE, make_app, record_of, screen_text
+from tests.ui.helpers import FIXTURES, SIZE, make_app, record_of, screen_text, wait_for
 
 PROBES = FIXTURES / "probes.yaml"
 
@@ -32,14 +30,6 @@ def probe_app(tmp_path: Path, http_app: HttpApp, **options: Any) -> QatuiApp:
     }
     return make_app(tmp_path, PROBES, env_vars=env, **options)
 
-
-async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 15) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            await pilot.pause()
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def idle(app: QatuiApp) -> Callable[[], bool]:
