@@ -5,7 +5,8 @@ that shows the new item (its title, in the list's cursor row or the item pane) i
 terminal; the time until the item pane shows the item's steps is printed beside it:
 
 1. floor: a bare Textual app that repaints one Static per key;
-2. a generated 5,000-item checklist: first paint (≤ 0.5 s) and key p99 (≤ 3 × the floor);
+2. a generated 5,000-item checklist: first paint (≤ 0.5 s; the median of three starts with
+   an empty cache) and key p99 (≤ 3 × the floor);
 3. during a log flood (a busybox container printing as fast as it can, followed through the
    Docker Engine API, or with `--flood command` a local process writing as fast as the pipe
    takes it; every 50th line an ERROR with a traceback): key p99 ≤ 100 ms, and qatui's memory
@@ -47,6 +48,7 @@ from benchmarks.common import (
 
 FLOOR_FACTOR = 3.0
 FIRST_PAINT_MAX = 0.5
+COLD_RUNS = 3
 LOADED_P99_MAX = 0.100
 PRIORITIES = ("critical", "important", "nice")
 
@@ -224,12 +226,24 @@ def main(argv: list[str] | None = None) -> int:
     # 2. 5,000 items.
     big = tmp / "big.yaml"
     order = generated_checklist(big, sections=50, per_section=100)
+    # First paint of a checklist never opened before, three times (each with an empty cache
+    # and a new record: a single start on a 2-core machine is at the mercy of its neighbours);
+    # the figure is the median.
+    paints = []
+    for run in range(COLD_RUNS - 1):
+        cold_env = {**env, "XDG_CACHE_HOME": str(tmp / f"cold-cache-{run}")}
+        cold = open_qatui(big, cold_env, tmp / f"cold-{run}.md")
+        try:
+            paints.append(cold.wait_text(steps_marker(order[0]), timeout=60) - cold.started)
+        finally:
+            cold.stop()
     term = open_qatui(big, env, tmp / "big.md")
     try:
-        paint = term.wait_text(steps_marker(order[0]), timeout=60) - term.started
+        paints.append(term.wait_text(steps_marker(order[0]), timeout=60) - term.started)
         moves, pane = measure_moves(term, order, args.keys)
     finally:
         term.stop()
+    paint = median(paints)
     # The same checklist opened again, as a tester resuming does: the validated checklist now
     # comes from the cache and the record is read back instead of created.
     term = open_qatui(big, env, tmp / "big.md")
@@ -241,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     report("  … item pane with the steps", pane)
     print(f"  first paint, opened again (cached) {ms(warm)} (not judged)")
     ok_paint, ok_keys = paint <= FIRST_PAINT_MAX, p99 <= FLOOR_FACTOR * floor
-    print(f"  first paint with 5,000 items       {ms(paint)} (target <= {FIRST_PAINT_MAX * 1000:.0f} ms)  {verdict(ok_paint)}")
+    print(f"  first paint with 5,000 items       {ms(paint)} (target <= {FIRST_PAINT_MAX * 1000:.0f} ms)  {verdict(ok_paint)}"
+          f"  (median of {len(paints)}: {', '.join(f'{p * 1000:.0f}' for p in sorted(paints))} ms)")
     print(f"  ratio to floor                     {p99 / floor:.2f} (target <= {FLOOR_FACTOR})  {verdict(ok_keys)}")
     results += [ok_paint, ok_keys]
 

@@ -151,7 +151,7 @@ def spare_core() -> bool:
     try:
         with open("/proc/loadavg", encoding="ascii") as handle:
             running = int(handle.read().split()[3].split("/")[0])
-        return running - 1 <= cores - 2  # the others, this process and the child: one core each
+        return running - 1 < cores  # some core is not taken by another task right now
     except (OSError, ValueError, IndexError):
         pass
     try:
