@@ -300,12 +300,15 @@ class ChecklistView(ScrollView, can_focus=True):
         top = self.cursor
         while top > 0 and self._rows[top - 1].kind != "item" and self.cursor - top < 2:
             top -= 1
-        self.scroll_to_region(
-            Region(0, top, 1, self.cursor - top + 1),
-            animate=False,
-            force=True,
-            immediate=True,
-        )
+        height = self.scrollable_content_region.height
+        first = round(self.scroll_offset.y)
+        if height <= 0 or (top >= first and self.cursor < first + height):
+            return  # in view: only the two cursor rows repaint
+        # Out of view: the list jumps so the cursor sits mid-pane (as mutt's index does), not
+        # one row at a time. Scrolling repaints the whole pane and its scroll bar; a held `j`
+        # then pays that once per half a pane of rows instead of on every key.
+        target = self.cursor - height // 2 if self.cursor >= first + height else top - height // 2
+        self.scroll_to(y=max(0, target), animate=False, force=True, immediate=True)
 
     def action_cursor_down(self) -> None:
         target = self._next_item_row(self.cursor, 1)
