@@ -136,6 +136,10 @@ def test_table_exit_codes_and_trust(tmp_path: Path, http_app: HttpApp) -> None:
     assert untrusted.returncode == 0, untrusted.stdout + untrusted.stderr
     assert "not_run" in untrusted.stdout and f"qatui trust {path}" in untrusted.stderr
     assert "5 probe(s): 4 passed, 1 not run" in untrusted.stdout
+    strict = qatui(tmp_path, "probe", str(path), "--strict")
+    assert strict.returncode == 1 and "--strict: 1 probe(s) not run" in strict.stderr
+    strict_json = qatui(tmp_path, "probe", str(path), "--strict", "--format", "json")
+    assert strict_json.returncode == 1 and json.loads(strict_json.stdout)["ok"] is False
 
     refused = qatui(tmp_path, "trust", str(path))  # not a terminal: nobody can answer
     assert refused.returncode == 1 and "--yes" in refused.stderr
@@ -146,6 +150,7 @@ def test_table_exit_codes_and_trust(tmp_path: Path, http_app: HttpApp) -> None:
     passed = qatui(tmp_path, "probe", str(path))
     assert passed.returncode == 0, passed.stdout
     assert "5 probe(s): 5 passed" in passed.stdout  # local is not protected: the destructive probe ran
+    assert qatui(tmp_path, "probe", str(path), "--strict").returncode == 0  # all ran: strict passes
 
 
 def test_failure_exit_one_and_changed_file_needs_trust_again(tmp_path: Path, http_app: HttpApp, cli: Callable[..., subprocess.CompletedProcess[str]]) -> None:

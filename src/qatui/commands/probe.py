@@ -8,7 +8,8 @@ on a terminal, so a piped stdout stays machine-readable.
 Exit status: 0 every probe that ran passed, 1 a probe failed / errored / timed out, 2 the
 checklist or the command line is wrong (problems printed as `path:line:col: error: …`).
 Probes that were not run (untrusted commands, destructive on a protected environment) do not
-fail the run, but are listed with the reason and counted in the totals.
+fail the run, but are listed with the reason and counted in the totals; with `--strict` they do
+(exit 1), for a CI gate that must not go green having run nothing.
 """
 
 from __future__ import annotations
@@ -81,6 +82,9 @@ def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
                         help="run destructive probes on this protected environment (type its name)")
     parser.add_argument("--timeout", type=float, default=None, metavar="S",
                         help="limit for the whole run in seconds; probes still running are reported as timed out")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit 1 when a probe was not run (untrusted, destructive on a protected "
+                             "environment, a missing capture): for a CI gate that must not pass on nothing")
 
 
 def _usage(message: str) -> int:
@@ -173,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
     pairs = list(zip(probes, results, strict=True))
 
     if args.format == "json":
-        sys.stdout.write(to_json(checklist, env_key, pairs, elapsed) + "\n")
+        sys.stdout.write(to_json(checklist, env_key, pairs, elapsed, strict=args.strict) + "\n")
     elif args.format == "junit":
         sys.stdout.write(to_junit(checklist, env_key, pairs, elapsed) + "\n")
     else:
@@ -189,7 +193,18 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.record:
         _record(args, checklist, env_key, pairs, runners[0] if runners else None)
-    return 1 if any(r.status in FAILING for r in results) else 0
+    not_run = [r for r in results if r.status is ProbeStatus.NOT_RUN]
+    if args.strict and not_run:
+        print(f"qatui probe: --strict: {len(not_run)} probe(s) not run; the reason is beside each one",
+              file=sys.stderr)
+    return 0 if passed(results, strict=args.strict) else 1
+
+
+def passed(results: Sequence[ProbeResult], *, strict: bool = False) -> bool:
+    """The run's verdict (exit 0, JSON `ok`): nothing failed and, with `--strict`, nothing was left out."""
+    if any(r.status in FAILING for r in results):
+        return False
+    return not (strict and any(r.status is ProbeStatus.NOT_RUN for r in results))
 
 
 # --- progress ---------------------------------------------------------------------------------
@@ -290,7 +305,8 @@ def result_dict(spec: ProbeSpec, result: ProbeResult) -> dict[str, Any]:
     }
 
 
-def to_json(checklist: Checklist, env_key: str | None, pairs: Sequence[tuple[ProbeSpec, ProbeResult]], elapsed: float) -> str:
+def to_json(checklist: Checklist, env_key: str | None, pairs: Sequence[tuple[ProbeSpec, ProbeResult]], elapsed: float,
+            *, strict: bool = False) -> str:
     results = [r for _, r in pairs]
     document = {
         "format": 1,
@@ -298,7 +314,7 @@ def to_json(checklist: Checklist, env_key: str | None, pairs: Sequence[tuple[Pro
         "title": checklist.title,
         "environment": env_key,
         "duration_ms": round(elapsed * 1000, 1),
-        "ok": not any(r.status in FAILING for r in results),
+        "ok": passed(results, strict=strict),
         "results": [result_dict(s, r) for s, r in pairs],
         "totals": totals(results),
     }
