@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Mapping
 
-from qatui.core.checklist import Checklist, ProbeSpec
+from qatui.core.trust import describe_commands
 
 
 def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
@@ -22,46 +22,6 @@ def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     parser.add_argument("--revoke", action="store_true", help="forget this checklist: its commands stop running")
     parser.add_argument("--env", "-e", dest="environment", default=None, metavar="NAME",
                         help="expand variables with this environment's values (default: the checklist's default)")
-
-
-def describe(checklist: Checklist, env_key: str | None, env: Mapping[str, str]) -> list[str]:
-    """One line per command/exec probe: where it is written, where it runs, the command."""
-    from qatui.core.probes.command import command_line
-    from qatui.core.probes.engine import ProbeRunner
-    from qatui.core.variables import UndefinedVariable, expand, expand_all
-
-    runner = ProbeRunner(checklist, env_key, trusted=False, env=env)  # never started: lookups only
-    lines: list[str] = []
-    for probe in checklist.probes():
-        if not probe.runs_code:
-            continue
-        try:
-            config = expand_all(probe.config, runner.lookup)
-        except UndefinedVariable:
-            config = probe.config  # needs a capture from another probe: show it as written
-        lines.append(_line(probe, config, command_line(config), runner.masker.mask))
-    for source in checklist.logs.values():
-        if source.kind == "command":
-            place = source.position.short if source.position else source.name
-            try:
-                command = expand(source.target, runner.lookup)
-            except UndefinedVariable:
-                command = source.target
-            lines.append(runner.masker.mask(f"{place}  [log source {source.name}] on this machine:\n    $ {command}"))
-    return lines
-
-
-def _line(probe: ProbeSpec, config: Mapping[str, object], command: str, mask: object) -> str:
-    place = probe.where().short if probe.where() else probe.id
-    if probe.kind == "exec":
-        target = f"in service {config.get('service')}" if config.get("service") else f"in container {config.get('container')}"
-    else:
-        target = "on this machine" + (f" in {config.get('cwd')}" if config.get("cwd") else "")
-    text = f"{place}  [{probe.item_id}/{probe.id}] {target}:\n    $ {command}"
-    env_vars = config.get("env")
-    if isinstance(env_vars, Mapping) and env_vars:
-        text += "\n    env: " + " ".join(f"{k}={v}" for k, v in env_vars.items())
-    return mask(text) if callable(mask) else text
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     env_key = environment.key if environment else None
 
-    lines = describe(checklist, env_key, env)
+    lines = describe_commands(checklist, env_key, env)
     if not lines:
         print(f"{args.checklist} runs no commands (no command or exec probes); nothing to trust.")
         return 0

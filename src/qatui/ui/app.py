@@ -42,7 +42,7 @@ from textual.worker import Worker, WorkerState
 from qatui.core.checklist import Checklist, Item, ProbeSpec
 from qatui.core.errors import QatuiError, RecordConflict, RecordSigned
 from qatui.core.session import Evidence, ItemResult, ProbeResult, Session, SignOff, Status
-from qatui.ui.config import UiConfig
+from qatui.ui.config import UiConfig, discover
 from qatui.ui.config import config_dir as default_config_dir
 from qatui.ui.gc_pacing import IdleCollector
 from qatui.ui.keys import KEYS, bindings
@@ -322,7 +322,7 @@ class QatuiApp(App[None]):
         if self.checklist is None:
             from qatui.ui.screens.start import ChooserScreen
 
-            self.push_screen(ChooserScreen(self.config), self._chosen)
+            self.push_screen(ChooserScreen(discover(self.config)), self._chosen)
         else:
             self._ask_or_start()
         self.call_after_refresh(self._after_first_paint)
@@ -361,12 +361,13 @@ class QatuiApp(App[None]):
     def _rechoose(self) -> None:
         from qatui.ui.screens.start import ChooserScreen
 
-        self.push_screen(ChooserScreen(self.config), self._chosen)
+        self.push_screen(ChooserScreen(discover(self.config)), self._chosen)
 
     def _ask_or_start(self) -> None:
         assert self.checklist is not None
-        if self.options.resume:
-            self._start_session(self.options.tester or "", self.options.env_key or "")
+        start = self._direct_start()
+        if start is not None:
+            self._start_session(*start)
             return
         env_key = self.options.env_key
         if env_key and self.checklist.environments and env_key not in self.checklist.environments:
@@ -376,9 +377,6 @@ class QatuiApp(App[None]):
         if not self.checklist.environments and not env_key:
             env_key = "default"
         tester = self.options.tester
-        if tester and env_key:
-            self._start_session(tester, env_key)
-            return
         from qatui.ui.screens.start import StartScreen
 
         default_env = env_key or (
@@ -828,11 +826,13 @@ class QatuiApp(App[None]):
             if not interactive:
                 probes = [p for p in probes if not self._runs_code(p)]
             else:
-                from qatui.commands.trust import describe  # the very lines `qatui trust` prints
+                from qatui.core.trust import (
+                    describe_commands,  # the very lines `qatui trust` prints
+                )
                 from qatui.ui.screens.modals import TrustModal
 
                 env = self.environment
-                commands = describe(self.checklist, env.key if env is not None else None, self.options.env_vars)
+                commands = describe_commands(self.checklist, env.key if env is not None else None, self.options.env_vars)
                 self.push_screen(
                     TrustModal(self.checklist.path, commands), partial(self._trust_answer, item_ids)
                 )

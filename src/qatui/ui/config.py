@@ -65,3 +65,16 @@ class UiConfig:
         except OSError:
             pass  # remembering a name is a convenience; never stop a session over it
 
+
+def discover(config: UiConfig, folder: Path | None = None) -> list[tuple[str, str]]:
+    """(path, description) of checklists in ./checklists/ and recent records that still exist."""
+    folder = folder or Path.cwd() / "checklists"
+    found: list[tuple[str, str]] = []
+    if folder.is_dir():
+        for path in sorted(folder.iterdir()):
+            if path.suffix.lower() in (".yaml", ".yml", ".md") and path.is_file():
+                found.append((str(path), "checklist"))
+    for record in config.recent:
+        if Path(record).is_file():
+            found.append((record, "recent record"))
+    return found

@@ -19,7 +19,6 @@ from textual.widgets import Button, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from qatui.core.checklist import Checklist
-from qatui.ui.config import UiConfig
 
 
 def environment_prompt(key: str, label: str, protected: bool) -> Text:
@@ -114,31 +113,17 @@ class StartScreen(Screen[tuple[str, str] | None]):
         self.dismiss(None)
 
 
-def discover(config: UiConfig, folder: Path | None = None) -> list[tuple[str, str]]:
-    """(path, description) of checklists in ./checklists/ and recent records that still exist."""
-    folder = folder or Path.cwd() / "checklists"
-    found: list[tuple[str, str]] = []
-    if folder.is_dir():
-        for path in sorted(folder.iterdir()):
-            if path.suffix.lower() in (".yaml", ".yml", ".md") and path.is_file():
-                found.append((str(path), "checklist"))
-    for record in config.recent:
-        if Path(record).is_file():
-            found.append((record, "recent record"))
-    return found
-
-
 class ChooserScreen(Screen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "cancel", "Quit")]
     AUTO_FOCUS = "OptionList"
 
-    def __init__(self, config: UiConfig, folder: Path | None = None) -> None:
+    def __init__(self, entries: list[tuple[str, str]]) -> None:
+        """`entries`: (path, what it is), as `qatui.ui.config.discover` finds them."""
         super().__init__()
-        self.config = config
-        self.folder = folder
+        self.entries = entries
 
     def compose(self) -> ComposeResult:
-        entries = discover(self.config, self.folder)
+        entries = self.entries
         with Vertical(id="chooser", classes="dialog"):
             yield Label("Open a checklist or resume a record", classes="dialog-title")
             if entries:
