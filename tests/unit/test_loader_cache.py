@@ -128,6 +128,23 @@ def test_prefetch_loads_a_new_checklist_into_the_cache_in_a_child_process(tmp_pa
     assert checklist_cache.lookup(str(path), {**env, "QATUI_NO_CACHE": ""}) == load_checklist(path, env=env)
 
 
+def test_a_prefetching_child_nobody_asks_does_not_outlive_its_parent(tmp_path: Path) -> None:
+    # qatui may end before it looks the checklist up (a bad option, a crash): the child, maybe
+    # blocked handing its entry over, is stopped and reaped when the parent exits.
+    path = tmp_path / "c.yaml"
+    path.write_text(TEXT)
+    code = (
+        "from qatui.core import checklist_cache\n"
+        f"checklist_cache.prefetch({str(path)!r}, {{'XDG_CACHE_HOME': {str(tmp_path / 'c')!r}}}, parallel=True)\n"
+        "print(*(pid for pid, _ in checklist_cache._prefetching.values()))\n"
+    )
+    done = run_python(code, {})
+    assert done.returncode == 0 and done.stderr == ""
+    child = int(done.stdout)
+    with pytest.raises(ProcessLookupError):
+        os.kill(child, 0)
+
+
 def test_prefetch_of_a_broken_checklist_stays_silent_and_caches_nothing(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text(TEXT.replace("priority: critical", "priority: urgentish"))

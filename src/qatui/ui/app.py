@@ -124,6 +124,9 @@ def load_checklist(path: str, env_vars: Mapping[str, str]) -> Checklist:
     if not path.lower().endswith((".md", ".markdown")):
         from qatui.core import checklist_cache
 
+        if checklist_cache.prefetching(path):
+            # The main screen's modules are imported while the child still parses, not after.
+            import qatui.ui.screens.main  # noqa: F401
         cached = checklist_cache.lookup(path, env_vars)
         if cached is not None:
             return cached
