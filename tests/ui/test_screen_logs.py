@@ -86,3 +86,22 @@ async def test_command_source_waits_for_trust(tmp_path: Path) -> None:
         await pilot.press("l")  # every source of the environment
         await wait_for(pilot, lambda: "boot ok" in log_text(trusted_app))
         await pilot.press("q")
+
+
+async def test_no_log_tail_starts_once_the_workers_are_stopped(tmp_path: Path) -> None:
+    # `j` then `q` inside the settle delay: the timer that switches the tail may fire after
+    # `q` stopped every worker. A tail started then kept its thread, and so qatui, alive.
+    _, checklist, env = setup(tmp_path)
+    app = make_app(tmp_path, checklist, env_vars=env)
+    assert app.checklist is not None
+    trust(app.checklist, env)
+
+    def tails() -> list[object]:
+        return [w for w in app.workers if w.group == "logs" and not w.is_finished]
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: "database unreachable" in log_text(app))
+        app.shutdown_workers()  # what `q` does first
+        await pilot.press("j")  # item two tails a command (deterministic: switches at once)
+        await wait_for(pilot, lambda: not tails())
+        assert "exploded" not in log_text(app)

@@ -1041,6 +1041,8 @@ class QatuiApp(App[None]):
             return
         self._log_names = names
         generation, stop = self._log_feed.restart(names)
+        if stop.is_set():
+            return  # on the way out (the settle timer fired after `shutdown_workers`)
         pane = screen.log_pane
         scope_message = "" if names else (
             "no log sources for this item · l shows every source" if self._log_scope == "item" else "this checklist has no log sources"

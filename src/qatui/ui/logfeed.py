@@ -45,6 +45,7 @@ class LogFeed:
         self._generation = 0
         self._stop = threading.Event()
         self.names: list[str] = []
+        self.closed = False
 
     @property
     def generation(self) -> int:
@@ -59,10 +60,15 @@ class LogFeed:
             self._pending_lines = 0
             self._drained.notify_all()
         self._stop = threading.Event()
+        if self.closed:  # a timer that fired on the way out: nothing may start any more
+            self._stop.set()
         self.names = list(names)
         return self._generation, self._stop
 
     def stop(self) -> None:
+        """Stop the tails for good: a later `restart` gives an already-set stop event. (A tail
+        started after the app's last `stop` would keep its thread, and so the process, alive.)"""
+        self.closed = True
         self._stop.set()
         with self._lock:
             self._drained.notify_all()
