@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 from textual import events
 from textual.command import CommandPalette
 from textual.widgets import Input
 
 from qatui.core.logs.base import LogLine
+from qatui.ui.app import KEYS_SWITCH_INTERVAL
 from qatui.ui.keys import KEYS
 from qatui.ui.screens.help import HelpScreen, keys_table
 from qatui.ui.screens.main import MainScreen
@@ -311,3 +314,15 @@ async def test_keys_arriving_together_are_applied_in_order_across_the_note_promp
         assert got["api-login"] == ("failed", "door was locked")
         assert got["api-products"] == ("passed", "ok")
         assert got["admin-login"] == ("blocked", "no vpn")
+
+
+async def test_the_screen_takes_the_gil_back_sooner_while_it_runs(tmp_path: Path) -> None:
+    # Log readers and the probe engine are threads: with the interpreter's default 5 ms
+    # switch interval a key could wait that long (or a whole preempted time slice) for them.
+    before = sys.getswitchinterval()
+    app = make_app(tmp_path, deterministic=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert sys.getswitchinterval() == pytest.approx(KEYS_SWITCH_INTERVAL)
+        await pilot.press("q")
+    assert sys.getswitchinterval() == pytest.approx(before)
