@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,8 @@ from qatui.cli import main
 from qatui.ui.screens.main import MainScreen
 from qatui.ui.widgets.checklist_view import ChecklistView
 from tests.ui.helpers import make_app, record_of, screen_text
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_bad_checklist_prints_positions_and_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -27,6 +32,19 @@ def test_missing_checklist_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture
     code = main([str(tmp_path / "nope.yaml")], env={"HOME": str(tmp_path)})
     assert code == 2
     assert "nope.yaml" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["checklists/demo.yaml", "--env", "local", "--tester", "x"], ["demo"]])
+def test_without_a_terminal_the_screen_says_so_and_exits_2(tmp_path: Path, command: list[str]) -> None:
+    # Textual's input thread spins at full CPU on a standard input at end-of-file (a CI job,
+    # `< /dev/null`, a pipe): qatui must not start the screen there, and must say why.
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"),
+           "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-m", "qatui", *command], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60, env=env, cwd=ROOT, check=False)
+    assert done.returncode == 2
+    assert "the screen needs a terminal" in done.stderr and "Traceback" not in done.stderr
+    assert not list(tmp_path.glob("data/**/*.md"))  # no record started
 
 
 async def test_resizing_never_crashes(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ import argparse
 import os
 import shlex
 import signal
+import sys
 import threading
 from collections.abc import Mapping
 from importlib import resources
@@ -112,9 +113,14 @@ def _serve(target: DemoTarget) -> int:
 def _open(args: argparse.Namespace) -> int:
     from datetime import date
 
+    from qatui.commands.open import EXIT_USAGE, no_terminal
     from qatui.core.trust import trust
     from qatui.ui.app import create_app
 
+    reason = no_terminal()
+    if reason is not None:
+        print(f"{reason} Run `qatui demo` in a terminal.", file=sys.stderr)
+        return EXIT_USAGE
     env = dict(os.environ)
     record = Path(args.record) if args.record else default_record_path(
         env, args.environment, date.today().isoformat()

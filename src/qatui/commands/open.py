@@ -6,7 +6,8 @@ record (told apart from a plain Markdown checklist by its hidden `<!-- qatui:rec
 `qatui` alone offers the checklists in ./checklists/ and recent records.
 
 The checklist is loaded before the screen starts, so a broken file prints the loader's
-`path:line:col: error: …` lines on stderr and exits 2, with no screen and no traceback.
+`path:line:col: error: …` lines on stderr and exits 2, with no screen and no traceback. Without
+a terminal (a pipe, /dev/null, a CI job) the screen does not start either: one sentence, exit 2.
 """
 
 from __future__ import annotations
@@ -18,6 +19,15 @@ from collections.abc import Mapping
 from pathlib import Path
 
 EXIT_USAGE = 2
+
+
+def no_terminal() -> str | None:
+    """Why the screen cannot run here, or None: it reads keys from standard input and draws on
+    standard error (Textual's choice, so that standard output can be redirected). Without a
+    terminal there, Textual's input thread would spin on end-of-file at full CPU forever."""
+    if sys.__stdin__ is not None and sys.__stdin__.isatty() and sys.__stderr__ is not None and sys.__stderr__.isatty():
+        return None
+    return "qatui: the screen needs a terminal, and standard input or standard error is not one here."
 
 
 def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
@@ -72,6 +82,12 @@ def run(args: argparse.Namespace) -> int:
     except QatuiError as error:
         gc.enable()
         print(f"qatui: {error.title}: {error.message}", file=sys.stderr)
+        return EXIT_USAGE
+    reason = no_terminal()  # after loading: a broken checklist is reported with or without one
+    if reason is not None:
+        gc.enable()
+        print(f"{reason} Run it in a terminal; in CI, `qatui probe CHECKLIST` runs the probes "
+              "without a screen.", file=sys.stderr)
         return EXIT_USAGE
     app.run()
     if app.recorder is not None and Path(app.record_path).is_file():

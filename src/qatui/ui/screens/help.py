@@ -43,6 +43,7 @@ def keys_table() -> Table:
 
 
 class HelpScreen(ModalScreen[None]):
+    CSS_PATH = "dialogs.tcss"  # read when the first of these screens opens
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "close", "Close")]
     AUTO_FOCUS = "#help-body"
 

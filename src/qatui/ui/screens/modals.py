@@ -120,6 +120,7 @@ class TypeAhead:
 
 class NoteModal(TypeAhead, ModalScreen[str | None]):
     """Ask for a note; enter saves, escape cancels (None)."""
+    CSS_PATH = "dialogs.tcss"  # read when the first of these screens opens
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "save", "Save"),
@@ -167,6 +168,7 @@ class NoteModal(TypeAhead, ModalScreen[str | None]):
 
 class ErrorModal(ModalScreen[None]):
     """Shows a title and a message in words; any of enter, escape, q closes it."""
+    CSS_PATH = "dialogs.tcss"  # read when the first of these screens opens
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,enter,q", "close", "Close"),
@@ -191,6 +193,7 @@ class ErrorModal(ModalScreen[None]):
 class ConfirmModal(ModalScreen[bool]):
     """A yes/no question with buttons; y says yes, n/escape says no, enter presses the
     focused button (`default` says which one has the focus: "no" where a slip would hurt)."""
+    CSS_PATH = "dialogs.tcss"  # read when the first of these screens opens
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes"),
@@ -236,6 +239,7 @@ class TrustModal(ModalScreen[bool]):
     keys move through it. Only `y` or the "Trust and run" button trust, and only once the end
     of the list has been on screen; enter and escape never do.
     """
+    CSS_PATH = "dialogs.tcss"  # read when the first of these screens opens
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "trust", "Trust and run"),
@@ -311,6 +315,7 @@ class TrustModal(ModalScreen[bool]):
 
 class TypeNameModal(TypeAhead, ModalScreen[bool]):
     """A destructive probe on a protected environment: the tester types the environment's name."""
+    CSS_PATH = "dialogs.tcss"  # read when the first of these screens opens
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "confirm", "Confirm"),
@@ -371,6 +376,7 @@ class ConflictModal(ModalScreen[tuple[str, str] | None]):
     conflict is on the screen but not on disk, and leaving it so would show a tick that a quit
     loses. `escape` says so instead of closing.
     """
+    CSS_PATH = "dialogs.tcss"  # read when the first of these screens opens
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Choose")]
 

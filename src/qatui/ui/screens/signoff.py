@@ -167,6 +167,7 @@ def parse_figure(text: str) -> float | None:
 
 
 class SignOffScreen(Screen[SignOff | None]):
+    CSS_PATH = "dialogs.tcss"  # read when the first of these screens opens
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Back"),
         Binding("ctrl+s", "sign", "Sign"),

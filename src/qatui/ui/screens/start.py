@@ -36,6 +36,7 @@ def environment_prompt(key: str, label: str, protected: bool) -> Text:
 
 
 class StartScreen(Screen[tuple[str, str] | None]):
+    CSS_PATH = "dialogs.tcss"  # read when the first of these screens opens
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Quit"),
         Binding("ctrl+s", "start", "Start"),
@@ -114,6 +115,7 @@ class StartScreen(Screen[tuple[str, str] | None]):
 
 
 class ChooserScreen(Screen[str | None]):
+    CSS_PATH = "dialogs.tcss"  # read when the first of these screens opens
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "cancel", "Quit")]
     AUTO_FOCUS = "OptionList"
 
