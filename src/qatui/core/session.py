@@ -175,6 +175,13 @@ class Session:
 
     # --- construction ---
 
+    def fill_fingerprints(self, checklist: Checklist) -> None:
+        """Give every item without a fingerprint the fingerprint of its checklist item."""
+        items = {item.id: item for section in checklist.sections for item in section.items}
+        for result in self.items():
+            if not result.fingerprint and result.id in items:
+                result.fingerprint = items[result.id].fingerprint()
+
     @classmethod
     def start(
         cls,
@@ -184,8 +191,14 @@ class Session:
         environment: str,
         started_at: datetime,
         qatui_version: str = "",
+        fingerprints: bool = True,
     ) -> Session:
-        """A fresh session with every item untested, in the checklist's section order."""
+        """A fresh session with every item untested, in the checklist's section order.
+
+        With `fingerprints=False` the items' fingerprints are left empty for `fill_fingerprints`
+        to add before the session is first written: the screen shows a new session first and
+        writes it a frame later, and for 5,000 items the hashing is half of this call.
+        """
         env = checklist.environments.get(environment)
         return cls(
             title=checklist.title,
@@ -204,7 +217,7 @@ class Session:
                     title=section.title,
                     priority=section.priority,
                     items=[
-                        ItemResult(id=item.id, title=item.title, fingerprint=item.fingerprint())
+                        ItemResult(id=item.id, title=item.title, fingerprint=item.fingerprint() if fingerprints else "")
                         for item in section.items
                     ],
                 )

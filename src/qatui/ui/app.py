@@ -450,6 +450,7 @@ class QatuiApp(App[None]):
                     self.checklist, tester=tester, environment=env_key,
                     started_at=now if now.tzinfo is not None else now.astimezone(),
                     qatui_version=__version__,
+                    fingerprints=False,  # added by `_ensure_recorder`, after the first paint
                 )
         except QatuiError as error:
             if report:
@@ -494,6 +495,8 @@ class QatuiApp(App[None]):
             return False
         from qatui.core.recorder import Recorder
 
+        assert self.checklist is not None
+        session.fill_fingerprints(self.checklist)
         self.recorder = Recorder(
             self._record_file(self.options.record_path or ""), session, clock=self.clock, masker=self._masker
         )
