@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from typing import Any
 
+from qatui.core.datatypes import datatype
 from qatui.core.errors import Position
 
 #: A string as `json.dumps(..., ensure_ascii=False)` writes it (quotes and escapes).
@@ -64,7 +65,7 @@ PRIORITY_SYNONYMS: dict[str, Priority] = {
 }
 
 
-@dataclass
+@datatype
 class Note:
     """A free-form block shown to the tester: configuration notes, known issues, rollback.
 
@@ -77,7 +78,7 @@ class Note:
     position: Position | None = None
 
 
-@dataclass
+@datatype
 class Compose:
     project: str | None = None
     files: list[str] = field(default_factory=list)
@@ -85,7 +86,7 @@ class Compose:
     directory: str | None = None
 
 
-@dataclass
+@datatype
 class Environment:
     key: str
     label: str
@@ -97,7 +98,7 @@ class Environment:
     position: Position | None = None
 
 
-@dataclass
+@datatype
 class Secret:
     """A value read at run time from the process environment or a file; never written down."""
 
@@ -107,7 +108,7 @@ class Secret:
     position: Position | None = None
 
 
-@dataclass
+@datatype
 class LogSourceSpec:
     """A log source defined once per checklist and referred to by name.
 
@@ -125,7 +126,7 @@ class LogSourceSpec:
     position: Position | None = None
 
 
-@dataclass
+@datatype
 class ProbeSpec:
     """A probe as written in the checklist.
 
@@ -168,7 +169,7 @@ class ProbeSpec:
         return list(cap) if isinstance(cap, dict) else []
 
 
-@dataclass
+@datatype
 class Item:
     id: str
     title: str
@@ -202,7 +203,7 @@ class Item:
         return hashlib.sha256(raw.encode()).hexdigest()[:12]
 
 
-@dataclass
+@datatype
 class Section:
     id: str
     title: str
@@ -217,7 +218,7 @@ class Section:
     position: Position | None = None
 
 
-@dataclass
+@datatype
 class Metric:
     """A performance figure recorded before and after a change.
 
@@ -236,7 +237,7 @@ class Metric:
     position: Position | None = None
 
 
-@dataclass
+@datatype
 class SignoffSpec:
     """What a sign-off asks for and what signing means."""
 
@@ -247,13 +248,13 @@ class SignoffSpec:
     facts: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
+@datatype
 class Settings:
     auto_run_probes: bool = False
     jobs: int = 8
 
 
-@dataclass
+@datatype
 class Checklist:
     path: str
     title: str

@@ -7,10 +7,12 @@ ever a traceback: the CLI catches `QatuiError` and prints `title: message`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from qatui.core.datatypes import datatype
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Position:
     """Where something is written: file, 1-based line and column."""
 
@@ -32,7 +34,7 @@ class Position:
         return f"{name}:{self.line}" if self.line else name
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Problem:
     """One thing wrong with an input file."""
 
@@ -81,7 +83,7 @@ class RecordSigned(RecordError):
     title = "Record is signed"
 
 
-@dataclass
+@datatype
 class RecordConflict(RecordError):
     """The record changed on disk since qatui read it (a `git pull`, another editor)."""
 

@@ -11,11 +11,12 @@ same instant.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from enum import StrEnum
 
 from qatui.core.checklist import Checklist, Priority
+from qatui.core.datatypes import datatype
 
 
 class Status(StrEnum):
@@ -50,7 +51,7 @@ class ProbeStatus(StrEnum):
     NOT_RUN = "not_run"
 
 
-@dataclass
+@datatype
 class ProbeResult:
     """The evidence one probe run produced. It suggests; it never ticks an item."""
 
@@ -66,7 +67,7 @@ class ProbeResult:
     where: str = ""  # `django-upgrade.yaml:88`
 
 
-@dataclass
+@datatype
 class Evidence:
     """Something attached to an item: log lines, a probe's output, or text."""
 
@@ -76,7 +77,7 @@ class Evidence:
     at: datetime | None = None
 
 
-@dataclass
+@datatype
 class ItemResult:
     id: str
     title: str
@@ -88,7 +89,7 @@ class ItemResult:
     probes: list[ProbeResult] = field(default_factory=list)
 
 
-@dataclass
+@datatype
 class SectionResult:
     id: str
     title: str
@@ -96,7 +97,7 @@ class SectionResult:
     items: list[ItemResult] = field(default_factory=list)
 
 
-@dataclass
+@datatype
 class MetricValue:
     id: str
     name: str
@@ -107,7 +108,7 @@ class MetricValue:
     notes: str = ""
 
 
-@dataclass
+@datatype
 class SignOff:
     name: str
     role: str
@@ -116,7 +117,7 @@ class SignOff:
     comment: str = ""
 
 
-@dataclass
+@datatype
 class Session:
     title: str
     checklist_path: str

@@ -27,7 +27,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -41,6 +41,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from qatui.core.checklist import Checklist, Item, ProbeSpec
+from qatui.core.datatypes import datatype
 from qatui.core.errors import QatuiError, RecordConflict, RecordSigned
 from qatui.core.session import Evidence, ItemResult, ProbeResult, Session, SignOff, Status
 from qatui.ui.config import UiConfig, discover
@@ -66,7 +67,7 @@ def system_clock() -> datetime:
     return datetime.now(UTC).astimezone()
 
 
-@dataclass
+@datatype
 class AppOptions:
     """What the command line (or a test) asks for; everything size-independent."""
 

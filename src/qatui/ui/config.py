@@ -11,8 +11,10 @@ import json
 import os
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
+
+from qatui.core.datatypes import datatype
 
 RECENT_LIMIT = 10
 
@@ -23,7 +25,7 @@ def config_dir(env: Mapping[str, str] | None = None) -> Path:
     return Path(base) / "qatui"
 
 
-@dataclass
+@datatype
 class UiConfig:
     path: Path
     tester: str = ""

@@ -15,12 +15,13 @@ everywhere and is listed once in help and palette, and the footer shows it while
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from textual.binding import Binding
 
+from qatui.core.datatypes import datatype
 
-@dataclass(frozen=True)
+
+@datatype(frozen=True)
 class Key:
     id: str
     keys: str  # Textual key spec, comma separated alternatives

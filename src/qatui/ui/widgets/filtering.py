@@ -8,9 +8,10 @@ Plain words must all appear in the item's id, title, location or tags (case-inse
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from qatui.core.checklist import PRIORITY_SYNONYMS, Item, Priority, Section
+from qatui.core.datatypes import datatype
 from qatui.core.session import Status
 
 
@@ -32,7 +33,7 @@ def _priority_from(word: str) -> Priority | None:
     return None
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class ItemFilter:
     words: tuple[str, ...] = ()
     statuses: frozenset[Status] = field(default_factory=frozenset)

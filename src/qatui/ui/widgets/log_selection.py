@@ -28,7 +28,6 @@ are indexes into `Log.lines`, shifted when the bounded buffer drops its oldest l
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import Enum
 from typing import ClassVar, Self
 
@@ -39,13 +38,14 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widgets import Log
 
+from qatui.core.datatypes import datatype
 from qatui.ui.keys import bindings
 
 SELECTED = Style(reverse=True)
 CURSOR = Style(reverse=True, bold=True)
 
 
-@dataclass
+@datatype
 class LineSelection:
     """A line cursor and, optionally, the other end of a range (`anchor`)."""
 

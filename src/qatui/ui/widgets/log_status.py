@@ -13,13 +13,15 @@ at least `MIN_FLEXIBLE` columns while anything else can still shrink).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from qatui.core.datatypes import datatype
 
 SEPARATOR = " · "
 MIN_FLEXIBLE = 12
 
 
-@dataclass
+@datatype
 class Part:
     """One piece of the status: its forms from the fullest to the shortest ("" drops it)."""
 

@@ -22,13 +22,14 @@ The widget renders for its current width on every refresh, so a resize re-lays i
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 
 from rich.cells import cell_len
 from rich.text import Text
 from textual.widget import Widget
 
+from qatui.core.datatypes import datatype
 from qatui.core.session import Session, Status
 
 #: The title keeps at least this many cells before the other fields are compacted further.
@@ -78,7 +79,7 @@ def ellipsize(value: str, width: int) -> str:
     return out + "…"
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Layout:
     """How compact each field is; the title takes what is left."""
 
