@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import BindingType
@@ -405,18 +406,23 @@ class ChecklistView(ScrollView, can_focus=True):
         counts = self._count_segments(done, total, failed)
         width = self.scrollable_content_region.width
         room = max(4, width - 1 - sum(seg.cell_length for seg in counts))
-        title = section.title
-        if len(title) > room:
-            title = title[: room - 1] + "…"
-        return [Segment(" " + title, style), *counts]
+        return [Segment(" " + _fit(section.title, room), style), *counts]
 
     def _item_segments(self, row: Row) -> list[Segment]:
         assert row.item is not None
         status = self._status.get(row.item.id, Status.UNTESTED)
         mark_style = self.get_component_rich_style(f"checklist--{status.value}")
         base = self.get_component_rich_style("checklist--item")
+        room = self.scrollable_content_region.width - 4 - cell_len(status.mark)
         return [
             Segment("   ", base),
             Segment(status.mark, mark_style),
-            Segment(" " + row.item.title, base),
+            Segment(" " + _fit(row.item.title, room), base),
         ]
+
+
+def _fit(text: str, cells: int) -> str:
+    """`text` in at most `cells` terminal cells, cut with "…" when it does not fit."""
+    if cell_len(text) <= cells:
+        return text
+    return set_cell_size(text, max(0, cells - 1)) + "…" if cells > 0 else ""
