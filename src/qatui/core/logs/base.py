@@ -5,6 +5,12 @@ thread, the logs probe): `follow()` yields *batches* of lines (`LogBatch`, a seq
 a time, because one message per line cannot keep up with a flood. Faults (engine down, file
 missing, command exited) arrive as lines with `notice=True` in the same stream, never as
 exceptions, so a tail keeps running and resumes by itself.
+
+A notice that means "this source could not be read" (engine unreachable, no such container or
+service, file missing or unreadable, command not runnable or exiting non-zero, a source that
+raised) is also marked a *fault* (`LogLine.fault`, `LogBatch.faults`) by the source that says
+it. The mark, not the notice's wording, is what `qatui logs` counts as a failed source: wording
+is for people and may change; the source is the one that knows what went wrong.
 """
 
 from __future__ import annotations
@@ -25,6 +31,9 @@ class LogLine:
     notice: bool = False  # a message from qatui about the source (engine down, resumed, …)
     #: Where inside the source the line came from (the container's name for a service).
     origin: str = ""
+    #: A notice saying the source could not be read (see the module docstring); never set
+    #: without `notice`.
+    fault: bool = False
 
 
 @dataclass(slots=True, eq=False)
@@ -49,6 +58,12 @@ class LogBatch(Sequence[LogLine]):
     #: One origin per line, or None: then `origin` applies to every line.
     origins: list[str] | None = None
     origin: str = ""
+    #: Indexes of fault notices (the source could not be read): a subset of `notices`.
+    faults: frozenset[int] | set[int] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        if self.faults and not self.faults <= self.notices:
+            raise ValueError(f"fault lines must be notices: {sorted(set(self.faults) - set(self.notices))}")
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -80,6 +95,7 @@ class LogBatch(Sequence[LogLine]):
             i in self.errors,
             i in self.notices,
             self.origins[i] if self.origins is not None else self.origin,
+            i in self.faults,
         )
 
     def time_of(self, i: int) -> datetime | None:
@@ -92,9 +108,13 @@ class LogBatch(Sequence[LogLine]):
         return flags
 
     @classmethod
-    def notice(cls, source: str, text: str, at: datetime | None = None, origin: str = "") -> LogBatch:
-        """A batch holding one notice line (engine down, file missing, command exited, …)."""
-        return cls(source, [text], at=at, notices=frozenset((0,)), origin=origin)
+    def notice(
+        cls, source: str, text: str, at: datetime | None = None, origin: str = "", *, fault: bool = False
+    ) -> LogBatch:
+        """A batch holding one notice line (engine down, file missing, command exited, …);
+        `fault`: the notice says the source could not be read (see the module docstring)."""
+        only = frozenset((0,))
+        return cls(source, [text], at=at, notices=only, origin=origin, faults=only if fault else frozenset())
 
     @classmethod
     def of(cls, source: str, lines: Sequence[LogLine]) -> LogBatch:
@@ -106,6 +126,7 @@ class LogBatch(Sequence[LogLine]):
             errors={i for i, line in enumerate(lines) if line.is_error},
             notices={i for i, line in enumerate(lines) if line.notice},
             origins=[line.origin for line in lines],
+            faults={i for i, line in enumerate(lines) if line.notice and line.fault},
         )
 
 

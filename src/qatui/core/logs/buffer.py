@@ -1,8 +1,10 @@
 """A bounded ring buffer of one source's lines: the newest `maxlen` lines, nothing more.
 
 A flood must not grow memory, and keeping up with it must not cost a Python object per line,
-so the buffer keeps columns in parallel `deque(maxlen=…)`s (text, time, error flag, notice flag,
-origin) that are extended in bulk from a `LogBatch`; `LogLine`s are built only when read.
+so the buffer keeps columns in parallel `deque(maxlen=…)`s (text, time, error flag, kind,
+origin) that are extended in bulk from a `LogBatch`; `LogLine`s are built only when read. The
+kind is one small int per line (a line, a notice, a fault notice) rather than two flag columns:
+faults are rare, and a flood should not pay a column for them.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from itertools import islice, repeat
 from qatui.core.logs.base import LogBatch, LogLine
 
 DEFAULT_MAXLEN = 10_000
+_LINE, _NOTICE, _FAULT = 0, 1, 2
 
 
 class LineBuffer:
@@ -29,7 +32,8 @@ class LineBuffer:
         self._texts: deque[str] = deque(maxlen=maxlen)
         self._times: deque[datetime | None] = deque(maxlen=maxlen)
         self._errors: deque[bool] = deque(maxlen=maxlen)
-        self._notices: deque[bool] = deque(maxlen=maxlen)
+        #: Per line: _LINE, _NOTICE or _FAULT (a notice saying the source could not be read).
+        self._kinds: deque[int] = deque(maxlen=maxlen)
         self._origins: deque[str] = deque(maxlen=maxlen)
         #: Lines ever added, and lines pushed out at the front.
         self.total = 0
@@ -59,12 +63,13 @@ class LineBuffer:
         else:
             self._errors.extend(repeat(False, count - skip))
         if batch.notices:
-            flags = [False] * count
+            kinds = [_LINE] * count
+            faults = batch.faults
             for i in batch.notices:
-                flags[i] = True
-            self._notices.extend(islice(flags, skip, None))
+                kinds[i] = _FAULT if i in faults else _NOTICE
+            self._kinds.extend(islice(kinds, skip, None))
         else:
-            self._notices.extend(repeat(False, count - skip))
+            self._kinds.extend(repeat(_LINE, count - skip))
         if batch.origins is not None:
             self._origins.extend(islice(batch.origins, skip, None))
         else:
@@ -72,7 +77,7 @@ class LineBuffer:
         self.total += count
 
     def clear(self) -> None:
-        for column in (self._texts, self._times, self._errors, self._notices, self._origins):
+        for column in (self._texts, self._times, self._errors, self._kinds, self._origins):
             column.clear()
 
     def lines(self, last: int | None = None) -> list[LogLine]:
@@ -80,9 +85,9 @@ class LineBuffer:
         size = len(self._texts)
         start = 0 if last is None else max(0, size - last)
         return [
-            LogLine(self.source, text, at, err, note, origin)
-            for text, at, err, note, origin in islice(
-                zip(self._texts, self._times, self._errors, self._notices, self._origins,
+            LogLine(self.source, text, at, err, kind != _LINE, origin, kind == _FAULT)
+            for text, at, err, kind, origin in islice(
+                zip(self._texts, self._times, self._errors, self._kinds, self._origins,
                     strict=True),
                 start,
                 None,

@@ -8,7 +8,9 @@ batches every ~0.1 s. Nothing is read while the consumer is busy, so a flood fil
 and the command waits on its writes: backpressure instead of memory growth. `select` with a
 short timeout keeps the stop event noticed within 0.1 s. The command runs in its own process group so that stopping the source
 ends it and everything it started (an `ssh` and its children), and its exit is a notice line
-with its code, never an exception.
+with its code, never an exception. A command that cannot be started, or that exits with a code
+other than 0 or is ended by a signal, is a fault notice (`LogBatch.faults`): whether it printed
+anything first is for the consumer to weigh (`qatui logs` counts a source that printed as read).
 
 A command has no "last N lines" of its own (`docker logs --tail 50 -f web` says that itself),
 so `tail` applies only without `follow`: the command runs to its end and its last N lines are
@@ -99,7 +101,8 @@ class CommandSource:
         try:
             process = self._start()
         except OSError as error:
-            yield LogBatch.notice(self.name, f"cannot run `{self.display}`: {error.strerror or error}", now())
+            yield LogBatch.notice(self.name, f"cannot run `{self.display}`: {error.strerror or error}", now(),
+                                 fault=True)
             return
         assert process.stdout is not None
         fd = process.stdout.fileno()
@@ -147,7 +150,7 @@ class CommandSource:
                 return
             code = _wait(process, stop)
             if code is not None:
-                yield LogBatch.notice(self.name, _exit_text(code), now())
+                yield LogBatch.notice(self.name, _exit_text(code), now(), fault=code != 0)
         finally:
             _kill(process)
             process.stdout.close()

@@ -34,7 +34,9 @@ already has. A recreated container is a new container: all of its lines are new.
 
 Faults are notice lines, said once per fault: engine unreachable (naming the socket or host),
 no containers in the project (naming the projects that exist), unknown service (with a
-did-you-mean from the project's services), container stopped (with its exit code).
+did-you-mean from the project's services), no such container, container stopped (with its exit
+code). The first four mean the source could not be read and are marked so (`LogBatch.faults`);
+a stopped container was read, and is an ordinary notice.
 """
 
 from __future__ import annotations
@@ -138,9 +140,12 @@ def _now_ns() -> tuple[int, datetime]:
 
 
 #: One line handed from a reader to `follow()`: (ns, at, text, container id or "" for the
-#: source's own notices, origin, is a notice). A tuple: a flood makes one per line.
-_Entry = tuple[int, datetime, str, str, str, bool]
-_NS, _AT, _TEXT, _KEY, _ORIGIN, _NOTICE = range(6)
+#: source's own notices, origin, kind). A tuple: a flood makes one per line.
+_Entry = tuple[int, datetime, str, str, str, int]
+_NS, _AT, _TEXT, _KEY, _ORIGIN, _KIND = range(6)
+#: An entry's kind: a container's line, one of the source's notices, or a notice that the
+#: source could not be read (a fault). Only a line is falsy.
+_LINE, _NOTICE, _FAULT = 0, 1, 2
 
 
 @dataclass
@@ -287,13 +292,14 @@ class _Run:
         with self._lock:
             self._pending.append(entry)
 
-    def notice(self, text: str, *, once: str | None = None, origin: str = "") -> None:
+    def notice(self, text: str, *, once: str | None = None, origin: str = "", fault: bool = False) -> None:
+        """Say `text` (once per `once` key); `fault`: it means the source could not be read."""
         if once is not None:
             if once in self._said:
                 return
             self._said.add(once)
         ns, at = _now_ns()
-        self._put((ns, at, text, "", origin, True))
+        self._put((ns, at, text, "", origin, _FAULT if fault else _NOTICE))
 
     def resolved(self, prefix: str) -> bool:
         """Forget faults starting with `prefix` (they may be said again); True if there were any."""
@@ -356,14 +362,17 @@ class _Run:
             first = min((entry[_NS] for entry in entries), default=_now_ns()[0])
             at = min((entry[_AT] for entry in entries), default=_now_ns()[1])
             entries.insert(0, (first - 1, at, f"{skipped:,} lines skipped in the flood (the newest are shown; "
-                               "the engine keeps them all)", "", "", True))
+                               "the engine keeps them all)", "", "", _NOTICE))
         if not entries:
             return None
         # Error detection per container, in the order each container wrote its lines.
         flagged: set[int] = set()
         by_key: dict[str, list[int]] = {}
+        noticed: list[int] = []
         for index, entry in enumerate(entries):
-            if not entry[_NOTICE]:
+            if entry[_KIND]:
+                noticed.append(index)
+            else:
                 by_key.setdefault(entry[_KEY], []).append(index)
         for key, indexes in by_key.items():
             track = self._tracks.get(key)
@@ -378,8 +387,9 @@ class _Run:
             [entries[i][_TEXT] for i in order],
             times=[entries[i][_AT] for i in order],
             errors={position[i] for i in flagged},
-            notices={position[i] for i in order if entries[i][_NOTICE]},
+            notices={position[i] for i in noticed},
             origins=[entries[i][_ORIGIN] for i in order],
+            faults={position[i] for i in noticed if entries[i][_KIND] == _FAULT},
         )
 
     # --- threads ---
@@ -442,6 +452,7 @@ class _Run:
             f"Docker engine unreachable at {self.source.host_display} ({engine_reason(error)}); "
             f"retrying every {RETRY_SECONDS:.0f} s",
             once="engine",
+            fault=True,
         )
         if not self.follow:
             return False
@@ -467,7 +478,7 @@ class _Run:
                 close = difflib.get_close_matches(source.container, names, n=3)
                 hint = f"; did you mean {_quoted(close)}?" if close else ""
                 text = f"no container named {source.container!r} on {source.host_display}{hint}"
-                self.notice(text, once="missing:container")
+                self.notice(text, once="missing:container", fault=True)
                 return []
             self.resolved("missing")
             return [(container.id, container.name)]
@@ -488,7 +499,7 @@ class _Run:
             hint = f"did you mean {_quoted(close)}? " if close else ""
             text = (f"compose project {source.project!r} has no service {source.service!r}; {hint}"
                     f"its services: {', '.join(services)}")
-            self.notice(text, once=f"missing:service:{','.join(services)}")
+            self.notice(text, once=f"missing:service:{','.join(services)}", fault=True)
         else:
             everything = client.containers.list(all=True, filters={"label": PROJECT_LABEL})
             projects = sorted({c.labels.get(PROJECT_LABEL, "") for c in everything} - {""})
@@ -497,7 +508,7 @@ class _Run:
             existing = f"projects on this engine: {', '.join(projects)}" if projects else "no compose projects run on this engine"
             text = (f"compose project {source.project!r} has no containers on {source.host_display}; "
                     f"{hint}{existing}; waiting for {source.service!r} to start")
-            self.notice(text, once="missing:project")
+            self.notice(text, once="missing:project", fault=True)
         return []
 
     def _start_reader(self, container_id: str, name: str, *, initial: bool) -> None:
@@ -633,7 +644,7 @@ class _Run:
         else:
             track.last_ns = ns
             track.seen_at_last = {rest}
-        out.append((ns, at, rest, track.id, track.name, False))
+        out.append((ns, at, rest, track.id, track.name, _LINE))
         track.delivered += 1
 
     def _wait_running(self, client: Any, track: _Track) -> bool:

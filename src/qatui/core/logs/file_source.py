@@ -6,7 +6,8 @@ Logs on a server are rotated (renamed away and a new file created) or truncated 
 large chunks, notices when the path now names another file (rotation: it drains the old file,
 then follows the new one from its start) or when the file got shorter (truncation: it reads
 from the start), and says so in a notice line. A missing file is a "waiting for FILE" notice,
-not an error.
+not an error; it and a file that cannot be opened are marked faults (`LogBatch.faults`): until
+the file appears, the source could not be read.
 
 Files carry no times of their own: a line's time is the one it starts with when it has one
 (`2026-03-01 12:00:00,123 ERROR …`), else the time it was read. `since` keeps lines whose own
@@ -72,12 +73,13 @@ class FileSource:
                     handle = os.open(self.path, os.O_RDONLY)
                 except FileNotFoundError:
                     if not said_waiting:
-                        yield LogBatch.notice(self.name, f"waiting for {self.path} (it does not exist yet)", now())
+                        yield LogBatch.notice(self.name, f"waiting for {self.path} (it does not exist yet)", now(),
+                                             fault=True)
                         said_waiting = True
                     if not follow or stop.wait(POLL_SECONDS):
                         return
                 except OSError as error:
-                    yield LogBatch.notice(self.name, f"cannot read {self.path}: {error.strerror}", now())
+                    yield LogBatch.notice(self.name, f"cannot read {self.path}: {error.strerror}", now(), fault=True)
                     return
             if said_waiting:
                 # It appeared while we watched: everything in it is new.

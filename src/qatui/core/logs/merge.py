@@ -29,15 +29,17 @@ keeps going and resumes by itself). `SourceHealth` watches the merged stream and
 that could not be read at all (it said a fault and delivered no line: engine unreachable,
 container or service not found, file missing or unreadable, command that could not run or
 failed without output) from one that worked, so that `qatui logs` can say which failed and exit
-non-zero. The fault notices are recognised by their wording, listed here in one place
-(`FAULTS`) and tested against the real sources.
+non-zero. A fault is a notice the source itself marked as one (`LogBatch.faults`), where it
+said it; a source that raises is marked here (`_failure`). Nothing here reads a notice's
+wording: this module used to recognise faults by a regex over it, and then a reworded notice
+silently stopped failing its source (and a notice that merely contained "cannot read " would
+have failed one). The wording is for people; the mark is what counts.
 """
 
 from __future__ import annotations
 
 import contextlib
 import queue
-import re
 import threading
 import time
 from collections import deque
@@ -51,20 +53,6 @@ from qatui.core.logs.base import LogBatch, LogLine, LogSource
 WINDOW_SECONDS = 0.25
 START_SECONDS = 1.0
 _DONE = object()
-
-#: Notices that mean "this source could not be read" (see the module docstring).
-FAULTS = re.compile(
-    r"Docker engine unreachable at "
-    r"|no container named "
-    r"|compose project '.*' has no (?:service|containers) "
-    r"|waiting for .* \(it does not exist yet\)$"
-    r"|cannot read "
-    r"|cannot run `"
-    r"|command exited with code [1-9]"
-    r"|command ended by "
-    r"|log source '.*' failed: "
-)
-
 
 class MergedBatch(Sequence[LogLine]):
     """Lines from one or more sources, in order: slices (`chunks`) of the sources' batches.
@@ -283,7 +271,8 @@ def _alone(
 
 
 def _failure(source: LogSource, error: Exception) -> LogBatch:
-    return LogBatch.notice(source.name, f"log source {source.name!r} failed: {error!r}", datetime.now(UTC))
+    return LogBatch.notice(source.name, f"log source {source.name!r} failed: {error!r}", datetime.now(UTC),
+                           fault=True)
 
 
 def _pump(
@@ -348,12 +337,11 @@ class SourceHealth:
                 state = self.states[batch.source] = SourceState(batch.source)
             notices = [i for i in batch.notices if lo <= i < hi] if batch.notices else []
             state.lines += hi - lo - len(notices)
-            for i in sorted(notices):
-                text = batch.texts[i]
-                if FAULTS.search(text):
-                    if not state.faults and not state.lines:
-                        fresh.append(state)
-                    state.faults.append(text)
+            faults = sorted(i for i in batch.faults if lo <= i < hi) if batch.faults else []
+            for i in faults:
+                if not state.faults and not state.lines:
+                    fresh.append(state)
+                state.faults.append(batch.texts[i])
         return fresh
 
     def failed(self) -> list[SourceState]:

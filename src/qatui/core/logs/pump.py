@@ -13,7 +13,8 @@ services with several containers, restarts, tty and multiplexed frames, engine-d
 and `skip_in_floods`, which bounds what is read in a flood and counts what was skipped) runs
 there with a lower CPU priority (`os.nice(PUMP_NICE)`, on the child only, never on the
 screen), and the batches it yields — already bounded, a few per second in a flood — cross a
-pipe as length-prefixed pickles of the batch's columns. The screen's side only unpickles
+pipe as length-prefixed pickles of the batch's columns (its fault marks too: a source read
+through the pump still says when it could not be read). The screen's side only unpickles
 (C code) and hands on `LogBatch`es: `PumpedSource.follow()` keeps `LogSource`'s contract.
 
 What it measured (`benchmarks/keys.py` part 3, 2 cores, under other load): with the pump the
@@ -291,16 +292,16 @@ def encode_batch(batch: LogBatch) -> bytes:
     handles in C), behind their length."""
     payload = pickle.dumps(
         (batch.source, batch.texts, batch.times, batch.at, sorted(batch.errors), sorted(batch.notices),
-         batch.origins, batch.origin),
+         batch.origins, batch.origin, sorted(batch.faults)),
         protocol=pickle.HIGHEST_PROTOCOL,
     )
     return len(payload).to_bytes(_HEADER, "big") + payload
 
 
 def decode_batch(payload: bytes) -> LogBatch:
-    source, texts, times, at, errors, notices, origins, origin = pickle.loads(payload)  # our own child's bytes
+    source, texts, times, at, errors, notices, origins, origin, faults = pickle.loads(payload)  # our child's bytes
     return LogBatch(source, texts, times=times, at=at, errors=frozenset(errors), notices=frozenset(notices),
-                    origins=origins, origin=origin)
+                    origins=origins, origin=origin, faults=frozenset(faults))
 
 
 # --- the child ---
