@@ -326,3 +326,20 @@ async def test_the_screen_takes_the_gil_back_sooner_while_it_runs(tmp_path: Path
         assert sys.getswitchinterval() == pytest.approx(KEYS_SWITCH_INTERVAL)
         await pilot.press("q")
     assert sys.getswitchinterval() == pytest.approx(before)
+
+
+async def test_every_pane_footer_fits_80_columns_and_ticking_still_works_in_the_log_pane(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        for pane in (screen.checklist_view, screen.item_pane, screen.probe_pane, screen.log_pane.log_widget):
+            pane.focus()
+            await pilot.pause()
+            footer = screen_text(app).splitlines()[-1].rstrip()
+            assert footer.endswith("? Help q Quit"), footer
+        # The log pane's footer leaves the ticking keys out to fit; they still work there.
+        assert "p Pass" not in footer and "a Attach" in footer
+        await pilot.press("p")
+        assert status_of(app, "api-login") == "passed"

@@ -10,6 +10,8 @@ footer label and a sentence for the help screen.
 when that pane has focus, so the footer shows what applies now). A screen key that matters most
 in one pane (`space`, `l`, `a` in the log pane) names that pane in `footer_in`: it still works
 everywhere and is listed once in help and palette, and the footer shows it while the pane has focus.
+`footer_hidden_in` does the opposite for the ticking keys in the log pane, whose footer would not
+fit 80 columns with both (they still work there).
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ class Key:
     #: Pane scopes whose footer also shows this (screen) key while that pane has focus: the key
     #: is declared once and works everywhere, but the footer shows it where it matters.
     footer_in: tuple[str, ...] = ()
+    #: Pane scopes whose footer leaves this (screen) key out, to make room for the pane's own
+    #: keys: it still works there and is in help and the palette.
+    footer_hidden_in: tuple[str, ...] = ()
 
     @property
     def display(self) -> str:
@@ -54,9 +59,9 @@ class Key:
         }
         return " / ".join(names.get(k, k) for k in self.keys.split(","))
 
-    def binding(self, *, in_footer_of: str | None = None) -> Binding:
-        """The Textual binding; `in_footer_of` a pane scope: the same key, shown in that pane's
-        footer and run on the screen (see `footer_in`)."""
+    def binding(self, *, in_footer_of: str | None = None, hidden: bool = False) -> Binding:
+        """The Textual binding; `in_footer_of` a pane scope: the same key, run on the screen and
+        shown in that pane's footer (see `footer_in`), or left out of it with `hidden`."""
         action = self.action
         if in_footer_of is not None and "." not in action:
             action = f"screen.{action}"
@@ -64,7 +69,7 @@ class Key:
             self.keys,
             action,
             self.label,
-            show=self.show or in_footer_of is not None,
+            show=not hidden and (self.show or in_footer_of is not None),
             priority=self.priority,
             id=self.id,
             tooltip=self.help,
@@ -73,14 +78,14 @@ class Key:
 
 KEYS: tuple[Key, ...] = (
     # --- ticking ---
-    Key("pass", "p", "set_status('passed')", "Pass", "Mark the selected item passed."),
-    Key("fail", "f", "set_status('failed')", "Fail", "Mark the selected item failed (asks for a note)."),
-    Key("blocked", "b", "set_status('blocked')", "Blocked", "Mark the selected item blocked (asks for a note)."),
+    Key("pass", "p", "set_status('passed')", "Pass", "Mark the selected item passed.", footer_hidden_in=("logs",)),
+    Key("fail", "f", "set_status('failed')", "Fail", "Mark the selected item failed (asks for a note).", footer_hidden_in=("logs",)),
+    Key("blocked", "b", "set_status('blocked')", "Blocked", "Mark the selected item blocked (asks for a note).", footer_hidden_in=("logs",)),
     Key("skip", "s", "set_status('skipped')", "Skip", "Mark the selected item skipped.", show=False),
     Key("untested", "u", "set_status('untested')", "Untested", "Put the selected item back to untested.", show=False),
-    Key("note", "n", "note", "Note", "Write or edit the selected item's note."),
+    Key("note", "n", "note", "Note", "Write or edit the selected item's note.", footer_hidden_in=("logs",)),
     # --- probes and evidence ---
-    Key("run", "r", "run_item_probes", "Run", "Run the selected item's probes.", group="Probes"),
+    Key("run", "r", "run_item_probes", "Run", "Run the selected item's probes.", group="Probes", footer_hidden_in=("logs",)),
     Key("run_section", "R", "run_section_probes", "Run section", "Run every probe of the selected item's section.", group="Probes", show=False),
     Key("cancel", "x", "cancel_probes", "Cancel", "Cancel the probes that are running.", group="Probes", show=False),
     Key("auto_run", "t", "toggle_auto_run", "Auto-run", "Turn running an item's probes when it is opened on or off.", group="Probes", show=False),
@@ -112,7 +117,7 @@ KEYS: tuple[Key, ...] = (
     Key("log_first", "home,g", "line_first", "Oldest", "In the log pane: put the line cursor on the oldest line.", scope="logs", group="Logs", show=False, palette=False),
     Key("log_end", "end,G", "follow_end", "Newest", "In the log pane: go to the newest line and follow again.", scope="logs", group="Logs", show=False, palette=False),
     # --- session ---
-    Key("signoff", "S", "signoff", "Sign off", "Open the sign-off screen: what is open, the performance table, the signature."),
+    Key("signoff", "S", "signoff", "Sign off", "Open the sign-off screen: what is open, the performance table, the signature.", footer_hidden_in=("logs",)),
     Key("reopen", "O", "app.reopen", "Reopen", "Reopen a signed record (asks first): removes the sign-off so items can change again.", show=False),
     Key("help", "question_mark", "app.help", "Help", "Show every key and what it does.", scope="app", group="App"),
     Key("quit", "q", "app.quit", "Quit", "Quit; everything is already saved.", scope="app", group="App"),
@@ -126,9 +131,10 @@ def bindings(scope: str) -> list[Binding]:
     """The Textual bindings of one scope, in declaration order (with the screen keys that
     scope's footer shows, see `Key.footer_in`)."""
     return [
-        key.binding() if key.scope == scope else key.binding(in_footer_of=scope)
+        key.binding() if key.scope == scope
+        else key.binding(in_footer_of=scope, hidden=scope in key.footer_hidden_in)
         for key in KEYS
-        if key.scope == scope or scope in key.footer_in
+        if key.scope == scope or scope in key.footer_in or scope in key.footer_hidden_in
     ]
 
 
