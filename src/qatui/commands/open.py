@@ -6,7 +6,10 @@ record (told apart from a plain Markdown checklist by its hidden `<!-- qatui:rec
 `qatui` alone offers the checklists in ./checklists/ and recent records.
 
 The checklist is loaded before the screen starts, so a broken file prints the loader's
-`path:line:col: error: …` lines on stderr and exits 2, with no screen and no traceback. Without
+`path:line:col: error: …` lines on stderr and exits 2, with no screen and no traceback. An
+environment the checklist does not have (`--env` or $QATUI_ENV) is a typo said the same way
+before the screen starts, as `qatui probe` says it (one line with the known names, exit 2),
+not a start screen that asks again without saying why. Without
 a terminal (a pipe, /dev/null, a CI job) the screen does not start either: one sentence, exit 2.
 """
 
@@ -17,6 +20,10 @@ import gc
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qatui.ui.app import QatuiApp
 
 EXIT_USAGE = 2
 
@@ -47,6 +54,25 @@ def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
                         help="an earlier record whose timings are the 'before' column")
     parser.add_argument("--auto-run", dest="auto_run", action="store_true", default=None,
                         help="run an item's probes when it is opened (overrides the checklist)")
+
+
+def _unknown_environment(app: QatuiApp, env_key: str | None, env_vars: Mapping[str, str]) -> str | None:
+    """Why `--env` (or $QATUI_ENV) names no environment of the checklist, or None.
+
+    A resumed record keeps its own environment, and a checklist without environments takes any
+    name as its one; otherwise a name the checklist lacks is a typo to report before the screen
+    starts (the `qatui probe` sentence: did you mean, the known names, exit 2)."""
+    checklist = app.checklist
+    if (not env_key or checklist is None or app.options.resume or not checklist.environments
+            or env_key in checklist.environments):
+        return None
+    from qatui.commands._common import UsageError, choose_environment
+
+    try:
+        choose_environment(checklist, env_key, env_vars)
+    except UsageError as error:
+        return error.message
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,6 +114,11 @@ def run(args: argparse.Namespace) -> int:
         gc.enable()
         print(f"{reason} Run it in a terminal; in CI, `qatui probe CHECKLIST` runs the probes "
               "without a screen.", file=sys.stderr)
+        return EXIT_USAGE
+    unknown = _unknown_environment(app, args.env, env_vars)
+    if unknown is not None:  # said here, like `qatui probe` says it, not behind the start screen
+        gc.enable()
+        print(f"qatui: {unknown}", file=sys.stderr)
         return EXIT_USAGE
     app.run()
     if app.recorder is not None and Path(app.record_path).is_file():

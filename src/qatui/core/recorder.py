@@ -3,8 +3,10 @@
 The screen, the headless commands and the tests all change a session through a `Recorder`:
 tick an item, write a note, attach log lines or probe results, record a fact or a timing,
 sign. Each call updates the session and saves the record atomically before it returns, so a
-crash loses nothing that was done. Keeping all changes here means three rules hold
-everywhere:
+crash loses nothing that was done. A change whose save fails (the file changed on disk, a full
+disk) is undone before the error is raised: the session is always what the file holds, so a
+screen drawn from it never shows a tick that a `kill -9` would lose. Keeping all changes here
+means three rules hold everywhere:
 
 - times come from one injectable clock and are always timezone-aware (to the second; a record
   written in Berlin and read in Lisbon says the same instant);
@@ -21,7 +23,8 @@ each listed in `changes`) or starts a new one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -108,6 +111,37 @@ class Recorder:
                 title="Record is signed",
             )
 
+    @contextmanager
+    def _saving(self, undo: Callable[[], None]) -> Iterator[None]:
+        """Make the change in the `with` block, then save; if either fails, `undo` puts the
+        session back as the file holds it and the error goes on to the caller."""
+        try:
+            yield
+            self.save()
+        except BaseException:
+            undo()
+            self.file.cache.invalidate()  # a render of the undone change must not be reused
+            raise
+
+    def _undo_item(self, item: ItemResult) -> Callable[[], None]:
+        """What puts `item` back as it is now (the fields a change touches)."""
+        status, note, updated_at = item.status, item.note, item.updated_at
+        evidence, probes = list(item.evidence), list(item.probes)
+
+        def undo() -> None:
+            item.status, item.note, item.updated_at = status, note, updated_at
+            item.evidence[:], item.probes[:] = evidence, probes
+
+        return undo
+
+    def _undo_signoff(self) -> Callable[[], None]:
+        signoff, finished_at = self.session.signoff, self.session.finished_at
+
+        def undo() -> None:
+            self.session.signoff, self.session.finished_at = signoff, finished_at
+
+        return undo
+
     def save(self, *, force: bool = False) -> None:
         """Save now (every change does this itself); `force` overwrites a changed file."""
         self.file.save(self.session, force=force)
@@ -120,84 +154,101 @@ class Recorder:
     def set_status(self, item_id: str, status: Status, note: str | None = None) -> ItemResult:
         self._unsigned()
         item = self._item(item_id)
-        item.status = Status(status)
-        if note is not None:
-            item.note = self._mask(note)
-        item.updated_at = self.now()
-        self.save()
+        with self._saving(self._undo_item(item)):
+            item.status = Status(status)
+            if note is not None:
+                item.note = self._mask(note)
+            item.updated_at = self.now()
         return item
 
     def set_note(self, item_id: str, text: str) -> ItemResult:
         self._unsigned()
         item = self._item(item_id)
-        item.note = self._mask(text)
-        item.updated_at = self.now()
-        self.save()
+        with self._saving(self._undo_item(item)):
+            item.note = self._mask(text)
+            item.updated_at = self.now()
         return item
 
     def attach(self, item_id: str, evidence: Evidence) -> ItemResult:
         self._unsigned()
         item = self._item(item_id)
-        item.evidence.append(
-            Evidence(
-                kind=evidence.kind,
-                source=self._mask(evidence.source),
-                text=self._mask(evidence.text),
-                at=evidence.at or self.now(),
+        with self._saving(self._undo_item(item)):
+            item.evidence.append(
+                Evidence(
+                    kind=evidence.kind,
+                    source=self._mask(evidence.source),
+                    text=self._mask(evidence.text),
+                    at=evidence.at or self.now(),
+                )
             )
-        )
-        self.save()
         return item
 
     def add_probe_results(self, item_id: str, results: Iterable[ProbeResult]) -> ItemResult:
         """Keep the latest result of each probe (a re-run replaces the earlier one in place)."""
         self._unsigned()
         item = self._item(item_id)
-        for result in results:
-            masked = _mask_probe(result, self.masker) if self.masker else replace(result)
-            if masked.at is None:
-                masked.at = self.now()
-            for index, existing in enumerate(item.probes):
-                if existing.probe_id == masked.probe_id:
-                    item.probes[index] = masked
-                    break
-            else:
-                item.probes.append(masked)
-        self.save()
+        with self._saving(self._undo_item(item)):
+            for result in results:
+                masked = _mask_probe(result, self.masker) if self.masker else replace(result)
+                if masked.at is None:
+                    masked.at = self.now()
+                for index, existing in enumerate(item.probes):
+                    if existing.probe_id == masked.probe_id:
+                        item.probes[index] = masked
+                        break
+                else:
+                    item.probes.append(masked)
         return item
 
     def set_fact(self, label: str, value: str) -> None:
         self._unsigned()
-        self.session.facts[self._mask(label)] = self._mask(value)
-        self.save()
+        facts = self.session.facts
+        before = dict(facts)
+
+        def undo() -> None:
+            facts.clear()
+            facts.update(before)
+
+        with self._saving(undo):
+            facts[self._mask(label)] = self._mask(value)
 
     def set_metric_after(self, metric_id: str, value: float | None) -> MetricValue:
         self._unsigned()
         metric = self._metric(metric_id)
-        metric.after = None if value is None else float(value)
-        self.save()
+        old = metric.after
+
+        def undo() -> None:
+            metric.after = old
+
+        with self._saving(undo):
+            metric.after = None if value is None else float(value)
         return metric
 
     def set_metric_before(self, metric_id: str, value: float | None) -> MetricValue:
         self._unsigned()
         metric = self._metric(metric_id)
-        metric.before = None if value is None else float(value)
-        self.save()
+        old = metric.before
+
+        def undo() -> None:
+            metric.before = old
+
+        with self._saving(undo):
+            metric.before = None if value is None else float(value)
         return metric
 
     def sign(self, signoff: SignOff) -> None:
         """Sign the record; it is finished now. Further changes need `reopen()`."""
         self._unsigned()
         at = signoff.at if signoff.at.tzinfo is not None else signoff.at.astimezone()
-        self.session.signoff = SignOff(
-            name=self._mask(signoff.name),
-            role=self._mask(signoff.role),
-            at=at,
-            meaning=self._mask(signoff.meaning),
-            comment=self._mask(signoff.comment),
-        )
-        self.session.finished_at = self.now()
-        self.save()
+        with self._saving(self._undo_signoff()):
+            self.session.signoff = SignOff(
+                name=self._mask(signoff.name),
+                role=self._mask(signoff.role),
+                at=at,
+                meaning=self._mask(signoff.meaning),
+                comment=self._mask(signoff.comment),
+            )
+            self.session.finished_at = self.now()
 
     def reopen(self) -> None:
         """Remove the sign-off (and the finish time it set) so the record can change again.
@@ -205,9 +256,9 @@ class Recorder:
         The record then reads back exactly as this session: unsigned, every result kept."""
         if self.session.signoff is None and self.session.finished_at is None:
             return
-        self.session.signoff = None
-        self.session.finished_at = None
-        self.save()
+        with self._saving(self._undo_signoff()):
+            self.session.signoff = None
+            self.session.finished_at = None
 
     # ------------------------------------------------------------ opening
 

@@ -4,7 +4,10 @@
 is tested is what runs. The app
 
 - opens or resumes the session through `Recorder` (every tick saves at once; a record changed
-  on disk by someone else opens the conflict modal instead of being overwritten),
+  on disk by someone else opens the conflict modal instead of being overwritten, and the
+  change that met it is undone, so the screen only ever shows what the file holds, until
+  "Save as" saves it elsewhere); an existing record opens on the item changed last, and a
+  tester other than the one who started it is told the record keeps its first tester's name,
 - runs probes on ONE `ProbeRunner` that has its own asyncio loop in its own thread (httpx
   costs CPU per request; on the UI loop a hundred probes would stall the keys), and gets
   results back as messages (`post_message` is thread-safe),
@@ -240,8 +243,28 @@ class QatuiApp(App[None]):
         self._pending_open: str | None = None
         self._main_is_default = False
         self._quit_unsaved = False
+        #: Changes that met a changed record on disk: not saved and not shown (the recorder
+        #: undid them); "Save as" in the conflict dialog makes them again in the new file.
+        self._unsaved: list[Callable[[Any], object]] = []
+        #: Said once the session is on the screen (a record another tester started).
+        self._start_notice: str | None = None
         self._collector = IdleCollector()
         self._switch_interval: float | None = None
+        #: The error that stopped the session from starting (shown in a dialog, then the exit).
+        self.start_error: QatuiError | None = None
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the screen; a start error it showed is then said on stderr as well.
+
+        The dialog goes with the screen, so the terminal would keep no trace of why qatui
+        stopped: the same line as any other start error (`qatui: title: message`, no
+        traceback) follows, printed as a plain line rather than by Rich (which would cut it
+        at the terminal's width). `qatui CHECKLIST` and `qatui demo` both come through here.
+        """
+        result = super().run(*args, **kwargs)
+        if self.start_error is not None:
+            print(f"qatui: {self.start_error.title}: {self.start_error.message}", file=sys.stderr)
+        return result
 
     # ------------------------------------------------------------------ crashes
 
@@ -385,9 +408,12 @@ class QatuiApp(App[None]):
             self._start_session(*start)
             return
         env_key = self.options.env_key
+        notice = ""
         if env_key and self.checklist.environments and env_key not in self.checklist.environments:
+            # Only the chooser gets here (`qatui CHECKLIST --env NAME` checks before the screen
+            # starts): the start screen says it where the tester chooses, not a dialog under it.
             known = ", ".join(self.checklist.environments)
-            self.show_error("Unknown environment", f"{env_key!r} is not an environment of this checklist (known: {known}).")
+            notice = f"Unknown environment {env_key!r}: this checklist has {known}. Choose one below."
             env_key = None
         if not self.checklist.environments and not env_key:
             env_key = "default"
@@ -398,7 +424,8 @@ class QatuiApp(App[None]):
             env.key if (env := self.checklist.default_environment()) else ""
         )
         self.push_screen(
-            StartScreen(self.checklist, tester or self.config.tester, default_env, environment_given=bool(env_key)),
+            StartScreen(self.checklist, tester or self.config.tester, default_env, environment_given=bool(env_key),
+                        notice=notice),
             self._started,
         )
 
@@ -428,6 +455,7 @@ class QatuiApp(App[None]):
         from qatui.core.secrets import read_secrets
 
         assert self.checklist is not None
+        asked_tester = tester
         try:
             _, self._masker = read_secrets(self.checklist.secrets, self.options.env_vars)
             if self.options.resume:
@@ -455,9 +483,17 @@ class QatuiApp(App[None]):
                 )
         except QatuiError as error:
             if report:
+                # The dialog goes with the screen: `run` says it again on stderr afterwards.
+                self.start_error = error
                 self.show_error(error.title, error.message, then=lambda: self.exit(return_code=1))
             return False
         self.options.record_path = str(path)
+        owner = self.session.tester
+        if asked_tester and owner and self._masker_mask(asked_tester) != owner:
+            self._start_notice = (
+                f"This record was started by {owner}; changes are saved under that name. "
+                "Use --record PATH for a record of your own."
+            )
         self.options.env_key = self.session.environment
         self.options.tester = self.session.tester
         self.auto_run = (
@@ -468,7 +504,13 @@ class QatuiApp(App[None]):
         self._reindex()
         return True
 
+    def _masker_mask(self, text: str) -> str:
+        return self._masker.mask(text) if self._masker else text
+
     def _after_session_shown(self) -> None:
+        if self._start_notice:  # one record, one tester: say so before the first tick
+            self.notify(self._start_notice, title="Someone else's record", severity="warning", timeout=10)
+            self._start_notice = None
         if not self._ensure_recorder():
             return
         self.config.remember(tester=self.session.tester, record=str(self.record_path))
@@ -563,8 +605,11 @@ class QatuiApp(App[None]):
         return found
 
     def resume_item(self) -> str | None:
-        """The item a resumed session opens on: the one the tester changed last."""
-        if not self.options.resume:
+        """The item a resumed session opens on: the one the tester changed last.
+
+        Any existing record counts, however it was named (`qatui RECORD.md`, or the checklist
+        with the record at its default or `--record` path)."""
+        if not self.options.resume and not getattr(self.recorder, "resumed", False):
             return None
         changed = [(item.updated_at, index, item.id) for index, item in enumerate(self.session.items())
                    if item.updated_at is not None]
@@ -618,10 +663,14 @@ class QatuiApp(App[None]):
     # ------------------------------------------------------------------ changes (all through Recorder)
 
     def _change(self, change: Callable[[Any], object], item_id: str | None = None) -> bool:
-        """Apply one change through the recorder (which saves at once) and refresh the views."""
+        """Apply one change through the recorder (which saves at once) and refresh the views.
+
+        A change whose save fails is undone by the recorder before the error comes here, so
+        the screen never shows it; one that met a changed record is kept to make again in the
+        file the conflict dialog's "Save as" names."""
         if self.recorder is None and not self._ensure_recorder():
             return False
-        if not self._saved(lambda: change(self.recorder)):
+        if not self._saved(lambda: change(self.recorder), pending=change):
             return False
         self._reindex()
         screen = self.main_screen
@@ -632,11 +681,15 @@ class QatuiApp(App[None]):
                 screen.refresh_item(item_id)
         return True
 
-    def _saved(self, action: Callable[[], object]) -> bool:
-        """Run something that writes the record; the one place a failed write becomes words."""
+    def _saved(self, action: Callable[[], object], *, pending: Callable[[Any], object] | None = None) -> bool:
+        """Run something that writes the record; the one place a failed write becomes words.
+
+        `pending` is the change `action` makes: kept for "Save as" when it meets a conflict."""
         try:
             action()
         except RecordConflict as conflict:
+            if pending is not None:
+                self._unsaved.append(pending)
             self._open_conflict(conflict)
             return False
         except RecordSigned as error:
@@ -738,12 +791,19 @@ class QatuiApp(App[None]):
                 self.recorder = Recorder(
                     record_file, record_file.load(), clock=self.clock, masker=self._masker
                 )
+                self._unsaved = []
                 self.notify(f"reloaded {self.record_path}")
             else:
                 self.recorder.save_as(target)
                 self.config.remember(record=target)
+                # The changes that met the conflict, made again in the new file (each saved).
+                unsaved, self._unsaved = self._unsaved, []
+                for change in unsaved:
+                    self._saved(partial(change, self.recorder), pending=change)
                 self.notify(f"saved as {target}; ticks now go there")
         except RecordConflict as conflict:
+            if conflict.path != str(self.record_path):
+                self.notify(f"{conflict.path} already exists: choose another name.", severity="warning")
             self._open_conflict(conflict)
             return
         except QatuiError as error:

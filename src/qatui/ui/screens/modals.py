@@ -17,6 +17,7 @@ bare enter never trusts.
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from rich.text import Text
@@ -373,8 +374,10 @@ class ConflictModal(ModalScreen[tuple[str, str] | None]):
     """The record changed on disk: reload it, or save this session under another name.
 
     Answers ("reload", "") or ("save_as", path). There is no cancel: the change that met the
-    conflict is on the screen but not on disk, and leaving it so would show a tick that a quit
-    loses. `escape` says so instead of closing.
+    conflict is in neither the file nor on the screen (the recorder undid it), and only "Save
+    as" keeps it; leaving the question open would let a quit drop it without a word. `escape`
+    says so instead of closing. Each choice is explained once, beside its button's name; the
+    core's own advice at the end of `detail` ("Reload it, or save …") is left out here.
     """
     CSS_PATH = "dialogs.tcss"  # read when the first of these screens opens
 
@@ -386,20 +389,30 @@ class ConflictModal(ModalScreen[tuple[str, str] | None]):
         self.detail = detail
         self.suggested = suggested
 
+    @property
+    def reason(self) -> str:
+        """Why the file counts as changed, without the advice `RecordConflict` appends."""
+        found = re.match(r"\((.+)\)\.(\s|$)", self.detail, re.DOTALL)
+        return found.group(1) if found else self.detail
+
     def compose(self) -> ComposeResult:
+        reason = self.reason
         with Vertical(classes="dialog error"):
             yield Label("Record changed on disk", classes="dialog-title dialog-top")
             yield ScrollBody(
                 Static(
                     Text(
                         f"{self.path} was changed by someone else since qatui read it "
-                        f"(a git pull, another editor). It was not overwritten.\n{self.detail}".strip()
+                        f"(a git pull, another editor), so your last change was not saved "
+                        f"and the file was not overwritten." + (f"\nWhy: {reason}." if reason else "")
                     )
                 )
             )
             with Vertical(classes="dialog-bottom"):
                 yield Static(
-                    "Reload it (your last change is dropped) or save this session as:", classes="dialog-text-tight"
+                    "Reload from disk: show the file as it is now; your last change is dropped.\n"
+                    "Save as: save this session as the file below, with your last change (ticks go there next):",
+                    classes="dialog-text-tight",
                 )
                 yield Input(self.suggested, id="save-as")
                 with Horizontal(classes="dialog-buttons"):

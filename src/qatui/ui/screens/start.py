@@ -1,7 +1,9 @@
 """Before a session: who tests, on which environment; and, with no argument, which checklist.
 
 `StartScreen` answers `(tester, environment key)`; the tester's name is prefilled from the XDG
-config (the app remembers it). Protected environments are listed as such, in words.
+config (the app remembers it). Protected environments are listed as such, in words. A
+`notice` (an environment the tester asked for that the checklist does not have) is shown on
+this screen, where the choice is made, rather than in a dialog that the screen would cover.
 `ChooserScreen` answers a path: a checklist from `./checklists/` or a recent record.
 """
 
@@ -43,9 +45,13 @@ class StartScreen(Screen[tuple[str, str] | None]):
     ]
     AUTO_FOCUS = "#tester"
 
-    def __init__(self, checklist: Checklist, tester: str, environment: str, *, environment_given: bool = False) -> None:
+    def __init__(
+        self, checklist: Checklist, tester: str, environment: str, *, environment_given: bool = False,
+        notice: str = "",
+    ) -> None:
         super().__init__()
         self.checklist = checklist
+        self.notice = notice
         self.tester = tester
         self.environment = environment
         # With the environment named on the command line, or only one to choose from, the
@@ -70,7 +76,7 @@ class StartScreen(Screen[tuple[str, str] | None]):
             if not options:
                 options = [Option(environment_prompt("default", "", False), id="default")]
             yield OptionList(*options, id="environments")
-            yield Static("", id="start-error", classes="dialog-hint")
+            yield Static(self.notice, id="start-error", classes="dialog-hint")
             yield Button("Start", id="start-button", variant="primary")
         yield Footer()
 
