@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from textual.widgets import OptionList
 
 from qatui.cli import main
 from qatui.ui.screens.main import MainScreen
@@ -68,6 +69,20 @@ async def test_no_color_keeps_marks_and_words(tmp_path: Path, monkeypatch: pytes
         assert app.no_color
         assert "✓ Token login" in text and "✗ Product list" in text
         assert "PRODUCTION · PROTECTED" in text
+        # Without colours the cursor row must still stand out: reverse video.
+        view = app.screen.query_one(ChecklistView)
+        assert view.get_component_rich_style("checklist--cursor").reverse
+
+
+async def test_no_color_marks_the_highlighted_choice_of_the_start_screen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(tmp_path, env_key=None)  # the start screen asks for the environment
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        options = app.screen.query_one(OptionList)
+        assert options.get_component_rich_style("option-list--option-highlighted").reverse
 
 
 async def test_five_thousand_items_open_and_move(tmp_path: Path) -> None:

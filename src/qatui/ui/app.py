@@ -307,8 +307,19 @@ class QatuiApp(App[None]):
         return super().get_default_screen()
 
     def on_mount(self) -> None:
+        if self.no_color:
+            self.add_class("-no-color")  # app.tcss: the cursor row in reverse video, not a colour
         if not self.deterministic:
             self._exit_on_hangup()
+            # Textual's writer thread, the log readers and the probe engine are threads of this
+            # process. With the interpreter's default 5 ms switch interval a key waited that long
+            # (or a whole time slice, if the OS preempted the thread holding the GIL, as a
+            # container's log flood makes it do) and so did every frame, queued to the writer
+            # while this thread went on with its work. 1 ms: key p99 during a flood went from
+            # 61–128 (median 80) to 63–97 (median 71) ms over 7 runs, and the first frame
+            # reached the terminal 7–10 ms sooner (the work after it no longer holds it back).
+            self._switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(KEYS_SWITCH_INTERVAL)
         if self._main_is_default:
             self.call_after_refresh(self._after_first_paint)
             self.call_after_refresh(self._after_session_shown)
@@ -368,13 +379,6 @@ class QatuiApp(App[None]):
         if not self.deterministic:
             self._collector.start()
             self.set_interval(0.5, self._collector.tick)
-            # The log readers and the probe engine are threads of this process: when one holds
-            # the GIL as a key comes in, the screen waits until the interpreter switches (5 ms
-            # by default, and the whole time slice if the OS preempts that thread meanwhile, as
-            # a container's log flood makes it do). 1 ms gives the keys the GIL back sooner: key
-            # p99 during a flood went from 61–128 (median 80) to 63–97 (median 71) ms.
-            self._switch_interval = sys.getswitchinterval()
-            sys.setswitchinterval(KEYS_SWITCH_INTERVAL)
         self.set_interval(0.1, self._drain_logs)
         from qatui.core import checklist_cache  # a checklist loaded afresh is cached from here
 
