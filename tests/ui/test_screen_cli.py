@@ -35,7 +35,7 @@ def test_missing_checklist_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "nope.yaml" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", [["checklists/demo.yaml", "--env", "local", "--tester", "x"], ["demo"]])
+@pytest.mark.parametrize("command", [["checklists/demo.yaml", "--env", "demo", "--tester", "x"], ["demo"]])
 def test_without_a_terminal_the_screen_says_so_and_exits_2(tmp_path: Path, command: list[str]) -> None:
     # Textual's input thread spins at full CPU on a standard input at end-of-file (a CI job,
     # `< /dev/null`, a pipe): qatui must not start the screen there, and must say why.

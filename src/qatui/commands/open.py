@@ -109,16 +109,16 @@ def run(args: argparse.Namespace) -> int:
         gc.enable()
         print(f"qatui: {error.title}: {error.message}", file=sys.stderr)
         return EXIT_USAGE
-    reason = no_terminal()  # after loading: a broken checklist is reported with or without one
-    if reason is not None:
-        gc.enable()
-        print(f"{reason} Run it in a terminal; in CI, `qatui probe CHECKLIST` runs the probes "
-              "without a screen.", file=sys.stderr)
-        return EXIT_USAGE
     unknown = _unknown_environment(app, args.env, env_vars)
     if unknown is not None:  # said here, like `qatui probe` says it, not behind the start screen
         gc.enable()
         print(f"qatui: {unknown}", file=sys.stderr)
+        return EXIT_USAGE
+    reason = no_terminal()  # after the checks above: a typo is reported with or without one
+    if reason is not None:
+        gc.enable()
+        print(f"{reason} Run it in a terminal; in CI, `qatui probe CHECKLIST` runs the probes "
+              "without a screen.", file=sys.stderr)
         return EXIT_USAGE
     app.run()
     if app.recorder is not None and Path(app.record_path).is_file():

@@ -7,8 +7,6 @@ ever a traceback: the CLI catches `QatuiError` and prints `title: message`.
 
 from __future__ import annotations
 
-from dataclasses import field
-
 from qatui.core.datatypes import datatype
 
 
@@ -88,7 +86,10 @@ class RecordConflict(RecordError):
     """The record changed on disk since qatui read it (a `git pull`, another editor)."""
 
     path: str = ""
-    detail: str = field(default="")
+    #: Why the file counts as changed ("its content differs from what qatui last saw …").
+    reason: str = ""
+    #: What the tester can do about it ("Reload it, or save this session under another name.").
+    advice: str = ""
 
     def __post_init__(self) -> None:
         RecordError.__init__(
@@ -96,3 +97,8 @@ class RecordConflict(RecordError):
             f"{self.path} changed on disk since it was read; not overwriting it. {self.detail}".strip(),
             title="Record changed on disk",
         )
+
+    @property
+    def detail(self) -> str:
+        """The reason and the advice, as one sentence for a plain error message."""
+        return f"({self.reason}). {self.advice}".strip() if self.reason else self.advice

@@ -62,7 +62,7 @@ Clock = Callable[[], datetime]
 RECORD_ANCHOR = "<!-- qatui:record"
 #: Lines the log pane takes per 100 ms drain before a flooding source is made to wait.
 FLOOD_LINES_PER_DRAIN = 1000
-#: Seconds between the interpreter's thread switches while the screen runs (see `_after_first_paint`).
+#: Seconds between the interpreter's thread switches while the screen runs (see `on_mount`).
 KEYS_SWITCH_INTERVAL = 0.001
 
 
@@ -493,7 +493,7 @@ class QatuiApp(App[None]):
             return False
         self.options.record_path = str(path)
         owner = self.session.tester
-        if asked_tester and owner and self._masker_mask(asked_tester) != owner:
+        if asked_tester and owner and self._masked(asked_tester) != owner:
             self._start_notice = (
                 f"This record was started by {owner}; changes are saved under that name. "
                 "Use --record PATH for a record of your own."
@@ -508,7 +508,7 @@ class QatuiApp(App[None]):
         self._reindex()
         return True
 
-    def _masker_mask(self, text: str) -> str:
+    def _masked(self, text: str) -> str:
         return self._masker.mask(text) if self._masker else text
 
     def _after_session_shown(self) -> None:
@@ -779,7 +779,7 @@ class QatuiApp(App[None]):
             return  # one question at a time: a probe result meeting the same conflict waits
         path = self.record_path
         suggested = str(path.with_name(f"{path.stem}-{self.session.tester or 'mine'}{path.suffix}".replace(" ", "-")))
-        self.push_screen(ConflictModal(str(path), conflict.detail, suggested), self._conflict_answer)
+        self.push_screen(ConflictModal(str(path), conflict.reason, suggested), self._conflict_answer)
 
     def _conflict_answer(self, answer: tuple[str, str] | None) -> None:
         self._quit_unsaved = False

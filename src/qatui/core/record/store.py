@@ -208,8 +208,7 @@ class RecordFile:
         reason = self.changed_on_disk()
         if reason is not None:
             raise RecordConflict(
-                path=str(self.path),
-                detail=f"({reason}). Reload it, or save this session under another name.",
+                path=str(self.path), reason=reason, advice="Reload it, or save this session under another name."
             )
 
     def save(self, session: Session, *, force: bool = False) -> None:
@@ -242,10 +241,7 @@ class RecordFile:
         from then on save there."""
         other = RecordFile(path)
         if not force and other.path.exists():
-            raise RecordConflict(
-                path=str(other.path),
-                detail="(the file already exists). Choose another name.",
-            )
+            raise RecordConflict(path=str(other.path), reason="the file already exists", advice="Choose another name.")
         other.cache = self.cache
         other.save(session, force=True)
         self.path, self.stamp, self._known = other.path, other.stamp, other._known

@@ -17,7 +17,6 @@ bare enter never trusts.
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
 from rich.text import Text
@@ -376,24 +375,18 @@ class ConflictModal(ModalScreen[tuple[str, str] | None]):
     Answers ("reload", "") or ("save_as", path). There is no cancel: the change that met the
     conflict is in neither the file nor on the screen (the recorder undid it), and only "Save
     as" keeps it; leaving the question open would let a quit drop it without a word. `escape`
-    says so instead of closing. Each choice is explained once, beside its button's name; the
-    core's own advice at the end of `detail` ("Reload it, or save …") is left out here.
+    says so instead of closing. Each choice is explained once, beside its button's name (the
+    core's own advice, `RecordConflict.advice`, is for plain error messages).
     """
     CSS_PATH = "dialogs.tcss"  # read when the first of these screens opens
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Choose")]
 
-    def __init__(self, path: str, detail: str, suggested: str) -> None:
+    def __init__(self, path: str, reason: str, suggested: str) -> None:
         super().__init__()
         self.path = path
-        self.detail = detail
+        self.reason = reason  # why the file counts as changed (`RecordConflict.reason`)
         self.suggested = suggested
-
-    @property
-    def reason(self) -> str:
-        """Why the file counts as changed, without the advice `RecordConflict` appends."""
-        found = re.match(r"\((.+)\)\.(\s|$)", self.detail, re.DOTALL)
-        return found.group(1) if found else self.detail
 
     def compose(self) -> ComposeResult:
         reason = self.reason
