@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.console import Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table
 from rich.text import Text
 from textual.binding import BindingType
 from textual.reactive import reactive
@@ -195,25 +197,28 @@ class ProbePane(RichPane):
         return Group(*parts)
 
     def _detail(self, probe: ProbeSpec, result: ProbeResult | None) -> RenderableType:
-        text = Text()
+        """The expanded probe, indented as a block: a wrapped line lines up under its label
+        (`Why:` and `where:` are a column of their own), not at the pane's left edge."""
         if result is None:
-            text.append("    not run yet\n", style="dim")
-            return text
+            return Padding(Text("not run yet", style="dim"), (0, 0, 0, 4))
+        rows = Table.grid(padding=(0, 1))
+        rows.add_column(no_wrap=True)
+        rows.add_column(ratio=1)
         if result.where:
-            text.append(f"    where: {result.where}\n", style="dim")
+            rows.add_row(Text("where:", style="dim"), Text(result.where, style="dim"))
         if result.explanation:
-            text.append("    Why: ", style="bold yellow")
-            text.append(result.explanation + "\n")
+            rows.add_row(Text("Why:", style="bold yellow"), Text(result.explanation))
+        parts: list[RenderableType] = [rows]
         if result.detail:
             lines = result.detail.splitlines()
-            for line in lines[:DETAIL_LINES]:
-                text.append(f"    │ {line}\n", style="dim")
+            shown = [f"│ {line}" for line in lines[:DETAIL_LINES]]
             if len(lines) > DETAIL_LINES:
-                text.append(f"    │ … {len(lines) - DETAIL_LINES} more lines\n", style="dim")
+                shown.append(f"│ … {len(lines) - DETAIL_LINES} more lines")
+            parts.append(Text("\n".join(shown), style="dim"))
         if result.captures:
             captured = ", ".join(f"{k}={v}" for k, v in result.captures.items())
-            text.append(f"    captured: {captured}\n", style="dim")
-        return text
+            parts.append(Text(f"captured: {captured}", style="dim"))
+        return Padding(Group(*parts), (0, 0, 0, 4))
 
     def on_focus(self) -> None:
         self._redraw()
