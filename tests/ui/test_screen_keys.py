@@ -152,6 +152,20 @@ async def test_filter_by_status_priority_and_words(tmp_path: Path) -> None:
         assert any("status:bogus: no such status" in note.message for note in app._notifications)
 
 
+async def test_typing_a_filter_keeps_the_chosen_item_when_it_matches(tmp_path: Path) -> None:
+    # Typed letter by letter, `is:open` filters by the word "is" first, which hides the item;
+    # the cursor must come back to it once the whole filter matches it again.
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("end")  # label-print
+        view = app.screen.query_one(ChecklistView)
+        assert view.highlighted_item is not None and view.highlighted_item.id == "label-print"
+        await pilot.press("slash", *"is:open")
+        assert "label-print" in view.visible_item_ids()
+        assert view.highlighted_item is not None and view.highlighted_item.id == "label-print"
+        await pilot.press("enter", "escape")
+
+
 async def test_tab_moves_between_panes(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:

@@ -108,6 +108,8 @@ class ChecklistView(ScrollView, can_focus=True):
         self.checklist = checklist
         self._session = session
         self._start_at = start_at
+        #: The item the tester put the cursor on last (kept while a filter hides it).
+        self._chosen: str | None = None
         self._filter = ItemFilter()
         self._rows: list[Row] = []
         # Finished lines by row index: scrolling by one row repaints the whole pane, and a
@@ -213,19 +215,18 @@ class ChecklistView(ScrollView, can_focus=True):
         self._rebuild_keeping_cursor()
 
     def _rebuild_keeping_cursor(self) -> None:
+        """Rows for the current filter, the cursor on the item the tester chose if it is among
+        them. That is the item chosen before the filter changed, not whichever one the cursor
+        fell on meanwhile: typed letter by letter, `is:open` filters by the word `is` first."""
         current = self.highlighted_item
         self._build_rows()
         self._update_virtual_size()
-        target = -1
-        if current is not None:
-            for index, row in enumerate(self._rows):
-                if row.item is not None and row.item.id == current.id:
-                    target = index
-                    break
+        rows = {row.item.id: index for index, row in enumerate(self._rows) if row.item is not None}
+        target = rows.get(self._chosen or "", rows.get(current.id if current else "", -1))
         if target < 0:
             target = self._next_item_row(-1, 1)
         self._set_cursor(target, force_message=current is None or target < 0
-                         or self._rows[target].item is not current)
+                         or self._rows[target].item is not current, chosen=False)
         self.refresh()
 
     # --- geometry ---
@@ -266,7 +267,10 @@ class ChecklistView(ScrollView, can_focus=True):
             index += step
         return -1
 
-    def _set_cursor(self, index: int, *, force_message: bool = False) -> None:
+    def _set_cursor(self, index: int, *, force_message: bool = False, chosen: bool = True) -> None:
+        """Move the cursor; `chosen`: the tester put it there (a filter change did not)."""
+        if chosen and 0 <= index < len(self._rows) and self._rows[index].item is not None:
+            self._chosen = self._rows[index].item.id  # type: ignore[union-attr]
         old = self.cursor
         if index == old and not force_message:
             return
