@@ -7,7 +7,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from qatui.ui.widgets.checklist_view import ChecklistView
-from tests.ui.helpers import make_app
+from tests.ui.helpers import make_app, screen_text
 
 
 def long_checklist(path: Path, items: int) -> Path:
@@ -37,3 +37,17 @@ async def test_a_held_j_scrolls_in_half_pane_jumps(tmp_path: Path) -> None:
         assert view.highlighted_item is not None and view.highlighted_item.id == "i119"
         await pilot.press("g")
         assert round(view.scroll_offset.y) == 0
+
+
+async def test_a_list_that_fits_again_after_a_small_window_starts_at_its_first_heading(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("end")
+        await pilot.resize_terminal(30, 8)
+        await pilot.pause()
+        view = app.screen.query_one(ChecklistView)
+        assert view.scroll_offset.y > 0  # the cursor on the last item, in a 2-row pane
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert view.scroll_offset.y == 0
+        assert "CRITICAL" in screen_text(app)

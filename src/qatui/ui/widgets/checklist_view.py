@@ -251,6 +251,11 @@ class ChecklistView(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._update_virtual_size()
+        # Grown again (after a small window, say): no blank rows under the list's end, and a
+        # list that now fits starts at its first priority heading.
+        last_top = max(0, len(self._rows) - self.scrollable_content_region.height)
+        if self.scroll_offset.y > last_top:
+            self.scroll_to(y=last_top, animate=False, immediate=True)
         self._scroll_to_cursor()
 
     def _update_virtual_size(self) -> None:
