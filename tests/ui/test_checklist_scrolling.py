@@ -39,14 +39,16 @@ async def test_a_held_j_scrolls_in_half_pane_jumps(tmp_path: Path) -> None:
         assert round(view.scroll_offset.y) == 0
 
 
-async def test_a_list_that_fits_again_after_a_small_window_starts_at_its_first_heading(tmp_path: Path) -> None:
-    app = make_app(tmp_path)
+async def test_grown_again_after_a_small_window_the_list_shows_its_first_heading(tmp_path: Path) -> None:
+    # The cursor fits on the first page again, so nothing above it needs to stay hidden.
+    django = Path(__file__).resolve().parents[2] / "checklists" / "django-upgrade.yaml"
+    app = make_app(tmp_path, django)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("end")
+        await pilot.press(*"jjjjj")
         await pilot.resize_terminal(30, 8)
         await pilot.pause()
         view = app.screen.query_one(ChecklistView)
-        assert view.scroll_offset.y > 0  # the cursor on the last item, in a 2-row pane
+        assert view.scroll_offset.y > 0  # the cursor on the sixth item, in a 4-row pane
         await pilot.resize_terminal(120, 40)
         await pilot.pause()
         assert view.scroll_offset.y == 0

@@ -251,11 +251,14 @@ class ChecklistView(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._update_virtual_size()
-        # Grown again (after a small window, say): no blank rows under the list's end, and a
-        # list that now fits starts at its first priority heading.
-        last_top = max(0, len(self._rows) - self.scrollable_content_region.height)
-        if self.scroll_offset.y > last_top:
-            self.scroll_to(y=last_top, animate=False, immediate=True)
+        # Grown again (after a small window, say): no blank rows under the list's end, and if
+        # the cursor fits on the first page the list starts at its first priority heading.
+        height = self.scrollable_content_region.height
+        top = max(0, len(self._rows) - height)
+        if 0 <= self.cursor < height - 1:
+            top = 0
+        if self.scroll_offset.y > top:
+            self.scroll_to(y=top, animate=False, immediate=True)
         self._scroll_to_cursor()
 
     def _update_virtual_size(self) -> None:
