@@ -261,3 +261,23 @@ async def test_the_demo_reusing_another_testers_record_says_so(tmp_path: Path) -
             said = [n.message for n in app._notifications if "started by Hannah" in n.message]
             assert bool(said) == told
     assert record_of(record).tester == "Hannah"
+
+
+async def test_save_as_onto_an_existing_file_asks_again_and_says_why(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    taken = tmp_path / "taken.md"
+    taken.write_text("someone's notes\n")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("p")
+        _edit_behind_qatuis_back(app.record_path)
+        await pilot.press("j", "p")
+        await pilot.pause()
+        app.screen.query_one("#save-as").value = str(taken)
+        app.screen.query_one("#save_as").press()
+        await pilot.pause()
+        assert isinstance(app.screen, ConflictModal)
+        text = screen_text(app)
+        assert app.screen.taken == str(taken)
+        assert "already exists: choose another name" in " ".join(text.split())
+        assert "Why: it is now" in text  # still the record's own reason, not the new file's
+        assert taken.read_text() == "someone's notes\n"

@@ -248,6 +248,8 @@ class QatuiApp(App[None]):
         self._unsaved: list[Callable[[Any], object]] = []
         #: Said once the session is on the screen (a record another tester started).
         self._start_notice: str | None = None
+        #: Why the record counts as changed on disk (kept while the conflict dialog asks again).
+        self._conflict_reason = ""
         self._collector = IdleCollector()
         self._switch_interval: float | None = None
         #: The error that stopped the session from starting (shown in a dialog, then the exit).
@@ -779,7 +781,14 @@ class QatuiApp(App[None]):
             return  # one question at a time: a probe result meeting the same conflict waits
         path = self.record_path
         suggested = str(path.with_name(f"{path.stem}-{self.session.tester or 'mine'}{path.suffix}".replace(" ", "-")))
-        self.push_screen(ConflictModal(str(path), conflict.reason, suggested), self._conflict_answer)
+        taken = ""
+        if conflict.path == str(path):
+            self._conflict_reason = conflict.reason
+        else:  # "Save as" named a file that exists: ask again, saying so, about the same record
+            taken = conflict.path
+        self.push_screen(
+            ConflictModal(str(path), self._conflict_reason, suggested, taken=taken), self._conflict_answer
+        )
 
     def _conflict_answer(self, answer: tuple[str, str] | None) -> None:
         self._quit_unsaved = False
@@ -806,8 +815,6 @@ class QatuiApp(App[None]):
                     self._saved(partial(change, self.recorder), pending=change)
                 self.notify(f"saved as {target}; ticks now go there")
         except RecordConflict as conflict:
-            if conflict.path != str(self.record_path):
-                self.notify(f"{conflict.path} already exists: choose another name.", severity="warning")
             self._open_conflict(conflict)
             return
         except QatuiError as error:

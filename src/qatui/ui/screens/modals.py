@@ -382,11 +382,12 @@ class ConflictModal(ModalScreen[tuple[str, str] | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Choose")]
 
-    def __init__(self, path: str, reason: str, suggested: str) -> None:
+    def __init__(self, path: str, reason: str, suggested: str, *, taken: str = "") -> None:
         super().__init__()
         self.path = path
         self.reason = reason  # why the file counts as changed (`RecordConflict.reason`)
         self.suggested = suggested
+        self.taken = taken  # a "Save as" name that already exists: asked again, saying so
 
     def compose(self) -> ComposeResult:
         reason = self.reason
@@ -398,6 +399,8 @@ class ConflictModal(ModalScreen[tuple[str, str] | None]):
                         f"{self.path} was changed by someone else since qatui read it "
                         f"(a git pull, another editor), so your last change was not saved "
                         f"and the file was not overwritten." + (f"\nWhy: {reason}." if reason else "")
+                        + (f"\n\n{self.taken} already exists: choose another name to save as."
+                           if self.taken else "")
                     )
                 )
             )
