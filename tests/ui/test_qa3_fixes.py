@@ -281,3 +281,23 @@ async def test_save_as_onto_an_existing_file_asks_again_and_says_why(tmp_path: P
         assert "already exists: choose another name" in " ".join(text.split())
         assert "Why: it is now" in text  # still the record's own reason, not the new file's
         assert taken.read_text() == "someone's notes\n"
+
+
+async def test_enter_in_the_conflict_dialog_keeps_the_change_under_a_name_that_does_not_grow(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        _edit_behind_qatuis_back(app.record_path)
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, ConflictModal)
+        await pilot.press("enter")  # the quick answer saves as the suggested name
+        await pilot.pause()
+        first = app.record_path
+        assert first.name == "record-Hannah.md"
+        assert record_of(first).item("api-login").status is Status.PASSED
+        _edit_behind_qatuis_back(first)
+        await pilot.press("j", "p")
+        await pilot.pause()
+        assert isinstance(app.screen, ConflictModal)
+        assert app.screen.query_one("#save-as").value.endswith("record-Hannah-2.md")  # not -Hannah-Hannah

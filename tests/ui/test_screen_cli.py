@@ -82,7 +82,13 @@ async def test_no_color_marks_the_highlighted_choice_of_the_start_screen(
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         options = app.screen.query_one(OptionList)
-        assert options.get_component_rich_style("option-list--option-highlighted").reverse
+        options.focus()
+        await pilot.pause()
+        # As drawn: the highlighted row is underlined, the others are not.
+        rows = [[seg for seg in strip if seg.text.strip() and seg.style is not None]
+                for strip in options.render_lines(options.size.region)]
+        marked = [row for row in rows if any(seg.style.underline for seg in row)]
+        assert len(marked) == 1 and "local" in "".join(seg.text for seg in marked[0])
 
 
 async def test_five_thousand_items_open_and_move(tmp_path: Path) -> None:

@@ -780,12 +780,12 @@ class QatuiApp(App[None]):
         if self._conflict_open():
             return  # one question at a time: a probe result meeting the same conflict waits
         path = self.record_path
-        suggested = str(path.with_name(f"{path.stem}-{self.session.tester or 'mine'}{path.suffix}".replace(" ", "-")))
         taken = ""
         if conflict.path == str(path):
             self._conflict_reason = conflict.reason
+            suggested = str(free_name(path, (self.session.tester or "mine").replace(" ", "-")))
         else:  # "Save as" named a file that exists: ask again, saying so, about the same record
-            taken = conflict.path
+            taken = suggested = conflict.path
         self.push_screen(
             ConflictModal(str(path), self._conflict_reason, suggested, taken=taken), self._conflict_answer
         )
@@ -1255,6 +1255,16 @@ class QatuiApp(App[None]):
         self._collector.stop()
         if self._switch_interval is not None:
             sys.setswitchinterval(self._switch_interval)
+
+
+def free_name(path: Path, tag: str) -> Path:
+    """`name-tag.md` beside `path`, or `name-tag-2.md`, … : the first that does not exist (the
+    tag is not added twice when `path` already ends with it, as after an earlier "Save as")."""
+    stem = path.stem if path.stem.endswith(f"-{tag}") else f"{path.stem}-{tag}"
+    candidate, number = path.with_name(f"{stem}{path.suffix}"), 2
+    while candidate.exists():
+        candidate, number = path.with_name(f"{stem}-{number}{path.suffix}"), number + 1
+    return candidate
 
 
 def repo_root(checklist_path: Path) -> Path:

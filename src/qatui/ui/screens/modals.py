@@ -418,7 +418,9 @@ class ConflictModal(ModalScreen[tuple[str, str] | None]):
 
     def on_mount(self) -> None:
         self.query_one(Input).cursor_blink = not getattr(self.app, "deterministic", False)
-        self.query_one("#reload", Button).focus()
+        # The path box has the focus: enter (or typing a name, then enter) keeps the change.
+        # Reloading drops it, so it takes a deliberate tab to its button.
+        self.query_one(Input).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
