@@ -271,3 +271,31 @@ def test_kill_or_hangup_ends_qatui_like_q(term: Tmux, tmp_path: Path) -> None:
     # Killed by the signal's default action, it would print nothing: these words come from
     # the way out that `q` takes.
     assert "read it in any Markdown viewer" in term.wait_screen("Markdown viewer", what="the closing words")
+
+
+def test_qatui_does_not_outlive_its_terminal(term: Tmux, tmp_path: Path) -> None:
+    """The tmux session (a terminal window, an SSH link) goes away while keys were just typed:
+    qatui must end, not linger as an orphan blocked on writing to a terminal that is gone."""
+    checklist = tmp_path / "gone.yaml"
+    ids = plain_checklist(checklist, 5)
+    record = tmp_path / "gone-record.md"
+    term.start([qatui_binary(), str(checklist), "--env", "local", "--tester", "Lou", "--record", str(record)],
+               cwd=tmp_path)
+    term.wait_screen("Check number 01", timeout=30)
+    pid = term.pane_pid()
+    term.keys("fno power", literal=True)
+    term.keys("Enter")
+    term.keys("jp", literal=True)
+    wait_record(record, {ids[0]: ("failed", "no power"), ids[1]: "passed"}, timeout=10)
+    term.kill()
+
+    def gone() -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:  # a zombie has ended too
+            return handle.read().rsplit(")", 1)[1].split()[0] == "Z"
+
+    wait_for(gone, timeout=15, what="qatui to end with its terminal")
+    assert record_statuses(record)[ids[1]][0] == "passed"

@@ -64,6 +64,8 @@ RECORD_ANCHOR = "<!-- qatui:record"
 FLOOD_LINES_PER_DRAIN = 1000
 #: Seconds between the interpreter's thread switches while the screen runs (see `on_mount`).
 KEYS_SWITCH_INTERVAL = 0.001
+#: Seconds qatui waits for Textual's way out after a hangup or SIGTERM (see `_hung_up`).
+HANGUP_GRACE = 3.0
 
 
 def system_clock() -> datetime:
@@ -345,6 +347,19 @@ class QatuiApp(App[None]):
 
     def _hung_up(self) -> None:
         self.shutdown_workers()
+        # After a hangup the terminal may be gone, and Textual's way out writes to it first
+        # (mouse and keyboard modes off): a dead terminal can block that write for ever, and
+        # qatui then lingered as an orphan after its tmux session was killed. Every change is
+        # already saved, so if the process is still here after HANGUP_GRACE seconds, it ends.
+        from qatui.core import checklist_cache
+
+        def leave() -> None:
+            checklist_cache.flush()
+            os._exit(0)
+
+        timer = threading.Timer(HANGUP_GRACE, leave)
+        timer.daemon = True
+        timer.start()
         self.exit(return_code=0)
 
     def _direct_start(self) -> tuple[str, str] | None:
