@@ -58,6 +58,8 @@ def test_changed_on_disk_is_never_overwritten(tmp_path: Path) -> None:
     with pytest.raises(RecordConflict) as caught:
         mine.save(session)
     assert str(path) in caught.value.message and "changed on disk" in caught.value.message
+    # The reason dates both versions: when the file on disk was written, and the one qatui saw.
+    assert caught.value.reason.startswith("it is now ") and caught.value.reason.count(", written 20") == 2
     assert read(path.read_text(encoding="utf-8")) == theirs  # untouched
     mine.save(session, force=True)
     assert read(path.read_text(encoding="utf-8")) == session
@@ -74,8 +76,9 @@ def test_same_size_change_within_the_same_instant_is_caught(tmp_path: Path) -> N
     data[index : index + 6] = b"Hanna5"  # same size
     path.write_bytes(bytes(data))
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and the same mtime
-    with pytest.raises(RecordConflict):
+    with pytest.raises(RecordConflict) as caught:
         record.save(session)
+    assert caught.value.reason.startswith("its content, written 20") and "(written 20" in caught.value.reason
 
 
 def test_file_never_read_is_not_overwritten(tmp_path: Path) -> None:

@@ -58,9 +58,14 @@ class Stamp:
         """Computed when asked: saving on every tick should not pay for it."""
         return hashlib.sha256(self.data).hexdigest()
 
-    def describe(self) -> str:
-        when = datetime.fromtimestamp(self.mtime_ns / 1e9).astimezone()
-        return f"{self.size} bytes, modified {when.isoformat(sep=' ', timespec='seconds')}"
+    @property
+    def when(self) -> str:
+        """When the file was written, as qatui last saw it (local time, to the second)."""
+        return _local_time(self.mtime_ns)
+
+
+def _local_time(mtime_ns: int) -> str:
+    return datetime.fromtimestamp(mtime_ns / 1e9).astimezone().isoformat(sep=" ", timespec="seconds")
 
 
 def _why(error: OSError) -> str:
@@ -193,14 +198,16 @@ class RecordFile:
         if self.stamp is None or self._known is None:
             return "qatui has not read this file, so saving would overwrite it"
         if st.st_size != self.stamp.size:
-            return f"it is now {st.st_size} bytes, qatui last saw {self.stamp.describe()}"
+            return (f"it is now {st.st_size} bytes, written {_local_time(st.st_mtime_ns)}; "
+                    f"qatui last saw {self.stamp.size} bytes, written {self.stamp.when}")
         try:
             with open(target, "rb") as handle:
                 current = handle.read()
         except OSError as error:
             raise RecordError(f"cannot check {self.path}: {_why(error)}") from None
         if current != self._known:
-            return f"its content differs from what qatui last saw ({self.stamp.describe()})"
+            return (f"its content, written {_local_time(st.st_mtime_ns)}, differs from what qatui last saw "
+                    f"(written {self.stamp.when})")
         return None
 
     def check(self) -> None:
