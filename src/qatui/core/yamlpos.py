@@ -334,7 +334,11 @@ def _syntax_problem(error: yaml.MarkedYAMLError, path: str, text: str) -> Proble
         message += f" ({context} at line {error.context_mark.line + 1})"
     elif context:
         message += f" ({context})"
-    if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
+    if "maximum nesting depth" in problem:
+        # PyYAML >= 6.0.3 (libyaml 0.2.6's scanner) stops deep nesting itself, reading ahead of
+        # the events we count: say it in qatui's words, whichever of the two stopped first.
+        message = f"values are nested more than {MAX_DEPTH} levels deep"
+    elif mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
         message += "; tabs cannot be used for indentation in YAML, use spaces"
     elif "expected a single document" in context or "expected a single document" in problem:
         message = "YAML syntax error: more than one document ('---') in the file; a checklist is one document"
