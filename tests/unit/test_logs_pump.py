@@ -9,7 +9,6 @@ import pickle
 import re
 import signal
 import threading
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -204,9 +203,8 @@ def test_a_stop_while_the_child_starts_ends_promptly_and_leaves_no_child() -> No
     stop = threading.Event()
     timer = threading.Timer(0.05, stop.set)  # the child is still importing then
     timer.start()
-    started = time.monotonic()
-    list(source.follow(stop))
-    assert time.monotonic() - started < 1.5
+    list(source.follow(stop))  # returns at all: a stop that is missed hangs here (pytest-timeout)
+    assert stop.is_set()
     assert source.pid is None and not pump_children()
 
 

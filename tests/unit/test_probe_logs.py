@@ -85,6 +85,6 @@ def test_unknown_source() -> None:
 
 def test_present_on_unreadable_source_does_not_wait(tmp_path: Path) -> None:
     logs = {"app": LogSourceSpec(name="app", kind="file", target=str(tmp_path / "missing.log"))}
-    [result] = run(probe(id="p", kind="logs", source="app", present="done", within=60), logs=logs)
+    # `within` is longer than the test's own timeout: waiting for it would fail the test
+    [result] = run(probe(id="p", kind="logs", source="app", present="done", within=3600), logs=logs)
     assert result.status is ProbeStatus.ERROR
-    assert result.duration_ms is not None and result.duration_ms < 30_000  # not the 60 s `within`

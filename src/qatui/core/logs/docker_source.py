@@ -687,6 +687,9 @@ class _LogStream:
 
     def __init__(self, client: Any, container_id: str, params: dict[str, Any]) -> None:
         api = client.api
+        #: which reader `bulks` uses: "dechunked" (bulk reads of the socket) or "sdk" (the
+        #: SDK's read1, when urllib3's internals are not as expected); a canary test checks it
+        self.path = ""
         self._response = api._get(api._url("/containers/{0}/logs", container_id), params=params, stream=True)
         api._raise_for_status(self._response)
 
@@ -737,7 +740,9 @@ class _LogStream:
             or not hasattr(fp, "read1")
             or getattr(raw, "_has_decoded_content", False)
         ):
+            self.path = "sdk"
             return lambda: raw.read1(1 << 16)
+        self.path = "dechunked"
         return _Dechunker(fp).read
 
     def close(self) -> None:
