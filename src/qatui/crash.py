@@ -6,7 +6,6 @@ command ends with the same two plain sentences and a file to attach to a bug rep
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -15,9 +14,9 @@ def write_crash_report(text: str, env: Mapping[str, str] | None = None) -> Path 
     """Write a crash's traceback to `$XDG_STATE_HOME/qatui/crash-<time>.log`; None if that fails."""
     import time
 
-    env = os.environ if env is None else env
-    base = env.get("XDG_STATE_HOME") or str(Path(env.get("HOME", str(Path.home()))) / ".local" / "state")
-    path = Path(base) / "qatui" / f"crash-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    from qatui.core.fsutil import user_dir
+
+    path = user_dir("state", env) / f"crash-{time.strftime('%Y%m%d-%H%M%S')}.log"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

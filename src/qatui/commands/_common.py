@@ -8,14 +8,14 @@ same did-you-mean sentence, and colour must follow the same rule (a terminal, no
 
 from __future__ import annotations
 
-import difflib
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
 from qatui.core.checklist import Checklist, Environment
 from qatui.core.errors import ChecklistError, QatuiError
+from qatui.core.suggest import did_you_mean
 
 EXIT_USAGE = 2
 
@@ -24,12 +24,6 @@ class UsageError(QatuiError):
     """The command line (or a QATUI_* variable standing in for a flag) asks for something wrong."""
 
     title = "Usage"
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """` (did you mean 'local'?)` when a choice is close to `word`, else ``."""
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def use_colour(stream: TextIO, env: Mapping[str, str]) -> bool:

@@ -33,6 +33,8 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
+from qatui.core.fsutil import user_dir
+
 if TYPE_CHECKING:
     from qatui.demo.target import DemoTarget
 
@@ -61,8 +63,7 @@ def demo_checklist_path() -> Path:
 
 
 def data_home(env: Mapping[str, str]) -> Path:
-    base = env.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "qatui"
+    return user_dir("data", env)
 
 
 def default_record_path(env: Mapping[str, str], environment: str, day: str) -> Path:

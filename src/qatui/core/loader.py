@@ -18,7 +18,6 @@ lazily so that loading YAML never pays for markdown-it.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 import re
@@ -44,6 +43,7 @@ from qatui.core.checklist import (
     SignoffSpec,
 )
 from qatui.core.errors import ChecklistError, Position, Problem, QatuiError
+from qatui.core.suggest import did_you_mean
 from qatui.core.yamlpos import (
     YMap,
     YNode,
@@ -208,20 +208,6 @@ def _allowed(keys: tuple[str, ...]) -> frozenset[str]:
     if known is None:
         known = _ALLOWED[keys] = frozenset(keys)
     return known
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """` (did you mean 'x'?)` or an empty string."""
-    options = list(choices)
-    lowered = {choice.lower().replace("-", "_"): choice for choice in options}
-    normal = word.lower().replace("-", "_").replace(" ", "_")
-    if normal in lowered and lowered[normal] != word:
-        return f" (did you mean {lowered[normal]!r}?)"
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    if not close:
-        close = difflib.get_close_matches(normal, list(lowered), n=1, cutoff=0.6)
-        close = [lowered[c] for c in close]
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class _Validator:

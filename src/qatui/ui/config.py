@@ -8,21 +8,18 @@ convenience, not data. Written atomically like every other file qatui writes.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import field
 from pathlib import Path
 
 from qatui.core.datatypes import datatype
+from qatui.core.fsutil import user_dir, write_atomic
 
 RECENT_LIMIT = 10
 
 
 def config_dir(env: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    base = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", str(Path.home()))) / ".config")
-    return Path(base) / "qatui"
+    return user_dir("config", env)
 
 
 @datatype
@@ -60,10 +57,7 @@ class UiConfig:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             data = json.dumps({"tester": self.tester, "recent": self.recent}, indent=2)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".config-", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(data + "\n")
-            os.replace(tmp, self.path)
+            write_atomic(self.path, (data + "\n").encode("utf-8"))
         except OSError:
             pass  # remembering a name is a convenience; never stop a session over it
 

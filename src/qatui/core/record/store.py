@@ -26,8 +26,6 @@ import errno
 import hashlib
 import os
 import re
-import secrets
-import stat
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -35,11 +33,12 @@ from pathlib import Path
 
 from qatui.core.checklist import Checklist
 from qatui.core.errors import RecordConflict, RecordError
+from qatui.core.fsutil import TMP_SUFFIX as _TMP_SUFFIX
+from qatui.core.fsutil import write_atomic as atomic_write
 from qatui.core.record.read import read
 from qatui.core.record.render import RenderCache, render_bytes
 from qatui.core.session import Session
 
-_TMP_SUFFIX = ".qatui-tmp"
 #: Far above any real record (a 5,000-item record is about 0.5 MB); stops `qatui report /dev/zero`
 #: or a stray disk image from being read whole into memory.
 MAX_RECORD_BYTES = 64 * 2**20
@@ -78,34 +77,6 @@ def _why(error: OSError) -> str:
     if error.errno == errno.EROFS:
         return "the file system is read-only"
     return error.strerror or str(error)
-
-
-def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:
-    """Replace `path` with `data` atomically and durably (see the module docstring)."""
-    folder = path.parent
-    tmp = folder / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{_TMP_SUFFIX}"
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
-        try:
-            if mode is not None:
-                os.fchmod(fd, stat.S_IMODE(mode))
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def _pid_alive(pid: int) -> bool:
