@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -9,9 +10,11 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from qatui.core.record import render
 from qatui.core.record.read import read
-from qatui.core.session import Session
+from qatui.core.session import Session, Status
 from qatui.ui.app import QatuiApp, create_app
+from qatui.ui.screens.main import MainScreen
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CHECKLIST = FIXTURES / "session.yaml"
@@ -67,3 +70,29 @@ async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout: fl
             return
         await pilot.pause(0.05)
     raise AssertionError("condition not met in time")
+
+
+def log_text(app: QatuiApp) -> str:
+    screen = app.screen
+    assert isinstance(screen, MainScreen)
+    return "\n".join(screen.log_pane.log_widget.lines)
+
+
+def edit_behind_qatuis_back(path: Path) -> None:
+    """A teammate's qatui (or a git pull) marks `admin-orders` blocked in the same file."""
+    session = record_of(path)
+    session.item("admin-orders").status = Status.BLOCKED
+    session.item("admin-orders").note = "edited elsewhere"
+    path.write_text(render(session))
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+
+
+def record_of_new(folder: Path, path: Path) -> Session:
+    """A fresh record of the fixture checklist, as an earlier session would have left it."""
+    from qatui.core.loader import load_checklist
+    from qatui.core.recorder import Recorder
+
+    checklist = load_checklist(CHECKLIST)
+    recorder = Recorder.open_or_start(checklist, path, tester="Old", environment="local", clock=lambda: T0)
+    return recorder.session

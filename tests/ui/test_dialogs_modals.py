@@ -233,12 +233,12 @@ async def test_start_screen_keeps_protected_on_the_environment_row(tmp_path: Pat
 
 
 async def test_every_part_of_the_conflict_and_confirm_dialogs_is_on_screen(tmp_path: Path) -> None:
-    from tests.ui.test_screen_screens import _edit_behind_qatuis_back
+    from tests.ui.helpers import edit_behind_qatuis_back
 
     app = make_app(tmp_path)
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("p")
-        _edit_behind_qatuis_back(app.record_path)
+        edit_behind_qatuis_back(app.record_path)
         await pilot.press("j", "p")
         await pilot.pause()
         assert isinstance(app.screen, ConflictModal)

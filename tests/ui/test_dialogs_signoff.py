@@ -14,8 +14,7 @@ from qatui.ui.screens.main import MainScreen
 from qatui.ui.screens.modals import ConfirmModal, ErrorModal
 from qatui.ui.screens.signoff import SignOffScreen
 from qatui.ui.widgets.checklist_view import ChecklistView
-from tests.ui.helpers import make_app, record_of, screen_text
-from tests.ui.test_screen_screens import record_of_new
+from tests.ui.helpers import make_app, record_of, record_of_new, screen_text
 
 SMALL = (80, 24)
 

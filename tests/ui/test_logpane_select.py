@@ -18,7 +18,7 @@ from qatui.ui.screens.help import keys_table
 from qatui.ui.widgets.log_pane import LogPane
 from qatui.ui.widgets.log_selection import LineSelection
 from tests.ui.helpers import record_of, screen_text
-from tests.ui.test_logpane_follow import (
+from tests.ui.logpane_support import (
     TOKEN,
     log_rows,
     newest_shown,

@@ -10,8 +10,7 @@ from textual.app import App, ComposeResult
 from qatui.core.logs.base import LogBatch
 from qatui.ui.screens.main import MainScreen
 from qatui.ui.widgets.log_pane import LogPane
-from tests.ui.helpers import make_app
-from tests.ui.test_screen_logs import log_text, wait_for
+from tests.ui.helpers import log_text, make_app, wait_for
 
 
 class PaneApp(App[None]):

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from qatui.core.trust import trust
-from qatui.ui.app import QatuiApp
 from qatui.ui.screens.main import MainScreen
-from tests.ui.helpers import make_app, record_of, screen_text, wait_for
+from tests.ui.helpers import log_text, make_app, record_of, screen_text, wait_for
 
 CHECKLIST = """\
 qatui: 1
@@ -38,10 +37,6 @@ def setup(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
     return log, checklist, env
 
 
-def log_text(app: QatuiApp) -> str:
-    screen = app.screen
-    assert isinstance(screen, MainScreen)
-    return "\n".join(screen.log_pane.log_widget.lines)
 
 
 async def test_file_source_is_tailed_followed_and_errors_marked(tmp_path: Path) -> None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from qatui.core.errors import QatuiError
 from qatui.core.record import render
-from qatui.core.session import Session, Status
+from qatui.core.session import Status
 from qatui.ui.app import is_record_file
 from qatui.ui.screens.main import MainScreen
 from qatui.ui.screens.modals import ConflictModal, ErrorModal
@@ -19,10 +18,11 @@ from qatui.ui.screens.start import ChooserScreen, StartScreen
 from tests.ui.helpers import (
     CHECKLIST,
     SIZE,
-    T0,
     FixedClock,
+    edit_behind_qatuis_back,
     make_app,
     record_of,
+    record_of_new,
     screen_text,
     status_of,
 )
@@ -143,21 +143,13 @@ async def test_signoff_back_does_not_sign(tmp_path: Path) -> None:
     assert record_of(app).signoff is None
 
 
-def _edit_behind_qatuis_back(path: Path) -> None:
-    """A teammate's qatui (or a git pull) marks `admin-orders` blocked in the same file."""
-    session = record_of(path)
-    session.item("admin-orders").status = Status.BLOCKED
-    session.item("admin-orders").note = "edited elsewhere"
-    path.write_text(render(session))
-    stat = path.stat()
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
 
 
 async def test_conflict_reload_takes_the_file_from_disk(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("p")
-        _edit_behind_qatuis_back(app.record_path)
+        edit_behind_qatuis_back(app.record_path)
         await pilot.press("j", "p")
         assert isinstance(app.screen, ConflictModal)
         assert "edited elsewhere" in (tmp_path / "record.md").read_text()  # not overwritten
@@ -178,7 +170,7 @@ async def test_conflict_cannot_be_waved_away_and_quit_warns_first(tmp_path: Path
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        _edit_behind_qatuis_back(app.record_path)
+        edit_behind_qatuis_back(app.record_path)
         await pilot.press("p")
         assert isinstance(app.screen, ConflictModal)
         await pilot.press("escape")
@@ -198,7 +190,7 @@ async def test_conflict_save_as_writes_elsewhere(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()  # the new record is written right after the first paint
-        _edit_behind_qatuis_back(app.record_path)
+        edit_behind_qatuis_back(app.record_path)
         await pilot.press("p")
         assert isinstance(app.screen, ConflictModal)
         target = tmp_path / "mine.md"
@@ -248,11 +240,3 @@ async def test_signoff_performance_table_takes_before_from_the_baseline(tmp_path
         assert "500 ms" in text  # the limit
 
 
-def record_of_new(folder: Path, path: Path) -> Session:
-    """A fresh record of the fixture checklist, as an earlier session would have left it."""
-    from qatui.core.loader import load_checklist
-    from qatui.core.recorder import Recorder
-
-    checklist = load_checklist(CHECKLIST)
-    recorder = Recorder.open_or_start(checklist, path, tester="Old", environment="local", clock=lambda: T0)
-    return recorder.session

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
+from qatui.core.logs import DockerSource
 from qatui.core.logs.base import LogLine
 
 
@@ -152,3 +154,60 @@ class SocketProxy:
             sock.close()
         if os.path.exists(self.path):
             os.unlink(self.path)
+
+
+APP_SCRIPT = r"""
+echo 'starting worker'
+echo 'task 1 done'
+echo 'ERROR task 2 failed'
+echo 'Traceback (most recent call last):'
+echo '  File "tasks.py", line 3, in run'
+echo '    raise ValueError("bad order")'
+echo 'ValueError: bad order'
+echo 'task 3 done'
+echo 'level=error msg="db gone"'
+echo '127.0.0.1 - - "GET /api/ HTTP/1.1" 502 12'
+echo '127.0.0.1 - - "GET /ok/ HTTP/1.1" 200 12'
+echo 'all done'
+"""
+
+
+FLOOD = ('i=0; while [ $i -lt {count} ]; do i=$((i+1)); echo "line $i"; '
+         'if [ $((i % 500)) -eq 0 ]; then echo "ERROR task $i failed"; fi; done; echo "flood done"; sleep 600')
+
+
+def slow_reader(source: DockerSource, until: str, *, pause: float, tail: int = 0,
+                timeout: float = 60.0) -> list[LogLine]:
+    """Follow `source`, taking a batch every `pause` seconds, until a line contains `until`."""
+    stop = threading.Event()
+    lines: list[LogLine] = []
+    deadline = time.monotonic() + timeout
+    for batch in source.follow(stop, tail=tail):  # (a flood yields a batch at least every 0.25 s)
+        lines.extend(batch)
+        if any(until in line.text for line in batch) or time.monotonic() > deadline:
+            break
+        time.sleep(pause)
+    stop.set()
+    return lines
+
+
+def numbers(lines: list[LogLine]) -> list[int]:
+    return [int(line.text.split()[1]) for line in lines if not line.notice and line.text.startswith("line ")]
+
+
+def pump_children() -> list[int]:
+    """Our child processes running the pump."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as status:
+                ppid = next(int(line.split()[1]) for line in status if line.startswith("PPid:"))
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                command = cmdline.read()
+        except (OSError, StopIteration):
+            continue
+        if ppid == os.getpid() and b"qatui.core.logs.pump" in command:
+            found.append(int(entry))
+    return found

@@ -14,7 +14,7 @@ from qatui.core import yamlpos
 from qatui.core.checklist import Checklist
 from qatui.core.errors import ChecklistError
 from qatui.core.loader import load_checklist
-from tests.unit.test_loader_valid import FULL
+from tests.unit.loader_support import FULL
 
 FRAGMENTS = [
     "qatui: 1\n", "title: T\n", "sections:\n", "  - id: s\n", "    title: S\n", "    priority: nice\n",

@@ -8,24 +8,10 @@ from typing import Any
 import pytest
 
 from qatui.core.logs import DockerSource, merge
-from tests.unit.logs_support import Follower, read_all
+from tests.unit.logs_support import APP_SCRIPT, Follower, read_all
 
 pytestmark = pytest.mark.docker
 
-APP_SCRIPT = r"""
-echo 'starting worker'
-echo 'task 1 done'
-echo 'ERROR task 2 failed'
-echo 'Traceback (most recent call last):'
-echo '  File "tasks.py", line 3, in run'
-echo '    raise ValueError("bad order")'
-echo 'ValueError: bad order'
-echo 'task 3 done'
-echo 'level=error msg="db gone"'
-echo '127.0.0.1 - - "GET /api/ HTTP/1.1" 502 12'
-echo '127.0.0.1 - - "GET /ok/ HTTP/1.1" 200 12'
-echo 'all done'
-"""
 
 
 def service(project: str, name: str, **kwargs: Any) -> DockerSource:

@@ -6,37 +6,13 @@ from __future__ import annotations
 
 import io
 import re
-import threading
-import time
 from typing import Any
 
 import pytest
 
 from qatui.core.logs import DockerSource
-from qatui.core.logs.base import LogLine
 from qatui.core.logs.docker_source import _Dechunker
-
-FLOOD = ('i=0; while [ $i -lt {count} ]; do i=$((i+1)); echo "line $i"; '
-         'if [ $((i % 500)) -eq 0 ]; then echo "ERROR task $i failed"; fi; done; echo "flood done"; sleep 600')
-
-
-def slow_reader(source: DockerSource, until: str, *, pause: float, tail: int = 0,
-                timeout: float = 60.0) -> list[LogLine]:
-    """Follow `source`, taking a batch every `pause` seconds, until a line contains `until`."""
-    stop = threading.Event()
-    lines: list[LogLine] = []
-    deadline = time.monotonic() + timeout
-    for batch in source.follow(stop, tail=tail):  # (a flood yields a batch at least every 0.25 s)
-        lines.extend(batch)
-        if any(until in line.text for line in batch) or time.monotonic() > deadline:
-            break
-        time.sleep(pause)
-    stop.set()
-    return lines
-
-
-def numbers(lines: list[LogLine]) -> list[int]:
-    return [int(line.text.split()[1]) for line in lines if not line.notice and line.text.startswith("line ")]
+from tests.unit.logs_support import FLOOD, numbers, slow_reader
 
 
 @pytest.mark.docker

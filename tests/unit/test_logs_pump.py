@@ -17,9 +17,15 @@ import pytest
 from qatui.core.logs import DockerSource
 from qatui.core.logs.base import LogBatch
 from qatui.core.logs.pump import FrameReader, PumpedSource, decode_batch, encode_batch, pumped
-from tests.unit.logs_support import Follower, read_all
-from tests.unit.test_logs_docker import APP_SCRIPT
-from tests.unit.test_logs_flood import FLOOD, numbers, slow_reader
+from tests.unit.logs_support import (
+    APP_SCRIPT,
+    FLOOD,
+    Follower,
+    numbers,
+    pump_children,
+    read_all,
+    slow_reader,
+)
 
 
 def pump(source: DockerSource) -> PumpedSource:
@@ -180,22 +186,6 @@ def test_a_flood_through_the_pump_is_skipped_and_counted(run_container: Any, com
     assert any(line.is_error and line.text.startswith("ERROR task") for line in lines)
 
 
-def pump_children() -> list[int]:
-    """Our child processes running the pump."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/status") as status:
-                ppid = next(int(line.split()[1]) for line in status if line.startswith("PPid:"))
-            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
-                command = cmdline.read()
-        except (OSError, StopIteration):
-            continue
-        if ppid == os.getpid() and b"qatui.core.logs.pump" in command:
-            found.append(int(entry))
-    return found
 
 
 def test_a_stop_while_the_child_starts_ends_promptly_and_leaves_no_child() -> None:

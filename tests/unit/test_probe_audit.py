@@ -10,12 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.servers import HttpApp
-from tests.unit.test_probe_cli import cli, write  # noqa: F401  (the fixture is used by name)
+from tests.unit.probe_support import write
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 
 
-def test_bad_qatui_format_is_a_usage_error_not_a_silent_table(tmp_path: Path, http_app: HttpApp, cli: Cli) -> None:  # noqa: F811
+def test_bad_qatui_format_is_a_usage_error_not_a_silent_table(tmp_path: Path, http_app: HttpApp, cli: Cli) -> None:
     path = write(tmp_path, http_app.url)
     result = cli("probe", str(path), "--only", "version", extra_env={"QATUI_FORMAT": "xml"})
     assert result.returncode == 2
@@ -25,7 +25,7 @@ def test_bad_qatui_format_is_a_usage_error_not_a_silent_table(tmp_path: Path, ht
     assert upper.returncode == 0 and json.loads(upper.stdout)["totals"]["passed"] == 1
 
 
-def test_unknown_environment_from_qatui_env_says_where_it_came_from(tmp_path: Path, http_app: HttpApp, cli: Cli) -> None:  # noqa: F811
+def test_unknown_environment_from_qatui_env_says_where_it_came_from(tmp_path: Path, http_app: HttpApp, cli: Cli) -> None:
     path = write(tmp_path, http_app.url)
     result = cli("probe", str(path), extra_env={"QATUI_ENV": "locl"})
     assert result.returncode == 2
@@ -34,7 +34,7 @@ def test_unknown_environment_from_qatui_env_says_where_it_came_from(tmp_path: Pa
     assert trust.returncode == 2 and "choose one of: local, production" in trust.stderr
 
 
-def test_help_lists_the_environment_variables(cli: Cli) -> None:  # noqa: F811
+def test_help_lists_the_environment_variables(cli: Cli) -> None:
     probe_help = cli("probe", "--help")
     assert probe_help.returncode == 0
     for name in ("QATUI_ENV", "QATUI_FORMAT", "QATUI_RECORD", "QATUI_TESTER", "NO_COLOR", "XDG_DATA_HOME", "DOCKER_HOST"):
@@ -44,7 +44,7 @@ def test_help_lists_the_environment_variables(cli: Cli) -> None:  # noqa: F811
         assert f"\n  {name} " in logs_help.stdout, name
 
 
-def test_edited_checklist_says_it_changed_since_trusted(tmp_path: Path, http_app: HttpApp, cli: Cli) -> None:  # noqa: F811
+def test_edited_checklist_says_it_changed_since_trusted(tmp_path: Path, http_app: HttpApp, cli: Cli) -> None:
     path = write(tmp_path, http_app.url)
     first = cli("probe", str(path), "--only", "shell")
     assert "this checklist is not trusted" in first.stderr
@@ -76,7 +76,7 @@ sections:
 """
 
 
-def test_record_session_start_is_the_window_of_a_logs_probe(tmp_path: Path, cli: Cli) -> None:  # noqa: F811
+def test_record_session_start_is_the_window_of_a_logs_probe(tmp_path: Path, cli: Cli) -> None:
     """A CI job resumes the day's record: "no ERROR since the session started" must look back
     to that session's start, not to the start of this `qatui probe` run."""
     path = tmp_path / "window.yaml"
@@ -102,7 +102,7 @@ def test_record_session_start_is_the_window_of_a_logs_probe(tmp_path: Path, cli:
     assert json.loads(without_record.stdout)["results"][0]["status"] == "passed"
 
 
-def test_record_of_another_checklist_is_refused_before_probes_run(tmp_path: Path, http_app: HttpApp, cli: Cli) -> None:  # noqa: F811
+def test_record_of_another_checklist_is_refused_before_probes_run(tmp_path: Path, http_app: HttpApp, cli: Cli) -> None:
     path = write(tmp_path, http_app.url)
     record = tmp_path / "not-a-record.md"
     record.write_text("# just notes\n")

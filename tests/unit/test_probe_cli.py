@@ -13,121 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from qatui.cli import main
 from tests.servers import PASSWORD, TOKEN, HttpApp, free_port
-
-CANARY = "canary-7Hq2-never-print-me"
-
-CHECKLIST = """\
-qatui: 1
-title: Smoke
-secrets:
-  api_password: {{env: QATUI_TEST_API_PASSWORD}}
-  canary: {{env: QATUI_TEST_CANARY}}
-environments:
-  local:
-    label: Local
-    default: true
-    vars: {{base_url: "{base}"}}
-  production:
-    label: Production
-    protected: true
-    vars: {{base_url: "{base}"}}
-signoff:
-  facts: {{App version: app_version}}
-metrics:
-  - id: products-time
-    name: Product list
-    probe: products
-sections:
-  - id: api
-    title: API
-    priority: critical
-    items:
-      - id: api-token
-        title: Token
-        probes:
-          - id: login
-            kind: http
-            method: POST
-            url: ${{base_url}}/api-token-auth/
-            json: {{username: qa, password: "${{api_password}}"}}
-            capture:
-              token: {{json: token, secret: true}}
-      - id: api-products
-        title: Products
-        probes:
-          - id: products
-            kind: http
-            url: ${{base_url}}/api/v1/products/
-            headers: {{Authorization: "Token ${{token}}", X-Canary: "${{canary}}"}}
-            expect:
-              status: 200
-              json: {{count: 2}}
-      - id: version
-        title: Version
-        probes:
-          - id: app-version
-            kind: http
-            url: ${{base_url}}/json
-            capture:
-              app_version: {{json: version}}
-      - id: shell
-        title: Shell
-        probes:
-          - id: echo
-            kind: command
-            run: echo "${{canary}}"
-            expect: {{stdout_contains: "{echo_expect}"}}
-      - id: wipe
-        title: Wipe data
-        destructive: true
-        probes:
-          - id: wipe-probe
-            kind: http
-            method: POST
-            url: ${{base_url}}/echo
-"""
-
-
-def write(tmp_path: Path, base: str, echo_expect: str = "canary") -> Path:
-    path = tmp_path / "smoke.yaml"
-    path.write_text(CHECKLIST.format(base=base, echo_expect=echo_expect))
-    return path
-
-
-def _env(tmp_path: Path, extra_env: dict[str, str] | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QATUI_")}
-    env.update({
-        "XDG_DATA_HOME": str(tmp_path / "xdg"),
-        "QATUI_TEST_API_PASSWORD": PASSWORD,
-        "QATUI_TEST_CANARY": CANARY,
-        "NO_COLOR": "1",
-    })
-    env.update(extra_env or {})
-    return env
+from tests.unit.probe_support import CANARY, cli_env, write
 
 
 def qatui(tmp_path: Path, *args: str, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """The real `qatui` process (slow to start: used where the process itself matters)."""
     return subprocess.run([sys.executable, "-m", "qatui", *args], capture_output=True, text=True,
-                          env=_env(tmp_path, extra_env), timeout=60, stdin=subprocess.DEVNULL)
+                          env=cli_env(tmp_path, extra_env), timeout=60, stdin=subprocess.DEVNULL)
 
 
-@pytest.fixture
-def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """`qatui.cli.main` in this process, with an injected environment (as httpie's tests do)."""
-
-    def call(*args: str, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        capsys.readouterr()
-        try:
-            code = main(list(args), _env(tmp_path, extra_env))
-        except SystemExit as exit_:
-            code = int(exit_.code or 0)
-        out, err = capsys.readouterr()
-        return subprocess.CompletedProcess(list(args), code, out, err)
-
-    return call
 
 
 def test_table_exit_codes_and_trust(tmp_path: Path, http_app: HttpApp) -> None:
@@ -287,7 +182,7 @@ def test_progress_on_a_terminal_stderr(tmp_path: Path, http_app: HttpApp) -> Non
     master, slave = pty.openpty()
     try:
         done = subprocess.run([sys.executable, "-m", "qatui", "probe", str(path), "--only", "version"],
-                              stdout=subprocess.PIPE, stderr=slave, text=True, env=_env(tmp_path, None), timeout=60,
+                              stdout=subprocess.PIPE, stderr=slave, text=True, env=cli_env(tmp_path, None), timeout=60,
                               stdin=subprocess.DEVNULL)
         os.close(slave)
         slave = -1

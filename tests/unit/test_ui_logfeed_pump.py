@@ -13,7 +13,7 @@ import pytest
 
 from qatui.core.checklist import LogSourceSpec
 from qatui.ui.logfeed import LogFeed, follow_source
-from tests.unit.test_logs_pump import pump_children
+from tests.unit.logs_support import pump_children
 
 pytestmark = pytest.mark.docker
 

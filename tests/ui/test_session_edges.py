@@ -1,4 +1,4 @@
-"""Fixes from the QA walkthrough (session 3): what the screen shows is what the record holds.
+"""Edges of a session: what the screen shows is what the record holds (from the third QA walkthrough).
 
 - a change whose save met a changed record is neither in the header nor the list (and "Save
   as" still saves it);
@@ -26,8 +26,16 @@ from qatui.ui.screens.main import MainScreen
 from qatui.ui.screens.modals import ConflictModal, ErrorModal
 from qatui.ui.screens.start import StartScreen
 from qatui.ui.widgets.session_header import SessionHeader
-from tests.ui.helpers import CHECKLIST, SIZE, FixedClock, make_app, record_of, screen_text, wait_for
-from tests.ui.test_screen_screens import _edit_behind_qatuis_back
+from tests.ui.helpers import (
+    CHECKLIST,
+    SIZE,
+    FixedClock,
+    edit_behind_qatuis_back,
+    make_app,
+    record_of,
+    screen_text,
+    wait_for,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,7 +51,7 @@ async def test_a_tick_that_met_a_changed_record_is_not_counted_and_save_as_keeps
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("p")
         assert "✓1" in header_of(app)
-        _edit_behind_qatuis_back(app.record_path)
+        edit_behind_qatuis_back(app.record_path)
         await pilot.press("j", "p")  # api-products, against a file changed on disk
         await pilot.pause()
         assert isinstance(app.screen, ConflictModal)
@@ -69,7 +77,7 @@ async def test_a_note_that_met_a_changed_record_is_not_shown_after_reload_or_bef
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        _edit_behind_qatuis_back(app.record_path)
+        edit_behind_qatuis_back(app.record_path)
         await pilot.press("n", *"seen it", "enter")
         await pilot.pause()
         assert isinstance(app.screen, ConflictModal)
@@ -237,7 +245,7 @@ async def test_the_conflict_dialog_explains_each_choice_once(tmp_path: Path) -> 
     app = make_app(tmp_path)
     async with app.run_test(size=(160, 40)) as pilot:  # wide: no sentence is wrapped
         await pilot.pause()
-        _edit_behind_qatuis_back(app.record_path)
+        edit_behind_qatuis_back(app.record_path)
         await pilot.press("p")
         await pilot.pause()
         assert isinstance(app.screen, ConflictModal)
@@ -269,7 +277,7 @@ async def test_save_as_onto_an_existing_file_asks_again_and_says_why(tmp_path: P
     taken.write_text("someone's notes\n")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("p")
-        _edit_behind_qatuis_back(app.record_path)
+        edit_behind_qatuis_back(app.record_path)
         await pilot.press("j", "p")
         await pilot.pause()
         app.screen.query_one("#save-as").value = str(taken)
@@ -287,7 +295,7 @@ async def test_enter_in_the_conflict_dialog_keeps_the_change_under_a_name_that_d
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        _edit_behind_qatuis_back(app.record_path)
+        edit_behind_qatuis_back(app.record_path)
         await pilot.press("p")
         await pilot.pause()
         assert isinstance(app.screen, ConflictModal)
@@ -296,7 +304,7 @@ async def test_enter_in_the_conflict_dialog_keeps_the_change_under_a_name_that_d
         first = app.record_path
         assert first.name == "record-Hannah.md"
         assert record_of(first).item("api-login").status is Status.PASSED
-        _edit_behind_qatuis_back(first)
+        edit_behind_qatuis_back(first)
         await pilot.press("j", "p")
         await pilot.pause()
         assert isinstance(app.screen, ConflictModal)
