@@ -52,16 +52,17 @@ def _repr(self: Any) -> str:
 
 def _finish(cls: type[T]) -> type[T]:
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-    cls.__qatui_compared__ = staticmethod(_values([f.name for f in fields if f.compare]))
-    cls.__qatui_shown__ = tuple(f.name for f in fields if f.repr)
-    cls.__eq__ = _eq
-    cls.__repr__ = _repr
-    if cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+    target: Any = cls  # the class being built: its dunders are ours to write, as `dataclass` does
+    target.__qatui_compared__ = staticmethod(_values([f.name for f in fields if f.compare]))
+    target.__qatui_shown__ = tuple(f.name for f in fields if f.repr)
+    target.__eq__ = _eq
+    target.__repr__ = _repr
+    if target.__dataclass_params__.frozen:
         hashed = [f.name for f in fields if (f.compare if f.hash is None else f.hash)]
-        cls.__qatui_hashed__ = staticmethod(_values(hashed))
-        cls.__hash__ = _hash
+        target.__qatui_hashed__ = staticmethod(_values(hashed))
+        target.__hash__ = _hash
     else:
-        cls.__hash__ = None
+        target.__hash__ = None
     return cls
 
 
