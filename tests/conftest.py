@@ -33,14 +33,27 @@ BUSYBOX_APPLETS = ["sh", "echo", "sleep", "seq", "date", "cat", "yes", "head", "
 
 @pytest.fixture(scope="session", autouse=True)
 def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Tests (and the processes they start) keep qatui's caches out of the user's home."""
-    old = os.environ.get("XDG_CACHE_HOME")
+    """Tests (and the processes they start) keep qatui's caches and its trust store out of the
+    user's home: a test that trusts a checklist never trusts it for the user."""
+    olds = {name: os.environ.get(name) for name in ("XDG_CACHE_HOME", "XDG_DATA_HOME")}
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg-data"))
     yield
-    if old is None:
-        os.environ.pop("XDG_CACHE_HOME", None)
-    else:
-        os.environ["XDG_CACHE_HOME"] = old
+    for name, old in olds.items():
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
+
+
+def trust_file(path: str | os.PathLike[str], env: dict[str, str] | None = None) -> None:
+    """Trust a checklist as `qatui trust --yes` does (in the test trust store, or `env`'s): an
+    untrusted checklist runs no probe and opens no log source."""
+    from qatui.core.loader import load_checklist
+    from qatui.core.trust import trust
+
+    environ = dict(os.environ) if env is None else env
+    trust(load_checklist(str(path), env=environ), environ)
 
 
 @pytest.hookimpl(hookwrapper=True)

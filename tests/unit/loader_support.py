@@ -22,6 +22,7 @@ settings:
 vars:
   api_user: qa
   port: 8001
+from_env: [session_id, HOME]
 secrets:
   api_password: {env: UPLINK_API_PASSWORD}
   deploy_key: {file: ~/.config/qatui/deploy_key}

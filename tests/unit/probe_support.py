@@ -87,9 +87,16 @@ CANARY = "canary-7Hq2-never-print-me"
 
 
 
-def write(tmp_path: Path, base: str, echo_expect: str = "canary") -> Path:
+def write(tmp_path: Path, base: str, echo_expect: str = "canary", *, trusted: bool = True) -> Path:
+    """The smoke checklist, trusted as `qatui trust --yes` would (an untrusted one runs nothing)."""
     path = tmp_path / "smoke.yaml"
     path.write_text(CHECKLIST.format(base=base, echo_expect=echo_expect))
+    if trusted:
+        from qatui.core.loader import load_checklist
+        from qatui.core.trust import trust
+
+        env = cli_env(tmp_path, None)
+        trust(load_checklist(path, env=env), env)
     return path
 
 

@@ -81,7 +81,7 @@ def test_every_problem_is_collected() -> None:
         (12, 12, "unknown log source 'wbe'"),
         (16, 9, "unknown key 'expectd' in an item"),
         (17, 16, "'steps': expected a list of strings, got a number"),
-        (21, 18, "undefined variable ${base_urll}: not a capture, var, secret or environment variable"),
+        (21, 18, "undefined variable ${base_urll}: not a capture, var, secret or declared environment variable"),
         (21, 33, "malformed variable '${oops': write ${name}, ${name:-default} or $$ for a literal '$'"),
         (22, 30, "'status': expected a status code such as 200, a list of codes, \"2xx\" or \"200-299\", got 'abc'"),
         (22, 51, "'body_matches': invalid regular expression '[a': unterminated character set at position 0"),

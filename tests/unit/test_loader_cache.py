@@ -16,6 +16,7 @@ from qatui.core.loader import load_checklist
 TEXT = """\
 qatui: 1
 title: Cache
+from_env: [DB_HOST]
 sections:
   - id: s
     title: S
@@ -55,13 +56,17 @@ def test_a_changed_file_is_loaded_afresh(tmp_path: Path) -> None:
     assert load_checklist(path, env=env).item("a").title == "A changed"
 
 
-def test_an_entry_that_relied_on_the_process_environment_needs_it_still(tmp_path: Path) -> None:
+def test_validation_does_not_depend_on_the_process_environment(tmp_path: Path) -> None:
+    """Only declared inputs: a declared variable may be unset (said when a probe runs), an
+    undeclared one is an error even when set, so a cached entry never depends on the shell."""
     cache = str(tmp_path / "c")
     path = tmp_path / "c.yaml"
     path.write_text(TEXT)
-    load_checklist(path, env={"XDG_CACHE_HOME": cache, "DB_HOST": "127.0.0.1"})
+    with_it = load_checklist(path, env={"XDG_CACHE_HOME": cache, "DB_HOST": "127.0.0.1"})
+    assert load_checklist(path, env={"XDG_CACHE_HOME": cache}) == with_it
+    path.write_text(TEXT.replace("from_env: [DB_HOST]\n", ""))
     with pytest.raises(ChecklistError, match="undefined variable"):
-        load_checklist(path, env={"XDG_CACHE_HOME": cache})
+        load_checklist(path, env={"XDG_CACHE_HOME": cache, "DB_HOST": "127.0.0.1"})
 
 
 def test_broken_files_are_never_cached_and_the_cache_can_be_turned_off(tmp_path: Path) -> None:

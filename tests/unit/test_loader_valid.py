@@ -193,15 +193,29 @@ def test_priority_synonyms(tmp_path: Path, word: str, priority: Priority) -> Non
 
 
 def test_variables_from_process_environment(tmp_path: Path) -> None:
+    """Only declared inputs: a `${NAME}` the process environment provides is an error unless
+    the checklist declares it in `from_env:`, even when it is set, and even with a default."""
     path = tmp_path / "env.yaml"
-    path.write_text(
-        "qatui: 1\ntitle: T\nsections:\n  - id: s\n    title: S\n    priority: nice\n    items:\n"
-        "      - id: i\n        title: I\n        probes:\n"
-        "          - {id: p, kind: command, run: 'echo ${QATUI_TEST_VALUE} ${OTHER:-x} ${THIRD-y}'}\n")
+    body = ("sections:\n  - id: s\n    title: S\n    priority: nice\n    items:\n"
+            "      - id: i\n        title: I\n        probes:\n"
+            "          - {id: p, kind: command, run: 'echo ${QATUI_TEST_VALUE} ${OTHER:-x} ${THIRD-y}'}\n")
+    path.write_text("qatui: 1\ntitle: T\n" + body)
+    with pytest.raises(ChecklistError) as caught:
+        load_checklist(path, env={"QATUI_TEST_VALUE": "1", "OTHER": "2"})
+    problems = caught.value.problems
+    assert [p.message.split(":")[0] for p in problems] == [
+        "undefined variable ${QATUI_TEST_VALUE}", "undefined variable ${OTHER}", "undefined variable ${THIRD}"]
+    assert (problems[0].position.line, problems[0].position.column) == (11, 47)
+    assert "add 'from_env: [QATUI_TEST_VALUE]' at the top" in problems[0].message
+    path.write_text("qatui: 1\ntitle: T\nfrom_env: [QATUI_TEST_VALUE, OTHER, THIRD]\n" + body)
+    checklist = load_checklist(path, env={})  # declared but unset: said when the probe runs
+    assert checklist.from_env == ["QATUI_TEST_VALUE", "OTHER", "THIRD"]
+    assert checklist.probes()[0].config["run"].startswith("echo ${QATUI")
+    path.write_text("qatui: 1\ntitle: T\nfrom_env: [QATUI_TEST_VALUE, 'not a name']\n" + body)
     with pytest.raises(ChecklistError) as caught:
         load_checklist(path, env={})
-    assert [p.message.split(":")[0] for p in caught.value.problems] == ["undefined variable ${QATUI_TEST_VALUE}"]
-    assert load_checklist(path, env={"QATUI_TEST_VALUE": "1"}).probes()[0].config["run"].startswith("echo ${QATUI")
+    assert any("from_env: 'not a name' is not an environment variable name" in p.message
+               for p in caught.value.problems)
 
 
 def test_aliases_and_merge_keys_within_limits(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from qatui.commands.logs import parse_since
+from tests.conftest import trust_file
 
 CHECKLIST = """\
 qatui: 1
@@ -40,6 +41,7 @@ def checklist(tmp_path: Path) -> Path:
     (tmp_path / "app.log").write_text("one\nERROR two\n  three\nfour\n")
     path = tmp_path / "checklist.yaml"
     path.write_text(CHECKLIST)
+    trust_file(path, {**os.environ, "QATUI_TEST_TOKEN": "s3cr3t-value"})
     return path
 
 
@@ -160,6 +162,7 @@ def test_compose_service_from_the_environment(run_container: object, compose_pro
         "logs:\n  huey: {service: huey}\n  hue2: {service: hue}\n"
         "sections:\n  - {id: s, title: S, priority: critical, items: [{id: a, title: A}]}\n"
     )
+    trust_file(path)
     result = qatui(str(path), "huey", "--errors")
     assert result.returncode == 0, result.stderr
     assert [line[15:] for line in result.stdout.splitlines()] == ["huey ERROR task failed", "huey   at tasks.py:3"]

@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import trust_file
+
 
 def write_checklist(tmp_path: Path, logs: str) -> Path:
     path = tmp_path / "checklist.yaml"
@@ -26,6 +28,7 @@ def write_checklist(tmp_path: Path, logs: str) -> Path:
         "sections:\n  - {id: s, title: S, priority: critical, items: [{id: a, title: A}]}\n"
     )
     (tmp_path / "app.log").write_text("app one\napp two\n")
+    trust_file(path)
     return path
 
 

@@ -14,10 +14,12 @@ from qatui.commands.logs import make_lookup
 from qatui.core.loader import load_checklist
 from qatui.core.probes.engine import ProbeRunner
 from qatui.core.variables import MAX_NESTING, UndefinedVariable, expand, layered_lookup
+from tests.conftest import trust_file
 
 CHECKLIST = """\
 qatui: 1
 title: Nested variables
+from_env: [QATUI_TEST_LOG_DIR]
 vars:
   log_dir: ${QATUI_TEST_LOG_DIR}
 environments:
@@ -69,7 +71,9 @@ def nested(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     (logs / "app.log").write_text("first\nERROR second\n")
     path = tmp_path / "checklist.yaml"
     path.write_text(CHECKLIST)
-    return path, {**os.environ, "QATUI_TEST_LOG_DIR": str(logs)}
+    env = {**os.environ, "QATUI_TEST_LOG_DIR": str(logs)}
+    trust_file(path, env)
+    return path, env
 
 
 def test_cli_lookup_and_probe_engine_agree(nested: tuple[Path, dict[str, str]]) -> None:

@@ -45,7 +45,7 @@ def test_help_lists_the_environment_variables(cli: Cli) -> None:
 
 
 def test_edited_checklist_says_it_changed_since_trusted(tmp_path: Path, http_app: HttpApp, cli: Cli) -> None:
-    path = write(tmp_path, http_app.url)
+    path = write(tmp_path, http_app.url, trusted=False)
     first = cli("probe", str(path), "--only", "shell")
     assert "this checklist is not trusted" in first.stderr
     assert cli("trust", str(path), "--yes").returncode == 0
@@ -81,6 +81,7 @@ def test_record_session_start_is_the_window_of_a_logs_probe(tmp_path: Path, cli:
     to that session's start, not to the start of this `qatui probe` run."""
     path = tmp_path / "window.yaml"
     path.write_text(LOGS_CHECKLIST)
+    assert cli("trust", str(path), "--yes").returncode == 0
     log = tmp_path / "app.log"
     log.write_text("")
     record = tmp_path / "rec.md"

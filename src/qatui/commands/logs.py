@@ -16,6 +16,8 @@ tester who piped the output away learns it too. With `--follow` the sources keep
 (an engine may come back, a file may appear): the run ends on Ctrl-C (130), or when every
 source has ended (commands), then as without it; a source that cannot be read is said on
 stderr at once when stdout is not a terminal. Usage errors (unknown source, bad regex) exit 2.
+A checklist that is not trusted opens no source at all and exits 1, saying so (trust it with
+`qatui trust CHECKLIST` after reading what it runs and reads).
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, TextIO
 
 from qatui.commands._common import UsageError, did_you_mean, env_help, load_or_report, use_colour
@@ -81,7 +82,8 @@ ENV_HELP = (
     "COMPOSE_PROJECT_NAME  compose project, unless the environment sets compose.project",
     "COMPOSE_FILE          compose files whose name: names the project",
     "plain output marks error lines with '!' and qatui's notices with '*'; Ctrl-C exits 130;",
-    "exit status 1 when a source cannot be read (said on stderr), 2 on a usage error",
+    "exit status 1 when a source cannot be read (said on stderr) or the checklist is not trusted",
+    "(nothing is opened before `qatui trust CHECKLIST`), 2 on a usage error",
 )
 
 
@@ -141,12 +143,11 @@ def choose_sources(checklist: Checklist, names: Sequence[str]) -> list[str]:
 
 def make_lookup(checklist: Checklist, environment: Environment | None, env: Mapping[str, str]
                 ) -> tuple[Callable[[str], str | None], Any]:
-    from qatui.core.secrets import read_secrets
-    from qatui.core.variables import layered_lookup
+    """The lookup and masker of a trusted run (the run model's scope; see `core/run/scope.py`)."""
+    from qatui.core.run.model import RunModel
 
-    secrets, masker = read_secrets(checklist.secrets, env)
-    written = [environment.vars if environment is not None else {}, checklist.vars]
-    return layered_lookup(written=written, after=[secrets, env]), masker
+    model = RunModel(checklist, environment.key if environment is not None else None, env, trusted=True)
+    return model.scope.engine_lookup, model.masker
 
 
 def _sgr(style: str) -> tuple[str, str]:
@@ -272,7 +273,7 @@ def fault_summary(failed: Sequence[SourceState], total: int, mask: Callable[[str
 def run(args: argparse.Namespace) -> int:
     env: Mapping[str, str] = getattr(args, "env_vars", None) or os.environ
     from qatui.core.errors import QatuiError
-    from qatui.core.logs import make_source, merge
+    from qatui.core.logs import merge
     from qatui.core.logs.merge import SourceHealth
 
     try:
@@ -297,10 +298,17 @@ def run(args: argparse.Namespace) -> int:
     except UsageError as error:
         print(f"qatui logs: {error.message}", file=sys.stderr)
         return EXIT_USAGE
-    lookup, masker = make_lookup(checklist, environment, env)
-    checklist_dir = Path(checklist.path).resolve().parent
+    from qatui.core.run.model import RunModel
+
+    model = RunModel(checklist, environment.key if environment is not None else None, env)
+    if not model.trusted:
+        # A log source is a command, a file or a container the checklist chose: nothing is
+        # opened (and no secret read) before the tester has reviewed and trusted it.
+        print(f"qatui logs: {model.trust.why_not()}", file=sys.stderr)
+        return EXIT_SOURCES_FAILED
+    masker = model.masker
     try:
-        sources = [make_source(checklist.logs[n], environment, checklist_dir=checklist_dir, lookup=lookup) for n in names]
+        sources = [model.log_source(n) for n in names]
     except QatuiError as error:  # a source that cannot be built (undefined variable, unknown kind)
         print(f"qatui logs: {masker.mask(error.message)}", file=sys.stderr)
         return EXIT_USAGE

@@ -7,7 +7,8 @@ on a terminal, so a piped stdout stays machine-readable.
 
 Exit status: 0 every probe that ran passed, 1 a probe failed / errored / timed out, 2 the
 checklist or the command line is wrong (problems printed as `path:line:col: error: …`).
-Probes that were not run (untrusted commands, destructive on a protected environment) do not
+Probes that were not run (an untrusted checklist runs nothing; a destructive probe on a
+protected environment, or one marked `destructive: always`, without `--allow-destructive`) do not
 fail the run, but are listed with the reason and counted in the totals; with `--strict` they do
 (exit 1), for a CI gate that must not go green having run nothing.
 """
@@ -79,7 +80,8 @@ def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     parser.add_argument("--tester", default=env_default(env, "TESTER", env.get("USER", "")),
                         help="tester name for a new --record ($QATUI_TESTER, else $USER)")
     parser.add_argument("--allow-destructive", metavar="ENVNAME", default=None,
-                        help="run destructive probes on this protected environment (type its name)")
+                        help="run destructive probes on this environment (type its name): those of a protected "
+                             "environment, and those marked `destructive: always` on any")
     parser.add_argument("--timeout", type=float, default=None, metavar="S",
                         help="limit for the whole run in seconds; probes still running are reported as timed out")
     parser.add_argument("--strict", action="store_true",
@@ -118,8 +120,7 @@ def run(args: argparse.Namespace) -> int:
         use_colour,
     )
     from qatui.core.errors import QatuiError
-    from qatui.core.probes import run_probes, with_dependencies
-    from qatui.core.trust import changed_since_trusted, is_trusted
+    from qatui.core.run.model import RunModel
 
     env: Mapping[str, str] = getattr(args, "env_vars", None) or os.environ
     if args.format not in FORMATS:  # only $QATUI_FORMAT can get here: argparse checks the flag
@@ -136,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     except UsageError as error:
         return _usage(error.message)
     env_key = environment.key if environment else None
-    if args.allow_destructive and args.allow_destructive != env_key:
+    if args.allow_destructive and args.allow_destructive != (env_key or "default"):
         return _usage(
             f"--allow-destructive names {args.allow_destructive!r}, but the run is against {env_key!r}; "
             "type the name of the environment the probes run against"
@@ -146,7 +147,6 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         ids = [p.id for p in checklist.probes()] + [i.id for i in checklist.items()] + [s.id for s in checklist.sections]
         return _usage("; ".join(f"--only: no item, section or probe {u!r}{did_you_mean(u, ids)}" for u in unknown))
-    probes = with_dependencies(checklist, probes)
 
     session_started = None
     if args.record:
@@ -154,22 +154,15 @@ def run(args: argparse.Namespace) -> int:
             session_started = _record_started(args.record)
         except QatuiError as error:
             return _usage(f"--record {args.record}: {error.message}")
-    trusted = is_trusted(checklist, env)
+    model = RunModel(checklist, env_key, env, session_started=session_started, jobs=args.jobs)
+    probes = model.plan(probes)
     progress = _Progress(sys.stderr, len(probes), checklist) if sys.stderr.isatty() else None
     started = time.monotonic()
-    runners: list[Any] = []
-    results = run_probes(
-        checklist,
-        env_key,
+    results = model.run_to_end(
         probes,
-        trusted=trusted,
         allow_destructive=bool(args.allow_destructive),
-        jobs=args.jobs,
-        env=env,
         on_result=progress.update if progress else None,
         timeout=args.timeout,
-        runner_out=runners,
-        session_started=session_started,
     )
     elapsed = time.monotonic() - started
     if progress:
@@ -183,16 +176,17 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_table(pairs, elapsed, sys.stdout, color=use_colour(sys.stdout, env))
 
-    not_trusted = [r for _, r in pairs if r.status is ProbeStatus.NOT_RUN and "qatui trust" in r.explanation]
-    if not_trusted:
+    if not model.trusted:
+        from qatui.core.trust import changed_since_trusted
+
         why = "it changed since it was trusted" if changed_since_trusted(checklist, env) else "this checklist is not trusted"
         print(
-            f"qatui probe: {len(not_trusted)} probe(s) that run commands not run: {why}; "
-            f"review and trust it with `qatui trust {args.checklist}`",
+            f"qatui probe: {len(results)} probe(s) not run: {why}, and qatui runs nothing from a checklist "
+            f"before you trust it; review and trust it with `qatui trust {args.checklist}`",
             file=sys.stderr,
         )
     if args.record:
-        _record(args, checklist, env_key, pairs, runners[0] if runners else None)
+        _record(args, checklist, env_key, pairs, model)
     not_run = [r for r in results if r.status is ProbeStatus.NOT_RUN]
     if args.strict and not_run:
         print(f"qatui probe: --strict: {len(not_run)} probe(s) not run; the reason is beside each one",
@@ -377,14 +371,13 @@ def _record(
     checklist: Checklist,
     env_key: str | None,
     pairs: Sequence[tuple[ProbeSpec, ProbeResult]],
-    runner: Any,
+    model: Any,
 ) -> None:
     """Write the results into a Markdown record through the Recorder: probe evidence per item,
     facts from captures (sign-off `facts`) and the "after" figures of probe-timed metrics."""
-    from qatui.core.probes.engine import derived_figures
     from qatui.core.recorder import Recorder
 
-    masker = runner.masker if runner is not None else None
+    masker = model.masker
     recorder = Recorder.open_or_start(
         checklist, args.record, tester=args.tester or "qatui probe", environment=env_key or "", masker=masker
     )
@@ -393,10 +386,9 @@ def _record(
         by_item.setdefault(spec.item_id, []).append(result)
     for item_id, results in by_item.items():
         recorder.add_probe_results(item_id, results)
-    if runner is not None:
-        facts, metrics = derived_figures(checklist, [r for _, r in pairs], dict(runner.captures), runner.masker)
-        for label, value in facts.items():
-            recorder.set_fact(label, value)
-        for metric_id, value in metrics.items():
-            recorder.set_metric_after(metric_id, value)
+    facts, metrics = model.figures([r for _, r in pairs])
+    for label, value in facts.items():
+        recorder.set_fact(label, value)
+    for metric_id, value in metrics.items():
+        recorder.set_metric_after(metric_id, value)
     print(f"qatui probe: evidence written to {args.record}", file=sys.stderr)

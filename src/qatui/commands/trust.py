@@ -1,8 +1,9 @@
 """`qatui trust CHECKLIST` — show every command a checklist would run, then trust it.
 
 The user reviews what will run on their machine (command probes) and inside containers (exec
-probes), with `${variables}` expanded where they can be (secrets shown masked), and answers
-y/N. `--yes` trusts without asking (CI); `--revoke` forgets the file. Trust is for the file's
+probes), with `${variables}` expanded where they can be (no secret is read before trust, so a
+command that uses one is shown as written), and the environment variables and secret files it
+reads, and answers y/N. Until then the checklist runs nothing at all (see `core/run/gate.py`). `--yes` trusts without asking (CI); `--revoke` forgets the file. Trust is for the file's
 exact content: after an edit qatui asks again.
 """
 
@@ -13,6 +14,7 @@ import os
 import sys
 from collections.abc import Mapping
 
+from qatui.core.checklist import Checklist
 from qatui.core.trust import describe_commands
 
 
@@ -45,29 +47,44 @@ def run(args: argparse.Namespace) -> int:
     env_key = environment.key if environment else None
 
     lines = describe_commands(checklist, env_key, env)
-    if not lines:
-        print(f"{args.checklist} runs no commands (no command or exec probes); nothing to trust.")
-        return 0
     if is_trusted(checklist, env) and not args.yes:
         print(f"{args.checklist} is already trusted as it is now ({len(lines)} command(s)).")
         return 0
     if changed_since_trusted(checklist, env):
         print(f"{args.checklist} changed since you trusted it; review it again.")
-    print(f"{args.checklist} runs {len(lines)} command(s):\n")
-    for line in lines:
-        print(line)
+    # Workspace trust: an untrusted checklist runs nothing at all (HTTP, WebSocket and TCP
+    # probes and log sources included), so one without commands is trusted the same way.
+    if lines:
+        print(f"{args.checklist} runs {len(lines)} command(s):\n")
+        for line in lines:
+            print(line)
+    else:
+        print(f"{args.checklist} runs no commands on this machine or in containers; trusting it lets its "
+              "requests, log sources and secrets be used.")
+    read = _inputs(checklist)
+    if read:
+        print(f"\nIt reads: {read}")
     print()
     if not args.yes:
         if not sys.stdin.isatty():
             print("qatui trust: not a terminal, so nobody can answer; pass --yes to trust it", file=sys.stderr)
             return 1
         try:
-            answer = input(f"Trust {args.checklist} and let qatui run these commands? [y/N] ")
+            answer = input(f"Trust {args.checklist} and let qatui run it? [y/N] ")
         except EOFError:
             answer = ""
         if answer.strip().lower() not in ("y", "yes"):
-            print("Not trusted; its command and exec probes will not run.")
+            print("Not trusted; nothing from it runs (no probe, no log source, no secret read).")
             return 1
     trust(checklist, env)
     print(f"Trusted {args.checklist} (until it changes).")
     return 0
+
+
+def _inputs(checklist: Checklist) -> str:
+    """The process environment variables and secrets a checklist reads (names only)."""
+    from qatui.core.run.scope import declared_env
+
+    parts = [f"${name}" for name in declared_env(checklist)]
+    parts += [f"secret {name} (file {secret.file})" for name, secret in checklist.secrets.items() if secret.file]
+    return ", ".join(parts)

@@ -144,6 +144,9 @@ class ProbeSpec:
     destructive: bool = False
     position: Position | None = None
     positions: dict[str, Position] = field(default_factory=dict)
+    #: `destructive: always`: asks before it runs on every environment, not only protected ones
+    #: (sends mail, runs a test suite against the database). Implies `destructive`.
+    destructive_always: bool = False
 
     @property
     def runs_code(self) -> bool:
@@ -154,6 +157,11 @@ class ProbeSpec:
         """Marked so itself, or under a destructive item, unless it only looks: a `logs` or
         `tcp` probe cannot change anything, whatever the item's own steps do."""
         return self.destructive or (item_destructive and self.kind not in {"logs", "tcp"})
+
+    def asks_always(self, item_always: bool) -> bool:
+        """`destructive: always` on the probe, or on its item (a `logs` or `tcp` probe only
+        looks, so it never asks)."""
+        return self.destructive_always or (item_always and self.kind not in {"logs", "tcp"})
 
     def where(self, key: str = "") -> Position | None:
         """Position of `key` (dotted), falling back to its parents and then the probe itself."""
@@ -184,6 +192,8 @@ class Item:
     logs: list[str] = field(default_factory=list)  # names of LogSourceSpec
     destructive: bool = False
     position: Position | None = None
+    #: `destructive: always` (see `ProbeSpec.destructive_always`).
+    destructive_always: bool = False
 
     def fingerprint(self) -> str:
         """A short hash of what the tester is asked to do; changes when the item's text changes.
@@ -265,6 +275,9 @@ class Checklist:
     environments: dict[str, Environment] = field(default_factory=dict)
     vars: dict[str, str] = field(default_factory=dict)
     secrets: dict[str, Secret] = field(default_factory=dict)
+    #: Process environment variables the checklist may read as `${NAME}` (top-level `from_env:`),
+    #: besides those its secrets name. Nothing else from the environment is ever read.
+    from_env: list[str] = field(default_factory=list)
     logs: dict[str, LogSourceSpec] = field(default_factory=dict)
     sections: list[Section] = field(default_factory=list)
     metrics: list[Metric] = field(default_factory=list)

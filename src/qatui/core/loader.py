@@ -57,7 +57,7 @@ from qatui.core.yamlpos import (
 
 FORMAT_VERSION = 1
 
-TOP_KEYS = ("qatui", "title", "version", "description", "notes", "settings", "vars", "secrets",
+TOP_KEYS = ("qatui", "title", "version", "description", "notes", "settings", "vars", "secrets", "from_env",
             "environments", "logs", "sections", "metrics", "signoff")
 NOTE_KEYS = ("title", "text", "kind")
 NOTE_KINDS = ("info", "config", "known-issues", "rollback", "monitoring")
@@ -110,6 +110,7 @@ MATCHER_KEYS = ("equals", "exists", "contains", "matches", "type")
 JSON_TYPES = ("string", "number", "integer", "boolean", "array", "object", "null")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _VAR_IN_PATTERN = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_.]*(?::?-[^}]*)?\}")
 _STATUS_CLASS = re.compile(r"^[1-5]xx$", re.IGNORECASE)
 _STATUS_RANGE = re.compile(r"^([1-5]\d\d)\s*-\s*([1-5]\d\d)$")
@@ -436,6 +437,7 @@ class _Validator:
         result.settings = self.settings(top.get("settings"))
         result.vars = self.string_map(top.get("vars"), "vars", templated=True, names=True)
         result.secrets = self.secrets(top.get("secrets"))
+        result.from_env = self.from_env(top.get("from_env"))
         result.environments = self.environments(top.get("environments"))
         result.logs = self.log_sources(top.get("logs"))
         sections = top.get("sections")
@@ -505,6 +507,31 @@ class _Validator:
                 self.add(spec.pos, f"secret {name!r}: give exactly one of 'env' (a variable name) or 'file' (a path)")
             result[name] = Secret(name=name, env=env_name, file=file_name, position=name_node.pos)
         return result
+
+    def from_env(self, node: YNode | None) -> list[str]:
+        """`from_env: [NAME, …]`: the process environment variables the checklist reads.
+
+        A checklist is code from someone else: it reads only what it declares here (or names
+        in `secrets:`), and the trust review lists them, so `${AWS_SECRET_ACCESS_KEY}` in a URL
+        cannot pick a variable out of the tester's shell unannounced."""
+        names = self.string_list(node, "from_env")
+        if isinstance(node, YSeq):
+            for element, name in zip(node.items, names, strict=False):
+                if not _ENV_NAME.match(name):
+                    self.add(element.pos, f"from_env: {name!r} is not an environment variable name "
+                             "(letters, digits and '_', not starting with a digit)")
+        return list(dict.fromkeys(names))
+
+    def destructive(self, node: YNode | None) -> tuple[bool, bool]:
+        """(destructive, always) from `destructive: true | false | always`."""
+        if node is None:
+            return False, False
+        if isinstance(node, YScalar) and node.value == "always":
+            return True, True
+        if isinstance(node, YScalar) and isinstance(node.value, bool):
+            return node.value, False
+        self.add(node.pos, f"'destructive': expected true, false or always, got {describe(node)}")
+        return False, False
 
     def environments(self, node: YNode | None) -> dict[str, Environment]:
         if node is None:
@@ -662,6 +689,7 @@ class _Validator:
             if spec is None:
                 continue
             get = spec.get
+            destructive, always = self.destructive(get("destructive"))
             item = Item(
                 id=self.ident(spec, "an item", "item"),
                 title=self.req_string(spec, "title", "an item"),
@@ -672,7 +700,8 @@ class _Validator:
                 if_fails=string(get("if_fails"), "if_fails", default=section.if_fails),
                 notes=string(get("notes"), "notes"),
                 tags=string_list(get("tags"), "tags"),
-                destructive=self.boolean(get("destructive"), "destructive"),
+                destructive=destructive,
+                destructive_always=always,
                 position=spec.pos,
             )
             logs_node = get("logs")
@@ -715,6 +744,7 @@ class _Validator:
         checker = _ProbeChecker(self, node, kind)
         config = checker.run() if known else {}
         timeout = self.number(node.get("timeout"), "timeout", 10.0, positive=True)
+        destructive, always = self.destructive(node.get("destructive"))
         return ProbeSpec(
             id=probe_id,
             kind=kind,
@@ -722,7 +752,8 @@ class _Validator:
             config=config,
             name=self.string(node.get("name"), "name"),
             timeout=timeout if timeout is not None else 10.0,
-            destructive=self.boolean(node.get("destructive"), "destructive") or item.destructive,
+            destructive=destructive or item.destructive,
+            destructive_always=always,
             position=node.pos,
             positions=_positions(node),
         )
@@ -794,11 +825,14 @@ class _Validator:
                 self.add(node.pos, f"unknown log source {name!r}{hint}")
 
     def check_variables(self, checklist: Checklist) -> None:
+        """Every `${NAME}` must be something the checklist provides: a capture, a var, a secret,
+        or a process environment variable it declares (`from_env:` or a secret's `env:`). An
+        undeclared variable is an error even when the tester's shell happens to set it: the
+        checklist may not read what it did not announce (the trust review lists what it reads)."""
         known: set[str] = set(self.capture_names) | set(checklist.vars) | set(checklist.secrets)
         for environment in checklist.environments.values():
             known |= set(environment.vars)
-        declared = set(known)
-        known |= set(self.env)
+        known |= set(checklist.from_env)
         for node in self.templated:
             text = node.value if isinstance(node.value, str) else node.text
             if "$" not in text:
@@ -808,13 +842,16 @@ class _Validator:
                 self.add(_inner(node, fragment), f"malformed variable {fragment + ('}' if '}' in text[offset:] else '')!r}: "
                          "write ${name}, ${name:-default} or $$ for a literal '$'")
             for ref in variables.references(text):
-                if not ref.has_default and ref.name not in declared and ref.name in known:
-                    self.env_dependencies.add(ref.name)
-                if ref.has_default or ref.name in known:
+                if ref.name in known:
                     continue
                 token = text[ref.offset:].split("}", 1)[0] + "}"
+                if _ENV_NAME.match(ref.name) and ref.name == ref.name.upper():
+                    hint = (f"a checklist reads only the environment variables it declares: add "
+                            f"'from_env: [{ref.name}]' at the top")
+                else:
+                    hint = "define it under 'vars:', or declare it in 'from_env:' if it comes from the environment"
                 self.add(_inner(node, token), f"undefined variable ${{{ref.name}}}{did_you_mean(ref.name, known)}: "
-                         "not a capture, var, secret or environment variable (give a default with ${name:-value})")
+                         f"not a capture, var, secret or declared environment variable ({hint})")
 
 
 def _inner(node: YScalar, fragment: str) -> Position:

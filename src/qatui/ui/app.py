@@ -229,13 +229,13 @@ class QatuiApp(App[None]):
         self._new_session: Session | None = None
         self._baseline_tried = False
         self._masker: Any = None
+        #: The run both faces share (`core/run`): trust, scope, masker, gates, probe runner, log
+        #: sources. Made with the session (it needs the environment).
+        self.run_model: Any = None
         self.baseline: Session | None = None
         self.running_probes: set[str] = set()
         self.auto_run = False
         self._live: dict[str, dict[str, ProbeResult]] = {}
-        self._runner: Any = None
-        self._runner_lock = threading.Lock()
-        self._trusted: bool | None = None
         self._results_index: dict[str, ItemResult] = {}
         self._items: dict[str, Item] = {}
         self._log_feed = LogFeed(max_pending_lines=FLOOD_LINES_PER_DRAIN)
@@ -473,18 +473,16 @@ class QatuiApp(App[None]):
         modules are the heaviest imports of start-up, and nothing is lost by writing an
         untouched session a frame later (the first tick writes it anyway).
         """
-        from qatui.core.secrets import read_secrets
-
         assert self.checklist is not None
         asked_tester = tester
         try:
-            _, self._masker = read_secrets(self.checklist.secrets, self.options.env_vars)
             if self.options.resume:
                 path = self.options.resume
                 recorded = self._record_file(path).load()
                 tester, env_key = recorded.tester, recorded.environment
             else:
                 path = self.options.record_path or str(self._default_record_path(env_key))
+            self._make_run_model(env_key)
             if Path(path).exists():
                 from qatui.core.recorder import Recorder
 
@@ -524,6 +522,19 @@ class QatuiApp(App[None]):
         )
         self._reindex()
         return True
+
+    def _make_run_model(self, env_key: str) -> None:
+        """The session's run (`core/run/model.py`); its masker is the record's masker, so a
+        secret is hidden in the record, the log pane and the probe results alike (its secrets
+        are read once the checklist is trusted, and not before)."""
+        if self.run_model is not None and self.run_model.env_key == env_key:
+            return
+        from qatui.core.run.model import RunModel
+
+        assert self.checklist is not None
+        self.run_model = RunModel(self.checklist, env_key, self.options.env_vars,
+                                  session_started=None, jobs=self.checklist.settings.jobs)
+        self._masker = self.run_model.scope.masker
 
     def _masked(self, text: str) -> str:
         return self._masker.mask(text) if self._masker else text
@@ -845,9 +856,8 @@ class QatuiApp(App[None]):
     def show_error(self, title: str, message: str, *, then: Callable[[], None] | None = None) -> None:
         from qatui.ui.screens.modals import ErrorModal
 
-        masker = getattr(self._runner, "masker", None)
-        if masker is not None:
-            message = masker.mask(message)
+        if self.run_model is not None:
+            message = self.run_model.masker.mask(message)
         self.push_screen(ErrorModal(title, message), (lambda _: then()) if then else None)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -892,67 +902,61 @@ class QatuiApp(App[None]):
         self.notify(f"auto-run probes {'on' if self.auto_run else 'off'}")
 
     def trusted(self) -> bool:
-        if self._trusted is None:
-            assert self.checklist is not None
-            from qatui.core.trust import is_trusted
-
-            self._trusted = bool(is_trusted(self.checklist, self.options.env_vars))
-        return self._trusted
+        """Whether the checklist is trusted now (the run's live trust state: a `qatui trust
+        --yes` in another terminal counts from the next probe on)."""
+        return bool(self.run_model is not None and self.run_model.trusted)
 
     def _runs_code(self, probe: ProbeSpec) -> bool:
         """Command and exec probes, and logs probes over a `command` log source."""
-        assert self.checklist is not None
-        if probe.runs_code:
-            return True
-        if probe.kind == "logs":
-            source = self.checklist.logs.get(str(probe.config.get("source", "")))
-            return source is not None and source.kind == "command"
-        return False
+        return bool(self.run_model.runs_code(probe))
 
     def run_probes(self, item_ids: list[str], *, interactive: bool = True, confirmed: bool = False) -> None:
-        """Run the probes of these items (and the earlier probes whose captures they use);
-        asks for trust and for the environment's name first when needed.
+        """Run the probes of these items, and the earlier probes whose captures they need and
+        this session has not taken yet (`RunModel.plan`: a token login is taken once, not
+        before every item); asks for trust and for the environment's name first when needed.
 
-        On a protected environment the name is asked on every run that includes a
-        destructive probe (`confirmed` is that answer), never remembered: a tester who typed
-        it an hour ago for one probe has not agreed to the next. Probes run on their own
-        (auto-run) never include destructive ones there."""
+        An untrusted checklist runs nothing, HTTP included: `r` opens the trust review first,
+        and auto-run (`interactive=False`) runs nothing until the tester has trusted it. A
+        probe that needs confirming (destructive on a protected environment, or marked
+        `destructive: always`, on any) asks for the environment's name on every run that
+        includes it (`confirmed` is that answer), never remembered: a tester who typed it an
+        hour ago for one probe has not agreed to the next. Auto-run never includes one."""
         assert self.checklist is not None
-        from qatui.core.probes import with_dependencies
-
+        model = self.run_model
         wanted = [p for item_id in item_ids for p in self.item(item_id).probes]
-        probes = [p for p in with_dependencies(self.checklist, wanted) if p.id not in self.running_probes]
+        if not wanted:
+            if interactive:
+                self.notify("this item has no probes")
+            return
+        if not model.trusted:
+            if not interactive:
+                return  # opening an item of an untrusted checklist sends nothing anywhere
+            from qatui.core.trust import (
+                describe_commands,  # the very lines `qatui trust` prints
+            )
+            from qatui.ui.screens.modals import TrustModal
+
+            env = self.environment
+            commands = describe_commands(self.checklist, env.key if env is not None else None, self.options.env_vars)
+            self.push_screen(TrustModal(self.checklist.path, commands), partial(self._trust_answer, item_ids))
+            return
+        probes = [p for p in model.plan(wanted) if p.id not in self.running_probes]
         if not probes:
             if interactive:
-                self.notify("those probes are already running" if wanted else "this item has no probes")
+                self.notify("those probes are already running")
             return
-        if any(self._runs_code(p) for p in probes) and not self.trusted():
-            if not interactive:
-                probes = [p for p in probes if not self._runs_code(p)]
-            else:
-                from qatui.core.trust import (
-                    describe_commands,  # the very lines `qatui trust` prints
-                )
-                from qatui.ui.screens.modals import TrustModal
-
-                env = self.environment
-                commands = describe_commands(self.checklist, env.key if env is not None else None, self.options.env_vars)
-                self.push_screen(
-                    TrustModal(self.checklist.path, commands), partial(self._trust_answer, item_ids)
-                )
-                return
-        destructive = [p for p in probes if p.is_destructive(self.item(p.item_id).destructive)]
+        asking = model.needs_confirmation(probes)
         allowed: list[str] = []
-        if destructive and self._protected():
+        if asking:
             if confirmed:
-                allowed = [p.id for p in destructive]
+                allowed = [p.id for p in asking]
             elif not interactive:
-                probes = [p for p in probes if p not in destructive]
+                probes = [p for p in probes if p not in asking]
             else:
                 from qatui.ui.screens.modals import TypeNameModal
 
                 self.push_screen(
-                    TypeNameModal(self.session.environment, [p.id for p in destructive]),
+                    TypeNameModal(self.session.environment, [p.id for p in asking], protected=self._protected()),
                     partial(self._destructive_answer, item_ids),
                 )
                 return
@@ -965,19 +969,18 @@ class QatuiApp(App[None]):
 
     def _trust_answer(self, item_ids: list[str], yes: bool | None) -> None:
         if not yes:
-            self.notify("not trusted: command and exec probes stay off", severity="warning")
+            self.notify("not trusted: nothing from this checklist runs (no probe, no log source)",
+                        severity="warning")
             return
         assert self.checklist is not None
-        from qatui.core.trust import trust
-
         try:
-            trust(self.checklist, self.options.env_vars)
+            self.run_model.grant_trust()
         except QatuiError as error:
             self.show_error(error.title, error.message)
             return
-        self._trusted = True
-        if self._runner is not None:
-            self._runner.trusted = True
+        self._log_names = None  # the log sources held back until now can start
+        screen = self.main_screen
+        self._switch_logs(screen.current_item_id if screen else None)
         self.run_probes(item_ids)
 
     def _destructive_answer(self, item_ids: list[str], yes: bool | None) -> None:
@@ -987,28 +990,13 @@ class QatuiApp(App[None]):
         self.run_probes(item_ids, confirmed=True)
 
     def _ensure_runner(self) -> Any:
-        """The one ProbeRunner of the session (its own loop in its own thread).
-
-        Called from a thread worker: importing the engine (httpx, websockets, the docker SDK)
-        and starting it never holds up a key press."""
-        with self._runner_lock:
-            if self._runner is not None:
-                return self._runner
-            assert self.checklist is not None
-            from qatui.core.probes import ProbeRunner
-
-            runner = ProbeRunner(
-                self.checklist,
-                self.session.environment,
-                trusted=bool(self._trusted),
-                allow_destructive=not self._protected(),
-                jobs=self.checklist.settings.jobs,
-                session_started=self.session.started_at,
-                env=self.options.env_vars,
-            )
-            runner.start()
-            self._runner = runner
-            return runner
+        """The run's one ProbeRunner (its own loop in its own thread), on the run's trust and
+        scope. Called from a thread worker: importing the engine (httpx, websockets, the
+        docker SDK) and starting it never holds up a key press."""
+        model = self.run_model
+        if model.session_started is None:
+            model.session_started = self.session.started_at
+        return model.runner()
 
     def _submit(self, probes: list[ProbeSpec], confirmed: list[str] | None = None) -> None:
         owners = {probe.id: probe.item_id for probe in probes}
@@ -1079,27 +1067,12 @@ class QatuiApp(App[None]):
         self._refresh_probe_views(sorted(set(message.owners.values())))
 
     def _record_metrics_and_facts(self, results: list[ProbeResult]) -> None:
-        assert self.checklist is not None
-        by_probe = {r.probe_id: r for r in results}
-        captures: dict[str, str] = {}
-        for result in results:
-            captures.update(result.captures)
-        for metric in self.checklist.metrics:
-            value: float | None = None
-            if metric.source == "probe" and metric.probe in by_probe:
-                result = by_probe[metric.probe]
-                if result.duration_ms is not None and result.status.value == "passed":
-                    value = round(result.duration_ms, 1)
-            elif metric.source == "capture" and metric.capture in captures:
-                try:
-                    value = float(captures[metric.capture])
-                except ValueError:
-                    value = None
-            if value is not None:
-                self._change(lambda r, m=metric.id, v=value: r.set_metric_after(m, v))
-        for label, capture in self.checklist.signoff.facts.items():
-            if capture in captures:
-                self._change(lambda r, k=label, v=captures[capture]: r.set_fact(k, v))
+        """Facts and metric figures of a batch, as `qatui probe --record` derives them."""
+        facts, metrics = self.run_model.figures(results)
+        for metric_id, value in metrics.items():
+            self._change(lambda r, m=metric_id, v=value: r.set_metric_after(m, v))
+        for label, value in facts.items():
+            self._change(lambda r, k=label, v=value: r.set_fact(k, v))
 
     def _refresh_probe_views(self, item_ids: Iterable[str]) -> None:
         screen = self.main_screen
@@ -1109,10 +1082,10 @@ class QatuiApp(App[None]):
             screen.refresh_probes(item_id)
 
     def cancel_probes(self) -> None:
-        if self._runner is None or not self.running_probes:
+        if self.run_model is None or not self.run_model.started or not self.running_probes:
             self.notify("no probes are running")
             return
-        self._runner.cancel()
+        self.run_model.cancel()
         self.notify("cancelling the running probes")
 
     # ------------------------------------------------------------------ logs
@@ -1151,20 +1124,16 @@ class QatuiApp(App[None]):
         pane.set_sources(names, self._log_scope, scope_message)
         if not names:
             return
-        from qatui.core.variables import layered_lookup
-
-        env = self.environment
-        lookup = layered_lookup(written=[env.vars if env else {}, self.checklist.vars], after=[self.options.env_vars])
-        blocked = [n for n in names if self.checklist.logs[n].kind == "command" and not self.trusted()]
-        if blocked:
-            pane.note(f"not started: {', '.join(blocked)} run a command (trust the checklist: r on a command probe, or qatui trust)")
+        model = self.run_model
+        if not model.trusted:
+            pane.note("not started: the checklist is not trusted, and qatui opens no log source before "
+                      "you trust it (r on an item with probes shows the review, or run qatui trust)")
+            return
+        mask = model.masker.mask
         for name in names:
-            spec = self.checklist.logs[name]
-            if name in blocked:
-                continue
             self.run_worker(
-                partial(follow_source, self._log_feed, generation, stop, spec, env,
-                        Path(self.checklist.path).parent, lookup),
+                partial(follow_source, self._log_feed, generation, stop,
+                        partial(model.log_source, name, for_screen=True), self.checklist.logs[name].tail, mask),
                 thread=True,
                 group="logs",
                 exit_on_error=False,
@@ -1260,10 +1229,10 @@ class QatuiApp(App[None]):
     def shutdown_workers(self) -> None:
         """Stop every log tail and the probe engine; never blocks the way out."""
         self._log_feed.stop()
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            runner.cancel()
-            threading.Thread(target=runner.close, name="qatui-probe-close", daemon=True).start()
+        model = self.run_model
+        if model is not None and model.started:
+            model.cancel()
+            threading.Thread(target=model.close, name="qatui-probe-close", daemon=True).start()
 
     def on_unmount(self) -> None:
         self.shutdown_workers()

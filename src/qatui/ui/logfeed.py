@@ -24,10 +24,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from qatui.core.checklist import Environment, LogSourceSpec
 
 if TYPE_CHECKING:
     from qatui.core.logs.base import LogLine
@@ -105,19 +102,19 @@ def follow_source(
     feed: LogFeed,
     generation: int,
     stop: threading.Event,
-    spec: LogSourceSpec,
-    environment: Environment | None,
-    checklist_dir: Path,
-    lookup: Callable[[str], str | None],
+    build: Callable[[], Any],
+    tail: int | None,
+    mask: Callable[[str], str] | None = None,
 ) -> None:
-    """Body of a log thread worker: iterate the source until `stop` is set."""
-    from qatui.core.logs import make_source
-    from qatui.core.logs.pump import pumped
-
-    # A Docker source runs in a child process and skips (and counts) what the pane cannot show
-    # in a flood; see `core/logs/pump.py`.
-    source: Any = pumped(make_source(spec, environment, checklist_dir=checklist_dir, lookup=lookup))
-    for batch in source.follow(stop, tail=spec.tail):
+    """Body of a log thread worker: build the source (`RunModel.log_source`: the run's scope,
+    its trust check), then iterate it until `stop` is set, masking each line with the run's
+    masker on the way to the pane, as `qatui logs` masks what it prints."""
+    source: Any = build()
+    for batch in source.follow(stop, tail=tail):
         if stop.is_set():
             break
+        if mask is not None:
+            texts = getattr(batch, "texts", None)
+            if isinstance(texts, list):
+                batch.texts = [mask(text) for text in texts]
         feed.put(generation, batch)

@@ -35,61 +35,23 @@ from typing import Any
 
 from qatui.core.checklist import Checklist, ProbeSpec
 from qatui.core.probes.base import Outcome, ProbeContext, cap_detail, where
-from qatui.core.secrets import MASK, read_secrets
+from qatui.core.run.deps import producers, referenced_names, with_dependencies
+from qatui.core.run.figures import derived_figures
+from qatui.core.run.gate import refusal
+from qatui.core.run.scope import Scope
+from qatui.core.run.trust_state import TrustState
+from qatui.core.secrets import MASK
 from qatui.core.session import ProbeResult, ProbeStatus
-from qatui.core.variables import UndefinedVariable, expand_all, layered_lookup, references
+from qatui.core.variables import UndefinedVariable, expand_all
+
+__all__ = ["BACKSTOP", "KINDS", "OnResult", "ProbeRunner", "derived_figures", "producers", "referenced_names",
+           "run_probes", "run_to_end", "with_dependencies"]
 
 OnResult = Callable[[ProbeResult, str], None]
 
 KINDS = ("http", "websocket", "command", "exec", "tcp", "logs")
 #: Extra seconds past a probe's own timeout before the engine itself gives up on it.
 BACKSTOP = 5.0
-
-
-def referenced_names(spec: ProbeSpec) -> set[str]:
-    """Variables a probe's configuration uses (those with a default included)."""
-    names: set[str] = set()
-
-    def walk(value: Any) -> None:
-        if isinstance(value, str):
-            names.update(ref.name for ref in references(value))
-        elif isinstance(value, list):
-            for v in value:
-                walk(v)
-        elif isinstance(value, dict):
-            for v in value.values():
-                walk(v)
-
-    walk({k: v for k, v in spec.config.items() if k != "capture"})
-    return names
-
-
-def producers(checklist: Checklist) -> dict[str, list[ProbeSpec]]:
-    """capture name → the probes that capture it, in checklist order."""
-    found: dict[str, list[ProbeSpec]] = {}
-    for probe in checklist.probes():
-        for name in probe.captures():
-            found.setdefault(name, []).append(probe)
-    return found
-
-
-def with_dependencies(checklist: Checklist, probes: Iterable[ProbeSpec]) -> list[ProbeSpec]:
-    """`probes` plus the earlier probes whose captures they need, in checklist order.
-
-    `qatui probe --only products-list` must also run `api-token`, or `${token}` is missing.
-    """
-    order = {id(p): i for i, p in enumerate(checklist.probes())}
-    made = producers(checklist)
-    wanted = {id(p): p for p in probes}
-    queue = list(wanted.values())
-    while queue:
-        probe = queue.pop()
-        for name in referenced_names(probe):
-            earlier = [p for p in made.get(name, []) if order.get(id(p), -1) < order.get(id(probe), 0)]
-            if earlier and id(earlier[-1]) not in wanted:
-                wanted[id(earlier[-1])] = earlier[-1]
-                queue.append(earlier[-1])
-    return sorted(wanted.values(), key=lambda p: order.get(id(p), len(order)))
 
 
 class ProbeRunner:
@@ -101,28 +63,29 @@ class ProbeRunner:
         checklist: Checklist,
         environment_key: str | None,
         *,
-        trusted: bool,
+        trusted: bool | None = None,
+        trust: TrustState | None = None,
+        scope: Scope | None = None,
         allow_destructive: bool = False,
         jobs: int = 8,
         session_started: datetime | None = None,
         env: Mapping[str, str] | None = None,
     ) -> None:
+        """`trust` and `scope` come from the run (`core/run/model.py`), so the runner sees the
+        tester's trust the moment it is given and shares captures and masker with the log
+        sources; `trusted=` pins the answer instead (tests, one-off lookups)."""
         self.checklist = checklist
         self.environment = checklist.environments.get(environment_key or "")
         self.environment_key = environment_key or ""
-        self.trusted = trusted
         self.allow_destructive = allow_destructive
         self.jobs = max(1, int(jobs))
         self.session_started = session_started or datetime.now(UTC)
         self._env: Mapping[str, str] = os.environ if env is None else env
-        self._secret_values, self.masker = read_secrets(checklist.secrets, self._env)
-        #: Captured values, raw (mask with `.masker` before showing them).
-        self.captures: dict[str, str] = {}
-        self._lookup = layered_lookup(
-            before=[self.captures],
-            written=[self.environment.vars if self.environment else {}, checklist.vars],
-            after=[self._secret_values, self._env],
-        )
+        self.trust = trust or (scope.trust if scope else TrustState(checklist, self._env, fixed=trusted))
+        self.scope = scope or Scope(checklist, self.environment, self._env, self.trust)
+        self.masker = self.scope.masker
+        #: Captured values, raw (mask with `.masker` before showing them): the run's scope's.
+        self.captures: dict[str, str] = self.scope.captures
         self._order = {id(p): i for i, p in enumerate(checklist.probes())}
         self._producers = producers(checklist)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -140,7 +103,7 @@ class ProbeRunner:
         self.context = ProbeContext(
             checklist=checklist,
             environment=self.environment,
-            lookup=self.lookup,
+            lookup=self.scope.engine_lookup,
             masker=self.masker,
             process_env=self._env,
             session_started=self.session_started,
@@ -151,10 +114,15 @@ class ProbeRunner:
 
     # --- variables ---
 
+    @property
+    def trusted(self) -> bool:
+        """Whether the checklist is trusted now (asked live: see `core/run/trust_state.py`)."""
+        return self.trust.trusted
+
     def lookup(self, name: str) -> str | None:
-        """captures → environment vars → checklist vars → secrets → process environment; vars
-        that use `${other}` are expanded (the shared `layered_lookup`, as the log sources do)."""
-        return self._lookup(name)
+        """captures → environment vars → checklist vars → secrets → declared process
+        environment (the run's `Scope`; vars that use `${other}` are expanded)."""
+        return self.scope.lookup(name)
 
     # --- life cycle ---
 
@@ -330,37 +298,13 @@ class ProbeRunner:
     def _not_run(self, spec: ProbeSpec, summary: str, explanation: str, status: ProbeStatus = ProbeStatus.NOT_RUN) -> ProbeResult:
         return self._result(spec, Outcome(status, summary, explanation), None)
 
-    def _runs_log_command(self, spec: ProbeSpec) -> bool:
-        """A logs probe over a `command` log source runs that command."""
-        if spec.kind != "logs":
-            return False
-        source = self.checklist.logs.get(str(spec.config.get("source", "")))
-        return source is not None and source.kind == "command"
-
     def _gate(self, spec: ProbeSpec, confirmed: frozenset[str] = frozenset()) -> ProbeResult | None:
-        """Trust and protected-environment rules, checked before anything runs."""
-        if (spec.runs_code or self._runs_log_command(spec)) and not self.trusted:
-            return self._not_run(
-                spec,
-                "not run: the checklist is not trusted to run commands",
-                f"this checklist's commands have not been trusted on this machine; run "
-                f"`qatui trust {self.checklist.path}` to allow its commands",
-            )
-        try:
-            item_destructive = self.checklist.item(spec.item_id).destructive
-        except KeyError:
-            item_destructive = False
-        if spec.is_destructive(item_destructive) and self.environment and self.environment.protected and not (
-            self.allow_destructive or spec.id in confirmed
-        ):
-            key = self.environment.key
-            return self._not_run(
-                spec,
-                f"not run: destructive probe on protected environment {key}",
-                f"{self.environment.label or key} is protected and this probe changes data; to run it "
-                f"anyway pass `--allow-destructive {key}` (the screen asks you to type {key!r})",
-            )
-        return None
+        """Trust and the destructive gate (`core/run/gate.py`), checked before anything runs."""
+        refused = refusal(self.checklist, self.environment, spec, self.trust,
+                          allow_destructive=self.allow_destructive, confirmed=confirmed)
+        if refused is None:
+            return None
+        return self._not_run(spec, refused.summary, refused.explanation)
 
     async def _run_one(
         self,
@@ -400,7 +344,9 @@ class ProbeRunner:
         except UndefinedVariable as error:
             secret = self.checklist.secrets.get(error.name)
             maker_list = self._producers.get(error.name)
-            if secret is not None and secret.env:
+            if secret is not None and error.name in self.scope.secret_problems:
+                why = self.scope.secret_problems[error.name]
+            elif secret is not None and secret.env:
                 why = f"the secret ${{{error.name}}} is read from the environment variable {secret.env}, which is not set — export it before running"
             elif secret is not None and secret.file:
                 why = f"the secret ${{{error.name}}} is read from {secret.file}, which does not exist"
@@ -435,11 +381,9 @@ class ProbeRunner:
             elif attempts > count:
                 break
             await asyncio.sleep(interval)
-        for name, value in outcome.captures.items():
-            if name in outcome.secret_captures:
-                self.masker.add(value)
-            if outcome.status is ProbeStatus.PASSED:
-                self.captures[name] = value
+        if outcome.status is not ProbeStatus.NOT_RUN:
+            self.scope.keep_captures(spec.id, outcome.captures, outcome.secret_captures,
+                                     outcome.status is ProbeStatus.PASSED)
         if attempts > 1:
             outcome.summary += f" (after {attempts} attempts)"
         return self._result(spec, outcome, duration)
@@ -479,12 +423,36 @@ class ProbeRunner:
         )
 
 
+def run_to_end(
+    runner: ProbeRunner,
+    probes: list[ProbeSpec],
+    *,
+    allow_destructive: bool = False,
+    on_result: OnResult | None = None,
+    timeout: float | None = None,
+) -> list[ProbeResult]:
+    """Run probes to the end from a blocking caller (the CLI). `timeout` bounds the whole run:
+    probes still running then are reported as timed out. Ctrl-C cancels and re-raises."""
+    runner.allow_destructive = allow_destructive
+    runner.start()
+    future = runner.submit(probes, on_result)
+    try:
+        return future.result(timeout)
+    except concurrent.futures.TimeoutError:
+        runner.cancel(f"the run's --timeout of {timeout:g} s ran out", ProbeStatus.TIMEOUT)
+        return future.result(30)
+    except KeyboardInterrupt:
+        runner.cancel("interrupted (Ctrl-C)")
+        future.result(30)
+        raise
+
+
 def run_probes(
     checklist: Checklist,
     env_key: str | None,
     probes: Iterable[ProbeSpec],
     *,
-    trusted: bool,
+    trusted: bool | None = None,
     allow_destructive: bool = False,
     jobs: int | None = None,
     session_started: datetime | None = None,
@@ -493,51 +461,19 @@ def run_probes(
     timeout: float | None = None,
     runner_out: list[ProbeRunner] | None = None,
 ) -> list[ProbeResult]:
-    """Run probes to the end from a blocking caller (the CLI). `timeout` bounds the whole run:
-    probes still running then are reported as timed out. Ctrl-C cancels and re-raises."""
+    """`run_to_end` on a fresh runner (tests, scripts). `trusted=None` asks the trust store."""
     runner = ProbeRunner(
         checklist,
         env_key,
         trusted=trusted,
-        allow_destructive=allow_destructive,
         jobs=jobs or checklist.settings.jobs,
         session_started=session_started,
         env=env,
     )
     if runner_out is not None:
         runner_out.append(runner)
-    runner.start()
     try:
-        future = runner.submit(probes, on_result)
-        try:
-            return future.result(timeout)
-        except concurrent.futures.TimeoutError:
-            runner.cancel(f"the run's --timeout of {timeout:g} s ran out", ProbeStatus.TIMEOUT)
-            return future.result(30)
-        except KeyboardInterrupt:
-            runner.cancel("interrupted (Ctrl-C)")
-            future.result(30)
-            raise
+        return run_to_end(runner, list(probes), allow_destructive=allow_destructive, on_result=on_result,
+                          timeout=timeout)
     finally:
         runner.close()
-
-
-def derived_figures(
-    checklist: Checklist, results: Iterable[ProbeResult], captures: Mapping[str, str], masker: Any
-) -> tuple[dict[str, str], dict[str, float]]:
-    """What probe results mean for the record: sign-off facts (label → captured value, secret
-    captures left out) and the "after" figure of each probe-timed or captured metric."""
-    facts = {
-        label: captures[name]
-        for label, name in checklist.signoff.facts.items()
-        if name in captures and captures[name] not in masker
-    }
-    durations = {r.probe_id: r.duration_ms for r in results if r.status is ProbeStatus.PASSED and r.duration_ms is not None}
-    metrics: dict[str, float] = {}
-    for metric in checklist.metrics:
-        if metric.probe and metric.probe in durations:
-            metrics[metric.id] = float(durations[metric.probe] or 0.0)
-        elif metric.capture and metric.capture in captures:
-            with contextlib.suppress(ValueError):
-                metrics[metric.id] = float(captures[metric.capture])
-    return facts, metrics

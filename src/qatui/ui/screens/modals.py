@@ -314,7 +314,8 @@ class TrustModal(ModalScreen[bool]):
 
 
 class TypeNameModal(TypeAhead, ModalScreen[bool]):
-    """A destructive probe on a protected environment: the tester types the environment's name."""
+    """A destructive probe on a protected environment, or one marked `destructive: always` on
+    any environment: the tester types the environment's name."""
     CSS_PATH = "dialogs.tcss"  # read when the first of these screens opens
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -322,10 +323,11 @@ class TypeNameModal(TypeAhead, ModalScreen[bool]):
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self, environment: str, probes: list[str]) -> None:
+    def __init__(self, environment: str, probes: list[str], *, protected: bool = True) -> None:
         super().__init__()
         self.environment = environment
         self.probes = probes
+        self.protected = protected
         self.initial = ""
 
     def compose(self) -> ComposeResult:
@@ -334,7 +336,9 @@ class TypeNameModal(TypeAhead, ModalScreen[bool]):
             yield ScrollBody(
                 Static(
                     Text(
-                        "These probes change data on a protected environment:\n"
+                        ("These probes change data on a protected environment:\n" if self.protected else
+                         "These probes are marked `destructive: always` (they send mail, run a test "
+                         "suite or change data), so they ask on every environment:\n")
                         + "\n".join(f"  • {probe}" for probe in self.probes)
                     )
                 )
