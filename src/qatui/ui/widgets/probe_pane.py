@@ -194,7 +194,9 @@ class ProbePane(RichPane):
             elif result is not None:
                 if result.status is ProbeStatus.INCONCLUSIVE:
                     line.append("  inconclusive:", style="bold yellow")
-                line.append(f"  {result.summary}")
+                    line.append(f" {result.summary}")
+                else:
+                    line.append(f"  {result.summary}")
             else:
                 line.append("  not run", style="dim")
             if index == self.cursor and focused:
