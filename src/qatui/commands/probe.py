@@ -5,7 +5,8 @@ piped or NO_COLOR is set), JSON (a contract for CI scripts, see `docs/probe-outp
 XML (what CI systems show as test results). Progress lines go to stderr while probes run, only
 on a terminal, so a piped stdout stays machine-readable.
 
-Exit status: 0 every probe that ran passed, 1 a probe failed / errored / timed out, 2 the
+Exit status: 0 every probe that ran passed, 1 a probe failed / errored / timed out / was
+inconclusive (a logs check that read too little to be evidence: not a pass, --strict or not), 2 the
 checklist or the command line is wrong (problems printed as `path:line:col: error: …`).
 Probes that were not run (an untrusted checklist runs nothing; a destructive probe on a
 protected environment, or one marked `destructive: always`, without `--allow-destructive`) do not
@@ -36,6 +37,7 @@ MARKS = {
     ProbeStatus.ERROR: "!",
     ProbeStatus.TIMEOUT: "⧗",
     ProbeStatus.NOT_RUN: "–",
+    ProbeStatus.INCONCLUSIVE: "?",
 }
 STYLES = {
     ProbeStatus.PASSED: "green",
@@ -43,8 +45,9 @@ STYLES = {
     ProbeStatus.ERROR: "bold magenta",
     ProbeStatus.TIMEOUT: "bold yellow",
     ProbeStatus.NOT_RUN: "dim",
+    ProbeStatus.INCONCLUSIVE: "bold yellow",
 }
-FAILING = (ProbeStatus.FAILED, ProbeStatus.ERROR, ProbeStatus.TIMEOUT)
+FAILING = (ProbeStatus.FAILED, ProbeStatus.ERROR, ProbeStatus.TIMEOUT, ProbeStatus.INCONCLUSIVE)
 
 
 ENV_HELP = (
@@ -320,7 +323,7 @@ def to_junit(checklist: Checklist, env_key: str | None, pairs: Sequence[tuple[Pr
     counts = totals(results)
     attrs = {
         "tests": str(len(results)),
-        "failures": str(counts["failed"]),
+        "failures": str(counts["failed"] + counts["inconclusive"]),
         "errors": str(counts["error"] + counts["timeout"]),
         "skipped": str(counts["not_run"]),
         "time": f"{elapsed:.3f}",
@@ -342,8 +345,8 @@ def to_junit(checklist: Checklist, env_key: str | None, pairs: Sequence[tuple[Pr
             {"classname": spec.item_id, "name": result.probe_id, "time": f"{(result.duration_ms or 0) / 1000:.3f}"},
         )
         body = "\n\n".join(part for part in (result.summary, result.explanation, result.detail) if part)
-        if result.status is ProbeStatus.FAILED:
-            ET.SubElement(case, "failure", {"message": result.summary, "type": "failed"}).text = body
+        if result.status in (ProbeStatus.FAILED, ProbeStatus.INCONCLUSIVE):
+            ET.SubElement(case, "failure", {"message": result.summary, "type": result.status.value}).text = body
         elif result.status in (ProbeStatus.ERROR, ProbeStatus.TIMEOUT):
             ET.SubElement(case, "error", {"message": result.summary, "type": result.status.value}).text = body
         elif result.status is ProbeStatus.NOT_RUN:

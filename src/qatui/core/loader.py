@@ -83,7 +83,7 @@ PROBE_KEYS: dict[str, tuple[str, ...]] = {
     "command": ("run", "argv", "cwd", "env"),
     "exec": ("service", "container", "run", "argv", "user", "workdir", "env"),
     "tcp": ("host", "port"),
-    "logs": ("source", "absent", "present", "within", "window"),
+    "logs": ("source", "absent", "present", "within", "window", "min_lines"),
 }
 #: Keys of `expect` per kind.
 EXPECT_KEYS: dict[str, tuple[str, ...]] = {
@@ -1067,20 +1067,29 @@ class _ProbeChecker:
         window = self.node.get("window")
         if window is not None:
             self.config["window"] = self._window(window)
+        min_lines = self.node.get("min_lines")
+        if min_lines is not None:
+            if which == "present":
+                self.v.add(self.node.key_pos("min_lines"), "'min_lines' goes with 'absent' (a matching line is evidence on its own)")
+            self.config["min_lines"] = self.v.integer(min_lines, "min_lines", 1, minimum=1)
 
     def _window(self, node: YNode) -> Any:
-        if isinstance(node, YScalar) and node.value == "session":
-            return "session"
+        """`recent`, `session`, `{lines: N}` or `{minutes: M}` (see probes/logs.py)."""
+        expected = "'recent', 'session', {lines: N} or {minutes: M}"
+        if isinstance(node, YScalar) and node.value in ("session", "recent"):
+            return node.value
         if isinstance(node, YMap):
-            spec = self.v.mapping(node, "window", ("lines",))
+            spec = self.v.mapping(node, "window", ("lines", "minutes"))
             assert spec is not None
-            lines = spec.get("lines")
-            if lines is None:
-                self.v.add(spec.pos, "window: missing 'lines'")
-                return "session"
-            return {"lines": self.v.integer(lines, "lines", 100, minimum=1)}
-        self.v.add(node.pos, f"'window': expected 'session' or {{lines: N}}, got {describe(node)}")
-        return "session"
+            lines, minutes = spec.get("lines"), spec.get("minutes")
+            if (lines is None) == (minutes is None):
+                self.v.add(spec.pos, f"window: give one of 'lines' or 'minutes' ({expected})")
+                return "recent"
+            if lines is not None:
+                return {"lines": self.v.integer(lines, "lines", 100, minimum=1)}
+            return {"minutes": self.v.number(minutes, "minutes", 10, positive=True)}
+        self.v.add(node.pos, f"'window': expected {expected}, got {describe(node)}")
+        return "recent"
 
     def _retry(self) -> None:
         retry = self.node.get("retry")

@@ -49,6 +49,14 @@ class ProbeStatus(StrEnum):
     ERROR = "error"
     TIMEOUT = "timeout"
     NOT_RUN = "not_run"
+    #: The probe ran but saw too little to judge (a logs check that read almost nothing): not
+    #: evidence either way, so it counts as not passed everywhere (screen, CI, record, gate).
+    INCONCLUSIVE = "inconclusive"
+
+    @property
+    def passed(self) -> bool:
+        """Only `passed` is a pass; every other status (inconclusive included) is not."""
+        return self is ProbeStatus.PASSED
 
 
 @datatype

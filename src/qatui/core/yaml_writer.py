@@ -34,7 +34,7 @@ _PROBE_KEY_ORDER = (
     "method", "url", "service", "container", "host", "port", "source", "query", "headers",
     "subprotocols", "origin", "auth", "json", "form", "body", "send", "close", "run", "argv",
     "user", "workdir", "cwd", "env", "follow_redirects", "verify", "absent", "present", "within",
-    "window", "retry", "until", "expect", "capture",
+    "window", "min_lines", "retry", "until", "expect", "capture",
 )
 
 

@@ -7,51 +7,154 @@ line: that keeps a source within a small factor of what a bare `for line in pipe
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 #: Longest line kept; the rest of a longer line is dropped and said so.
 MAX_LINE = 16 * 1024
 TRUNCATED = " … [line truncated]"
 
+#: ISO 8601 at the start, bare or in brackets: `2026-12-04 18:29:44,123`, `…T18:29:44.5Z`,
+#: gunicorn's error log `[2026-12-04 18:29:44 +0000]`, Python logging's default.
 _LEADING_TIME = re.compile(
-    r"^\[?(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:[.,](\d{1,9}))?\s?(Z|[+-]\d{2}:?\d{2})?"
+    r"^\[?(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:[.,](\d{1,9}))?\s?(Z|[+-]\d{2}(?::?\d{2})?(?![\d:]))?"
 )
 #: `15:31:16,869 ERROR …` — a clock time without a date, as many logging formats write it.
 _LEADING_CLOCK = re.compile(r"^\[?(\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(?=[\s\]]|$)")
+#: `04/Dec/2026:18:25:28 +0000` (common/combined access log: nginx, Apache, gunicorn) and
+#: `04/Dec/2026 18:25:28` (Django's runserver); the part inside the brackets.
+_CLF = r"\[(\d{2})/([A-Z][a-z]{2})/(\d{4})[: ](\d{2}):(\d{2}):(\d{2})(?:\s?([+-]\d{4}))?\]"
+_LEADING_CLF = re.compile("^" + _CLF)
+#: The access log's host, identity and user come first: `127.0.0.1 - - [04/Dec/2026:…]`.
+_ACCESS = re.compile(r"^\S+ \S+ \S+ " + _CLF)
+#: syslog (RFC 3164): `Dec  4 18:29:44 host prog[1]: …`, no year.
+_SYSLOG = re.compile(r"^([A-Z][a-z]{2}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2})(?=\s)")
+_MONTHS = {name: number for number, name in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
 #: How far ahead of the reference a dateless time may be before it is taken as yesterday's
 #: (clocks of two machines differ a little; a log line is never from the future by hours).
 _CLOCK_SLACK = timedelta(minutes=10)
+#: First characters a timed line can start with (a digit, `[`, an IPv6 `::1`, a month's
+#: capital); anything else is skipped without running a regex, which keeps a flood cheap.
+_DIGITS = frozenset("0123456789")
+_MONTH_INITIALS = frozenset("JFMASOND")
 
 
 def now() -> datetime:
     return datetime.now(UTC)
 
 
+def line_time(text: str, reference: datetime | None = None) -> datetime | None:
+    """The time a log line says it was written, if it says one in a format qatui knows.
+
+    Known: ISO 8601 at the start (`T` or space, fractions with `.` or `,`, `Z` or an offset,
+    bare or in brackets — Python logging's default and gunicorn's error log are such), a
+    clock time alone (`15:31:16,869`), the common/combined access log
+    (`127.0.0.1 - - [04/Dec/2026:18:25:28 +0000] "GET …"`, nginx, Apache, gunicorn), Django's
+    runserver (`[04/Dec/2026 18:25:28]`) and syslog (`Dec  4 18:29:44 host prog[1]: …`).
+    A time without a zone is the machine's local time. A date-less clock time takes the day
+    of `reference`, syslog the year of it (the day or year before when that would put the
+    line in the future): `reference` is when the line was written at the latest — a file's
+    modification time, or now.
+    """
+    first = text[:1]
+    if first in _DIGITS or first == "[":
+        stamp = leading_time(text, reference)
+        if stamp is not None:
+            return stamp
+        if first == "[":
+            match = _LEADING_CLF.match(text)
+            return _clf_time(match.groups()) if match else None
+    elif first in _MONTH_INITIALS:
+        match = _SYSLOG.match(text)
+        if match:
+            return _syslog_time(match.groups(), reference)
+    elif first != ":" and not first.isalpha():
+        return None
+    if " [" in text[:80]:
+        match = _ACCESS.match(text)
+        if match:
+            return _clf_time(match.groups())
+    return None
+
+
 def leading_time(text: str, reference: datetime | None = None) -> datetime | None:
-    """The time a line starts with (`2026-03-01 12:00:00,123`, ISO 8601), if any; naive → local.
+    """The ISO 8601 time (or date-less clock time) a line starts with, if any; naive → local.
 
     A clock time without a date (`15:31:16,869 ERROR …`) is taken as the local day of
     `reference` (when the line was written at the latest: a file's modification time, or now),
     or the day before when that would put it in the future, so that `since` windows work on
     logs whose format leaves the date out instead of treating every line as just written.
+    `line_time` knows more formats (access logs, syslog, Django's runserver).
     """
     match = _LEADING_TIME.match(text)
     if not match:
         return _clock_time(text, reference)
     day, clock, fraction, zone = match.groups()
     micro = int((fraction or "0")[:6].ljust(6, "0"))
+    key = (day, clock, zone)
+    base = _ISO_CACHE.get(key)
+    if base is None:
+        base = _iso_base(day, clock, zone)
+        if base is None:
+            return None
+        if len(_ISO_CACHE) > 4096:
+            _ISO_CACHE.clear()
+        _ISO_CACHE[key] = base
+    return base.replace(microsecond=micro) if micro else base
+
+
+#: (day, clock, zone) → the second it names: a flood of lines shares a few seconds, and
+#: building an aware datetime costs more than the regex that found it.
+_ISO_CACHE: dict[tuple[str, str, str | None], datetime] = {}
+
+
+def _iso_base(day: str, clock: str, zone: str | None) -> datetime | None:
     try:
-        stamp = datetime.fromisoformat(f"{day}T{clock}").replace(microsecond=micro)
+        stamp = datetime.fromisoformat(f"{day}T{clock}")
     except ValueError:
         return None
-    if zone in (None, ""):
+    if not zone:
         return stamp.astimezone()  # naive: the machine's local time
     if zone == "Z":
         return stamp.replace(tzinfo=UTC)
+    digits = zone[1:].replace(":", "").ljust(4, "0")
     try:
-        return datetime.fromisoformat(f"{day}T{clock}{zone[:3]}:{zone[-2:]}").replace(microsecond=micro)
+        return datetime.fromisoformat(f"{day}T{clock}{zone[0]}{digits[:2]}:{digits[2:4]}")
     except ValueError:
         return None
+
+
+def _clf_time(groups: tuple[str | None, ...]) -> datetime | None:
+    day, month_name, year, hour, minute, second, zone = groups
+    month = _MONTHS.get(month_name or "")
+    if month is None:
+        return None
+    try:
+        stamp = datetime(int(year or 0), month, int(day or 0), int(hour or 0), int(minute or 0), int(second or 0))
+    except ValueError:
+        return None
+    if not zone:
+        return stamp.astimezone()
+    offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5]))
+    return stamp.replace(tzinfo=timezone(-offset if zone[0] == "-" else offset))
+
+
+def _syslog_time(groups: tuple[str | None, ...], reference: datetime | None) -> datetime | None:
+    month_name, day, hour, minute, second = groups
+    month = _MONTHS.get(month_name or "")
+    if month is None:
+        return None
+    base = (reference or now()).astimezone()
+    try:
+        stamp = datetime(base.year, month, int(day or 0), int(hour or 0), int(minute or 0), int(second or 0)).astimezone()
+    except ValueError:  # Feb 29 of a year without one: the line is from an earlier year
+        stamp = None
+    if stamp is None or stamp > base + _CLOCK_SLACK:
+        try:
+            stamp = datetime(base.year - 1, month, int(day or 0), int(hour or 0), int(minute or 0), int(second or 0)).astimezone()
+        except ValueError:
+            return None
+    return stamp
 
 
 def _clock_time(text: str, reference: datetime | None) -> datetime | None:
@@ -68,6 +171,70 @@ def _clock_time(text: str, reference: datetime | None) -> datetime | None:
     if stamp > base + _CLOCK_SLACK:
         stamp -= timedelta(days=1)
     return stamp
+
+
+#: The last line of a Python traceback: `ValueError: …`, `KeyboardInterrupt`, `a.b.Error`.
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(?::|$)")
+_TRACEBACK_HEAD = "Traceback (most recent call last)"
+_CHAIN_LINES = ("During handling of the above exception", "The above exception was the direct cause")
+
+
+class Continuation:
+    """Tells which lines continue the line above them: a traceback (from `Traceback (most
+    recent call last):` to its exception line, chained tracebacks included) and indented lines.
+
+    Such a line has no time of its own and belongs to the record above it, so it takes that
+    record's time; one per stream (a traceback may be split across two reads).
+    """
+
+    __slots__ = ("_in_traceback",)
+
+    def __init__(self) -> None:
+        self._in_traceback = False
+
+    def feed(self, text: str) -> bool:
+        """Whether `text` (the next line, which has no time of its own) continues the one above."""
+        if text.startswith(_TRACEBACK_HEAD):
+            self._in_traceback = True
+            return True
+        if text[:1] in (" ", "\t"):
+            return True
+        if self._in_traceback:
+            if not text.strip() or text.startswith(_CHAIN_LINES):
+                return True
+            self._in_traceback = False
+            return bool(_EXCEPTION_LINE.match(text))  # the exception line ends the traceback
+        return False
+
+    def reset(self) -> None:
+        """A line with a time of its own came: it ends any traceback."""
+        self._in_traceback = False
+
+
+def place_times(
+    texts: list[str], reference: datetime | None = None
+) -> tuple[list[datetime | None], list[bool]]:
+    """Each line's time in a stretch of a log read at once (a file's existing content).
+
+    A line's own time (`line_time`) when it has one; else the time of the line above it (a
+    traceback or continuation line belongs to that record, and any other line was written
+    after it); lines before the first timed line take the first timed line's time (they were
+    written before it). No timed line at all: every time is None — the text cannot say when
+    it was written, and a caller must not pretend (never the file's modification time).
+    The second list says which lines had a time of their own.
+    """
+    own = [line_time(text, reference) for text in texts]
+    timed = [stamp is not None for stamp in own]
+    first = next((stamp for stamp in own if stamp is not None), None)
+    if first is None:
+        return own, timed
+    current: datetime = first
+    times: list[datetime | None] = []
+    for stamp in own:
+        if stamp is not None:
+            current = stamp
+        times.append(current)
+    return times, timed
 
 
 class LineSplitter:

@@ -33,7 +33,7 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
-from qatui.core.logs._text import MAX_LINE, LineSplitter, leading_time, now
+from qatui.core.logs._text import MAX_LINE, LineSplitter, line_time, now
 from qatui.core.logs.base import LogBatch
 from qatui.core.logs.errors import ErrorDetector
 
@@ -203,7 +203,7 @@ def _since(texts: list[str], errors: set[int], since: datetime) -> tuple[list[st
     keep: list[int] = []
     keeping = True
     for i, text in enumerate(texts):
-        stamp = leading_time(text) if text[:1].isdigit() or text[:1] == "[" else None
+        stamp = line_time(text)
         if stamp is not None:
             keeping = stamp >= since
         if keeping:

@@ -9,10 +9,15 @@ from the start), and says so in a notice line. A missing file is a "waiting for 
 not an error; it and a file that cannot be opened are marked faults (`LogBatch.faults`): until
 the file appears, the source could not be read.
 
-Files carry no times of their own: a line's time is the one it starts with when it has one
-(`2026-03-01 12:00:00,123 ERROR …`), else the time it was read. `since` keeps lines whose own
-time is at or after it; lines without one in the existing content count as written at the
-file's modification time.
+Files carry no times of their own: a line's time is the one it says (`line_time` knows ISO 8601,
+Python logging, gunicorn, the common/combined access log, syslog and Django's runserver). A
+traceback or continuation line belongs to the record above it and takes its time. Any other
+line without a time is placed by when it was read while following, and in the existing content
+by its neighbours (the line above, or the first timed line below). The file's modification time
+never stands for a line's time: it used to, and then a line written during the session counted
+as older than it was (an `absent` check passed over it) or a 90-second stretch of lines came
+out at one instant. Existing lines with no timed neighbour at all have no time (None): a `since`
+window leaves them out, and says so in a notice, rather than guess.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from qatui.core.logs._text import MAX_LINE, LineSplitter, leading_time, now
+from qatui.core.logs._text import MAX_LINE, Continuation, LineSplitter, line_time, now, place_times
 from qatui.core.logs.base import LogBatch
 from qatui.core.logs.errors import ErrorDetector
 
@@ -81,18 +86,19 @@ class FileSource:
                 except OSError as error:
                     yield LogBatch.notice(self.name, f"cannot read {self.path}: {error.strerror}", now(), fault=True)
                     return
+            last_time = None
             if said_waiting:
                 # It appeared while we watched: everything in it is new.
                 yield LogBatch.notice(self.name, f"{self.path} appeared", now())
             else:
-                batch = self._backlog(handle, tail, since, detector)
+                batch, last_time = self._backlog(handle, tail, since, detector)
                 if batch is not None:
                     yield batch
             if not follow:
                 return
             current = [handle]
             try:
-                yield from self._follow(current, stop, detector, splitter)
+                yield from self._follow(current, stop, detector, splitter, _Clock(last_time))
             finally:
                 handle = current[0]
         finally:
@@ -102,8 +108,9 @@ class FileSource:
 
     def _backlog(
         self, fd: int, tail: int, since: datetime | None, detector: ErrorDetector
-    ) -> LogBatch | None:
-        """The last `tail` lines; leaves `fd` at the end of the last complete line."""
+    ) -> tuple[LogBatch | None, datetime | None]:
+        """The last `tail` lines (or those since `since`) and the time of the last line read;
+        leaves `fd` at the end of the last complete line."""
         info = os.fstat(fd)
         size = info.st_size
         start = _start_of_last_lines(fd, size, tail) if since is None else 0
@@ -113,35 +120,48 @@ class FileSource:
         complete = data[: last + 1] if last >= 0 else b""
         os.lseek(fd, start + len(complete), os.SEEK_SET)
         if not complete:
-            return None
+            return None, None
         texts = LineSplitter(self.max_line).feed(complete)
         errors = detector.scan(texts)
+        # Clock-only and syslog times take their day/year from when the file was last written.
         mtime = datetime.fromtimestamp(info.st_mtime, UTC)
-        times: list[datetime | None] = []
-        carried: list[datetime] = []  # a traceback's lines take the time of the line they follow
-        current = mtime
-        for text in texts:
-            stamp = leading_time(text, mtime) if text[:1].isdigit() or text[:1] == "[" else None
-            current = stamp or current
-            times.append(current if stamp else None)
-            carried.append(current)
+        times, _own = place_times(texts, mtime)
+        last_time = times[-1] if times else None
+        untimed = 0
         if since is not None:
-            keep = [i for i, _ in enumerate(texts) if _at_or_after(times, i, mtime, since)]
+            if times and times[0] is None:
+                # No line says when it was written. Written before the file's modification
+                # time, so all before `since` when that is; otherwise unknown: left out.
+                keep = []
+                untimed = len(texts) if mtime >= since else 0
+            else:
+                keep = [i for i, at in enumerate(times) if at is not None and at >= since]
             keep = keep[-tail:] if tail else []
         else:
             keep = list(range(len(texts)))[-tail:] if tail else []
+        notice = None
+        if untimed:
+            notice = LogBatch.notice(
+                self.name,
+                f"{untimed} line(s) of {self.path} carry no time qatui recognises, so the window since "
+                f"{since.astimezone().strftime('%H:%M:%S') if since else '?'} cannot place them: left out "
+                "(a window of the last N lines reads them)",
+                now(),
+            )
         if not keep:
-            return None
+            return notice, last_time
         index = {old: new for new, old in enumerate(keep)}
-        return LogBatch(
+        batch = LogBatch(
             self.name,
             [texts[i] for i in keep],
-            times=[carried[i] for i in keep],
+            times=[times[i] for i in keep],
             errors={index[i] for i in errors if i in index},
         )
+        return batch, last_time
 
     def _follow(
-        self, handle: list[int], stop: threading.Event, detector: ErrorDetector, splitter: LineSplitter
+        self, handle: list[int], stop: threading.Event, detector: ErrorDetector, splitter: LineSplitter,
+        clock: _Clock,
     ) -> Iterator[LogBatch]:
         """Follow the open file `handle[0]` (replaced there when the file is rotated)."""
         path = self.path
@@ -149,7 +169,7 @@ class FileSource:
         while True:
             data = _read_upto(handle[0], _BATCH_BYTES)
             if data:
-                yield from self._batch(splitter.feed_joined(data), detector)
+                yield from self._batch(splitter.feed_joined(data), detector, clock)
                 if len(data) == _BATCH_BYTES and not stop.is_set():
                     continue  # a flood: read on without waiting
             if stop.wait(POLL_SECONDS):
@@ -169,8 +189,8 @@ class FileSource:
             if (info.st_ino, info.st_dev) != (current.st_ino, current.st_dev):
                 # Rotated: drain what the old file still had, then follow the new one.
                 while rest := _read_upto(handle[0], _BATCH_BYTES):
-                    yield from self._batch(splitter.feed_joined(rest), detector)
-                yield from self._batch((splitter.flush(), None), detector)
+                    yield from self._batch(splitter.feed_joined(rest), detector, clock)
+                yield from self._batch((splitter.flush(), None), detector, clock)
                 try:
                     new = os.open(path, os.O_RDONLY)
                 except OSError:
@@ -186,20 +206,42 @@ class FileSource:
                 yield LogBatch.notice(self.name, f"{path} was truncated; reading from its start", now())
             missing_said = False
 
-    def _batch(self, result: tuple[list[str], str | None], detector: ErrorDetector) -> Iterator[LogBatch]:
+    def _batch(
+        self, result: tuple[list[str], str | None], detector: ErrorDetector, clock: _Clock
+    ) -> Iterator[LogBatch]:
         texts, joined = result
         if texts:
-            yield LogBatch(self.name, texts, at=now(), errors=detector.scan(texts, joined))
+            yield LogBatch(self.name, texts, times=clock.place(texts), errors=detector.scan(texts, joined))
 
 
-def _at_or_after(times: list[datetime | None], i: int, mtime: datetime, since: datetime) -> bool:
-    stamp = times[i]
-    if stamp is None:  # continuation or no time: the previous timed line decides
-        for j in range(i - 1, -1, -1):
-            if times[j] is not None:
-                stamp = times[j]
-                break
-    return (stamp or mtime) >= since
+class _Clock:
+    """Times of followed lines: a line's own time; a continuation line takes the time of the
+    line above it (even one read in an earlier batch); any other line, when it was read."""
+
+    __slots__ = ("continuation", "last")
+
+    def __init__(self, last: datetime | None) -> None:
+        self.last = last
+        self.continuation = Continuation()
+
+    def place(self, texts: list[str]) -> list[datetime | None]:
+        read = now()
+        last = self.last
+        continuation = self.continuation
+        times: list[datetime | None] = []
+        append = times.append
+        for text in texts:
+            stamp = line_time(text, read)
+            if stamp is not None:
+                continuation.reset()
+                last = stamp
+            elif last is not None and continuation.feed(text):
+                stamp = last
+            else:
+                stamp = last = read
+            append(stamp)
+        self.last = last
+        return times
 
 
 def _read_upto(fd: int, limit: int) -> bytes:

@@ -1,11 +1,28 @@
-"""Logs probes: "no ERROR line in huey since the session started", "a line matching
-`Task .* succeeded` appears within 10 s".
+"""Logs probes: "no ERROR line in huey lately", "a line matching `Task .* succeeded` appears
+within 10 s".
 
 They read the checklist's log sources through the log layer (`qatui.core.logs.make_source`), the
 same sources the screen tails, so a probe sees exactly what the tester sees. Sources are
 blocking iterators, so the probe runs in a worker thread with a stop event set at its deadline
 or when the run is cancelled. A source that cannot be read (engine down, file missing) is an
 error, not a pass: "no error lines" must never mean "no lines at all because nothing was read".
+
+No vacuous verdicts. `absent` is a claim about the lines read, so it needs lines to be read:
+a check that read fewer than `min_lines` (default 1) in its window, or whose `session` window
+is younger than `SESSION_MIN_SPAN`, is `inconclusive` — not enough evidence, which counts as
+not passed everywhere — with an explanation that says how many lines were read over which span
+and what to do. (It used to pass: "no ERROR in huey" passed over the 0–2 lines a just-started
+session had seen, while huey logged an ERROR every 5 s.) A line that matches is evidence on
+its own, so a failure is never downgraded.
+
+Windows (`window:`): `recent` (the default for `absent`: since the session started or over the
+last `RECENT_MINUTES` minutes, whichever is longer — what a tester running `grep` over the logs
+means, and the same on the screen and in `qatui probe`, whose "session" is just this run),
+`session` (strictly since the session started; the default for `present`, so that a line from
+before the session never counts as appearing), `{minutes: M}` and `{lines: N}`.
+
+A failed check shows each matching line with the block it opens — a traceback up to and
+including its exception line, or indented continuation lines — bounded to `BLOCK_LINES`.
 """
 
 from __future__ import annotations
@@ -15,28 +32,127 @@ import re
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from qatui.core.checklist import ProbeSpec
+from qatui.core.logs._text import Continuation
 from qatui.core.probes.base import Outcome, ProbeContext, cap_detail, fail_summary, with_where
 from qatui.core.session import ProbeStatus
 
-#: Matching lines shown in a result's detail.
+#: Matching lines (with their blocks) shown in a result's detail.
 SHOWN = 10
-#: Words of a notice that says the source cannot be read now (as opposed to "following …").
-TROUBLE = re.compile(
-    r"no container|cannot|can't|waiting for|unreachable|not answer|does not|has no|not running|exited|removed|down|refused|error",
-    re.IGNORECASE,
-)
+#: Most lines of one error block shown (the matching line, its traceback, the exception line).
+BLOCK_LINES = 40
+#: The default window reaches back at least this far.
+RECENT_MINUTES = 10
+#: A `session` window younger than this is not evidence of absence.
+SESSION_MIN_SPAN = timedelta(seconds=60)
+#: `min_lines` when the checklist does not say.
+DEFAULT_MIN_LINES = 1
 
 
-def _window(cfg: Mapping[str, Any], ctx: ProbeContext) -> tuple[int | None, Any, str]:
-    window = cfg.get("window", "session")
+@dataclass(frozen=True)
+class Window:
+    """Which lines a check reads: the last `tail` lines, or those since `since`."""
+
+    tail: int | None
+    since: datetime | None
+    text: str  # "since 18:29:40", "in the last 100 lines"
+    kind: str  # recent | session | minutes | lines
+
+
+def window_of(cfg: Mapping[str, Any], session_started: datetime, at: datetime | None = None) -> Window:
+    """The window a check reads (see the module docstring), as of `at` (default now)."""
+    at = at or datetime.now(UTC)
+    window = cfg.get("window", "session" if "present" in cfg else "recent")
     if isinstance(window, Mapping) and "lines" in window:
         lines = int(window["lines"])
-        return lines, None, f"in the last {lines} lines"
-    started = ctx.session_started
-    return None, started, f"since {started.astimezone().strftime('%H:%M:%S')}"
+        return Window(lines, None, f"in the last {lines} lines", "lines")
+    if isinstance(window, Mapping) and "minutes" in window:
+        minutes = float(window["minutes"])
+        since = at - timedelta(minutes=minutes)
+        return Window(None, since, f"in the last {minutes:g} min (since {_clock(since)})", "minutes")
+    if window == "session":
+        return Window(None, session_started, f"since the session started ({_clock(session_started)})", "session")
+    since = min(session_started, at - timedelta(minutes=RECENT_MINUTES))
+    return Window(None, since, f"since {_clock(since)}", "recent")
+
+
+def _clock(at: datetime) -> str:
+    return at.astimezone().strftime("%H:%M:%S")
+
+
+def _span(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+@dataclass
+class _Reading:
+    """What a scan saw: lines read, matches and their blocks, notices, the span of times."""
+
+    pattern: re.Pattern[str]
+    read: int = 0
+    matches: int = 0
+    blocks: list[list[str]] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    faults: list[str] = field(default_factory=list)
+    first_at: datetime | None = None
+    last_at: datetime | None = None
+    _open: list[str] | None = None
+    _cut: int = 0
+    _continuation: Continuation = field(default_factory=Continuation)
+
+    def line(self, text: str, at: datetime | None) -> None:
+        self.read += 1
+        if at is not None:
+            if self.first_at is None or at < self.first_at:
+                self.first_at = at
+            if self.last_at is None or at > self.last_at:
+                self.last_at = at
+        hit = self.pattern.search(text) is not None
+        if hit:
+            self.matches += 1
+        if self._open is not None and self._continuation.feed(text):
+            if len(self._open) < BLOCK_LINES:
+                self._open.append(text)
+            else:
+                self._cut += 1
+            return
+        self._close()
+        if hit:
+            self._continuation = Continuation()
+            self._open = [text]
+            self._continuation.feed(text)  # a matching `Traceback …` line opens a traceback
+
+    def _close(self) -> None:
+        if self._open is not None:
+            if self._cut:
+                self._open.append(f"… {self._cut} more line(s) of this block")
+            self.blocks.append(self._open)
+        self._open = None
+        self._cut = 0
+
+    def finish(self) -> None:
+        self._close()
+
+    def shown(self) -> str:
+        blocks = self.blocks[:SHOWN]
+        text = "\n".join("\n".join(block) for block in blocks)
+        if len(self.blocks) > SHOWN:
+            text += f"\n… {len(self.blocks) - SHOWN} more matching block(s)"
+        return text
+
+    def span_text(self) -> str:
+        if self.first_at is None or self.last_at is None:
+            return "no line with a time"
+        seconds = (self.last_at - self.first_at).total_seconds()
+        return f"lines from {_clock(self.first_at)} to {_clock(self.last_at)} ({_span(seconds)})"
 
 
 def _scan(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext, stop: threading.Event) -> Outcome:
@@ -58,64 +174,113 @@ def _scan(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext, stop: thre
         source = make_source(source_spec, ctx.environment, checklist_dir=ctx.checklist_dir, lookup=ctx.lookup)
     except Exception as error:  # LogSourceError and variable errors: the source cannot be built
         return Outcome(ProbeStatus.ERROR, with_where(spec, "source", f"log source {name} unusable"), str(error))
-    tail, since, window_text = _window(cfg, ctx)
+    window = window_of(cfg, ctx.session_started)
     within = float(cfg.get("within") or spec.timeout) if present else spec.timeout
     started = time.monotonic()
     timer = threading.Timer(within, stop.set)
     timer.daemon = True
     timer.start()
-    matches: list[str] = []
-    notices: list[str] = []
-    read = 0
+    seen = _Reading(pattern)
     try:
-        for batch in source.follow(stop, tail=tail, since=since, follow=present):
+        for batch in source.follow(stop, tail=window.tail, since=window.since, follow=present):
+            notices = batch.notices
             for index, text in enumerate(batch.texts):
-                if index in batch.notices:
-                    notices.append(text)
+                if index in notices:
+                    seen.notices.append(text)
+                    if index in batch.faults:
+                        seen.faults.append(text)
                     continue
-                read += 1
-                if pattern.search(text):
-                    matches.append(text)
-            if present and matches:
+                seen.line(text, batch.time_of(index))
+            if present and seen.matches:
                 break
-            if present and read == 0 and any(TROUBLE.search(n) for n in notices):
+            if present and seen.read == 0 and seen.faults:
                 break  # waiting `within` seconds on a source that cannot be read helps nobody
             if stop.is_set():
                 break
     finally:
         timer.cancel()
         stop.set()
+    seen.finish()
+    ended = datetime.now(UTC)
     elapsed = time.monotonic() - started
     elapsed_ms = elapsed * 1000
-    shown = "\n".join(matches[:SHOWN]) + (f"\n… {len(matches) - SHOWN} more" if len(matches) > SHOWN else "")
-    detail_notes = ("\n--- notices\n" + "\n".join(notices[-5:])) if notices else ""
-    if read == 0 and notices and not matches:
+    detail_notes = ("\n--- notices\n" + "\n".join(seen.notices[-5:])) if seen.notices else ""
+    read = seen.read
+    if read == 0 and seen.faults and not seen.matches:
         return Outcome(
             ProbeStatus.ERROR,
             with_where(spec, "source", f"cannot read log source {name}"),
-            f"qatui could not read {name}: {notices[-1]}",
+            f"qatui could not read {name}: {seen.faults[-1]}",
             cap_detail(detail_notes.strip()),
             duration_ms=elapsed_ms,
         )
     if present:
-        if matches:
-            return Outcome(ProbeStatus.PASSED, f"a line matching /{pattern_text}/ appeared in {name} ({elapsed:.1f} s)", "", cap_detail(shown + detail_notes), duration_ms=elapsed_ms)
+        if seen.matches:
+            return Outcome(ProbeStatus.PASSED, f"a line matching /{pattern_text}/ appeared in {name} ({elapsed:.1f} s)", "", cap_detail(seen.shown() + detail_notes), duration_ms=elapsed_ms)
         return Outcome(
             ProbeStatus.FAILED,
             fail_summary(spec, key, f"no line matching /{pattern_text}/ in {name} within {within:g} s", "one"),
-            f"{read} line(s) of {name} were read {window_text} and after, none matched — did the task run, and is this the right service?",
+            f"{read} line(s) of {name} were read {window.text} and after, none matched — did the task run, and is this the right service?",
             cap_detail(f"{read} lines read{detail_notes}"),
             duration_ms=elapsed_ms,
         )
-    if matches:
+    if seen.matches:
+        first = seen.blocks[0] if seen.blocks else []
+        last = first[-1] if len(first) > 1 else ""
+        ending = f"; it ends: {last[:300]}" if last else ""
         return Outcome(
             ProbeStatus.FAILED,
-            fail_summary(spec, key, f"{len(matches)} line(s) match /{pattern_text}/ in {name} {window_text}", "none"),
-            f"{name} logged what the checklist says must not appear; first: {matches[0][:300]}",
-            cap_detail(shown + detail_notes),
+            fail_summary(spec, key, f"{seen.matches} line(s) match /{pattern_text}/ in {name} {window.text}", "none"),
+            f"{name} logged what the checklist says must not appear; first: {first[0][:300] if first else ''}{ending}",
+            cap_detail(seen.shown() + detail_notes),
             duration_ms=elapsed_ms,
         )
-    return Outcome(ProbeStatus.PASSED, f"no line matching /{pattern_text}/ in {name} {window_text} ({read} lines read)", "", cap_detail(f"{read} lines read{detail_notes}"), duration_ms=elapsed_ms)
+    short = _too_little(cfg, window, seen, ended, name)
+    if short is not None:
+        summary, explanation = short
+        return Outcome(
+            ProbeStatus.INCONCLUSIVE,
+            with_where(spec, key, summary),
+            explanation,
+            cap_detail(f"{read} lines read {window.text}; {seen.span_text()}{detail_notes}"),
+            duration_ms=elapsed_ms,
+        )
+    return Outcome(
+        ProbeStatus.PASSED,
+        f"no line matching /{pattern_text}/ in {name} {window.text} ({read} lines read)",
+        "",
+        cap_detail(f"{read} lines read; {seen.span_text()}{detail_notes}"),
+        duration_ms=elapsed_ms,
+    )
+
+
+def _too_little(
+    cfg: Mapping[str, Any], window: Window, seen: _Reading, ended: datetime, name: str
+) -> tuple[str, str] | None:
+    """Why an `absent` check with no match is not evidence (summary, explanation), or None."""
+    min_lines = int(cfg.get("min_lines") or DEFAULT_MIN_LINES)
+    read = seen.read
+    if window.kind == "session" and window.since is not None and ended - window.since < SESSION_MIN_SPAN:
+        age = (ended - window.since).total_seconds()
+        return (
+            f"the session window is {_span(age)} old ({read} line(s) of {name} read)",
+            f"a `window: session` check needs a session at least {SESSION_MIN_SPAN.seconds} s old to say "
+            f"something is absent; this one started {_span(age)} ago ({_clock(window.since)}) and "
+            f"{read} line(s) were read ({seen.span_text()}). Run it again after the steps it checks, "
+            "or use `window: {minutes: 10}` (qatui probe: pass --record with the session's record, "
+            "else its session is the run itself)",
+        )
+    if read < min_lines:
+        what = "no line" if read == 0 else f"only {read} line(s)"
+        extra = "".join(f"; {notice}" for notice in seen.notices[-2:])
+        return (
+            f"{what} of {name} read {window.text}, at least {min_lines} needed",
+            f"{read} line(s) of {name} were read {window.text} ({seen.span_text()}), fewer than "
+            f"min_lines ({min_lines}): too little to say the pattern is absent{extra}. Is the service "
+            "running and logging, and is this the right source? Widen the window "
+            "(`window: {minutes: 60}` or `{lines: N}`), or run the check after the work it watches",
+        )
+    return None
 
 
 async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Outcome:

@@ -65,6 +65,7 @@ PROBE_MARK = {
     ProbeStatus.ERROR: "⚠",
     ProbeStatus.TIMEOUT: "⏱",
     ProbeStatus.NOT_RUN: "·",
+    ProbeStatus.INCONCLUSIVE: "?",
 }
 EVIDENCE_LABEL = {"log": "Log excerpt", "probe": "Probe output", "text": "Attached text"}
 

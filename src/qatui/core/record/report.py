@@ -17,7 +17,7 @@ from typing import Any
 
 from qatui.core.checklist import Priority
 from qatui.core.record.render import STATUS_ORDER, threshold_ok
-from qatui.core.session import MetricValue, Session, Status
+from qatui.core.session import MetricValue, ProbeStatus, Session, Status
 
 #: Version of the JSON produced by `summary`; bumped only for incompatible changes.
 JSON_VERSION = 1
@@ -146,9 +146,51 @@ def gate_reasons(session: Session) -> list[str]:
     if open_critical:
         shown = ", ".join(open_critical[:10]) + (" …" if len(open_critical) > 10 else "")
         reasons.append(f"{len(open_critical)} critical item(s) not passed: {shown}")
+    unproven = passed_against_probes(session, Priority.CRITICAL)
+    if unproven:
+        shown = ", ".join(f"{entry['id']} ({entry['probe']} {entry['probe_status']})" for entry in unproven[:10])
+        reasons.append(
+            f"{len(unproven)} critical item(s) marked passed though a probe did not pass: {shown}"
+            + (" …" if len(unproven) > 10 else "")
+        )
     if session.signoff is None:
         reasons.append("the record is not signed")
     return reasons
+
+
+def passed_against_probes(session: Session, priority: Priority | None = None) -> list[dict[str, str]]:
+    """Items marked passed whose latest probe evidence did not pass (failed, error, timeout, or
+    inconclusive — too little seen to be evidence): one entry per such probe.
+
+    The tester decides, but a release gate must not read "passed" over evidence that says
+    otherwise or says nothing: an `inconclusive` logs check is not a pass, wherever it shows.
+    """
+    found = []
+    for section in session.sections:
+        if priority is not None and section.priority is not priority:
+            continue
+        for item in section.items:
+            if item.status is not Status.PASSED:
+                continue
+            for probe in item.probes:
+                if probe.status in _NOT_PASSED:
+                    found.append({"id": item.id, "title": item.title, "priority": section.priority.value,
+                                  "probe": probe.probe_id, "probe_status": probe.status.value,
+                                  "summary": probe.summary})
+    return found
+
+
+#: Probe results that are evidence against a pass (`not_run` is no evidence either way).
+_NOT_PASSED = (ProbeStatus.FAILED, ProbeStatus.ERROR, ProbeStatus.TIMEOUT, ProbeStatus.INCONCLUSIVE)
+
+
+def probe_totals(session: Session) -> dict[str, int]:
+    """The latest result of every probe in the record, counted by status."""
+    counts = {status.value: 0 for status in ProbeStatus}
+    for item in session.items():
+        for probe in item.probes:
+            counts[probe.status.value] += 1
+    return counts
 
 
 def _finite(value: float | None) -> float | None:
@@ -223,6 +265,8 @@ def summary(session: Session, path: str = "") -> dict[str, Any]:
               "meaning": signoff.meaning, "comment": signoff.comment},
         "metrics": [_metric_json(metric) for metric in session.metrics],
         "gate": {"passed": not reasons, "reasons": reasons},
+        "probe_totals": probe_totals(session),
+        "passed_against_probes": passed_against_probes(session),
     }
 
 
@@ -276,6 +320,13 @@ def _lines(data: dict[str, Any], comparison: Comparison | None, against: str) ->
         lines.append("open critical: none")
     for item in data["open_items"]:
         lines.append(f"  {item['status'].upper():<8} {item['id']} — {item['title']} ({item['priority']})")
+    probes = data.get("probe_totals") or {}
+    if any(probes.values()):
+        lines.append("probes: " + ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in probes.items() if n))
+    for entry in data.get("passed_against_probes") or []:
+        lines.append(
+            f"  PASSED   {entry['id']} — but probe {entry['probe']} {entry['probe_status']}: {entry['summary']}"
+        )
     signoff = data["signoff"]
     if signoff:
         lines.append(

@@ -29,12 +29,14 @@ PROBE_MARK = {
     ProbeStatus.ERROR: ("!", "bold red"),
     ProbeStatus.TIMEOUT: ("⧗", "bold yellow"),
     ProbeStatus.NOT_RUN: ("·", "dim"),
+    # Not enough evidence: not a pass. The summary starts with "inconclusive:" (NO_COLOR).
+    ProbeStatus.INCONCLUSIVE: ("?", "bold yellow"),
 }
 RUNNING_MARK = ("…", "bold cyan")
 DETAIL_LINES = 30
 
 
-PROBLEM = (ProbeStatus.FAILED, ProbeStatus.ERROR, ProbeStatus.TIMEOUT)
+PROBLEM = (ProbeStatus.FAILED, ProbeStatus.ERROR, ProbeStatus.TIMEOUT, ProbeStatus.INCONCLUSIVE)
 
 
 def suggestion(
@@ -67,6 +69,13 @@ def suggestion(
     if all_passed:
         return Text("all probes passed — press p to confirm", style="bold green")
     if bad:
+        unsure = sum(r.status is ProbeStatus.INCONCLUSIVE for r in bad)
+        if unsure == len(bad):
+            return Text(
+                f"{unsure} of {len(probes)} probes inconclusive (not enough evidence, not a pass) — "
+                "the detail says what to do; r runs them again",
+                style="bold yellow",
+            )
         return Text(
             f"{len(bad)} of {len(probes)} probes did not pass — look at the evidence, then f to fail with a note",
             style="bold red",
@@ -183,7 +192,11 @@ class ProbePane(RichPane):
             if probe.id in self.running:
                 line.append("  running…", style="cyan")
             elif result is not None:
-                line.append(f"  {result.summary}")
+                if result.status is ProbeStatus.INCONCLUSIVE:
+                    line.append("  inconclusive:", style="bold yellow")
+                    line.append(f" {result.summary}")
+                else:
+                    line.append(f"  {result.summary}")
             else:
                 line.append("  not run", style="dim")
             if index == self.cursor and focused:
