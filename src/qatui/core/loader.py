@@ -107,6 +107,7 @@ CAPTURE_RULES: dict[str, tuple[str, ...]] = {
 }
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 MATCHER_KEYS = ("equals", "exists", "contains", "matches", "type")
+HEADER_MATCHER_KEYS = ("equals", "exists", "contains", "matches")
 JSON_TYPES = ("string", "number", "integer", "boolean", "array", "object", "null")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
@@ -1095,7 +1096,7 @@ class _ProbeChecker:
             elif key == "status":
                 result[key] = self._status(value)
             elif key == "headers":
-                result[key] = self.v.string_map(value, "expect.headers", templated=True)
+                result[key] = self._header_matchers(value)
             elif key == "json":
                 result[key] = self._json_matchers(value)
             elif key == "messages":
@@ -1148,6 +1149,31 @@ class _ProbeChecker:
         for path, (path_node, value) in node.entries.items():
             self._json_path(path, path_node)
             result[path] = self._matcher(value)
+        return result
+
+    def _header_matchers(self, node: YNode) -> dict[str, Any]:
+        """`expect.headers`: name → exact text, or one of {equals|contains|matches|exists}."""
+        if isinstance(node, YScalar) and node.value is None:
+            return {}
+        if not isinstance(node, YMap):
+            self.v.add(node.pos, f"'expect.headers': expected a mapping of header names to values, got {describe(node)}")
+            return {}
+        result: dict[str, Any] = {}
+        for name, (_, value) in node.entries.items():
+            if not isinstance(value, YMap):
+                result[name] = self.v.string(value, f"expect.headers.{name}", templated=True)
+                continue
+            spec = self.v.mapping(value, "a header matcher", HEADER_MATCHER_KEYS)
+            assert spec is not None
+            if len(spec.entries) != 1:
+                self.v.add(spec.pos, f"a header matcher takes exactly one of {', '.join(HEADER_MATCHER_KEYS)}")
+            for op, (_, want) in spec.entries.items():
+                if op == "exists":
+                    result[name] = {op: self.v.boolean(want, "exists", True)}
+                elif op == "matches":
+                    result[name] = {op: self.v.regex(want, "matches")}
+                elif op in ("equals", "contains"):
+                    result[name] = {op: self.v.string(want, op, templated=True)}
         return result
 
     def _json_path(self, path: str, node: YScalar) -> None:
