@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from qatui.core.checklist import Checklist, Environment, ProbeSpec
+from qatui.core.probes.cookies import ItemJars
 from qatui.core.secrets import Masker
 from qatui.core.session import ProbeStatus
 
@@ -62,6 +63,9 @@ class ProbeContext:
     docker_client: Callable[[str | None], Any]
     #: Set when the run is cancelled; thread-side loops (logs, exec) watch it.
     stop: threading.Event = field(default_factory=threading.Event)
+    #: item id → that item's cookie jar (`http.cookiejar.CookieJar`): an item's probes share
+    #: cookies, items never do (see `cookies.py`).
+    cookies_for: ItemJars = field(default_factory=ItemJars)
 
     @property
     def checklist_dir(self) -> Path:

@@ -35,6 +35,7 @@ from typing import Any
 
 from qatui.core.checklist import Checklist, ProbeSpec
 from qatui.core.probes.base import Outcome, ProbeContext, cap_detail, where
+from qatui.core.probes.cookies import client_options as cookie_options
 from qatui.core.secrets import MASK, read_secrets
 from qatui.core.session import ProbeResult, ProbeStatus
 from qatui.core.variables import UndefinedVariable, expand_all, layered_lookup, references
@@ -248,6 +249,8 @@ class ProbeRunner:
                 # ~10× the CPU per request (measured by benchmarks/probe_fanout.py)
                 limits=httpx.Limits(max_connections=max(100, self.jobs), max_keepalive_connections=20),
                 timeout=10.0,
+                # its own jar stores nothing; each request brings its item's jar (cookies.py)
+                **cookie_options(),
             )
             self._clients[key] = client
         return client

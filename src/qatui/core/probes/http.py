@@ -31,6 +31,7 @@ from qatui.core.probes.base import (
     with_where,
 )
 from qatui.core.probes.captures import capture
+from qatui.core.probes.cookies import EXTENSION as COOKIE_JAR
 from qatui.core.probes.expectations import check_http, checks_text, first_failure
 from qatui.core.session import ProbeStatus
 
@@ -108,7 +109,14 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
         )
     try:
         request = client.build_request(
-            method, url, headers=headers, params=params, timeout=httpx.Timeout(seconds), **kwargs
+            method,
+            url,
+            headers=headers,
+            params=params,
+            timeout=httpx.Timeout(seconds),
+            # the item's own cookie jar, applied and filled by the client's hooks on every hop
+            extensions={COOKIE_JAR: ctx.cookies_for(spec.item_id)},
+            **kwargs,
         )
     except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, TypeError, OSError) as error:
         return Outcome(
