@@ -88,7 +88,7 @@ PROBE_KEYS: dict[str, tuple[str, ...]] = {
 #: Keys of `expect` per kind.
 EXPECT_KEYS: dict[str, tuple[str, ...]] = {
     "http": ("status", "headers", "json", "body_contains", "body_matches", "not_contains", "max_ms"),
-    "websocket": ("messages", "max_ms", "status"),
+    "websocket": ("messages", "ignore", "max_ms", "status"),
     "command": ("exit_code", "stdout_contains", "stderr_contains", "output_matches",
                 "not_contains", "max_ms"),
     "exec": ("exit_code", "stdout_contains", "stderr_contains", "output_matches",
@@ -1099,7 +1099,7 @@ class _ProbeChecker:
                 result[key] = self._header_matchers(value)
             elif key == "json":
                 result[key] = self._json_matchers(value)
-            elif key == "messages":
+            elif key in ("messages", "ignore"):  # `ignore`: messages to pass over (heartbeats)
                 result[key] = self._messages(value)
             else:  # *_contains, *_matches: one string or a list of them
                 result[key] = self._texts(value, key, regex=key.endswith("_matches"))

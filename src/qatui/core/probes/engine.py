@@ -475,7 +475,7 @@ class ProbeRunner:
             summary=mask(outcome.summary),
             duration_ms=round(duration_ms, 1) if duration_ms is not None else None,
             explanation=mask(outcome.explanation),
-            detail=mask(cap_detail(outcome.detail)),
+            detail=cap_detail(mask(outcome.detail)),  # mask, then cut: a cut secret escapes masking
             captures=captures,
             at=datetime.now(UTC),
             where=where(spec),

@@ -186,6 +186,17 @@ def ws_closed(code: int | None, reason: str, waiting_for: str) -> Explained:
     )
 
 
+def ws_mismatch(wanted: str, position: int, received: list[str]) -> Explained:
+    """A message arrived that is not the one expected next: a verdict, not a timeout."""
+    shown = "\n".join(f"  {n}. {text}" for n, text in enumerate(received, 1))
+    return Explained(
+        f"message {position} does not match",
+        f"expected {wanted} as the next message, but the server sent something else; messages "
+        f"received:\n{shown}\nIf the server sends other messages in between (heartbeats, "
+        "broadcasts), list them under `expect.ignore`",
+    )
+
+
 def ws_no_message(seconds: float, wanted: str, received: int) -> Explained:
     return Explained(
         f"no matching message within {seconds:g} s",

@@ -75,6 +75,11 @@ async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, int, 
 
 
 async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Outcome:
+
+    def capped(text: str) -> str:
+        """The detail, masked before it is cut (a cut secret would escape the mask)."""
+        return cap_detail(ctx.masker.mask(text))
+
     method = str(cfg.get("method", "GET")).upper()
     url = str(cfg.get("url", ""))
     headers = {str(k): str(v) for k, v in (cfg.get("headers") or {}).items()}
@@ -128,7 +133,7 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
     request_text = f"{method} {request.url}\n{_show_headers(request.headers)}"
     if kwargs:
         body = request.content if "content" in kwargs or "json" in kwargs or "data" in kwargs else b""
-        request_text += "\n\n" + excerpt(body.decode("utf-8", errors="replace"), 500)
+        request_text += "\n\n" + excerpt(ctx.masker.mask(body.decode("utf-8", errors="replace")), 500)
 
     started = time.perf_counter()
     try:
@@ -144,7 +149,7 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
         except RuntimeError:
             hops = []
         found = explain.redirect_loop(url, hops)
-        return Outcome(ProbeStatus.FAILED, with_where(spec, "url", found.actual), found.explanation, cap_detail(request_text), duration_ms=_since(started))
+        return Outcome(ProbeStatus.FAILED, with_where(spec, "url", found.actual), found.explanation, capped(request_text), duration_ms=_since(started))
     except (httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
         return Outcome(
             ProbeStatus.ERROR,
@@ -154,7 +159,7 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
     except (httpx.HTTPError, OSError, TimeoutError) as error:
         found = explain.network_error(error, url, seconds)
         status = ProbeStatus.TIMEOUT if found.timeout else ProbeStatus.FAILED
-        return Outcome(status, with_where(spec, "url", found.actual), found.explanation, cap_detail(request_text), duration_ms=_since(started))
+        return Outcome(status, with_where(spec, "url", found.actual), found.explanation, capped(request_text), duration_ms=_since(started))
     elapsed_ms = (time.perf_counter() - started) * 1000
 
     text = raw.decode(response.charset_encoding or "utf-8", errors="replace")
@@ -194,11 +199,11 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
     history = "".join(f"{r.status_code} {r.request.url} → " for r in response.history)
     response_text = (
         f"{history}HTTP {response.status_code} {response.reason_phrase} ({elapsed_ms:.0f} ms)\n"
-        f"{_show_headers(response.headers)}\n\n{excerpt(text, EXCERPT)}"
+        f"{_show_headers(response.headers)}\n\n{excerpt(ctx.masker.mask(text), EXCERPT)}"
     )
     if truncated:
         response_text += f"\n[body cut at {BODY_CAP // 1024} KB; the rest was not read]"
-    detail = cap_detail(f"{request_text}\n\n{response_text}\n\n{checks_text(checks)}")
+    detail = capped(f"{request_text}\n\n{response_text}\n\n{checks_text(checks)}")
 
     failed = first_failure(checks)
     if failed is not None:
