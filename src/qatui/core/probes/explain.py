@@ -142,6 +142,10 @@ def invalid_json(error: str, content_type: str, body_start: str) -> str:
     return f"the response is not valid JSON ({error}; {kind}){hint}"
 
 
+def json_too_deep(error: str) -> str:
+    return f"the response is {error}; real APIs nest a few levels — a broken or hostile server?"
+
+
 def http_status(status: int) -> str:
     if status in (401, 403):
         return "the server refused the credentials — is the token/password right, and is the user allowed?"

@@ -38,6 +38,8 @@ from qatui.core.probes.base import (
     fail_summary,
     with_where,
 )
+from qatui.core.probes.bounded import TooDeep
+from qatui.core.probes.bounded import loads as json_loads
 from qatui.core.probes.captures import capture
 from qatui.core.probes.cookies import cookie_header
 from qatui.core.probes.expectations import (
@@ -59,8 +61,8 @@ def _describe(wanted: Mapping[str, Any]) -> str:
 def _matches(message: str, wanted: Mapping[str, Any]) -> bool:
     if "json" in wanted:
         try:
-            data = json.loads(message)
-        except ValueError:
+            data = json_loads(message)
+        except ValueError:  # not JSON, or nested deeper than MAX_JSON_DEPTH
             return False
         return json_subset(data, wanted["json"])
     try:
@@ -225,7 +227,9 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
 
 def _parse(message: str) -> tuple[Any, str | None]:
     try:
-        return json.loads(message), None
+        return json_loads(message), None
+    except TooDeep as error:
+        return None, str(error)
     except ValueError as error:
         return None, str(error).split(":")[0]
 
