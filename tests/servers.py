@@ -19,10 +19,13 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -132,11 +135,59 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(200, "<html><body>Server Error</body></html>", "application/json")
             if path == "/error":
                 return self._send(500, "<h1>Server Error (500)</h1>", "text/html")
+            if path.startswith(("/session/", "/gzip-bomb", "/deep-json")):
+                return self.handle_session_and_hostile(path, query, body)
             if path == "/echo":
                 return self._send(200, {"method": self.command, "headers": dict(self.headers), "query": query, "body": body.decode(errors="replace")})
             return self._send(404, "<h1>Not Found</h1>", "text/html")
         except (BrokenPipeError, ConnectionResetError):
             return None
+
+
+    def handle_session_and_hostile(self, path: str, query: dict[str, str], body: bytes) -> None:
+        """A cookie session like Django's admin (`/session/login/` sets `sessionid`,
+        `/session/whoami/` wants it, `/session/login-redirect/` sets it on a 302 to whoami), and
+        what a hostile server sends: a gzip bomb (`/gzip-bomb?mb=`: that many MB of zeros in a
+        few KB) and JSON nested `?depth=` levels deep (`/deep-json`)."""
+        server: _Server = self.server  # type: ignore[assignment]
+        if path in ("/session/login/", "/session/login-redirect/") and self.command == "POST":
+            try:
+                data = json.loads(body or b"{}")
+            except ValueError:
+                data = {}
+            if data.get("username") != "qa" or data.get("password") != PASSWORD:
+                return self._send(403, {"detail": "Invalid username/password."})
+            session = f"s{len(server.sessions) + 1}-{time.monotonic_ns()}"
+            with server.lock:
+                server.sessions.add(session)
+            cookie = {"Set-Cookie": f"sessionid={session}; Path=/session/; HttpOnly"}
+            if path == "/session/login-redirect/":
+                return self._send(302, "", "text/plain", {**cookie, "Location": "/session/whoami/"})
+            return self._send(200, {"user": "qa"}, headers=cookie)
+        if path == "/session/whoami/":
+            jar = SimpleCookie(self.headers.get("Cookie") or "")
+            morsel = jar.get("sessionid")
+            if morsel is not None and morsel.value in server.sessions:
+                return self._send(200, {"user": "qa", "cookies": len(jar)})
+            return self._send(401, {"detail": "Authentication credentials were not provided."})
+        if path == "/gzip-bomb":
+            return self._send(200, gzip_bomb(int(query.get("mb", "100"))), "application/json", {"Content-Encoding": "gzip"})
+        if path == "/deep-json":
+            depth = int(query.get("depth", "100000"))
+            return self._send(200, "[" * depth + "]" * depth)
+        return self._send(404, "<h1>Not Found</h1>", "text/html")
+
+
+_BOMBS: dict[int, bytes] = {}
+
+
+def gzip_bomb(mb: int) -> bytes:
+    """`mb` MB of zeros, gzipped (about 1 KB per MB); made once per size."""
+    if mb not in _BOMBS:
+        packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: a gzip wrapper
+        zeros = bytes(1024 * 1024)
+        _BOMBS[mb] = b"".join(packer.compress(zeros) for _ in range(mb)) + packer.flush()
+    return _BOMBS[mb]
 
 
 class _Server(ThreadingHTTPServer):
@@ -151,6 +202,14 @@ class _Server(ThreadingHTTPServer):
         self.max_active = 0
         #: (tag, start, end) of every /slow request, for ordering and concurrency checks
         self.timeline: list[tuple[str, float, float]] = []
+        #: session ids handed out by /session/login/
+        self.sessions: set[str] = set()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # a client that hangs up (a probe that stopped reading at its body limit) is not an error
+        if isinstance(sys.exc_info()[1], ConnectionResetError | BrokenPipeError):
+            return
+        super().handle_error(request, client_address)
 
 
 @dataclass
@@ -387,7 +446,6 @@ def serve_until_stdin_closes() -> None:
     """`python -m tests.servers`: start the HTTP app and the WebSocket server, print their URLs
     as one JSON line, serve until stdin closes. Benchmarks run the servers in their own process
     so that the servers' threads do not compete with the measured client for the GIL."""
-    import sys
 
     app = HttpApp().start()
     ws = WsServer().start()

@@ -53,11 +53,38 @@ def test_closed_at_once(ws_server: WsServer) -> None:
 
 
 def test_expected_message_never_comes(ws_server: WsServer) -> None:
+    """Silence is a timeout (the greeting is listed as a message to pass over)."""
     [result] = run(probe(id="ws", kind="websocket", url=f"{ws_server.url}/ws/devices/", timeout=0.5,
-                         expect={"messages": [{"regex": "never-sent"}]}))
+                         expect={"messages": [{"regex": "never-sent"}], "ignore": [{"json": {"type": "hello"}}]}))
     assert result.status is ProbeStatus.TIMEOUT
     assert "no message matching /never-sent/ arrived within 0.5 s" in result.explanation
     assert "1 other message(s)" in result.explanation
+    assert "(ignored)" in result.detail
+
+
+def test_a_wrong_reply_fails_at_once_with_the_messages_received(ws_server: WsServer) -> None:
+    """A reply that is not the expected one is a verdict (failed), not a timeout: with a 60 s
+    timeout the probe would be reported `timeout` only if it waited for all of it."""
+    [result] = run(probe(id="ws", kind="websocket", url=f"{ws_server.url}/ws/devices/", timeout=60,
+                         send=[{"type": "ping", "n": 1}],
+                         expect={"messages": [{"json": {"type": "hello"}}, {"json": {"type": "ping", "n": 2}}]}))
+    assert result.status is ProbeStatus.FAILED, result.summary
+    assert result.summary.startswith('received {"type": "ping", "n": 1}, expected JSON {"type": "ping", "n": 2}')
+    assert '1. {"type": "hello", "server": "devices"}' in result.explanation
+    assert '2. {"type": "ping", "n": 1}' in result.explanation
+    assert "expect.ignore" in result.explanation
+
+
+def test_heartbeats_listed_under_ignore_are_passed_over(ws_server: WsServer) -> None:
+    strict, lenient = run(
+        probe(item="a", id="strict", kind="websocket", url=f"{ws_server.url}/ws/devices/", send=["pong"],
+              expect={"messages": [{"regex": "^pong$"}]}),
+        probe(item="b", id="lenient", kind="websocket", url=f"{ws_server.url}/ws/devices/", send=["pong"],
+              expect={"messages": [{"regex": "^pong$"}], "ignore": [{"regex": "hello"}]}),
+    )
+    assert strict.status is ProbeStatus.FAILED and "message 1 does not match" not in strict.summary
+    assert "received" in strict.summary
+    assert lenient.status is ProbeStatus.PASSED, lenient.summary
 
 
 def test_refused() -> None:

@@ -88,7 +88,7 @@ PROBE_KEYS: dict[str, tuple[str, ...]] = {
 #: Keys of `expect` per kind.
 EXPECT_KEYS: dict[str, tuple[str, ...]] = {
     "http": ("status", "headers", "json", "body_contains", "body_matches", "not_contains", "max_ms"),
-    "websocket": ("messages", "max_ms", "status"),
+    "websocket": ("messages", "ignore", "max_ms", "status"),
     "command": ("exit_code", "stdout_contains", "stderr_contains", "output_matches",
                 "not_contains", "max_ms"),
     "exec": ("exit_code", "stdout_contains", "stderr_contains", "output_matches",
@@ -107,6 +107,7 @@ CAPTURE_RULES: dict[str, tuple[str, ...]] = {
 }
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 MATCHER_KEYS = ("equals", "exists", "contains", "matches", "type")
+HEADER_MATCHER_KEYS = ("equals", "exists", "contains", "matches")
 JSON_TYPES = ("string", "number", "integer", "boolean", "array", "object", "null")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
@@ -1127,10 +1128,10 @@ class _ProbeChecker:
             elif key == "status":
                 result[key] = self._status(value)
             elif key == "headers":
-                result[key] = self.v.string_map(value, "expect.headers", templated=True)
+                result[key] = self._header_matchers(value)
             elif key == "json":
                 result[key] = self._json_matchers(value)
-            elif key == "messages":
+            elif key in ("messages", "ignore"):  # `ignore`: messages to pass over (heartbeats)
                 result[key] = self._messages(value)
             else:  # *_contains, *_matches: one string or a list of them
                 result[key] = self._texts(value, key, regex=key.endswith("_matches"))
@@ -1180,6 +1181,31 @@ class _ProbeChecker:
         for path, (path_node, value) in node.entries.items():
             self._json_path(path, path_node)
             result[path] = self._matcher(value)
+        return result
+
+    def _header_matchers(self, node: YNode) -> dict[str, Any]:
+        """`expect.headers`: name → exact text, or one of {equals|contains|matches|exists}."""
+        if isinstance(node, YScalar) and node.value is None:
+            return {}
+        if not isinstance(node, YMap):
+            self.v.add(node.pos, f"'expect.headers': expected a mapping of header names to values, got {describe(node)}")
+            return {}
+        result: dict[str, Any] = {}
+        for name, (_, value) in node.entries.items():
+            if not isinstance(value, YMap):
+                result[name] = self.v.string(value, f"expect.headers.{name}", templated=True)
+                continue
+            spec = self.v.mapping(value, "a header matcher", HEADER_MATCHER_KEYS)
+            assert spec is not None
+            if len(spec.entries) != 1:
+                self.v.add(spec.pos, f"a header matcher takes exactly one of {', '.join(HEADER_MATCHER_KEYS)}")
+            for op, (_, want) in spec.entries.items():
+                if op == "exists":
+                    result[name] = {op: self.v.boolean(want, "exists", True)}
+                elif op == "matches":
+                    result[name] = {op: self.v.regex(want, "matches")}
+                elif op in ("equals", "contains"):
+                    result[name] = {op: self.v.string(want, op, templated=True)}
         return result
 
     def _json_path(self, path: str, node: YScalar) -> None:

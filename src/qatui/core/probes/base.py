@@ -9,6 +9,7 @@ secret. Kinds raise nothing on purpose: a fault becomes an `Outcome` with a test
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from qatui.core.checklist import Checklist, Environment, ProbeSpec
+from qatui.core.probes.cookies import ItemJars
 from qatui.core.secrets import Masker
 from qatui.core.session import ProbeStatus
 
@@ -62,6 +64,9 @@ class ProbeContext:
     docker_client: Callable[[str | None], Any]
     #: Set when the run is cancelled; thread-side loops (logs, exec) watch it.
     stop: threading.Event = field(default_factory=threading.Event)
+    #: item id → that item's cookie jar (`http.cookiejar.CookieJar`): an item's probes share
+    #: cookies, items never do (see `cookies.py`).
+    cookies_for: ItemJars = field(default_factory=ItemJars)
 
     @property
     def checklist_dir(self) -> Path:
@@ -122,22 +127,78 @@ class BoundedText:
             return head
         tail_text = tail.decode("utf-8", errors="replace")
         if self.truncated:
-            dropped = self.total - len(self.head) - len(tail)
+            # the kept tail starts wherever the byte count fell: start it at its first whole line
+            newline = tail_text.find("\n")
+            if 0 <= newline < len(tail_text) - 1:
+                tail_text = tail_text[newline + 1 :]
+            # and the head ends at its last whole line
+            end = head.rfind("\n")
+            if end > 0:
+                head = head[:end]
+            dropped = self.total - len(head.encode("utf-8", errors="replace")) - len(tail_text.encode("utf-8", errors="replace"))
             return f"{head}\n… [{dropped} bytes not kept] …\n{tail_text}"
         return head + tail_text
 
 
-def excerpt(text: str, limit: int = EXCERPT) -> str:
-    """The start of `text`, cut at `limit` characters with a note of how much was left out."""
+#: Where a cut may fall inside a line: after a space or a punctuation mark that ends a token.
+_BREAK = re.compile(r"[\s,;:/&?=)\]}>|]")
+
+
+def cut_words(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters at a word boundary, with "…" where it was cut.
+
+    A cut never falls inside a word ("ckages/django/…" read as a typo, or hid the word that
+    mattered); a single token longer than half the limit (a base64 blob) is cut where it must
+    be, and the "…" says so.
+    """
     if len(text) <= limit:
         return text
-    return f"{text[:limit]}\n… [{len(text) - limit} more characters]"
+    room = max(1, limit - 1)
+    head = text[:room]
+    if text[room].isspace() or _BREAK.match(text[room - 1]):
+        return head.rstrip() + "…"
+    ends = [m.end() for m in _BREAK.finditer(head)]
+    if ends and ends[-1] >= room // 2:
+        return head[: ends[-1]].rstrip() + "…"
+    return head + "…"
+
+
+def cut_words_left(text: str, limit: int) -> str:
+    """The end of `text`, at most `limit` characters, starting at a word boundary ("…" first)."""
+    if len(text) <= limit:
+        return text
+    room = max(1, limit - 1)
+    start = len(text) - room
+    if text[start - 1].isspace() or _BREAK.match(text[start - 1]):
+        return "…" + text[start:].lstrip()
+    match = _BREAK.search(text, start)
+    if match and match.end() - start <= room // 2:
+        return "…" + text[match.end() :].lstrip()
+    return "…" + text[start:]
+
+
+def excerpt(text: str, limit: int = EXCERPT) -> str:
+    """The start of `text`, at most `limit` characters, with a note of how much was left out.
+
+    The cut falls at the end of a line when one ends in the last quarter of the room, else at a
+    word boundary (`cut_words`). Secrets must be masked before: a cut masked afterwards can leave
+    a secret's first characters in clear.
+    """
+    if len(text) <= limit:
+        return text
+    newline = text.rfind("\n", 0, limit + 1)
+    kept = text[:newline] if newline >= limit * 3 // 4 else cut_words(text, limit)
+    left = len(text) - len(kept.removesuffix("…"))
+    return f"{kept}\n… [{left} more characters]"
 
 
 def last_lines(text: str, count: int = 5, limit: int = 600) -> str:
+    """The last `count` non-blank lines, at most `limit` characters: whole lines are dropped from
+    the start, and a last line longer than the limit is cut at a word boundary."""
     lines = [line for line in text.strip().splitlines() if line.strip()][-count:]
-    joined = "\n".join(lines)
-    return joined[-limit:]
+    while len(lines) > 1 and len("\n".join(lines)) > limit:
+        lines.pop(0)
+    return cut_words_left("\n".join(lines), limit)
 
 
 def cap_detail(text: str) -> str:

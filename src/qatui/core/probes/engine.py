@@ -35,6 +35,7 @@ from typing import Any
 
 from qatui.core.checklist import Checklist, ProbeSpec
 from qatui.core.probes.base import Outcome, ProbeContext, cap_detail, where
+from qatui.core.probes.cookies import client_options as cookie_options
 from qatui.core.run.deps import producers, referenced_names, with_dependencies
 from qatui.core.run.figures import derived_figures
 from qatui.core.run.gate import refusal
@@ -216,6 +217,8 @@ class ProbeRunner:
                 # ~10× the CPU per request (measured by benchmarks/probe_fanout.py)
                 limits=httpx.Limits(max_connections=max(100, self.jobs), max_keepalive_connections=20),
                 timeout=10.0,
+                # its own jar stores nothing; each request brings its item's jar (cookies.py)
+                **cookie_options(),
             )
             self._clients[key] = client
         return client
@@ -416,7 +419,7 @@ class ProbeRunner:
             summary=mask(outcome.summary),
             duration_ms=round(duration_ms, 1) if duration_ms is not None else None,
             explanation=mask(outcome.explanation),
-            detail=mask(cap_detail(outcome.detail)),
+            detail=cap_detail(mask(outcome.detail)),  # mask, then cut: a cut secret escapes masking
             captures=captures,
             at=datetime.now(UTC),
             where=where(spec),

@@ -114,37 +114,95 @@ def json_type(value: Any) -> str:
     return type(value).__name__
 
 
+def json_equal(actual: Any, wanted: Any) -> bool:
+    """Typed JSON equality, as JSON Schema's `const` defines it.
+
+    `7` ≠ `"7"`, `1` ≠ `true`, `0` ≠ `false`, `null` equals only `null`; numbers compare by
+    value, so `1` = `1.0` (JSON has one number type; a server may send either for the same
+    figure). Arrays are equal item by item, objects key by key.
+    """
+    if isinstance(actual, bool) or isinstance(wanted, bool):
+        return isinstance(actual, bool) and isinstance(wanted, bool) and actual is wanted
+    if isinstance(actual, int | float) and isinstance(wanted, int | float):
+        return actual == wanted
+    if isinstance(actual, str) and isinstance(wanted, str):
+        return actual == wanted
+    if actual is None or wanted is None:
+        return actual is None and wanted is None
+    if isinstance(actual, list) and isinstance(wanted, list):
+        return len(actual) == len(wanted) and all(json_equal(a, w) for a, w in zip(actual, wanted, strict=True))
+    if isinstance(actual, Mapping) and isinstance(wanted, Mapping):
+        return actual.keys() == wanted.keys() and all(json_equal(actual[k], wanted[k]) for k in wanted)
+    return False
+
+
+def _typed(value: Any) -> str:
+    """`7 (integer)`: a value with its JSON type, for a mismatch that is only a type."""
+    return f"{short(value)} ({json_type(value)})"
+
+
+def _type_hint(value: Any, want: Any) -> tuple[str, str] | None:
+    """When a value and the expected one read the same but differ in type (`7` and `"7"`),
+    say both types: a bare `7, expected "7"` looks like qatui is wrong."""
+    if json_type(value) == json_type(want) or isinstance(value, dict | list) or isinstance(want, dict | list):
+        return None
+    text = value if isinstance(value, str) else json.dumps(value)
+    other = want if isinstance(want, str) else json.dumps(want)
+    return (_typed(value), _typed(want)) if text == other else None
+
+
+#: The operators a JSON matcher and a header matcher take (one per matcher).
+OPERATORS = ("equals", "exists", "contains", "matches", "type")
+HEADER_OPERATORS = ("equals", "exists", "contains", "matches")
+
+
+def split_matcher(matcher: Any, operators: tuple[str, ...] = OPERATORS) -> tuple[str, Any]:
+    """`{contains: x}` → ("contains", x); a plain value → ("equals", value)."""
+    if isinstance(matcher, Mapping) and len(matcher) == 1 and next(iter(matcher)) in operators:
+        op, want = next(iter(matcher.items()))
+        return str(op), want
+    return "equals", matcher
+
+
+def _search(pattern: str, text: str) -> bool:
+    try:
+        return re.search(pattern, text) is not None
+    except re.error:
+        return False
+
+
 def check_json_value(key: str, path: str, value: Any, matcher: Any) -> Check:
-    """One JSON matcher: a plain value (equals) or `{equals|exists|contains|matches|type: …}`."""
+    """One JSON matcher: a plain value (typed equality) or `{equals|exists|contains|matches|type: …}`."""
     label = f"{path}"
     present = found(value)
     actual = f"{label} = {short(value)}" if present else f"{label} missing"
-    if isinstance(matcher, Mapping) and len(matcher) == 1 and next(iter(matcher)) in (
-        "equals", "exists", "contains", "matches", "type"
-    ):
-        op, want = next(iter(matcher.items()))
-    else:
-        op, want = "equals", matcher
+    op, want = split_matcher(matcher)
     if op == "exists":
         return Check(key, present == bool(want), actual, f"{label} {'present' if want else 'absent'}")
     if not present:
         return Check(key, False, actual, f"{label} {op} {short(want)}")
     if op == "equals":
-        ok = value == want or (not isinstance(value, bool | dict | list) and not isinstance(want, bool | dict | list) and str(value) == str(want))
+        ok = json_equal(value, want)
+        hint = None if ok else _type_hint(value, want)
+        if hint is not None:
+            return Check(key, False, f"{label} = {hint[0]}", hint[1])
         return Check(key, ok, actual, short(want))
     if op == "contains":
         if isinstance(value, str):
-            ok = str(want) in value
+            # text contains text; a number or boolean is not looked for in a string
+            ok = isinstance(want, str) and want in value
         elif isinstance(value, list):
-            ok = want in value
-        elif isinstance(value, dict):
-            ok = (isinstance(want, dict) and all(value.get(k) == v for k, v in want.items())) or want in value
+            ok = any(json_equal(item, want) for item in value)
+        elif isinstance(value, Mapping):
+            ok = (
+                isinstance(want, Mapping) and all(k in value and json_equal(value[k], v) for k, v in want.items())
+            ) or (isinstance(want, str) and want in value)
         else:
             ok = False
-        return Check(key, ok, actual, f"to contain {short(want)}")
+        return Check(key, ok, actual, f"to contain {_typed(want) if not isinstance(want, str) else short(want)}")
     if op == "matches":
         text = value if isinstance(value, str) else json.dumps(value)
-        return Check(key, re.search(str(want), text) is not None, actual, f"to match /{want}/")
+        return Check(key, _search(str(want), text), actual, f"to match /{want}/")
     # type
     test = _TYPES.get(str(want))
     ok = bool(test and test(value))
@@ -152,14 +210,40 @@ def check_json_value(key: str, path: str, value: Any, matcher: Any) -> Check:
 
 
 def json_subset(actual: Any, wanted: Any) -> bool:
-    """True when every key / item of `wanted` is in `actual` (recursively); scalars equal."""
+    """True when every key / item of `wanted` is in `actual` (recursively); scalars are equal
+    with JSON types (`json_equal`: `1` is not `true`, `7` is not `"7"`)."""
     if isinstance(wanted, Mapping):
         return isinstance(actual, Mapping) and all(
             k in actual and json_subset(actual[k], v) for k, v in wanted.items()
         )
     if isinstance(wanted, list):
         return isinstance(actual, list) and all(any(json_subset(a, w) for a in actual) for w in wanted)
-    return actual == wanted
+    return json_equal(actual, wanted)
+
+
+def check_header(name: str, values: list[str], matcher: Any) -> Check:
+    """One header matcher. Names are case-insensitive (HTTP says so); values are exact text.
+
+    A plain value must equal the header's value exactly (`/admin/login/` does not match
+    `/admin/login/?next=/admin/`); `{contains: …}`, `{matches: REGEX}` and `{exists: bool}` say
+    otherwise, as for JSON. A header sent several times (`Set-Cookie`) matches when one of its
+    values does, or when its values joined with ", " do (how HTTP folds them).
+    """
+    key = f"expect.headers.{name}"
+    op, want = split_matcher(matcher, HEADER_OPERATORS)
+    shown = ", ".join(values)
+    actual = f"header {name}: {shown}" if values else f"header {name} missing"
+    if op == "exists":
+        return Check(key, bool(values) == bool(want), actual, f"header {name} {'present' if want else 'absent'}")
+    if not values:
+        return Check(key, False, actual, f"{name}: {want}" if op == "equals" else f"{name} {op} {short(want)}")
+    candidates = [*values, shown] if len(values) > 1 else values
+    text = str(want)
+    if op == "equals":
+        return Check(key, any(v == text for v in candidates), actual, f"{name}: {text} (exactly)")
+    if op == "contains":
+        return Check(key, any(text in v for v in candidates), actual, f"{name} to contain {short(text)}")
+    return Check(key, any(_search(text, v) for v in candidates), actual, f"{name} to match /{text}/")
 
 
 # --- text and timing --------------------------------------------------------------------------
@@ -219,11 +303,13 @@ def check_http(
     checks: list[Check] = []
     wanted_status = expect.get("status", "2xx")
     checks.append(Check("expect.status", status_matches(status, wanted_status), f"status {status}", describe_status(wanted_status)))
-    for name, value in (expect.get("headers") or {}).items():
-        got = headers.get(name)
-        ok = got is not None and (str(value) == got or str(value) in got)
-        actual = f"header {name}: {got}" if got is not None else f"header {name} missing"
-        checks.append(Check(f"expect.headers.{name}", ok, actual, f"{name}: {value}"))
+    for name, matcher in (expect.get("headers") or {}).items():
+        get_list = getattr(headers, "get_list", None)
+        if get_list is not None:
+            values = [str(v) for v in get_list(name)]
+        else:  # a plain mapping: look the name up case-insensitively
+            values = [str(v) for k, v in headers.items() if k.lower() == str(name).lower()]
+        checks.append(check_header(str(name), values, matcher))
     for path, matcher in (expect.get("json") or {}).items():
         key = f"expect.json.{path}"
         if json_error is not None:

@@ -142,6 +142,10 @@ def invalid_json(error: str, content_type: str, body_start: str) -> str:
     return f"the response is not valid JSON ({error}; {kind}){hint}"
 
 
+def json_too_deep(error: str) -> str:
+    return f"the response is {error}; real APIs nest a few levels — a broken or hostile server?"
+
+
 def http_status(status: int) -> str:
     if status in (401, 403):
         return "the server refused the credentials — is the token/password right, and is the user allowed?"
@@ -183,6 +187,17 @@ def ws_closed(code: int | None, reason: str, waiting_for: str) -> Explained:
         f"closed by the server ({why})",
         f"the server closed the WebSocket ({why}) while qatui was {waiting_for} — the consumer may "
         "have rejected the connection (authentication, origin) or crashed; look at the server's logs",
+    )
+
+
+def ws_mismatch(wanted: str, position: int, received: list[str]) -> Explained:
+    """A message arrived that is not the one expected next: a verdict, not a timeout."""
+    shown = "\n".join(f"  {n}. {text}" for n, text in enumerate(received, 1))
+    return Explained(
+        f"message {position} does not match",
+        f"expected {wanted} as the next message, but the server sent something else; messages "
+        f"received:\n{shown}\nIf the server sends other messages in between (heartbeats, "
+        "broadcasts), list them under `expect.ignore`",
     )
 
 

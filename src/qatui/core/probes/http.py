@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import time
+import zlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,7 +30,10 @@ from qatui.core.probes.base import (
     fail_summary,
     with_where,
 )
+from qatui.core.probes.bounded import ACCEPT_ENCODING, BoundedDecoder, TooDeep, UnsupportedEncoding
+from qatui.core.probes.bounded import loads as json_loads
 from qatui.core.probes.captures import capture
+from qatui.core.probes.cookies import EXTENSION as COOKIE_JAR
 from qatui.core.probes.expectations import check_http, checks_text, first_failure
 from qatui.core.session import ProbeStatus
 
@@ -62,21 +65,35 @@ def _since(started: float) -> float:
 
 
 async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, int, bool]:
-    """Up to `cap` bytes of the body; stops reading (and so downloading) past the cap."""
+    """Up to `cap` bytes of the decoded body; stops reading (and so downloading) past the cap.
+
+    Reads the raw stream and inflates it with `BoundedDecoder`, never httpx's own decoder: that
+    one inflates a whole network chunk at once (a 64 KB chunk of a gzip bomb is ~64 MB). At most
+    `cap` compressed bytes are read as well, so a stream that inflates to nothing ends too.
+    """
+    decoder = BoundedDecoder(response.headers.get("content-encoding", ""), cap)
     buf = bytearray()
-    async for chunk in response.aiter_bytes():
-        room = cap - len(buf)
-        if len(chunk) >= room:
-            buf += chunk[:room]
+    read = 0
+    async for chunk in response.aiter_raw():
+        read += len(chunk)
+        buf += decoder.feed(chunk)
+        if len(buf) >= cap or decoder.full or read > cap:
+            del buf[cap:]
             return bytes(buf), len(buf), True
-        buf += chunk
     return bytes(buf), len(buf), False
 
 
 async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Outcome:
+
+    def capped(text: str) -> str:
+        """The detail, masked before it is cut (a cut secret would escape the mask)."""
+        return cap_detail(ctx.masker.mask(text))
+
     method = str(cfg.get("method", "GET")).upper()
     url = str(cfg.get("url", ""))
     headers = {str(k): str(v) for k, v in (cfg.get("headers") or {}).items()}
+    if not any(name.lower() == "accept-encoding" for name in headers):
+        headers["Accept-Encoding"] = ACCEPT_ENCODING  # only what BoundedDecoder inflates
     if isinstance(cfg.get("auth"), Mapping) and (value := _auth_header(cfg["auth"])):
         headers["Authorization"] = value
         if value.startswith("Basic "):
@@ -108,7 +125,14 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
         )
     try:
         request = client.build_request(
-            method, url, headers=headers, params=params, timeout=httpx.Timeout(seconds), **kwargs
+            method,
+            url,
+            headers=headers,
+            params=params,
+            timeout=httpx.Timeout(seconds),
+            # the item's own cookie jar, applied and filled by the client's hooks on every hop
+            extensions={COOKIE_JAR: ctx.cookies_for(spec.item_id)},
+            **kwargs,
         )
     except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, TypeError, OSError) as error:
         return Outcome(
@@ -120,7 +144,7 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
     request_text = f"{method} {request.url}\n{_show_headers(request.headers)}"
     if kwargs:
         body = request.content if "content" in kwargs or "json" in kwargs or "data" in kwargs else b""
-        request_text += "\n\n" + excerpt(body.decode("utf-8", errors="replace"), 500)
+        request_text += "\n\n" + excerpt(ctx.masker.mask(body.decode("utf-8", errors="replace")), 500)
 
     started = time.perf_counter()
     try:
@@ -130,13 +154,22 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
                 raw, _kept, truncated = await _read_capped(response, BODY_CAP)
             finally:
                 await response.aclose()
+    except (UnsupportedEncoding, zlib.error) as error:
+        what = str(error) if isinstance(error, UnsupportedEncoding) else f"a corrupt compressed body ({error})"
+        return Outcome(
+            ProbeStatus.FAILED,
+            with_where(spec, "url", "body not decodable"),
+            f"the server answered with {what}; qatui cannot read the body",
+            capped(request_text),
+            duration_ms=_since(started),
+        )
     except httpx.TooManyRedirects as error:
         try:
             hops = [str(error.request.url)]
         except RuntimeError:
             hops = []
         found = explain.redirect_loop(url, hops)
-        return Outcome(ProbeStatus.FAILED, with_where(spec, "url", found.actual), found.explanation, cap_detail(request_text), duration_ms=_since(started))
+        return Outcome(ProbeStatus.FAILED, with_where(spec, "url", found.actual), found.explanation, capped(request_text), duration_ms=_since(started))
     except (httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
         return Outcome(
             ProbeStatus.ERROR,
@@ -146,7 +179,7 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
     except (httpx.HTTPError, OSError, TimeoutError) as error:
         found = explain.network_error(error, url, seconds)
         status = ProbeStatus.TIMEOUT if found.timeout else ProbeStatus.FAILED
-        return Outcome(status, with_where(spec, "url", found.actual), found.explanation, cap_detail(request_text), duration_ms=_since(started))
+        return Outcome(status, with_where(spec, "url", found.actual), found.explanation, capped(request_text), duration_ms=_since(started))
     elapsed_ms = (time.perf_counter() - started) * 1000
 
     text = raw.decode(response.charset_encoding or "utf-8", errors="replace")
@@ -158,7 +191,9 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
                 parsed.append((None, f"body cut at {BODY_CAP // 1024} KB"))
             else:
                 try:
-                    parsed.append((json.loads(text), None))
+                    parsed.append((json_loads(text), None))
+                except TooDeep as error:
+                    parsed.append((None, str(error)))
                 except ValueError as error:
                     parsed.append((None, str(error).split(":")[0]))
         return parsed[0]
@@ -186,11 +221,11 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
     history = "".join(f"{r.status_code} {r.request.url} → " for r in response.history)
     response_text = (
         f"{history}HTTP {response.status_code} {response.reason_phrase} ({elapsed_ms:.0f} ms)\n"
-        f"{_show_headers(response.headers)}\n\n{excerpt(text, EXCERPT)}"
+        f"{_show_headers(response.headers)}\n\n{excerpt(ctx.masker.mask(text), EXCERPT)}"
     )
     if truncated:
         response_text += f"\n[body cut at {BODY_CAP // 1024} KB; the rest was not read]"
-    detail = cap_detail(f"{request_text}\n\n{response_text}\n\n{checks_text(checks)}")
+    detail = capped(f"{request_text}\n\n{response_text}\n\n{checks_text(checks)}")
 
     failed = first_failure(checks)
     if failed is not None:
@@ -202,11 +237,12 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
             else:
                 explanation = explain.http_status(response.status_code)
         elif failed.key.startswith("expect.json") and json_error is not None:
-            explanation = (
-                explain.body_too_large(BODY_CAP, total)
-                if truncated
-                else explain.invalid_json(json_error, response.headers.get("content-type", ""), text[:50])
-            )
+            if truncated:
+                explanation = explain.body_too_large(BODY_CAP, total)
+            elif json_error.startswith("JSON nested"):
+                explanation = explain.json_too_deep(json_error)
+            else:
+                explanation = explain.invalid_json(json_error, response.headers.get("content-type", ""), text[:50])
         elif failed.key == "expect.max_ms":
             explanation = "the answer was right but slower than the checklist allows"
         elif truncated:

@@ -4,8 +4,14 @@ The failure a tester meets most is the one from the example checklist: a WebSock
 Gunicorn's HTTP port gets an ordinary `404`, and the browser console only says "failed". Here
 an upgrade answered with plain HTTP is explained as such ("this port answered ordinary HTTP —
 the WebSocket server may listen on another port"), 401/403 as an origin or auth refusal, and a
-server that closes at once with its close code and reason. Expected messages are matched in
-order; unrelated messages in between (heartbeats) are skipped. Frames are capped at 1 MB.
+server that closes at once with its close code and reason.
+
+Expected messages are matched in order, each against the next message received: a message that
+is not the expected one fails the probe at once, with every message received — not a `timeout`
+after the whole timeout (a wrong reply is a verdict; only silence is a timeout). Messages the
+probe lists under `expect.ignore` (heartbeats, broadcasts) are passed over. Frames are capped at
+1 MB. The item's cookies (`cookies.py`) go with the handshake, as a browser sends a site's
+cookies with its WebSocket, unless the probe writes its own `Cookie` header.
 """
 
 from __future__ import annotations
@@ -27,11 +33,15 @@ from qatui.core.probes.base import (
     Outcome,
     ProbeContext,
     cap_detail,
+    cut_words,
     excerpt,
     fail_summary,
     with_where,
 )
+from qatui.core.probes.bounded import TooDeep
+from qatui.core.probes.bounded import loads as json_loads
 from qatui.core.probes.captures import capture
+from qatui.core.probes.cookies import cookie_header
 from qatui.core.probes.expectations import (
     check_max_ms,
     first_failure,
@@ -51,8 +61,8 @@ def _describe(wanted: Mapping[str, Any]) -> str:
 def _matches(message: str, wanted: Mapping[str, Any]) -> bool:
     if "json" in wanted:
         try:
-            data = json.loads(message)
-        except ValueError:
+            data = json_loads(message)
+        except ValueError:  # not JSON, or nested deeper than MAX_JSON_DEPTH
             return False
         return json_subset(data, wanted["json"])
     try:
@@ -61,16 +71,32 @@ def _matches(message: str, wanted: Mapping[str, Any]) -> bool:
         return False
 
 
+def short_text(message: str, limit: int = 120) -> str:
+    """A received message on one line, cut at a word boundary."""
+    flat = " ".join(message.split())
+    return cut_words(flat, limit)
+
+
 def _text(message: str | bytes) -> str:
     return message if isinstance(message, str) else message.decode("utf-8", errors="replace")
 
 
 async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Outcome:
+
+    def capped(text: str) -> str:
+        """The detail, masked before it is cut (a cut secret would escape the mask)."""
+        return cap_detail(ctx.masker.mask(text))
+
     url = str(cfg.get("url", ""))
     seconds = spec.timeout
     expect: Mapping[str, Any] = cfg.get("expect") or {}
     wanted_messages: list[Mapping[str, Any]] = [m for m in expect.get("messages") or [] if isinstance(m, Mapping)]
+    ignored: list[Mapping[str, Any]] = [m for m in expect.get("ignore") or [] if isinstance(m, Mapping)]
     headers = {str(k): str(v) for k, v in (cfg.get("headers") or {}).items()}
+    if not any(name.lower() == "cookie" for name in headers) and (
+        cookies := cookie_header(ctx.cookies_for(spec.item_id), url)
+    ):
+        headers["Cookie"] = cookies
     kwargs: dict[str, Any] = {}
     if cfg.get("subprotocols"):
         kwargs["subprotocols"] = [str(s) for s in cfg["subprotocols"]]
@@ -104,14 +130,14 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
         if "status" in expect:
             # The author expects this upgrade to be refused (e.g. the 404 of a WSGI port).
             if status_matches(status, expect["status"]):
-                return Outcome(ProbeStatus.PASSED, with_where(spec, "expect.status", f"upgrade refused with HTTP {status}, as expected"), "", cap_detail("\n".join(log)), duration_ms=elapsed())
-            return Outcome(ProbeStatus.FAILED, fail_summary(spec, "expect.status", f"HTTP {status}", f"HTTP {expect['status']}"), found.explanation, cap_detail("\n".join(log)), duration_ms=elapsed())
-        return Outcome(ProbeStatus.FAILED, fail_summary(spec, "url", found.actual, "101 Switching Protocols"), found.explanation, cap_detail("\n".join(log)), duration_ms=elapsed())
+                return Outcome(ProbeStatus.PASSED, with_where(spec, "expect.status", f"upgrade refused with HTTP {status}, as expected"), "", capped("\n".join(log)), duration_ms=elapsed())
+            return Outcome(ProbeStatus.FAILED, fail_summary(spec, "expect.status", f"HTTP {status}", f"HTTP {expect['status']}"), found.explanation, capped("\n".join(log)), duration_ms=elapsed())
+        return Outcome(ProbeStatus.FAILED, fail_summary(spec, "url", found.actual, "101 Switching Protocols"), found.explanation, capped("\n".join(log)), duration_ms=elapsed())
     except (OSError, TimeoutError, WebSocketException) as error:
         found = explain.network_error(error, url, seconds, what="the WebSocket server")
         status_ = ProbeStatus.TIMEOUT if found.timeout else ProbeStatus.FAILED
         log.append(f"! {type(error).__name__}: {error}")
-        return Outcome(status_, with_where(spec, "url", found.actual), found.explanation, cap_detail("\n".join(log)), duration_ms=elapsed())
+        return Outcome(status_, with_where(spec, "url", found.actual), found.explanation, capped("\n".join(log)), duration_ms=elapsed())
 
     connect_ms = elapsed()
     if "status" in expect:
@@ -120,7 +146,7 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
             ProbeStatus.FAILED,
             fail_summary(spec, "expect.status", "upgrade accepted (101)", f"refused with HTTP {expect['status']}"),
             "This port accepted the WebSocket, but the checklist expects it to refuse the upgrade.",
-            cap_detail("\n".join([*log, "< 101 Switching Protocols"])),
+            capped("\n".join([*log, "< 101 Switching Protocols"])),
             duration_ms=connect_ms,
         )
     log.append(f"< 101 Switching Protocols in {connect_ms:.0f} ms" + (f" (subprotocol {ws.subprotocol})" if ws.subprotocol else ""))
@@ -139,20 +165,33 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
                 async with asyncio.timeout(remaining):
                     message = _text(await ws.recv())
                 received.append(message)
-                log.append(f"< {excerpt(message, 200)}")
+                log.append(f"< {excerpt(ctx.masker.mask(message), 200)}")
                 if _matches(message, wanted):
                     break
+                if any(_matches(message, skip) for skip in ignored):
+                    log[-1] += "   (ignored)"
+                    continue
+                await _close(ws)
+                shown = [short_text(ctx.masker.mask(m)) for m in received]
+                found = explain.ws_mismatch(_describe(wanted), len(received), shown)
+                return Outcome(
+                    ProbeStatus.FAILED,
+                    fail_summary(spec, "expect.messages", f"received {short_text(ctx.masker.mask(message), 60)}", _describe(wanted)),
+                    found.explanation,
+                    capped("\n".join(log)),
+                    duration_ms=elapsed(),
+                )
     except TimeoutError:
         pending = wanted_messages[current] if wanted_messages else {}
         found = explain.ws_no_message(seconds, _describe(pending), len(received) - (1 if received and _matches(received[-1], pending) else 0))
         await _close(ws)
-        return Outcome(ProbeStatus.TIMEOUT, with_where(spec, "expect.messages", found.actual), found.explanation, cap_detail("\n".join(log)), duration_ms=elapsed())
+        return Outcome(ProbeStatus.TIMEOUT, with_where(spec, "expect.messages", found.actual), found.explanation, capped("\n".join(log)), duration_ms=elapsed())
     except ConnectionClosed as error:
         close = error.rcvd
         waiting = "waiting for " + _describe(wanted_messages[current]) if wanted_messages else "sending"
         found = explain.ws_closed(close.code if close else None, close.reason if close else "", waiting)
         log.append(f"! closed by the server: {close.code if close else 'no close frame'} {close.reason if close else ''}")
-        return Outcome(ProbeStatus.FAILED, with_where(spec, "expect.messages", found.actual), found.explanation, cap_detail("\n".join(log)), duration_ms=elapsed())
+        return Outcome(ProbeStatus.FAILED, with_where(spec, "expect.messages", found.actual), found.explanation, capped("\n".join(log)), duration_ms=elapsed())
     if cfg.get("close", True):
         await _close(ws)
     else:
@@ -173,7 +212,7 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
                     captured.values[name] = one.values[name]
                     captured.missing.pop(name)
                     break
-    detail = cap_detail("\n".join(log))
+    detail = capped("\n".join(log))
     failed = first_failure(checks)
     if failed is not None:
         return Outcome(ProbeStatus.FAILED, fail_summary(spec, failed.key, failed.actual, failed.expected), "the socket works but is slower than the checklist allows", detail, captured.values, captured.secret, total_ms)
@@ -188,7 +227,9 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
 
 def _parse(message: str) -> tuple[Any, str | None]:
     try:
-        return json.loads(message), None
+        return json_loads(message), None
+    except TooDeep as error:
+        return None, str(error)
     except ValueError as error:
         return None, str(error).split(":")[0]
 
