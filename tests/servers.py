@@ -88,6 +88,8 @@ class _Handler(BaseHTTPRequestHandler):
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         path = parts.path
         body = self._body()
+        with self.server.lock:  # type: ignore[attr-defined]
+            self.server.requests.append(f"{self.command} {path}")  # type: ignore[attr-defined]
         try:
             if path == "/api-token-auth/" and self.command == "POST":
                 try:
@@ -204,6 +206,8 @@ class _Server(ThreadingHTTPServer):
         self.timeline: list[tuple[str, float, float]] = []
         #: session ids handed out by /session/login/
         self.sessions: set[str] = set()
+        #: "METHOD /path" of every request, in order (what a run sent, or that it sent nothing)
+        self.requests: list[str] = []
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # a client that hangs up (a probe that stopped reading at its body limit) is not an error
@@ -352,6 +356,7 @@ def probe(item: str = "item", line: int = 10, **spec: Any) -> ProbeSpec:
         name=spec.get("name", ""),
         timeout=float(spec.get("timeout", 10.0)),
         destructive=bool(spec.get("destructive", False)),
+        destructive_always=spec.get("destructive") == "always",
         position=Position("/tmp/probes.yaml", line, 5),
         positions=positions,
     )
@@ -366,6 +371,7 @@ def checklist_of(
     compose_project: str | None = None,
     docker_host: str | None = None,
     logs: dict[str, Any] | None = None,
+    from_env: list[str] | None = None,
 ) -> Checklist:
     """A one-section checklist holding `probes`, items named after each probe's `item_id`."""
     items: dict[str, Item] = {}
@@ -382,6 +388,7 @@ def checklist_of(
         secrets={name: Secret(name=name, env=var) for name, var in (secrets or {}).items()},
         sections=[Section(id="s", title="Section", priority=Priority.CRITICAL, items=list(items.values()))],
         logs=dict(logs or {}),
+        from_env=list(from_env or []),
         content_hash="0" * 64,
     )
 

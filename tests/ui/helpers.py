@@ -35,8 +35,13 @@ class FixedClock:
         self.now += timedelta(seconds=seconds)
 
 
-def make_app(tmp_path: Path, checklist: Path | str | None = CHECKLIST, **options: Any) -> QatuiApp:
-    """The app exactly as the CLI builds it, with a tmp record, XDG dirs in tmp and a fixed clock."""
+def make_app(tmp_path: Path, checklist: Path | str | None = CHECKLIST, *, trusted: bool = True,
+             **options: Any) -> QatuiApp:
+    """The app exactly as the CLI builds it, with a tmp record, XDG dirs in tmp and a fixed clock.
+
+    `trusted`: the checklist is trusted first, as `qatui trust --yes` does (in the test's own
+    trust store under `env_vars`' HOME): an untrusted checklist runs no probe and opens no log
+    source, so only the tests of that rule pass `trusted=False`."""
     options.setdefault("env_key", "local")
     options.setdefault("tester", "Hannah")
     options.setdefault("record_path", tmp_path / "record.md")
@@ -44,7 +49,12 @@ def make_app(tmp_path: Path, checklist: Path | str | None = CHECKLIST, **options
     options.setdefault("config_dir", tmp_path / "config" / "qatui")
     options.setdefault("deterministic", True)
     options.setdefault("env_vars", {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")})
-    return create_app(checklist, **options)
+    app = create_app(checklist, **options)
+    if trusted and app.checklist is not None:
+        from qatui.core.trust import trust
+
+        trust(app.checklist, options["env_vars"])
+    return app
 
 
 def record_of(app_or_path: QatuiApp | Path) -> Session:

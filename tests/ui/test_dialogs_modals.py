@@ -129,7 +129,7 @@ def trusted(tmp_path: Path) -> bool:
 
 
 async def test_trust_dialog_keeps_its_buttons_on_screen_and_never_trusts_blindly(tmp_path: Path) -> None:
-    app = make_app(tmp_path, command_checklist(tmp_path, 15), env_vars=env_of(tmp_path))
+    app = make_app(tmp_path, command_checklist(tmp_path, 15), env_vars=env_of(tmp_path), trusted=False)
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("r")
         await pilot.pause()
@@ -159,7 +159,7 @@ async def test_trust_dialog_keeps_its_buttons_on_screen_and_never_trusts_blindly
 
 
 async def test_trust_dialog_n_and_escape_do_not_trust(tmp_path: Path) -> None:
-    app = make_app(tmp_path, command_checklist(tmp_path, 2), env_vars=env_of(tmp_path))
+    app = make_app(tmp_path, command_checklist(tmp_path, 2), env_vars=env_of(tmp_path), trusted=False)
     async with app.run_test(size=SMALL) as pilot:
         for key in ("n", "escape"):
             await pilot.press("r")
@@ -184,7 +184,7 @@ async def test_trust_dialog_shows_each_command_as_qatui_trust_prints_it(tmp_path
     )
     printed = [line for line in cli.stdout.splitlines() if line.startswith(("commands.yaml:", "    "))]
     assert any(f"$ sh -c 'touch {marker}; echo done'" in line for line in printed), cli.stdout
-    app = make_app(tmp_path, checklist, env_vars=env)
+    app = make_app(tmp_path, checklist, env_vars=env, trusted=False)
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("r")
         await pilot.pause()

@@ -66,13 +66,18 @@ async def test_file_source_is_tailed_followed_and_errors_marked(tmp_path: Path) 
         assert evidence and "ERROR database unreachable" in evidence[0].text
 
 
-async def test_command_source_waits_for_trust(tmp_path: Path) -> None:
+async def test_no_log_source_opens_before_trust(tmp_path: Path) -> None:
+    """An untrusted checklist opens no log source: not the command, and not the file either."""
     _, checklist, env = setup(tmp_path)
-    app = make_app(tmp_path, checklist, env_vars=env)
+    app = make_app(tmp_path, checklist, env_vars=env, trusted=False)
     async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: "not started: not trusted" in screen_text(app))
+        assert "boot ok" not in log_text(app)
         await pilot.press("j")
-        await wait_for(pilot, lambda: "not started: shell" in screen_text(app))
-    trusted_app = make_app(tmp_path, checklist, env_vars=env)
+        await wait_for(pilot, lambda: "not started: not trusted" in screen_text(app))
+        assert "exploded" not in log_text(app)
+        assert not [w for w in app.workers if w.group == "logs"]
+    trusted_app = make_app(tmp_path, checklist, env_vars=env, trusted=False)
     assert trusted_app.checklist is not None
     trust(trusted_app.checklist, env)
     async with trusted_app.run_test(size=(100, 30)) as pilot:
@@ -100,3 +105,39 @@ async def test_no_log_tail_starts_once_the_workers_are_stopped(tmp_path: Path) -
         await pilot.press("j")  # item two tails a command (deterministic: switches at once)
         await wait_for(pilot, lambda: not tails())
         assert "exploded" not in log_text(app)
+
+
+SECRET_CHECKLIST = """\
+qatui: 1
+title: Secret log source
+secrets:
+  log_dir: {env: QATUI_TEST_LOG_DIR}
+environments:
+  local: {label: Local, default: true}
+logs:
+  app: {file: "${log_dir}/app.log", tail: 10}
+sections:
+  - id: main
+    title: Main
+    priority: critical
+    logs: [app]
+    items:
+      - {id: one, title: First thing}
+"""
+
+
+async def test_a_log_source_uses_a_secret_and_the_pane_masks_it(tmp_path: Path) -> None:
+    """The screen builds log sources with the run's scope (a secret variable works, as in
+    `qatui logs`) and masks the secret's value in the pane (as `qatui logs` does)."""
+    folder = tmp_path / "hidden-folder-7Hq2"
+    folder.mkdir()
+    (folder / "app.log").write_text(f"boot ok\nconfig read from {folder}/settings.py\n")
+    checklist = tmp_path / "secret.yaml"
+    checklist.write_text(SECRET_CHECKLIST)
+    env = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"), "PATH": "/usr/bin:/bin",
+           "QATUI_TEST_LOG_DIR": str(folder)}
+    app = make_app(tmp_path, checklist, env_vars=env)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: "config read from" in log_text(app))
+        assert "config read from ••••••/settings.py" in log_text(app)
+        assert "hidden-folder-7Hq2" not in log_text(app) and "hidden-folder-7Hq2" not in screen_text(app)

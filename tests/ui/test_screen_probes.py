@@ -81,7 +81,7 @@ async def test_R_runs_the_whole_section(tmp_path: Path, http_app: HttpApp) -> No
 
 
 async def test_untrusted_command_probe_asks_to_trust_first(tmp_path: Path, http_app: HttpApp) -> None:
-    app = probe_app(tmp_path, http_app)
+    app = probe_app(tmp_path, http_app, trusted=False)
     async with app.run_test(size=SIZE) as pilot:
         app.screen.checklist_view.select_item("greet")  # type: ignore[attr-defined]
         await pilot.press("r")

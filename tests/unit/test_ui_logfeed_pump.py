@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from qatui.core.checklist import LogSourceSpec
+from qatui.core.logs import make_source
+from qatui.core.logs.pump import pumped
 from qatui.ui.logfeed import LogFeed, follow_source
 from tests.unit.logs_support import pump_children
 
@@ -25,8 +27,10 @@ def test_a_container_on_the_screen_is_read_by_a_child_and_stopped_with_the_feed(
     feed = LogFeed()
     generation, stop = feed.restart(["web"])
     spec = LogSourceSpec(name="web", kind="container", target=container.name, tail=10)
-    worker = threading.Thread(target=follow_source,
-                              args=(feed, generation, stop, spec, None, tmp_path, os.environ.get), daemon=True)
+    def build() -> Any:
+        return pumped(make_source(spec, None, checklist_dir=tmp_path, lookup=os.environ.get))
+
+    worker = threading.Thread(target=follow_source, args=(feed, generation, stop, build, spec.tail), daemon=True)
     worker.start()
     texts: list[str] = []
     errors: list[str] = []

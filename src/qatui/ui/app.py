@@ -924,11 +924,11 @@ class QatuiApp(App[None]):
         assert self.checklist is not None
         model = self.run_model
         wanted = [p for item_id in item_ids for p in self.item(item_id).probes]
-        if not wanted:
+        if not wanted and (not interactive or model.trusted or not self.checklist.logs):
             if interactive:
                 self.notify("this item has no probes")
             return
-        if not model.trusted:
+        if not model.trusted:  # (on an item without probes too: the way to trust the log sources)
             if not interactive:
                 return  # opening an item of an untrusted checklist sends nothing anywhere
             from qatui.core.trust import (
@@ -1126,8 +1126,8 @@ class QatuiApp(App[None]):
             return
         model = self.run_model
         if not model.trusted:
-            pane.note("not started: the checklist is not trusted, and qatui opens no log source before "
-                      "you trust it (r on an item with probes shows the review, or run qatui trust)")
+            # qatui opens no log source of an untrusted checklist (`r` shows the review).
+            pane.note("not started: not trusted (r or qatui trust)")
             return
         mask = model.masker.mask
         for name in names:

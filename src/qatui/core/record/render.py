@@ -332,7 +332,9 @@ def item_chunk(item: ItemResult, label: str | None = None) -> str:
     if at is not None and status is not Status.UNTESTED:
         # isoformat output holds only digits, `-:.+T`: safe as it is.
         out.append("")
-        out.append(f"{_ITEM_INDENT}<sub>{_STATUS_VALUE[status]} at {at.replace('T', ' ')}</sub>")
+        newer = newer_evidence(item)
+        mark = f" · ⚠ {newer.text()}" if newer is not None else ""  # digits and words only
+        out.append(f"{_ITEM_INDENT}<sub>{_STATUS_VALUE[status]} at {at.replace('T', ' ')}{mark}</sub>")
     if item.probes:
         out.append("")
         out.extend(_probe_line(result) for result in item.probes)
@@ -446,14 +448,18 @@ def _sections(
     return counts, [line for priority in Priority for line in issues[priority]]
 
 
+def newer_evidence(item: ItemResult) -> Any:
+    """`core/run/evidence.newer_evidence` (imported on first use: the record's own imports stay small)."""
+    from qatui.core.run.evidence import newer_evidence as find
+
+    return find(item)
+
+
 def _metric_delta(metric: MetricValue) -> str:
-    if metric.before is None or metric.after is None:
-        return "—"
-    delta = metric.after - metric.before
-    shown = ("+" if delta > 0 else "") + number(delta)
-    if metric.before not in (0, 0.0) and metric.before == metric.before:
-        shown += f" ({delta / abs(metric.before) * 100:+.1f}%)"
-    return shown
+    """The change column: `core/run/figures.metric_change`, the one computation of it."""
+    from qatui.core.run.figures import metric_change
+
+    return metric_change(metric.before, metric.after).text(number)
 
 
 def threshold_ok(metric: MetricValue) -> bool | None:

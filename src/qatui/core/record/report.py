@@ -42,9 +42,9 @@ class MetricChange:
 
     @property
     def delta(self) -> float | None:
-        if self.old_after is None or self.new_after is None:
-            return None
-        return self.new_after - self.old_after
+        from qatui.core.run.figures import metric_change
+
+        return metric_change(self.old_after, self.new_after).delta
 
 
 @dataclass
@@ -199,12 +199,11 @@ def _finite(value: float | None) -> float | None:
 
 
 def _metric_json(metric: MetricValue) -> dict[str, Any]:
-    delta = None
-    percent = None
-    if metric.before is not None and metric.after is not None:
-        delta = metric.after - metric.before
-        if metric.before:
-            percent = round(delta / abs(metric.before) * 100, 2)
+    from qatui.core.run.figures import metric_change
+
+    change = metric_change(metric.before, metric.after)
+    delta = change.delta
+    percent = round(change.percent, 2) if change.percent is not None else None
     return {
         "id": metric.id,
         "name": metric.name,

@@ -35,7 +35,8 @@ from textual.widgets import Button, Footer, Input, Label, Static
 
 from qatui.core.checklist import Checklist, Priority
 from qatui.core.record.escape import number
-from qatui.core.record.render import STATUS_ORDER, _metric_delta, threshold_ok
+from qatui.core.record.render import STATUS_ORDER, threshold_ok
+from qatui.core.run.figures import metric_change
 from qatui.core.session import MetricValue, Session, SignOff
 
 if TYPE_CHECKING:
@@ -135,9 +136,9 @@ def performance_table(session: Session, baseline: Session | None) -> Table | Tex
     table.add_column("limit", justify="right", no_wrap=True)
     for metric in session.metrics:
         compared = replace(metric, before=before_value(metric, baseline))
-        change = Text(_metric_delta(compared))
-        before, after = compared.before, compared.after
-        if before is not None and after is not None and before > 0 and (after - before) / before > 0.2:
+        moved = metric_change(compared.before, compared.after)
+        change = Text(moved.text(number))
+        if moved.percent is not None and compared.before is not None and compared.before > 0 and moved.percent > 20:
             change.stylize("red")
         verdict = threshold_ok(compared)
         limit = Text(_fmt(metric.threshold, metric.unit))

@@ -13,6 +13,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from qatui.core.checklist import Checklist, Item, Section
+from qatui.core.run.evidence import newer_evidence
 from qatui.core.session import ItemResult, Status
 from qatui.ui.widgets.rich_pane import RichPane
 
@@ -39,8 +40,13 @@ def render_item(
     head.append(f"{status.mark} {status.value.upper()}", style=_STATUS_STYLE[status])
     head.append(f"  {item.id}", style="dim")
     if item.destructive:
-        head.append("  DESTRUCTIVE", style="bold red")
+        head.append("  DESTRUCTIVE" + (" · ASKS ON EVERY ENVIRONMENT" if item.destructive_always else ""),
+                    style="bold red")
     parts.append(head)
+    newer = newer_evidence(result) if result is not None else None
+    if newer is not None:
+        parts.append(Text(f"⚠ {newer.text()}: look at the probes again before you rely on the tick",
+                          style="bold yellow"))
     parts.append(Text(item.title, style="bold"))
     parts.append(Text(f"{section.title} · {section.priority.label}", style="dim"))
     if result is not None and result.note:
