@@ -28,11 +28,11 @@ async def test_demo_checklist_same_verdicts_on_the_screen_and_in_ci(tmp_path: Pa
     assert sum(status == "passed" for status in cli.values()) >= 10
     assert cli["label-print"] == "failed" and cli["ws-wrong-port"] == "failed"
     assert cli["python-version"] == "passed"  # a command probe: trust reached both faces
+    assert protected_cli == protected_screen
+    assert protected_cli["cache-clear"] == "not_run" and protected_cli["health"] == "passed"
 
 
 def _items(path: Path, env: dict[str, str]) -> list:  # type: ignore[type-arg]
     from qatui.core.loader import load_checklist
 
     return load_checklist(path, env=env).items()
-    assert protected_cli == protected_screen
-    assert protected_cli["cache-clear"] == "not_run" and protected_cli["health"] == "passed"
