@@ -115,7 +115,7 @@ def _open(args: argparse.Namespace) -> int:
     from datetime import date
 
     from qatui.commands.open import EXIT_USAGE, no_terminal
-    from qatui.core.trust import trust
+    from qatui.core.run.trust_state import TrustState
     from qatui.ui.app import create_app
 
     reason = no_terminal()
@@ -135,7 +135,7 @@ def _open(args: argparse.Namespace) -> int:
         env_vars=env,
     )
     assert app.checklist is not None
-    trust(app.checklist)
+    TrustState(app.checklist, env).grant()  # the same trust store `qatui trust` writes
     app.notify(TRUST_NOTICE, title="Demo", timeout=12)
     result = app.run()
     if record.exists():

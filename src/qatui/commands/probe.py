@@ -180,9 +180,7 @@ def run(args: argparse.Namespace) -> int:
         print_table(pairs, elapsed, sys.stdout, color=use_colour(sys.stdout, env))
 
     if not model.trusted:
-        from qatui.core.trust import changed_since_trusted
-
-        why = "it changed since it was trusted" if changed_since_trusted(checklist, env) else "this checklist is not trusted"
+        why = "it changed since it was trusted" if model.trust.changed() else "this checklist is not trusted"
         print(
             f"qatui probe: {len(results)} probe(s) not run: {why}, and qatui runs nothing from a checklist "
             f"before you trust it; review and trust it with `qatui trust {args.checklist}`",

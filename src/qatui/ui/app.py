@@ -931,13 +931,10 @@ class QatuiApp(App[None]):
         if not model.trusted:  # (on an item without probes too: the way to trust the log sources)
             if not interactive:
                 return  # opening an item of an untrusted checklist sends nothing anywhere
-            from qatui.core.trust import (
-                describe_commands,  # the very lines `qatui trust` prints
-            )
             from qatui.ui.screens.modals import TrustModal
 
             env = self.environment
-            commands = describe_commands(self.checklist, env.key if env is not None else None, self.options.env_vars)
+            commands = model.trust.review(env.key if env is not None else None)  # as `qatui trust` prints
             self.push_screen(TrustModal(self.checklist.path, commands), partial(self._trust_answer, item_ids))
             return
         probes = [p for p in model.plan(wanted) if p.id not in self.running_probes]

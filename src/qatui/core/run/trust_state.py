@@ -61,12 +61,22 @@ class TrustState:
             if self._fixed is False:
                 self._fixed = True
 
-    def why_not(self) -> str:
-        """Why the checklist is not trusted, in a tester's words (with what to do)."""
+    def changed(self) -> bool:
+        """The file was trusted with other content: it was edited since."""
         from qatui.core.trust import changed_since_trusted
 
+        return self._fixed is None and changed_since_trusted(self.checklist, self._env)
+
+    def review(self, env_key: str | None) -> list[str]:
+        """What trusting allows, as `qatui trust` prints it and the screen's dialog shows it."""
+        from qatui.core.trust import describe_commands
+
+        return describe_commands(self.checklist, env_key, self._env)
+
+    def why_not(self) -> str:
+        """Why the checklist is not trusted, in a tester's words (with what to do)."""
         path = self.checklist.path
-        if self._fixed is None and changed_since_trusted(self.checklist, self._env):
+        if self.changed():
             return (f"{path} changed since it was trusted; qatui runs nothing from it until you review "
                     f"it again with `qatui trust {path}`")
         return (f"qatui runs nothing from a checklist (no probe, no log source, no secret read) until "
