@@ -31,7 +31,8 @@ def test_demo_probes_headless(tmp_path: Path) -> None:
 
         untrusted = qatui("probe", str(DEMO), "--env", "demo", "--format", "json", env=env)
         results = {r["probe"]: r for r in json.loads(untrusted.stdout)["results"]}
-        assert results["python-version"]["status"] == "not_run"  # a command probe needs trust first
+        # not trusted: nothing runs, HTTP and WebSocket probes included
+        assert {r["status"] for r in results.values()} == {"not_run"}
 
         assert qatui("trust", str(DEMO), "--yes", env=env).returncode == 0
         run = qatui("probe", str(DEMO), "--env", "demo", "--format", "json", env=env)
@@ -46,7 +47,8 @@ def test_demo_probes_headless(tmp_path: Path) -> None:
     assert wrong["status"] == "failed" and "404" in wrong["summary"]
     assert "port" in wrong["explanation"]  # the explanation says this is the HTTP port
     # "No ERROR since start" depends on timing (the label endpoint's traceback, the task's
-    # failures), but it is a verdict about the log, never an internal error.
-    assert results["no-errors"]["status"] in ("passed", "failed"), results["no-errors"]
+    # failures, a session too young to vouch for a pass), but it is a verdict about the log,
+    # never an internal error.
+    assert results["no-errors"]["status"] in ("passed", "failed", "inconclusive"), results["no-errors"]
     assert results["token"]["captures"]["token"] != "" and "•" in results["token"]["captures"]["token"]
     assert results["python-version"]["captures"]["python_version"] == platform.python_version()

@@ -46,7 +46,7 @@ async def test_log_source_variables_nest_on_the_screen(tmp_path: Path) -> None:
     (logs / "app.log").write_text("nested path ok\n")
     checklist = tmp_path / "nested.yaml"
     checklist.write_text(
-        "qatui: 1\ntitle: Nested\nvars:\n  log_dir: ${QATUI_TEST_LOG_DIR}\n"
+        "qatui: 1\ntitle: Nested\nfrom_env: [QATUI_TEST_LOG_DIR]\nvars:\n  log_dir: ${QATUI_TEST_LOG_DIR}\n"
         "environments:\n  local: {label: Local, default: true, vars: {log_file: '${log_dir}/app.log'}}\n"
         "logs:\n  app: {file: '${log_file}'}\n"
         "sections:\n  - id: s\n    title: S\n    priority: critical\n    logs: [app]\n"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from qatui.core.logs import FileSource, engine_reason
 from qatui.core.logs._text import leading_time
+from tests.conftest import trust_file
 from tests.unit.logs_support import read_all
 
 
@@ -97,6 +98,7 @@ def test_piped_into_head_ends_quietly(tmp_path: Path) -> None:
     """`qatui logs … --follow | head -3`: head closes the pipe; no BrokenPipe traceback."""
     path = tmp_path / "pipe.yaml"
     path.write_text(CHECKLIST)
+    trust_file(path, _env(tmp_path))
     read_end, write_end = os.pipe()
     head = subprocess.Popen(["head", "-3"], stdin=read_end, stdout=subprocess.PIPE)
     logs = subprocess.Popen([sys.executable, "-m", "qatui", "logs", str(path), "--follow"],

@@ -16,6 +16,7 @@ from qatui.cli import main
 from qatui.core.record import read, render
 from qatui.core.record.report import format_text, gate_reasons, summary
 from qatui.core.session import ProbeResult, ProbeStatus, Status
+from tests.conftest import trust_file
 
 from .record_samples import T0, signed_session
 
@@ -51,6 +52,8 @@ def _checklist(tmp_path: Path) -> Path:
         f"{(now - timedelta(seconds=s)).astimezone().strftime('%Y-%m-%d %H:%M:%S,000')} INFO tick\n" for s in (40, 30, 20, 10)))
     path = tmp_path / "quiet.yaml"
     path.write_text(CHECKLIST.format(quiet=quiet, busy=busy))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QATUI_")}
+    trust_file(path, {**env, "XDG_DATA_HOME": str(tmp_path / "xdg")})  # as _cli's environment
     return path
 
 

@@ -985,7 +985,11 @@ def environment_names(checklist: Checklist) -> list[str]:
 
 def import_markdown_text(text: str, path: str = "<markdown>") -> Checklist:
     """Import Markdown already in memory (`path` is only used in positions and the title)."""
-    return _Importer(text, path).run(text)
+    checklist = _Importer(text, path).run(text)
+    # Only declared inputs: the shell variables of its curl lines (`$TOKEN`) are the environment
+    # variables it reads, declared here so the YAML (and the trust review) lists them.
+    checklist.from_env = environment_names(checklist)
+    return checklist
 
 
 def import_markdown(path: str | Path) -> Checklist:
