@@ -24,8 +24,10 @@ class NewerEvidence:
         ticked, probes = self.ticked, self.probes.astimezone(self.ticked.tzinfo) if self.ticked.tzinfo else self.probes
         same_day = ticked.date() == probes.date()
         pattern = "%H:%M:%S" if same_day else "%Y-%m-%d %H:%M:%S"
-        return (f"evidence newer than the verdict (ticked {ticked.strftime(pattern)}, "
-                f"probes {probes.strftime(pattern)})")
+        shown = ticked.strftime(pattern), probes.strftime(pattern)
+        if shown[0] == shown[1]:  # within one second: the milliseconds tell them apart
+            shown = ticked.strftime(pattern + ".%f")[:-3], probes.strftime(pattern + ".%f")[:-3]
+        return f"evidence newer than the verdict (ticked {shown[0]}, probes {shown[1]})"
 
 
 def newer_evidence(item: ItemResult) -> NewerEvidence | None:
@@ -41,7 +43,4 @@ def newer_evidence(item: ItemResult) -> NewerEvidence | None:
         later = newest > ticked
     except TypeError:  # a time without a zone beside one with: not comparable, say nothing
         return None
-    # a probe result stored with whole seconds against a tick with microseconds: compare seconds
-    if later and newest.replace(microsecond=0) > ticked.replace(microsecond=0):
-        return NewerEvidence(ticked, newest)
-    return None
+    return NewerEvidence(ticked, newest) if later else None

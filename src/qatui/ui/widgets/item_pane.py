@@ -43,12 +43,12 @@ def render_item(
         head.append("  DESTRUCTIVE" + (" · ASKS ON EVERY ENVIRONMENT" if item.destructive_always else ""),
                     style="bold red")
     parts.append(head)
-    newer = newer_evidence(result) if result is not None else None
-    if newer is not None:
-        parts.append(Text(f"⚠ {newer.text()}: look at the probes again before you rely on the tick",
-                          style="bold yellow"))
     parts.append(Text(item.title, style="bold"))
     parts.append(Text(f"{section.title} · {section.priority.label}", style="dim"))
+    newer = newer_evidence(result) if result is not None else None
+    if newer is not None:  # a re-run replaced the evidence the tick was made on
+        parts.append(Text(f"⚠ {newer.text()}: look at the probes again before you rely on the tick",
+                          style="bold yellow"))
     if result is not None and result.note:
         parts.append(_field("Tester's note", result.note, style="italic"))
     failing = status in (Status.FAILED, Status.BLOCKED)
