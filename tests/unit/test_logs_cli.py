@@ -200,3 +200,23 @@ def test_bulk_writer_prints_what_the_line_writer_prints(colour: bool) -> None:
         stamp = at.astimezone().strftime("%H:%M:%S.%f")[:12]
         assert bulk.getvalue().splitlines()[0] == f"  {stamp} cmd two"
         assert bulk.getvalue().splitlines()[3] == "!              app ERROR x"
+
+
+def test_an_untrusted_checklist_opens_no_source(tmp_path: Path) -> None:
+    """Issue 12.3: `qatui logs` ran the `command:` log source of a checklist nobody trusted."""
+    marker = tmp_path / "ran"
+    path = tmp_path / "untrusted.yaml"
+    path.write_text(
+        "qatui: 1\ntitle: T\nenvironments:\n  local: {label: L, default: true}\n"
+        f"logs:\n  cmd: {{command: 'touch {marker}; echo hello'}}\n  app: {{file: app.log}}\n"
+        "sections:\n  - {id: s, title: S, priority: critical, items: [{id: a, title: A}]}\n"
+    )
+    (tmp_path / "app.log").write_text("a line\n")
+    result = qatui(str(path))
+    assert result.returncode == 1 and result.stdout == ""
+    assert f"run `qatui trust {path}`" in result.stderr and "Traceback" not in result.stderr
+    assert not marker.exists()
+    trust_file(path)
+    trusted = qatui(str(path))
+    assert trusted.returncode == 0, trusted.stderr
+    assert marker.exists() and "hello" in trusted.stdout and "a line" in trusted.stdout

@@ -232,6 +232,7 @@ class QatuiApp(App[None]):
         #: The run both faces share (`core/run`): trust, scope, masker, gates, probe runner, log
         #: sources. Made with the session (it needs the environment).
         self.run_model: Any = None
+        self._said_untrusted = False
         self.baseline: Session | None = None
         self.running_probes: set[str] = set()
         self.auto_run = False
@@ -930,7 +931,12 @@ class QatuiApp(App[None]):
             return
         if not model.trusted:  # (on an item without probes too: the way to trust the log sources)
             if not interactive:
-                return  # opening an item of an untrusted checklist sends nothing anywhere
+                # opening an item of an untrusted checklist sends nothing anywhere; said once
+                if not self._said_untrusted:
+                    self._said_untrusted = True
+                    self.notify("auto-run is on, but this checklist is not trusted: nothing runs until you "
+                                "review it (r) or run qatui trust", severity="warning", timeout=10)
+                return
             from qatui.ui.screens.modals import TrustModal
 
             env = self.environment
