@@ -126,7 +126,8 @@ async def test_nothing_is_sent_before_trust_even_with_auto_run(tmp_path: Path, h
             app.screen.checklist_view.select_item(item_id)  # type: ignore[attr-defined]
             await pilot.pause(0.3)
         assert len(http_app.server.requests) == sent and not app.running_probes
-        assert "not trusted: nothing runs" in screen_text(app)  # said, once
+        said = [note.message for note in app._notifications if "not trusted" in note.message]
+        assert len(said) == 1 and "nothing runs until you review it" in said[0]  # said, once
         await pilot.press("r")  # the review first; no: still nothing
         assert isinstance(app.screen, TrustModal)
         await pilot.press("n")
