@@ -172,6 +172,10 @@ class _Handler(BaseHTTPRequestHandler):
             if morsel is not None and morsel.value in server.sessions:
                 return self._send(200, {"user": "qa", "cookies": len(jar)})
             return self._send(401, {"detail": "Authentication credentials were not provided."})
+        if path == "/gzip-bomb-broken":  # says gzip, is not
+            return self._send(200, b"this is not gzip", "application/json", {"Content-Encoding": "gzip"})
+        if path == "/gzip-bomb-br":  # an encoding nobody asked for
+            return self._send(200, b"\x8b\x02\x80hello\x03", "text/plain", {"Content-Encoding": "br"})
         if path == "/gzip-bomb":
             return self._send(200, gzip_bomb(int(query.get("mb", "100"))), "application/json", {"Content-Encoding": "gzip"})
         if path == "/deep-json":

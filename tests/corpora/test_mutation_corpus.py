@@ -17,6 +17,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 
@@ -142,3 +143,9 @@ def test_the_cli_agrees_on_the_demo_file(tmp_path: Path, corpus_env: dict[str, s
             assert "passed" not in statuses.values(), statuses
         else:
             assert set(statuses.values()) == {"passed"}, statuses
+    # a wrong WebSocket reply is a verdict: JUnit shows it as a <failure>, not an <error>
+    junit = subprocess.run([qatui_binary(), "probe", str(CORPUS / "wrong" / "demo-target.yaml"), "--format", "junit",
+                            "--only", "ws-hello-case,ws-echo-typed"], env=env, capture_output=True, text=True, timeout=120)
+    cases = {case.get("name"): case for case in ElementTree.fromstring(junit.stdout).iter("testcase")}
+    for name in ("ws-hello", "ws-echo"):
+        assert cases[name].find("failure") is not None and cases[name].find("error") is None, junit.stdout

@@ -111,3 +111,11 @@ def test_deeply_nested_json_over_a_websocket_is_no_match(ws_server: WsServer) ->
     [result] = run_probes(checklist_of(spec), "local", [spec], trusted=True)
     assert result.status is ProbeStatus.FAILED, result.summary
     assert "internal error" not in result.summary
+
+
+def test_a_body_that_cannot_be_decoded_is_a_failure_that_says_why(http_app: HttpApp) -> None:
+    broken = probe(item="a", id="broken", kind="http", url=f"{http_app.url}/gzip-bomb-broken")
+    brotli = probe(item="b", line=40, id="brotli", kind="http", url=f"{http_app.url}/gzip-bomb-br")
+    first, second = run_probes(checklist_of(broken, brotli), "local", [broken, brotli], trusted=True)
+    assert first.status is ProbeStatus.FAILED and "corrupt compressed body" in first.explanation
+    assert second.status is ProbeStatus.FAILED and "Content-Encoding br" in second.explanation
