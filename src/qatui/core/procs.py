@@ -23,7 +23,7 @@ import secrets
 import signal
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,6 +79,11 @@ class ProcessTree:
             return set()
         return _members(self.leader, self.mark.encode())
 
+    def members_by_mark(self) -> set[int]:
+        """Live processes of this machine carrying the mark alone (for an exec probe, whose
+        processes belong to an engine that may or may not be on this machine)."""
+        return _members(0, self.mark.encode())
+
     def end(self, grace: float = 1.0) -> Ended:
         """SIGTERM to every member, SIGKILL after `grace` s to those left; forget the tree."""
         try:
@@ -89,27 +94,41 @@ class ProcessTree:
                     if sig == signal.SIGTERM:
                         time.sleep(min(grace, 0.2))
                 return Ended(1, 0, tracked=False)
-            seen: set[int] = set()
-            found = self.members()
-            _signal(found, signal.SIGTERM)
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.leader, signal.SIGTERM)  # a group member that just forked
-            seen |= found
-            deadline = time.monotonic() + grace
-            while found and time.monotonic() < deadline:
-                time.sleep(0.05)  # waiting for processes to handle SIGTERM: nothing to block on
-                found = self.members()
-                seen |= found
-            for _ in range(5):  # new children may appear while their parents die
-                if not found:
-                    break
-                _signal(found, signal.SIGKILL)
-                time.sleep(0.05)
-                found = self.members()
-                seen |= found
-            return Ended(len(seen), len(found), tracked=True)
+            return _end(self.members, grace, group=self.leader)
         finally:
             self.forget()
+
+    def end_members(self, found: set[int], grace: float = 1.0) -> Ended:
+        """End `found` (from `members_by_mark`) and whatever carries the mark meanwhile."""
+        return _end(lambda: self.members_by_mark() | {p for p in found if _alive(p)}, grace)
+
+
+def _alive(pid: int) -> bool:
+    stat = _stat(_PROC / str(pid))
+    return stat is not None and stat[0] not in ("Z", "X")
+
+
+def _end(members: Callable[[], set[int]], grace: float, group: int = 0) -> Ended:
+    seen: set[int] = set()
+    found = members()
+    _signal(found, signal.SIGTERM)
+    if group:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group, signal.SIGTERM)  # a group member that just forked
+    seen |= found
+    deadline = time.monotonic() + grace
+    while found and time.monotonic() < deadline:
+        time.sleep(0.05)  # waiting for processes to handle SIGTERM: nothing to block on
+        found = members()
+        seen |= found
+    for _ in range(5):  # new children may appear while their parents die
+        if not found:
+            break
+        _signal(found, signal.SIGKILL)
+        time.sleep(0.05)
+        found = members()
+        seen |= found
+    return Ended(len(seen), len(found), tracked=True)
 
 
 def _signal(pids: set[int], sig: int) -> None:
@@ -150,7 +169,7 @@ def _members(leader: int, mark: bytes) -> set[int]:
             continue
         _, ppid, pgrp, session = stat
         parents[pid] = ppid
-        if pid == leader or pgrp == leader or session == leader:
+        if leader and (pid == leader or pgrp == leader or session == leader):
             found.add(pid)
             continue
         try:
