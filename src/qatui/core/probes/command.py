@@ -43,6 +43,13 @@ def command_line(cfg: Mapping[str, Any]) -> str:
     return str(cfg.get("run", ""))
 
 
+def _expected_code(expect: Mapping[str, Any]) -> int:
+    try:
+        return int(expect.get("exit_code", 0))
+    except (TypeError, ValueError):  # the loader reports it; the explanation must not crash
+        return 0
+
+
 def outcome_from_output(
     spec: ProbeSpec,
     cfg: Mapping[str, Any],
@@ -68,7 +75,7 @@ def outcome_from_output(
     if failed is not None:
         explanation = ""
         if failed.key == "expect.exit_code":
-            explanation = explain.unexpected_exit(exit_code, int(expect.get("exit_code", 0)), last_lines(stderr or stdout))
+            explanation = explain.unexpected_exit(exit_code, _expected_code(expect), last_lines(stderr or stdout))
         elif failed.key == "expect.max_ms":
             explanation = "the command did its job but took longer than the checklist allows"
         else:
