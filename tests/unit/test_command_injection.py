@@ -116,7 +116,9 @@ def check(results: list[ProbeResult], expected: dict[str, str]) -> None:
 def test_no_served_or_environment_value_runs_as_shell(hostile: str, tmp_path: Path) -> None:
     marker = str(tmp_path / "pwned")
     specs, expected = injection_probes("command", hostile, marker, {})
-    results = run_probes(checklist_of(*specs), "local", specs, trusted=True,
+    checklist = checklist_of(*specs)
+    checklist.from_env = ["CI_BRANCH"]  # the checklist declares the variable it reads
+    results = run_probes(checklist, "local", specs, trusted=True,
                          env={"PATH": "/usr/bin:/bin", "CI_BRANCH": f"main;touch {marker}-env"})
     ran = sorted(p.name for p in tmp_path.iterdir())
     assert ran == [], f"payloads ran: {ran}"
@@ -130,6 +132,7 @@ def test_no_served_or_environment_value_runs_in_the_container(hostile: str, run_
     marker = "/tmp/pwned"
     specs, expected = injection_probes("exec", hostile, marker, {"service": "web"})
     checklist = checklist_of(*specs, compose_project=compose_project)
+    checklist.from_env = ["CI_BRANCH"]
     results = run_probes(checklist, "local", specs, trusted=True, env={"CI_BRANCH": f"main;touch {marker}-env"})
     listing = container.exec_run(["sh", "-c", "ls /tmp"]).output.decode()
     assert "pwned" not in listing, f"payloads ran in the container: {listing}"
