@@ -202,6 +202,11 @@ def test_make_source_builds_each_kind(tmp_path: Path) -> None:
     assert isinstance(file, FileSource) and file.path == tmp_path / "logs" / "app.log"
     command = make_source(LogSourceSpec("c", "command", "echo ${svc}", errors=["x"]), env, checklist_dir=tmp_path,
                           lookup=lookup)
-    assert isinstance(command, CommandSource) and command.command == "echo huey"
+    # a value reaches a command's shell line through its environment, never as shell text
+    assert isinstance(command, CommandSource) and command.command == 'echo "${QATUI_svc}"'
+    assert command.env is not None and command.env["QATUI_svc"] == "huey"
+    written = make_source(LogSourceSpec("c", "command", "echo ${svc}"), env, checklist_dir=tmp_path, lookup=lookup,
+                          written_text=lambda name: name == "svc")
+    assert isinstance(written, CommandSource) and written.command == "echo huey" and written.env is None
     with pytest.raises(LogSourceError):
         make_source(LogSourceSpec("c", "journal", "x"), env, checklist_dir=tmp_path, lookup=lookup)

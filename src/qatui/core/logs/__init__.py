@@ -57,9 +57,21 @@ def make_source(
     *,
     checklist_dir: Path,
     lookup: Callable[[str], str | None],
+    written_text: Callable[[str], bool] | None = None,
 ) -> LogSource:
     """The source a checklist's log source describes, with `${…}` expanded through `lookup`
-    (which should end in the process environment: `DOCKER_HOST`, `COMPOSE_PROJECT_NAME`)."""
+    (which should end in the process environment: `DOCKER_HOST`, `COMPOSE_PROJECT_NAME`).
+
+    A `command` source's line is a shell line: values go to it through its environment, never
+    as shell text (`qatui.core.probes.shell`); `written_text` says which names are the
+    checklist's own text (default: none, every value is data)."""
+    if spec.kind == "command":
+        from qatui.core.probes.shell import safe_line
+
+        line = safe_line(spec.target, lookup, written_text or (lambda name: False))
+        env = {**os.environ, **line.env} if line.env else None
+        errors = list(spec.errors) if spec.errors is not None else None
+        return CommandSource(spec.name, line.text, tail=spec.tail, errors=errors, cwd=str(checklist_dir), env=env)
     target = expand(spec.target, lookup)
     errors = list(spec.errors) if spec.errors is not None else None
     if spec.kind in ("service", "container"):

@@ -6,8 +6,9 @@ source (asyncio's per-line `readline` reads a flood at a tenth of the speed, and
 thread only adds hand-offs); the chunks are split and decoded in bulk and handed over in
 batches every ~0.1 s. Nothing is read while the consumer is busy, so a flood fills the pipe
 and the command waits on its writes: backpressure instead of memory growth. `select` with a
-short timeout keeps the stop event noticed within 0.1 s. The command runs in its own process group so that stopping the source
-ends it and everything it started (an `ssh` and its children), and its exit is a notice line
+short timeout keeps the stop event noticed within 0.1 s. The command runs in its own session and
+process group, with qatui's mark in its environment (`qatui.core.procs`), so that stopping the
+source ends it and everything it started (an `ssh` and its children, a `setsid` helper), and its exit is a notice line
 with its code, never an exception. A command that cannot be started, or that exits with a code
 other than 0 or is ended by a signal, is a fault notice (`LogBatch.faults`): whether it printed
 anything first is for the consumer to weigh (`qatui logs` counts a source that printed as read).
@@ -36,6 +37,7 @@ from datetime import datetime
 from qatui.core.logs._text import MAX_LINE, LineSplitter, line_time, now
 from qatui.core.logs.base import LogBatch
 from qatui.core.logs.errors import ErrorDetector
+from qatui.core.procs import ProcessTree
 
 BATCH_SECONDS = 0.1
 BATCH_BYTES = 512 * 1024
@@ -73,17 +75,19 @@ class CommandSource:
     def display(self) -> str:
         return self.command if isinstance(self.command, str) else shlex.join(self.command)
 
-    def _start(self) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
+    def _start(self, tree: ProcessTree) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(
             self.command,
             shell=isinstance(self.command, str),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             cwd=self.cwd,
-            env=self.env,
-            start_new_session=True,  # its own process group: stop() ends all of it
+            env=tree.env(self.env),
+            start_new_session=True,  # its own session and process group: stop() ends all of it
         )
+        tree.started(process.pid)
+        return process
 
     def follow(
         self,
@@ -98,8 +102,9 @@ class CommandSource:
         if tail is None:  # with `since`, every line since then (bounded); else the source's tail
             tail = _ALL if since is not None else self.tail
         detector = ErrorDetector(self.error_patterns)
+        tree = ProcessTree()
         try:
-            process = self._start()
+            process = self._start(tree)
         except OSError as error:
             yield LogBatch.notice(self.name, f"cannot run `{self.display}`: {error.strerror or error}", now(),
                                  fault=True)
@@ -152,7 +157,7 @@ class CommandSource:
             if code is not None:
                 yield LogBatch.notice(self.name, _exit_text(code), now(), fault=code != 0)
         finally:
-            _kill(process)
+            _kill(process, tree)
             process.stdout.close()
 
 
@@ -247,17 +252,8 @@ def _exit_text(code: int) -> str:
     return f"command exited with code {code}"
 
 
-def _kill(process: subprocess.Popen[bytes]) -> None:
-    """End the command and its whole process group: TERM, then KILL after a second."""
-    if process.poll() is not None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)  # leftovers of the group holding the pipe
-        return
-    for sig, grace in ((signal.SIGTERM, 1.0), (signal.SIGKILL, 2.0)):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, sig)
-        try:
-            process.wait(timeout=grace)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+def _kill(process: subprocess.Popen[bytes], tree: ProcessTree) -> None:
+    """End the command and everything it started: TERM, then KILL after a second; reap it."""
+    tree.end(grace=1.0)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=2.0)

@@ -1,7 +1,10 @@
 """Command probes: run a local program (argv, or a line for /bin/sh) and check its output.
 
-The process gets its own session (process group), so on timeout or cancellation qatui kills the
-whole group — a shell line's children included — with SIGTERM, then SIGKILL. Output is read as
+The process gets its own session (process group) and a mark in its environment
+(`qatui.core.procs`), so on timeout or cancellation qatui ends everything it started — a shell
+line's children, and a `setsid … &` that left the group — with SIGTERM, then SIGKILL. Nothing
+a command probe started outlives the probe: processes it left running after it exited are
+ended too, and the detail says how many. Output is read as
 it comes into `BoundedText` buffers, so `yes` running for ten seconds never grows memory past
 the cap. `outcome_from_output` is shared with exec probes: the expectations are the same.
 """
@@ -10,9 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import shlex
-import signal
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -31,6 +32,7 @@ from qatui.core.probes.base import (
 )
 from qatui.core.probes.captures import capture
 from qatui.core.probes.expectations import check_output, checks_text, first_failure
+from qatui.core.procs import Ended, ProcessTree
 from qatui.core.session import ProbeStatus
 
 
@@ -39,6 +41,13 @@ def command_line(cfg: Mapping[str, Any]) -> str:
     if "argv" in cfg:
         return shlex.join(str(a) for a in cfg["argv"])
     return str(cfg.get("run", ""))
+
+
+def _expected_code(expect: Mapping[str, Any]) -> int:
+    try:
+        return int(expect.get("exit_code", 0))
+    except (TypeError, ValueError):  # the loader reports it; the explanation must not crash
+        return 0
 
 
 def outcome_from_output(
@@ -50,12 +59,13 @@ def outcome_from_output(
     stderr: str,
     elapsed_ms: float,
     header: str,
+    note: str = "",
 ) -> Outcome:
     expect: Mapping[str, Any] = cfg.get("expect") or {}
     checks = check_output(expect, exit_code=exit_code, stdout=stdout, stderr=stderr, elapsed_ms=elapsed_ms)
     both = stdout + ("\n" if stdout and stderr else "") + stderr
     captured = capture(cfg.get("capture"), texts={"stdout": stdout, "stderr": stderr, "both": both})
-    detail = f"{header}\nexit {exit_code} after {elapsed_ms:.0f} ms\n"
+    detail = f"{header}\nexit {exit_code} after {elapsed_ms:.0f} ms\n" + (f"{note}\n" if note else "")
     if stdout:
         detail += f"--- stdout\n{excerpt(stdout)}\n"
     if stderr:
@@ -65,7 +75,7 @@ def outcome_from_output(
     if failed is not None:
         explanation = ""
         if failed.key == "expect.exit_code":
-            explanation = explain.nonzero_exit(exit_code, last_lines(stderr or stdout))
+            explanation = explain.unexpected_exit(exit_code, _expected_code(expect), last_lines(stderr or stdout))
         elif failed.key == "expect.max_ms":
             explanation = "the command did its job but took longer than the checklist allows"
         else:
@@ -103,21 +113,11 @@ async def _pump(stream: asyncio.StreamReader | None, sink: BoundedText) -> None:
         sink.feed(chunk)
 
 
-def _kill_group(pid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, sig)
-
-
-async def _stop(process: asyncio.subprocess.Process, pumps: asyncio.Future[Any]) -> None:
-    """SIGTERM to the whole group, SIGKILL after a second if anything is left; then drain the
-    pipes to their end so the transport closes now, not when garbage-collected."""
-    _kill_group(process.pid, signal.SIGTERM)
-    try:
-        async with asyncio.timeout(1.0):
-            await process.wait()
-    except TimeoutError:
-        pass
-    _kill_group(process.pid, signal.SIGKILL)
+async def _stop(process: asyncio.subprocess.Process, pumps: asyncio.Future[Any], tree: ProcessTree) -> Ended:
+    """SIGTERM to everything the command started, SIGKILL after a second to what is left (in a
+    worker thread: it waits); then drain the pipes to their end so the transport closes now,
+    not when garbage-collected."""
+    ended = await asyncio.shield(asyncio.to_thread(tree.end))
     with contextlib.suppress(ProcessLookupError):
         process.kill()
     await process.wait()
@@ -130,6 +130,15 @@ async def _stop(process: asyncio.subprocess.Process, pumps: asyncio.Future[Any])
             transport = getattr(pipe, "_transport", None)
             if transport is not None:
                 transport.close()
+    return ended
+
+
+def _end_leftovers(tree: ProcessTree) -> Ended | None:
+    """After the command exited: end what it left running (`daemon &` with its output elsewhere)."""
+    if tree.members():
+        return tree.end()
+    tree.forget()
+    return None
 
 
 async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Outcome:
@@ -140,7 +149,8 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
     if not argv or not argv[0]:
         return Outcome(ProbeStatus.ERROR, with_where(spec, "run", "no command given"), "the probe needs `run` or `argv`")
     cwd = ctx.checklist_dir / str(cfg["cwd"]) if cfg.get("cwd") else ctx.checklist_dir
-    env = dict(ctx.process_env)
+    tree = ProcessTree()
+    env = tree.env(ctx.process_env)
     env.update({str(k): str(v) for k, v in (cfg.get("env") or {}).items()})
     header = f"$ {command_line(cfg)}" + (f"   (in {cwd})" if cfg.get("cwd") else "")
     seconds = spec.timeout
@@ -165,6 +175,7 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
         return Outcome(ProbeStatus.ERROR, with_where(spec, "cwd", "not a folder"), f"{cwd} is not a folder")
     except PermissionError as error:
         return Outcome(ProbeStatus.ERROR, with_where(spec, "argv", "permission denied"), f"cannot run {argv[0]}: {error.strerror}")
+    tree.started(process.pid)
 
     out, err = BoundedText(), BoundedText()
     pumps = asyncio.gather(_pump(process.stdout, out), _pump(process.stderr, err))
@@ -173,21 +184,23 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
             await pumps
             exit_code = await process.wait()
     except TimeoutError:
-        await _stop(process, pumps)
+        ended = await _stop(process, pumps, tree)
         elapsed_ms = (time.perf_counter() - started) * 1000
-        found = explain.command_timeout(seconds, killed=True)
+        found = explain.command_timeout(seconds, ended.words())
         detail = cap_detail(
-            f"{header}\nkilled after {elapsed_ms:.0f} ms; {out.total} bytes on stdout, {err.total} on stderr\n"
+            f"{header}\nqatui {ended.words()} after {elapsed_ms:.0f} ms; {out.total} bytes on stdout, {err.total} on stderr\n"
             f"--- last output\n{last_lines(out.text() + err.text(), 8)}"
         )
         return Outcome(ProbeStatus.TIMEOUT, with_where(spec, "timeout", found.actual), found.explanation, detail, duration_ms=elapsed_ms)
     except asyncio.CancelledError:
-        await _stop(process, pumps)
+        await _stop(process, pumps, tree)
         raise
     elapsed_ms = (time.perf_counter() - started) * 1000
+    left = await asyncio.to_thread(_end_leftovers, tree)
     stdout, stderr = out.text(), err.text()
-    if exit_code == 127 and "argv" not in cfg and "not found" in stderr:
-        program = stderr.strip().splitlines()[-1].split(":")[-2].strip() if stderr.count(":") >= 2 else argv[-1]
+    note = f"qatui ended {left.signalled} process(es) the command left running" if left and left.signalled else ""
+    program = explain.missing_program(stderr) if exit_code == 127 and "argv" not in cfg else None
+    if program is not None:
         found = explain.command_not_found(program)
         return Outcome(
             ProbeStatus.ERROR,
@@ -197,5 +210,5 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
             duration_ms=elapsed_ms,
         )
     return outcome_from_output(
-        spec, cfg, exit_code=exit_code, stdout=stdout, stderr=stderr, elapsed_ms=elapsed_ms, header=header
+        spec, cfg, exit_code=exit_code, stdout=stdout, stderr=stderr, elapsed_ms=elapsed_ms, header=header, note=note
     )

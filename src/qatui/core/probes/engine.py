@@ -36,6 +36,7 @@ from typing import Any
 from qatui.core.checklist import Checklist, ProbeSpec
 from qatui.core.probes.base import Outcome, ProbeContext, cap_detail, where
 from qatui.core.probes.cookies import client_options as cookie_options
+from qatui.core.probes.shell import expand_config, is_written_text
 from qatui.core.run.deps import producers, referenced_names, with_dependencies
 from qatui.core.run.figures import derived_figures
 from qatui.core.run.gate import refusal
@@ -43,7 +44,7 @@ from qatui.core.run.scope import Scope
 from qatui.core.run.trust_state import TrustState
 from qatui.core.secrets import MASK
 from qatui.core.session import ProbeResult, ProbeStatus
-from qatui.core.variables import UndefinedVariable, expand_all
+from qatui.core.variables import UndefinedVariable
 
 __all__ = ["BACKSTOP", "KINDS", "OnResult", "ProbeRunner", "derived_figures", "producers", "referenced_names",
            "run_probes", "run_to_end", "with_dependencies"]
@@ -87,6 +88,11 @@ class ProbeRunner:
         self.masker = self.scope.masker
         #: Captured values, raw (mask with `.masker` before showing them): the run's scope's.
         self.captures: dict[str, str] = self.scope.captures
+        # which `${name}` is text written in the checklist; every other value reaches a shell
+        # line through the command's environment, never as shell text (probes/shell.py)
+        self._written_text = is_written_text(
+            [self.captures], [self.scope.environment.vars if self.scope.environment else {}, checklist.vars]
+        )
         self._order = {id(p): i for i, p in enumerate(checklist.probes())}
         self._producers = producers(checklist)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -343,7 +349,7 @@ class ProbeRunner:
                     f"this probe needs ${{{name}}}, which probe {maker.id!r} should have captured, but that probe did not pass",
                 )
         try:
-            config = expand_all(spec.config, self.lookup)
+            config = expand_config(spec.kind, spec.config, self.lookup, self._written_text)
         except UndefinedVariable as error:
             secret = self.checklist.secrets.get(error.name)
             maker_list = self._producers.get(error.name)

@@ -9,6 +9,7 @@ stay consistent across kinds and are easy to review.
 from __future__ import annotations
 
 import errno
+import re
 import socket
 import ssl
 from dataclasses import dataclass
@@ -221,10 +222,39 @@ def command_not_found(program: str) -> Explained:
     )
 
 
-def nonzero_exit(code: int, output_tail: str) -> str:
+_NOT_FOUND = (
+    re.compile(r'exec: "(?P<p>[^"]+)": (?:executable file not found|stat [^:]*: no such file)'),  # runc (exec argv)
+    re.compile(r"^(?:[^:\n]*: )?(?:line \d+: |\d+: )?(?P<p>[^:\n]+): (?:command )?not found\s*$", re.M),  # sh, bash, dash, busybox
+    re.compile(r"^(?:[^:\n]*: )?(?:line \d+: |\d+: )?(?P<p>[^:\n]+): No such file or directory\s*$", re.M),  # `./x` missing
+)
+
+
+def missing_program(output: str) -> str | None:
+    """The program a shell or the container runtime says it could not find, or None.
+
+    `/bin/sh: 1: python: not found` (dash), `bash: line 1: python: command not found`,
+    `sh: python: not found` (busybox), `exec: "python": executable file not found in $PATH`
+    (runc, for an exec probe's `argv`). The last such line counts: it is the one that failed.
+    """
+    found: str | None = None
+    where = -1
+    for pattern in _NOT_FOUND:
+        for match in pattern.finditer(output):
+            if match.start() >= where:
+                found, where = match.group("p").strip(), match.start()
+    return found
+
+
+def unexpected_exit(code: int, expected: int, output_tail: str) -> str:
+    """`the command exited with 3, the checklist expects 0` — both codes, always."""
     if code < 0:
-        return f"the command was killed by signal {-code}"
-    text = f"the command reported failure (exit {code})"
+        text = f"the command was killed by signal {-code} (the checklist expects exit {expected})"
+    elif expected == 0:
+        text = f"the command reported failure: exit {code}, the checklist expects 0"
+    elif code == 0:
+        text = f"the command succeeded (exit 0), but the checklist expects it to fail with exit {expected}"
+    else:
+        text = f"the command exited with {code}, the checklist expects {expected}"
     if code == 127:
         text += " — the shell could not find a program it was asked to run"
     if output_tail:
@@ -232,11 +262,16 @@ def nonzero_exit(code: int, output_tail: str) -> str:
     return text
 
 
-def command_timeout(seconds: float, killed: bool) -> Explained:
-    what = "stopped it and its child processes" if killed else "stopped waiting for it"
+def nonzero_exit(code: int, output_tail: str) -> str:
+    """The explanation when exit 0 was expected (kept for callers without an expectation)."""
+    return unexpected_exit(code, 0, output_tail)
+
+
+def command_timeout(seconds: float, stopped: str) -> Explained:
+    """`stopped` says what qatui actually did (`procs.Ended.words()` or the exec's words)."""
     return Explained(
         f"still running after {seconds:g} s",
-        f"the command did not finish within {seconds:g} s; qatui {what} — does it wait for input, "
+        f"the command did not finish within {seconds:g} s; qatui {stopped} — does it wait for input, "
         "or follow a log forever? Raise the probe's `timeout` if it is just slow",
         timeout=True,
     )
@@ -276,8 +311,35 @@ def no_container(service: str, project: str, services: list[str], projects: list
 
 
 def container_not_running(name: str, state: str, service: str | None) -> Explained:
-    start = f"docker compose start {service}" if service else f"docker start {name}"
-    return Explained(
-        f"container {state}",
-        f"container {name} is {state}, not running — start it (`{start}`) and look at its logs",
-    )
+    """What to do depends on the state: a paused container is unpaused, not started."""
+    compose = f"docker compose {{}} {service}" if service else f"docker {{}} {name}"
+    if state == "paused":
+        advice = f"it was paused — resume it with `{compose.format('unpause')}`"
+    elif state == "restarting":
+        advice = f"it keeps crashing and restarting — look at its logs (`{compose.format('logs')}`)"
+    elif state == "dead":
+        advice = f"the engine could not stop or remove it cleanly — remove and recreate it (`{compose.format('up -d --force-recreate') if service else 'docker rm ' + name}`)"
+    elif state == "removing":
+        advice = "it is being removed"
+    else:  # created, exited
+        advice = f"start it (`{compose.format('start')}`) and look at its logs"
+    return Explained(f"container {state}", f"container {name} is {state}, not running — {advice}")
+
+
+def exec_refused(container: str, output: str, *, user: str, workdir: str) -> Explained | None:
+    """The container runtime refused to start the exec'd process for a reason that is not a
+    missing program: an unknown `user:` or a missing `workdir:`. None: not one of those."""
+    text = output.lower()
+    if workdir and ("chdir to cwd" in text or ("no such file or directory" in text and workdir.lower() in text)):
+        return Explained(
+            "no such workdir in the container",
+            f"the folder {workdir!r} (the probe's `workdir`) does not exist in container {container}",
+        )
+    if user and ("unable to find user" in text or "no matching entries in passwd" in text or "unable to find group" in text
+                 or not output.strip()):
+        return Explained(
+            "no such user in the container",
+            f"the user {user!r} (the probe's `user`) does not exist in container {container} — "
+            "use a name from its /etc/passwd, or a numeric uid[:gid]",
+        )
+    return None
