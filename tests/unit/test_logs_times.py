@@ -18,11 +18,13 @@ from pathlib import Path
 import pytest
 
 from qatui.core.checklist import LogSourceSpec
+from qatui.core.loader import load_checklist
 from qatui.core.logs import FileSource
 from qatui.core.logs._text import Continuation, line_time, place_times
 from qatui.core.logs.merge import merge
 from qatui.core.probes import run_probes
 from qatui.core.session import ProbeStatus
+from qatui.core.trust import trust
 from tests.servers import checklist_of, probe
 from tests.unit.logs_support import Follower, read_all
 
@@ -159,6 +161,7 @@ def test_qatui_logs_since_prints_a_one_second_old_gunicorn_line(tmp_path: Path) 
         "sections:\n  - id: s\n    title: S\n    priority: critical\n    items:\n      - {id: i, title: I}\n"
     )
     env = {**os.environ, "NO_COLOR": "1", "XDG_DATA_HOME": str(tmp_path / "xdg")}
+    trust(load_checklist(checklist, env=env), env)  # as `qatui trust --yes` would
     done = subprocess.run([sys.executable, "-m", "qatui", "logs", str(checklist), "--since", "60s"],
                           capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0, done.stderr

@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 
 from qatui.cli import main
+from qatui.core.loader import load_checklist
 from qatui.core.record import read, render
 from qatui.core.record.report import format_text, gate_reasons, summary
 from qatui.core.session import ProbeResult, ProbeStatus, Status
+from qatui.core.trust import trust
 
 from .record_samples import T0, signed_session
 
@@ -43,7 +45,14 @@ sections:
 """
 
 
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QATUI_")}
+    env.update({"XDG_DATA_HOME": str(tmp_path / "xdg"), "NO_COLOR": "1"})
+    return env
+
+
 def _checklist(tmp_path: Path) -> Path:
+    """The checklist, trusted as `qatui trust --yes` would (an untrusted one runs nothing)."""
     now = datetime.now(UTC)
     quiet, busy = tmp_path / "quiet.log", tmp_path / "busy.log"
     quiet.write_text("")
@@ -51,15 +60,14 @@ def _checklist(tmp_path: Path) -> Path:
         f"{(now - timedelta(seconds=s)).astimezone().strftime('%Y-%m-%d %H:%M:%S,000')} INFO tick\n" for s in (40, 30, 20, 10)))
     path = tmp_path / "quiet.yaml"
     path.write_text(CHECKLIST.format(quiet=quiet, busy=busy))
+    trust(load_checklist(path, env=_env(tmp_path)), _env(tmp_path))
     return path
 
 
 def _cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QATUI_")}
-    env.update({"XDG_DATA_HOME": str(tmp_path / "xdg"), "NO_COLOR": "1"})
     capsys.readouterr()
     try:
-        code = main(list(args), env)
+        code = main(list(args), _env(tmp_path))
     except SystemExit as exit_:
         code = int(exit_.code or 0)
     out, err = capsys.readouterr()
