@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from qatui.core.session import ProbeResult, ProbeStatus
+from qatui.core.trust import trust
 from qatui.ui.widgets.probe_pane import suggestion
 from tests.servers import probe
 from tests.ui.helpers import SIZE, make_app, record_of, screen_text, wait_for
@@ -34,8 +35,11 @@ async def test_inconclusive_is_shown_as_not_passed(tmp_path: Path) -> None:
     log.write_text("")
     path = tmp_path / "quiet.yaml"
     path.write_text(CHECKLIST.format(log=log))
-    app = make_app(tmp_path, path, env_vars={"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config"),
-                                              "XDG_DATA_HOME": str(tmp_path / "data"), "NO_COLOR": "1"})
+    env = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "XDG_DATA_HOME": str(tmp_path / "data"), "NO_COLOR": "1"}
+    app = make_app(tmp_path, path, env_vars=env)
+    assert app.checklist is not None
+    trust(app.checklist, env)  # as `qatui trust --yes` would: an untrusted checklist runs nothing
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
         await wait_for(pilot, lambda: bool(app.probe_results("huey-clean")) and not app.running_probes)

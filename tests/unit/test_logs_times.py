@@ -211,3 +211,22 @@ def test_an_untimed_file_is_left_out_of_a_time_window_with_a_notice(tmp_path: Pa
 def test_zone_offsets_other_than_utc() -> None:
     tz = timezone(timedelta(hours=5, minutes=30))
     assert line_time("2026-12-04T23:59:44+05:30 x", REF) == datetime(2026, 12, 4, 23, 59, 44, tzinfo=tz)
+
+
+def test_line_times_equals_line_time_line_by_line() -> None:
+    """The flood shortcut (a line repeating the previous line's start has its time) never
+    changes a time: lines that differ only just past the time's end are parsed again."""
+    texts = [
+        "2026-12-04 18:29:44,123 INFO a", "2026-12-04 18:29:44,123 INFO a", "2026-12-04 18:29:44,1234 INFO",
+        "2026-12-04 18:29:44,123 +0100 x", "2026-12-04 18:29:44,123 +0100 x", "2026-12-04 18:29:44,123 -0500 x",
+        "2026-12-04 18:29:44", "2026-12-04 18:29:44Z", "2026-12-04 18:29:44Z and more text",
+        '127.0.0.1 - - [04/Dec/2026:18:25:28 +0000] "GET / HTTP/1.1" 200 1',
+        '127.0.0.1 - - [04/Dec/2026:18:25:28 +0000] "GET / HTTP/1.1" 200 1',
+        '127.0.0.1 - - [04/Dec/2026:18:25:28 +0100] "GET / HTTP/1.1" 200 1',
+        "18:29:44,1 x", "18:29:44,1 x", "18:29:44,12 x", "Dec  4 18:29:44 host a: x", "Dec  4 18:29:44 host a: x",
+        "plain", "", "Traceback (most recent call last):",
+    ]
+    from qatui.core.logs._text import line_times
+
+    for order in (texts, texts[::-1], sorted(texts)):
+        assert line_times(order, REF) == [line_time(text, REF) for text in order]

@@ -44,7 +44,14 @@ sections:
 """
 
 
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QATUI_")}
+    env.update({"XDG_DATA_HOME": str(tmp_path / "xdg"), "NO_COLOR": "1"})
+    return env
+
+
 def _checklist(tmp_path: Path) -> Path:
+    """The checklist, trusted as `qatui trust --yes` would (an untrusted one runs nothing)."""
     now = datetime.now(UTC)
     quiet, busy = tmp_path / "quiet.log", tmp_path / "busy.log"
     quiet.write_text("")
@@ -58,11 +65,9 @@ def _checklist(tmp_path: Path) -> Path:
 
 
 def _cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QATUI_")}
-    env.update({"XDG_DATA_HOME": str(tmp_path / "xdg"), "NO_COLOR": "1"})
     capsys.readouterr()
     try:
-        code = main(list(args), env)
+        code = main(list(args), _env(tmp_path))
     except SystemExit as exit_:
         code = int(exit_.code or 0)
     out, err = capsys.readouterr()

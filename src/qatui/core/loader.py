@@ -1073,6 +1073,10 @@ class _ProbeChecker:
             if which == "present":
                 self.v.add(self.node.key_pos("min_lines"), "'min_lines' goes with 'absent' (a matching line is evidence on its own)")
             self.config["min_lines"] = self.v.integer(min_lines, "min_lines", 1, minimum=1)
+            lines = self.config.get("window", {}).get("lines") if isinstance(self.config.get("window"), dict) else None
+            if lines is not None and self.config["min_lines"] > lines:
+                self.v.add(min_lines.pos, f"'min_lines': {self.config['min_lines']} can never be read from a window of "
+                                          f"the last {lines} lines (the check would always be inconclusive)")
 
     def _window(self, node: YNode) -> Any:
         """`recent`, `session`, `{lines: N}` or `{minutes: M}` (see probes/logs.py)."""

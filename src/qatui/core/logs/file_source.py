@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from qatui.core.logs._text import MAX_LINE, Continuation, LineSplitter, line_time, now, place_times
+from qatui.core.logs._text import MAX_LINE, Continuation, LineSplitter, line_times, now, place_times
 from qatui.core.logs.base import LogBatch
 from qatui.core.logs.errors import ErrorDetector
 
@@ -228,18 +228,21 @@ class _Clock:
         read = now()
         last = self.last
         continuation = self.continuation
-        times: list[datetime | None] = []
-        append = times.append
-        for text in texts:
-            stamp = line_time(text, read)
+        times = line_times(texts, read)
+        if None not in times:  # every line says its time (a flood of one format)
+            continuation.reset()
+            self.last = times[-1]
+            return times
+        if last is None and times.count(None) == len(times):  # a log that never says a time
+            return [read] * len(times)
+        for i, stamp in enumerate(times):
             if stamp is not None:
                 continuation.reset()
                 last = stamp
-            elif last is not None and continuation.feed(text):
-                stamp = last
+            elif last is not None and continuation.feed(texts[i]):
+                times[i] = last
             else:
-                stamp = last = read
-            append(stamp)
+                times[i] = last = read
         self.last = last
         return times
 
