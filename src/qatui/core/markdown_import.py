@@ -52,7 +52,7 @@ Fences
      same heading, else (nothing after it) the last box before it. A fence written before the
      heading's first box with only text above it documents the whole heading: its log sources
      are shown beside every item of the heading;
-  4. for 2 and 3, each command may instead go to the box of the same heading that its comment
+  4. under rule 3, each command may instead go to the box of the same heading that its comment
      and words name (`_named_box`: shared words, weighted by how few titles hold them; a clear
      winner only).
   A fence under a heading with no task boxes stays in that heading's note.
@@ -221,29 +221,34 @@ class _Command:
     line: str
     comment: str
     stdin: list[str] = field(default_factory=list)
+    #: the line of the fence's text it starts on (0 = the line after the opening ```)
+    offset: int = 0
 
 
 def split_commands(text: str) -> tuple[list[_Command], list[str]]:
     """Shell fence text → commands (continuations joined, comments attached) and loose comments."""
     physical = text.splitlines()
-    logical: list[str] = []
+    logical: list[tuple[int, str]] = []
     buffer = ""
-    for raw in physical:
+    start = 0
+    for index, raw in enumerate(physical):
         line = raw.rstrip()
         if buffer:
             line = buffer + " " + line.strip()
             buffer = ""
+        else:
+            start = index
         if line.endswith("\\") and not line.lstrip().startswith("#"):
             buffer = line[:-1].rstrip()
             continue
-        logical.append(line)
+        logical.append((start, line))
     if buffer:
-        logical.append(buffer)
+        logical.append((start, buffer))
     commands: list[_Command] = []
     loose: list[str] = []
     pending: list[str] = []
     feeding: _Command | None = None
-    for line in logical:
+    for offset, line in logical:
         stripped = line.strip()
         if not stripped:
             continue
@@ -259,7 +264,7 @@ def split_commands(text: str) -> tuple[list[_Command], list[str]]:
         comment = pending[-1] if pending else ""
         loose.extend(pending[:-1])
         pending.clear()
-        command = _Command(stripped, comment)
+        command = _Command(stripped, comment, offset=offset)
         commands.append(command)
         if _is_interactive(stripped):
             feeding = command
@@ -387,8 +392,16 @@ def convert_fence(
     commands, loose = split_commands(text)
     result.comments.extend(loose)
     for command in commands:
-        _convert_command(command, ids, item_id, result, book, where)
+        _convert_command(command, ids, item_id, result, book, _line_of(where, command))
     return result
+
+
+def _line_of(where: str, command: _Command) -> str:
+    """`file:LINE` of a fence's opening → `file:LINE` of the command inside it."""
+    path, colon, line = where.rpartition(":")
+    if not colon or not line.isdigit():
+        return where
+    return f"{path}:{int(line) + 1 + command.offset}"
 
 
 def _shell_probe(
@@ -513,13 +526,20 @@ def _short(name: str) -> str:
 
 
 def _redacted_name(tokens: list[str]) -> str:
-    """A probe name for a command holding a credential: its words up to the first option."""
+    """A probe name for a command holding a credential (the name is shown and recorded): its
+    words up to the first option, and its URL without user, password or query."""
     words: list[str] = []
     for token in tokens:
         if token.startswith("-") or "=" in token or ":" in token:
             break
         words.append(token)
-    return " ".join(words[:4]) or "command"
+    name = " ".join(words[:4]) or "command"
+    url = next((t for t in tokens if re.match(r"^[a-z][a-z0-9+.-]*://", t, re.IGNORECASE)), None)
+    if url:
+        scheme, _, rest = url.partition("://")
+        host_path = rest.rpartition("@")[2] if "@" in rest.split("/", 1)[0] else rest
+        name += f" {scheme}://{host_path.split('?', 1)[0].split('#', 1)[0]}"
+    return name
 
 
 def _exec_config(
@@ -628,6 +648,8 @@ class _Placement:
     default: Item | None = None
     #: written before the heading's first box, after text only: it documents the whole heading
     introduces: bool = False
+    #: right under a box (rule 2): that box, whatever the command's words say
+    under_box: bool = False
     section: Section | None = None
 
 
@@ -651,14 +673,22 @@ def _words(text: str) -> set[str]:
     return words
 
 
-def _named_box(text: str, candidates: list[Item]) -> Item | None:
-    """The one box whose title `text` names, if any.
+#: a command's own verbs say what it does, not which box it documents (`logs` in `docker
+#: compose logs huey` names no "… in logs" box; its service `huey` may name one)
+_COMMAND_VERBS = {"log", "logs", "exec", "ps", "up", "down", "restart", "get", "post", "put", "delete"}
+
+
+def _command_words(line: str) -> set[str]:
+    return _words(line) - _COMMAND_VERBS
+
+
+def _named_box(said: set[str], candidates: list[Item]) -> Item | None:
+    """The one box whose title the words `said` (a command's comment and words) name, if any.
 
     Each word the command (its comment and its own words) shares with a box title counts
     1/n, n being how many of the heading's titles hold that word: a word only one box has
     names it; a word every box has names none. The best box must score at least 1 and beat
     every other box; otherwise nothing is named and the structural rule decides."""
-    said = _words(text)
     if not said or len(candidates) < 2:
         return None
     titles = [_words(item.title) for item in candidates]
@@ -962,6 +992,7 @@ class _Importer:
                 placement = _Placement(block)
                 if after_list:
                     placement.default = after_list[-1]  # written under the box above it
+                    placement.under_box = True
                 else:
                     placement.introduces = not section.items
                     waiting.append(placement)
@@ -1074,10 +1105,11 @@ class _Importer:
         where = f"{self.path}:{line}"
         commands, loose = split_commands(fence.content)
         for command in commands:
-            named = _named_box(f"{command.comment} {command.line}", candidates)
+            named = None if placement.under_box else _named_box(
+                _words(command.comment) | _command_words(command.line), candidates)
             item = named or default
             converted = ConvertedFence()
-            _convert_command(command, self.ids, item.id, converted, self.book, where)
+            _convert_command(command, self.ids, item.id, converted, self.book, _line_of(where, command))
             self._merge(converted, item, line)
             if placement.introduces and placement.section is not None:
                 for source in converted.log_sources:
