@@ -68,6 +68,16 @@ def run(args: argparse.Namespace) -> int:
     header = f"Imported by `qatui import` from {source.name}. Edit freely: this file is the checklist now."
     text = dump_checklist(checklist, header=header)
 
+    from qatui.core.yamlpos import MAX_BYTES
+
+    size = len(text.encode("utf-8"))
+    if size > MAX_BYTES:
+        # not a bug to report: the Markdown was within the limit, its YAML is not (YAML spells
+        # out ids, kinds and priorities a Markdown box leaves implicit)
+        print(f"qatui import: the YAML for {source.name} would be {size / 1024 / 1024:.1f} MB, over the "
+              f"{MAX_BYTES / 1024 / 1024:g} MB a checklist may be ({len(checklist.items())} items); "
+              "split the Markdown into smaller checklists", file=sys.stderr)
+        return 1
     # Prove the YAML loads before anyone relies on it. Shell variables of the Markdown's curl
     # lines (`$TOKEN`) become `${TOKEN}` read from the environment: they need not be set now.
     needed = environment_names(checklist)
@@ -116,7 +126,7 @@ def report_lines(report: ImportReport) -> list[str]:
             why = f"; {found.remark}" if found.remark else ""
             lines.append(f"  {found.env}  (used as ${{{found.name}}}, from {found.where}{why})")
     if report.remarks:
-        lines.append("commands not kept exactly as written:")
+        lines.append("notes on imported commands (what was kept as curl would send it, or not translated):")
         lines.extend(f"  {remark}" for remark in report.remarks)
     lines.append(f"{report.items} of {report.boxes} task boxes became items")
     lines.extend(f"  {dropped}" for dropped in report.dropped)
