@@ -219,6 +219,12 @@ class _Request:
         return value
 
 
+_LONG_WITH_VALUE = {a for a in (*_DATA_OPTIONS, *_QUIET_WITH_VALUE) if a.startswith("--")} | {
+    "--request", "--header", "--form", "--form-string", "--user", "--oauth2-bearer", "--url",
+    "--user-agent", "--referer", "--cookie", "--range", "--max-time", "--cacert",
+}
+
+
 def parse_curl(tokens: list[str]) -> _Request:
     """curl's arguments (after `curl`) → the request; raises `_Unsupported`."""
     request = _Request()
@@ -241,12 +247,6 @@ def parse_curl(tokens: list[str]) -> _Request:
         request.urls.append(arg)
         index += 1
     return request
-
-
-_LONG_WITH_VALUE = {a for a in (*_DATA_OPTIONS, *_QUIET_WITH_VALUE) if a.startswith("--")} | {
-    "--request", "--header", "--form", "--form-string", "--user", "--oauth2-bearer", "--url",
-    "--user-agent", "--referer", "--cookie", "--range", "--max-time", "--cacert",
-}
 
 
 def _data_body(request: _Request) -> tuple[str, bool]:
