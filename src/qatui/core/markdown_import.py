@@ -803,6 +803,9 @@ class _Importer:
         for found in self.book.found:
             self.checklist.secrets[found.name] = Secret(name=found.name, env=found.env)
         self.report.secrets = list(self.book.found)
+        # a checklist reads only the environment variables it declares: the shell variables of
+        # its curl lines (`$TOKEN` → `${TOKEN}`) are declared, so the YAML says what it reads
+        self.checklist.from_env = environment_names(self.checklist)
         self._count_boxes(root)
         return self.checklist
 

@@ -258,6 +258,8 @@ def checklist_data(checklist: Checklist) -> dict[str, Any]:
             name: _FlowMap({"env": s.env} if s.env else {"file": s.file or ""})
             for name, s in checklist.secrets.items()
         }
+    if checklist.from_env:
+        data["from_env"] = _short_list(list(checklist.from_env))
     if checklist.environments:
         data["environments"] = {key: _environment(env) for key, env in checklist.environments.items()}
     if checklist.logs:
