@@ -36,6 +36,7 @@ LITERALS = [
     "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0.sig-4410", "sess-6612abc", "xat-1187", "url-pw-4242",
     "tok-url-7713", "oauth-tok-5501", "YWRtaW46YmFzaWMtcHctOTk=", "mp-pw-6634", "proxy-pw-8812",
     "proxkey-3390", "MyS3cretDb-7719", "pg-pw-3131", "exec-pw-8888", "cli-pw-4455", "Pa55-Same-0001",
+    "N0te-pw-5150", "note-curl-pw-6161",  # in a note's commands (shown, never run): in the YAML too
 ]
 
 
@@ -52,13 +53,16 @@ def test_no_literal_credential_of_the_hostile_sample_is_in_the_yaml() -> None:
     leaked = [(value, form) for value in LITERALS for form in encodings(value) if form in text]
     assert leaked == []
     # one secret per distinct value (the password used twice is one), each from an env var
-    assert len(checklist.secrets) == len(report.secrets) == 24
+    assert len(checklist.secrets) == len(report.secrets) == 26
     assert all(s.env == f"HOSTILE_SECRETS_{name.upper()}" for name, s in checklist.secrets.items())
     summary = "\n".join(report_lines(report))
     for secret in checklist.secrets.values():
         assert f"  {secret.env}  (used as ${{{secret.name}}}" in summary
     assert "curl asks for qa-only-user's password" in summary
     assert "13 of 13 task boxes became items" in summary
+    rollback = next(n for n in checklist.notes if n.title == "Rollback procedure")
+    assert "mysql -u root -p$HOSTILE_SECRETS_PASSWORD_14 uplink" in rollback.text
+    assert 'a password in the note "Rollback procedure" is written there as $HOSTILE_SECRETS_PASSWORD_15' in summary
 
 
 def test_secrets_keep_the_request_shape() -> None:

@@ -177,6 +177,35 @@ def _spans(token: str, previous: str, program: str) -> list[tuple[int, int, str]
     return kept
 
 
+_CLIENTS = {"curl", "mysql", "mysqldump", "mysqladmin", "mysqlshow"}
+
+
+def _program(current: str, token: str) -> str:
+    """The program whose options the words are: the first word that is not `NAME=value`, or a
+    client whose password options we know when it runs through a wrapper (`docker compose
+    exec db mysql -pX`, `sudo curl -u a:b`)."""
+    name = token.rsplit("/", 1)[-1]
+    if name in _CLIENTS:
+        return name
+    if not current and not re.fullmatch(rf"{_NAME}=.*", token, re.DOTALL):
+        return name
+    return current
+
+
+def literals_in_shell(tokens: list[str]) -> list[tuple[str, str]]:
+    """(value, hint) of every literal credential in a shell command's words."""
+    found: list[tuple[str, str]] = []
+    program, previous = "", ""
+    for token in tokens:
+        if token in _OPERATORS:
+            previous, program = token, ""
+            continue
+        program = _program(program, token)
+        found.extend((token[start:end], hint) for start, end, hint in _spans(token, previous, program))
+        previous = token
+    return found
+
+
 def hide_in_shell(tokens: list[str], book: SecretBook, where: str) -> tuple[str, dict[str, str]] | None:
     """A shell command's words with every literal credential replaced by `"$ENV_VAR"`.
 
@@ -193,8 +222,7 @@ def hide_in_shell(tokens: list[str], book: SecretBook, where: str) -> tuple[str,
             words.append(token)
             previous, program = token, ""
             continue
-        if not program and not re.fullmatch(rf"{_NAME}=.*", token, re.DOTALL):
-            program = token.rsplit("/", 1)[-1]
+        program = _program(program, token)
         spans = _spans(token, previous, program)
         previous = token
         if not spans:

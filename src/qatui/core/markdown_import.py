@@ -93,7 +93,13 @@ from qatui.core.checklist import (
 )
 from qatui.core.curl_import import curl_conversion
 from qatui.core.errors import ChecklistError, Position, Problem, QatuiError
-from qatui.core.import_secrets import FoundSecret, SecretBook, env_prefix, hide_in_shell
+from qatui.core.import_secrets import (
+    FoundSecret,
+    SecretBook,
+    env_prefix,
+    hide_in_shell,
+    literals_in_shell,
+)
 
 DEFAULT_PRIORITY = Priority.IMPORTANT
 SHELL_LANGUAGES = {"", "sh", "bash", "shell", "console", "zsh", "shell-session", "terminal"}
@@ -869,17 +875,36 @@ class _Importer:
 
     def _note_from(self, node: _Node) -> None:
         parts: list[str] = []
+        title = clean_title(node.title)
         for block in node.blocks:
             if block.type == "table" and self._metrics_from(block):
                 continue
-            parts.append(self.source(block))
+            if block.type == "fence" and block.info.strip().lower() in SHELL_LANGUAGES:
+                parts.append(self._scrubbed(block, title))
+            else:
+                parts.append(self.source(block))
         text = "\n\n".join(p for p in parts if p.strip())
         if text.strip():
-            title = clean_title(node.title)
             self.checklist.notes.append(
                 Note(title=title, text=text.strip("\n") + "\n", kind=note_kind(title),
                      position=Position(self.path, node.line, 1))
             )
+
+    def _scrubbed(self, fence: SyntaxTreeNode, title: str) -> str:
+        """A shell fence kept as a note's text, its literal credentials replaced by `$VARIABLE`
+        (what the reader types when running it by hand): a note is in the YAML too."""
+        text = self.source(fence)
+        line = fence.map[0] + 1 if fence.map else 0
+        commands, _ = split_commands(fence.content)
+        for command in commands:
+            tokens = _tokens(command.line)
+            for value, hint in literals_in_shell(tokens or []):
+                where = f"{self.path}:{line + 1 + command.offset}"
+                variable = self.book.env_of(self.book.take(value, hint, where))
+                text = text.replace(value, "$" + variable)
+                self.report.remarks.append(
+                    f'{where}: a password in the note "{title}" is written there as ${variable}')
+        return text
 
     def _metrics_from(self, table: SyntaxTreeNode) -> bool:
         """A table with Before/After columns → metrics (its rows); False for any other table."""
