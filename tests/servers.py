@@ -1,7 +1,8 @@
 """Real loopback servers for probe tests and benchmarks, each on a free 127.0.0.1 port.
 
 * `HttpApp`: a stdlib `ThreadingHTTPServer` shaped like the Django app of the example checklist:
-  DRF token auth (`POST /api-token-auth/`), an authenticated product list, JSON, a slow
+  DRF token auth (`POST /api-token-auth/`, JSON; `POST /drf/api-token-auth/` with DRF's own
+  parsers: form, multipart or JSON, else 415), an authenticated product list, JSON, a slow
   endpoint, a huge streamed body, a redirect loop, invalid JSON, a 500. With `tls=True` it
   serves HTTPS with a self-signed certificate made by the `openssl` CLI.
 * `WsServer`: a `websockets` server that greets and echoes (`/ws/devices/`), closes at once
@@ -99,6 +100,8 @@ class _Handler(BaseHTTPRequestHandler):
                 if data.get("username") == "qa" and data.get("password") == PASSWORD:
                     return self._send(200, {"token": TOKEN})
                 return self._send(400, {"non_field_errors": ["Unable to log in with provided credentials."]})
+            if path == "/drf/api-token-auth/" and self.command == "POST":
+                return self._drf_token(body)
             if path == "/api/v1/products/":
                 if self.headers.get("Authorization") != f"Token {TOKEN}":
                     return self._send(401, {"detail": "Authentication credentials were not provided."})
@@ -145,6 +148,32 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             return None
 
+
+    def _drf_token(self, body: bytes) -> None:
+        """DRF's `obtain_auth_token`: its parsers are form, multipart and JSON; a body of any
+        other media type, or none named, is 415 (what a curl `-d` imported without its
+        Content-Type got); bad credentials are 400, good ones 200 with the token."""
+        media = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if media == "application/x-www-form-urlencoded":
+            data = {k: v[0] for k, v in parse_qs(body.decode(errors="replace"), keep_blank_values=True).items()}
+        elif media == "application/json":
+            try:
+                data = json.loads(body or b"{}")
+            except ValueError:
+                return self._send(400, {"detail": "JSON parse error"})
+        elif media == "multipart/form-data":
+            boundary = (self.headers.get("Content-Type") or "").split("boundary=", 1)[-1].strip('"')
+            data = {}
+            for part in body.decode(errors="replace").split("--" + boundary):
+                head, _, value = part.partition("\r\n\r\n")
+                name = head.partition('name="')[2].partition('"')[0]
+                if name:
+                    data[name] = value.removesuffix("\r\n")
+        else:
+            return self._send(415, {"detail": f'Unsupported media type "{media}" in request.'})
+        if data.get("username") == "qa" and data.get("password") == PASSWORD:
+            return self._send(200, {"token": TOKEN})
+        return self._send(400, {"non_field_errors": ["Unable to log in with provided credentials."]})
 
     def handle_session_and_hostile(self, path: str, query: dict[str, str], body: bytes) -> None:
         """A cookie session like Django's admin (`/session/login/` sets `sessionid`,

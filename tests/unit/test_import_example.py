@@ -108,35 +108,46 @@ def test_curl_fence_becomes_probes_on_the_first_item_after_it(example: Checklist
     assert auth.kind == "http" and auth.name == "Test API authentication"
     assert auth.config["method"] == "POST"
     assert auth.config["url"] == "http://localhost:8001/api-token-auth/"
-    assert auth.config["json"] == {"username": "your_username", "password": "your_password"}
+    assert auth.config["json"] == {"username": "your_username", "password": "${password}"}
     assert auth.config["headers"] == {"Content-Type": "application/json"}
-    assert products.config["headers"] == {"Authorization": "Token YOUR_TOKEN_HERE"}
+    assert products.config["headers"] == {"Authorization": "Token ${token}"}
+    assert {n: s.env for n, s in example.secrets.items()} == {
+        "password": "DJANGO_UPGRADE_PASSWORD", "token": "DJANGO_UPGRADE_TOKEN"}
     assert "method" not in products.config
 
 
 def test_compose_logs_become_log_sources_and_environments(example: Checklist) -> None:
     assert set(example.logs) == {"huey", "web"}
     assert example.logs["huey"].tail == 50 and example.logs["huey"].kind == "service"
-    assert example.item("huey-worker-is-running").logs == ["huey"]
+    # the logs command introduces the Huey heading (before its first box, after its Location:
+    # line): it documents the whole heading, so every Huey item shows the huey logs
+    huey = example.section_of("huey-worker-is-running")
+    assert huey.logs == ["huey"] and all(item.logs == ["huey"] for item in huey.items)
     assert example.item("huey-worker-is-running").notes == "Or check if scheduled tasks run"
     dev, prod = example.environments["dev"], example.environments["prod"]
     assert dev.compose.files == ["docker-compose.yml", "docker-compose.dev.yml"] and dev.default
     assert prod.compose.files == ["docker-compose.yml", "docker-compose.prod.yml"] and prod.protected
 
 
-def test_dbshell_fence_feeds_sql_to_the_shell(example: Checklist) -> None:
-    (probe,) = example.item("page-load-times-normal").probes
+def test_dbshell_fence_goes_to_the_box_its_comment_names(example: Checklist) -> None:
+    # "# Check slow queries" names "No slow query warnings" (slow, query), not the first box
+    assert example.item("page-load-times-normal").probes == []
+    (probe,) = example.item("no-slow-query-warnings").probes
     assert probe.kind == "exec" and probe.config["service"] == "web"
     assert probe.config["run"] == "printf '%s\\n' 'SHOW PROCESSLIST;' | python manage.py dbshell"
     assert probe.name == "Check slow queries"
 
 
-def test_monitoring_commands_go_to_the_last_item_before_them(example: Checklist) -> None:
-    item = example.item("database-query-analysis")
-    kinds = [(p.kind, p.name) for p in item.probes]
-    assert kinds == [("logs", "Check for errors"), ("exec", "Check database connections")]
-    assert item.probes[0].config == {"source": "web", "absent": "(?i)error"}
-    assert item.logs == ["web", "huey"]
+def test_monitoring_commands_go_to_the_boxes_they_document(example: Checklist) -> None:
+    # after both lists of "Monitoring After Deployment": each command to the box its words name,
+    # across the two sections the heading was split into; no clear name → the last box before
+    errors = example.item("check-error-logs-every-2-hours")
+    assert [(p.kind, p.name) for p in errors.probes] == [("logs", "Check for errors")]
+    assert errors.probes[0].config == {"source": "web", "absent": "(?i)error"}
+    assert errors.logs == ["web"]
+    assert example.item("check-background-task-completion").logs == ["huey"]
+    last = example.item("database-query-analysis")
+    assert [(p.kind, p.name) for p in last.probes] == [("exec", "Check database connections")]
 
 
 def test_headings_without_boxes_become_notes_and_commands_are_not_run(example: Checklist) -> None:

@@ -50,7 +50,7 @@ def test_curl_with_method_headers_and_json_data() -> None:
         "method": "POST",
         "url": "http://localhost:8001/api-token-auth/",
         "headers": {"Content-Type": "application/json", "Accept": "application/json"},
-        "json": {"username": "u", "password": "p"},
+        "json": {"username": "u", "password": "${password}"},
         "expect": {"status": "2xx"},
     }
 
@@ -62,8 +62,9 @@ def test_curl_form_data_basic_auth_and_shell_variables() -> None:
     )
     (probe,) = result.probes
     assert probe.config["method"] == "POST"
-    assert probe.config["body"] == "a=1&b=2"
-    assert probe.config["auth"] == {"basic": ["admin", "secret"]}
+    # curl sends -d pieces joined with & as a form: the probe sends the same form
+    assert probe.config["form"] == {"a": "1", "b": "2"} and "body" not in probe.config
+    assert probe.config["auth"] == {"basic": ["admin", "${password}"]}
     assert probe.config["follow_redirects"] is True and probe.config["verify"] is False
     # shell variables are read from the environment through qatui's ${NAME}; other $ are literal
     assert probe.config["url"] == "http://${BASE}/login"
@@ -182,7 +183,9 @@ def test_fences_attach_to_the_nearest_item_and_round_trip(tmp_path: Path) -> Non
     assert [s.title for s in checklist.sections] == ["Checks"]
     token, products = checklist.items()
     assert [p.kind for p in token.probes] == ["http"]
-    assert token.probes[0].config["json"] == {"username": "${API_USER}", "password": "${API_PASSWORD}"}
+    # JSON-looking data without a JSON Content-Type: curl sends a form, and so does the probe
+    assert token.probes[0].config["body"] == '{"username": "${API_USER}", "password": "${API_PASSWORD}"}'
+    assert token.probes[0].config["headers"] == {"Content-Type": "application/x-www-form-urlencoded"}
     assert [p.kind for p in products.probes] == ["exec"]
     assert products.logs == ["web"]
     assert checklist.environments["staging"].compose.files == ["docker-compose.yml", "docker-compose.staging.yml"]

@@ -2,8 +2,9 @@
 
 The YAML goes to stdout (so it can be piped or redirected) unless `-o` names a file; an
 existing file is never overwritten without `--force`, because the YAML is what people edit by
-hand after an import. A summary (sections per priority, items, probes, what was already ticked)
-goes to stderr so it never mixes with the YAML. The output is loaded back through the YAML
+hand after an import. A summary (sections per priority, items, probes, what was already ticked,
+the environment variables that replace literal passwords, commands not kept exactly as written,
+task boxes against items) goes to stderr so it never mixes with the YAML. The output is loaded back through the YAML
 loader before it is written: an import that would not validate is reported, not saved.
 """
 
@@ -15,8 +16,12 @@ import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qatui.core.errors import QatuiError
+
+if TYPE_CHECKING:
+    from qatui.core.markdown_import import ImportReport
 
 
 def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
@@ -36,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from qatui.commands._common import write_utf8
     from qatui.core.errors import ChecklistError
     from qatui.core.loader import load_checklist, summary
-    from qatui.core.markdown_import import environment_names, import_markdown
+    from qatui.core.markdown_import import environment_names, import_markdown_report
     from qatui.core.yaml_writer import dump_checklist
 
     source = Path(args.file)
@@ -55,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     try:
-        checklist = import_markdown(source)
+        checklist, report = import_markdown_report(source)
     except ChecklistError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
@@ -63,6 +68,16 @@ def run(args: argparse.Namespace) -> int:
     header = f"Imported by `qatui import` from {source.name}. Edit freely: this file is the checklist now."
     text = dump_checklist(checklist, header=header)
 
+    from qatui.core.yamlpos import MAX_BYTES
+
+    size = len(text.encode("utf-8"))
+    if size > MAX_BYTES:
+        # not a bug to report: the Markdown was within the limit, its YAML is not (YAML spells
+        # out ids, kinds and priorities a Markdown box leaves implicit)
+        print(f"qatui import: the YAML for {source.name} would be {size / 1024 / 1024:.1f} MB, over the "
+              f"{MAX_BYTES / 1024 / 1024:g} MB a checklist may be ({len(checklist.items())} items); "
+              "split the Markdown into smaller checklists", file=sys.stderr)
+        return 1
     # Prove the YAML loads before anyone relies on it. Shell variables of the Markdown's curl
     # lines (`$TOKEN`) become `${TOKEN}` read from the environment: they need not be set now.
     needed = environment_names(checklist)
@@ -92,10 +107,30 @@ def run(args: argparse.Namespace) -> int:
     print(summary(loaded), file=sys.stderr)
     if needed:
         print(f"its probes read these from the environment: {', '.join(needed)}", file=sys.stderr)
+    for line in report_lines(report):
+        print(line, file=sys.stderr)
     if ticked:
         print(f"{ticked} item(s) were already ticked [x] in the Markdown; they are listed in a "
               "comment at the top (a YAML checklist starts untested)", file=sys.stderr)
     return 0
+
+
+def report_lines(report: ImportReport) -> list[str]:
+    """What the import could not keep as written: secrets to set, commands kept differently,
+    task boxes that did not become items (a count always, so "all of them" is said too)."""
+    lines: list[str] = []
+    if report.secrets:
+        lines.append("literal passwords and tokens were moved out of the YAML; "
+                     "set these before running its probes:")
+        for found in report.secrets:
+            why = f"; {found.remark}" if found.remark else ""
+            lines.append(f"  {found.env}  (used as ${{{found.name}}}, from {found.where}{why})")
+    if report.remarks:
+        lines.append("notes on imported commands (what was kept as curl would send it, or not translated):")
+        lines.extend(f"  {remark}" for remark in report.remarks)
+    lines.append(f"{report.items} of {report.boxes} task boxes became items")
+    lines.extend(f"  {dropped}" for dropped in report.dropped)
+    return lines
 
 
 def _write(path: Path, text: str) -> None:

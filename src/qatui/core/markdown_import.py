@@ -43,21 +43,36 @@ Fences
   are fed to it on stdin. Each set of `-f` compose files becomes an environment
   (`docker-compose.prod.yml` → `prod`, protected).
 
-  A fence's probes and log sources go to the *nearest item*: the first item listed after the
-  fence under the same heading, else the last one before it. A fence under a heading with no
-  task boxes stays in that heading's note.
+  Which box a fence documents (written in docs/checklist-format.md, "Which box a command
+  goes to"):
+  1. a fence inside a box's list item (indented under `- [ ]`) documents that box;
+  2. a fence right after a list of boxes (nothing but other fences between) documents the last
+     box above it: the GitHub-issue style, a box and then its commands;
+  3. any other fence under a heading introduces what follows: the first box after it under the
+     same heading, else (nothing after it) the last box before it. A fence written before the
+     heading's first box with only text above it documents the whole heading: its log sources
+     are shown beside every item of the heading;
+  4. under rule 3, each command may instead go to the box of the same heading that its comment
+     and words name (`_named_box`: shared words, weighted by how few titles hold them; a clear
+     winner only).
+  A fence under a heading with no task boxes stays in that heading's note.
+
+  curl lines keep curl's meaning (`curl_import`); literal passwords and tokens become secrets
+  read from environment variables (`import_secrets`); what could not be kept as written is in
+  the `ImportReport` that `qatui import` prints.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import json
 import re
 import shlex
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
@@ -73,9 +88,18 @@ from qatui.core.checklist import (
     Note,
     Priority,
     ProbeSpec,
+    Secret,
     Section,
 )
+from qatui.core.curl_import import curl_conversion
 from qatui.core.errors import ChecklistError, Position, Problem, QatuiError
+from qatui.core.import_secrets import (
+    FoundSecret,
+    SecretBook,
+    env_prefix,
+    hide_in_shell,
+    literals_in_shell,
+)
 
 DEFAULT_PRIORITY = Priority.IMPORTANT
 SHELL_LANGUAGES = {"", "sh", "bash", "shell", "console", "zsh", "shell-session", "terminal"}
@@ -117,15 +141,26 @@ def clean_title(text: str) -> str:
     return text[index:].strip() or text.strip()
 
 
+@functools.cache
+def _synonym_patterns() -> list[tuple[str, re.Pattern[str]]]:
+    return [
+        (synonym, re.compile(rf"(?<![\w-]){re.escape(synonym)}(?![\w-])"))
+        for synonym in sorted(PRIORITY_SYNONYMS, key=len, reverse=True)
+    ]
+
+
+@functools.lru_cache(maxsize=4096)
 def priority_of(heading: str) -> Priority | None:
-    """The priority a heading states, if any (see the module docstring for the rule)."""
+    """The priority a heading states, if any (see the module docstring for the rule).
+
+    Cached: files repeat their headings, and 50,000 sections must import in seconds."""
     for emoji, priority in _EMOJI_PRIORITY.items():
         if emoji in heading:
             return priority
     words = clean_title(heading)
     lowered = words.lower()
-    for synonym in sorted(PRIORITY_SYNONYMS, key=len, reverse=True):
-        for match in re.finditer(rf"(?<![\w-]){re.escape(synonym)}(?![\w-])", lowered):
+    for synonym, pattern in _synonym_patterns():
+        for match in pattern.finditer(lowered):
             written = words[match.start() : match.end()]
             if written.isupper() or match.start() == 0 or re.fullmatch(r"p[0-3]", synonym):
                 return PRIORITY_SYNONYMS[synonym]
@@ -146,17 +181,26 @@ def note_kind(title: str) -> str:
 
 
 class _Ids:
-    """Hands out ids unique across the whole checklist (sections, items and probes)."""
+    """Hands out ids unique across the whole checklist (sections, items and probes).
+
+    Linear in the number of ids: each base remembers the next suffix to try, so 50,000 sections
+    with one title cost one probe each instead of counting up from `-2` every time (which made
+    such a file take minutes). A suffix already taken by a literal title (`a-2`) is skipped."""
 
     def __init__(self) -> None:
         self.used: set[str] = set()
+        self.next_suffix: dict[str, int] = {}
 
     def make(self, text: str, fallback: str) -> str:
         base = slugify(text) or fallback
-        candidate, n = base, 2
-        while candidate in self.used:
+        candidate = base
+        if candidate in self.used:
+            n = self.next_suffix.get(base, 2)
             candidate = f"{base}-{n}"
-            n += 1
+            while candidate in self.used:
+                n += 1
+                candidate = f"{base}-{n}"
+            self.next_suffix[base] = n + 1
         self.used.add(candidate)
         return candidate
 
@@ -174,6 +218,8 @@ class ConvertedFence:
     compose_files: list[tuple[list[str], str | None]] = field(default_factory=list)
     #: comments that named no command
     comments: list[str] = field(default_factory=list)
+    #: for the import summary: what a command could not keep (`line N: …`)
+    remarks: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -181,29 +227,34 @@ class _Command:
     line: str
     comment: str
     stdin: list[str] = field(default_factory=list)
+    #: the line of the fence's text it starts on (0 = the line after the opening ```)
+    offset: int = 0
 
 
 def split_commands(text: str) -> tuple[list[_Command], list[str]]:
     """Shell fence text → commands (continuations joined, comments attached) and loose comments."""
     physical = text.splitlines()
-    logical: list[str] = []
+    logical: list[tuple[int, str]] = []
     buffer = ""
-    for raw in physical:
+    start = 0
+    for index, raw in enumerate(physical):
         line = raw.rstrip()
         if buffer:
             line = buffer + " " + line.strip()
             buffer = ""
+        else:
+            start = index
         if line.endswith("\\") and not line.lstrip().startswith("#"):
             buffer = line[:-1].rstrip()
             continue
-        logical.append(line)
+        logical.append((start, line))
     if buffer:
-        logical.append(buffer)
+        logical.append((start, buffer))
     commands: list[_Command] = []
     loose: list[str] = []
     pending: list[str] = []
     feeding: _Command | None = None
-    for line in logical:
+    for offset, line in logical:
         stripped = line.strip()
         if not stripped:
             continue
@@ -219,7 +270,7 @@ def split_commands(text: str) -> tuple[list[_Command], list[str]]:
         comment = pending[-1] if pending else ""
         loose.extend(pending[:-1])
         pending.clear()
-        command = _Command(stripped, comment)
+        command = _Command(stripped, comment, offset=offset)
         commands.append(command)
         if _is_interactive(stripped):
             feeding = command
@@ -246,115 +297,9 @@ def _is_interactive(line: str) -> bool:
     return bool(words) and (words[-1] in _INTERACTIVE or words[-1].rsplit("/", 1)[-1] in {"bash", "sh"})
 
 
-def _shell_vars_to_qatui(text: str) -> str:
-    """In a request built from curl, `$NAME`/`${NAME}` were shell variables: read them from the
-    environment through qatui's `${NAME}`; any other `$` is literal (`$$`)."""
-    out: list[str] = []
-    pos = 0
-    pattern = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
-    for match in pattern.finditer(text):
-        out.append(text[pos : match.start()].replace("$", "$$"))
-        out.append("${" + (match.group(1) or match.group(2)) + "}")
-        pos = match.end()
-    out.append(text[pos:].replace("$", "$$"))
-    return "".join(out)
-
-
 def _literal(text: str) -> str:
     """A shell line kept for a shell: every `$` is the shell's, not qatui's."""
     return text.replace("$", "$$")
-
-
-def _map_strings(value: Any) -> Any:
-    if isinstance(value, str):
-        return _shell_vars_to_qatui(value)
-    if isinstance(value, list):
-        return [_map_strings(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _map_strings(v) for k, v in value.items()}
-    return value
-
-
-def curl_to_config(tokens: list[str]) -> dict[str, Any] | None:
-    """`curl` arguments → an http probe's config, or None when curl's options are beyond us."""
-    method: str | None = None
-    url: str | None = None
-    headers: dict[str, str] = {}
-    data: list[str] = []
-    as_json = False
-    config: dict[str, Any] = {}
-    args = tokens[1:]
-    index = 0
-    takes_value = {"-o", "--output", "-w", "--write-out", "-m", "--max-time", "--connect-timeout",
-                   "-A", "--user-agent", "-e", "--referer", "-b", "--cookie", "-c", "--cookie-jar"}
-    while index < len(args):
-        arg = args[index]
-        nxt = args[index + 1] if index + 1 < len(args) else None
-        if "=" in arg and arg.startswith("--"):
-            arg, _, inline = arg.partition("=")
-            nxt, step = inline, 1
-        else:
-            step = 2
-        if arg in ("-X", "--request") and nxt is not None:
-            method = nxt.upper()
-        elif arg in ("-H", "--header") and nxt is not None:
-            name, _, value = nxt.partition(":")
-            headers[name.strip()] = value.strip()
-        elif arg in ("-d", "--data", "--data-raw", "--data-binary", "--data-ascii") and nxt is not None:
-            data.append(nxt)
-        elif arg == "--json" and nxt is not None:
-            data.append(nxt)
-            as_json = True
-        elif arg in ("-u", "--user") and nxt is not None:
-            user, _, password = nxt.partition(":")
-            config["auth"] = {"basic": [user, password]}
-        elif arg == "--url" and nxt is not None:
-            url = nxt
-        elif arg in takes_value:
-            pass
-        elif arg in ("-L", "--location"):
-            config["follow_redirects"] = True
-            step = 1
-        elif arg in ("-k", "--insecure"):
-            config["verify"] = False
-            step = 1
-        elif arg in ("-I", "--head"):
-            method = "HEAD"
-            step = 1
-        elif arg.startswith("-"):
-            step = 1  # flags such as -s, -S, -i, -v, -f change nothing a probe reports
-        else:
-            url = arg
-            step = 1
-        index += step
-    if url is None:
-        return None
-    if not re.match(r"^[a-z][a-z0-9+.-]*://", url):
-        url = "http://" + url
-    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-    body = "&".join(data)
-    result: dict[str, Any] = {}
-    if method is None:
-        method = "POST" if data else "GET"
-    if method != "GET":
-        result["method"] = method
-    result["url"] = _shell_vars_to_qatui(url)
-    if headers:
-        result["headers"] = {k: _shell_vars_to_qatui(v) for k, v in headers.items()}
-    if data:
-        parsed: Any = None
-        if as_json or "json" in content_type.lower() or body.lstrip().startswith(("{", "[")):
-            try:
-                parsed = json.loads(body)
-            except ValueError:
-                parsed = None
-        if parsed is not None:
-            result["json"] = _map_strings(parsed)
-        else:
-            result["body"] = _shell_vars_to_qatui(body)
-    result.update(config)
-    result["expect"] = {"status": "2xx"}
-    return result
 
 
 def _compose_invocation(tokens: list[str]) -> tuple[list[str], str | None, list[str]] | None:
@@ -441,25 +386,61 @@ def _grep_pattern(tokens: list[str]) -> str | None:
     return ("(?i)" if ignore_case else "") + pattern
 
 
-def convert_fence(text: str, ids: _Ids, item_id: str = "") -> ConvertedFence:
-    """One shell fence → probes, log sources and compose file sets (see the module docstring)."""
+def convert_fence(
+    text: str, ids: _Ids, item_id: str = "", secrets: SecretBook | None = None, where: str = ""
+) -> ConvertedFence:
+    """One shell fence → probes, log sources and compose file sets (see the module docstring).
+
+    Literal credentials in its commands go to `secrets` (a throwaway book when None); `where`
+    (`file:line` of the fence) names them in the import summary."""
     result = ConvertedFence()
+    book = secrets if secrets is not None else SecretBook()
     commands, loose = split_commands(text)
     result.comments.extend(loose)
     for command in commands:
-        _convert_command(command, ids, item_id, result)
+        _convert_command(command, ids, item_id, result, book, _line_of(where, command))
     return result
 
 
-def _convert_command(command: _Command, ids: _Ids, item_id: str, result: ConvertedFence) -> None:
+def _line_of(where: str, command: _Command) -> str:
+    """`file:LINE` of a fence's opening → `file:LINE` of the command inside it."""
+    path, colon, line = where.rpartition(":")
+    if not colon or not line.isdigit():
+        return where
+    return f"{path}:{int(line) + 1 + command.offset}"
+
+
+def _shell_probe(
+    ids: _Ids, kind: str, item_id: str, name: str, config: dict[str, Any], line: str,
+    book: SecretBook, where: str,
+) -> ProbeSpec:
+    """A command (or exec) probe running `line`, with literal credentials moved to `env:`."""
+    tokens = _tokens(line)
+    hidden = hide_in_shell(tokens, book, where) if tokens else None
+    if hidden is None:
+        config["run"] = _literal(line)
+    else:
+        config["run"] = _literal(hidden[0])
+        config["env"] = hidden[1]
+    return _probe(ids, kind, item_id, name, config)
+
+
+def _convert_command(
+    command: _Command, ids: _Ids, item_id: str, result: ConvertedFence, book: SecretBook, where: str
+) -> None:
     line = command.line
     tokens = _tokens(line)
     name = command.comment or line
-    if len(name) > 100:
-        name = name[:99] + "…"
+    stdin_prefix = ""
+    if command.stdin:
+        stdin_prefix = "printf '%s\\n' " + " ".join(shlex.quote(s) for s in command.stdin) + " | "
     if tokens is None or not tokens:
-        result.probes.append(_probe(ids, "command", item_id, name, {"run": _literal(line)}))
+        result.probes.append(_probe(ids, "command", item_id, _short(name), {"run": _literal(line)}))
         return
+    # a probe's name is shown and recorded: it must not carry a password either
+    if hide_in_shell(tokens, SecretBook(), where) is not None and not command.comment:
+        name = _redacted_name(tokens)
+    name = _short(name)
     pipeline: list[list[str]] = [[]]
     for token in tokens:
         if token == "|":
@@ -468,15 +449,26 @@ def _convert_command(command: _Command, ids: _Ids, item_id: str, result: Convert
             pipeline[-1].append(token)
     other_operators = any(t in {";", "&&", "||", "&", ">", ">>", "<"} for t in tokens)
     first = pipeline[0]
-    stdin_prefix = ""
-    if command.stdin:
-        stdin_prefix = "printf '%s\\n' " + " ".join(shlex.quote(s) for s in command.stdin) + " | "
 
-    if first and first[0] == "curl" and len(pipeline) == 1 and not other_operators:
-        config = curl_to_config(first)
-        if config is not None:
-            result.probes.append(_probe(ids, "http", item_id, name, config))
-            return
+    if first and first[0] == "curl":
+        if len(pipeline) == 1 and not other_operators:
+            conversion = curl_conversion(first, book, where)
+            if conversion.config is not None:
+                probe = _probe(ids, "http", item_id, name, conversion.config)
+                if conversion.timeout is not None:
+                    probe.timeout = conversion.timeout
+                result.probes.append(probe)
+                result.remarks.extend(f"{where}: {note}" for note in conversion.notes)
+                return
+            reason = "; ".join(conversion.notes)
+        else:
+            reason = "its output goes on to another command"
+        result.remarks.append(
+            f"{where}: a curl line was kept as a command probe that runs curl itself ({reason}); "
+            "it runs only once the checklist is trusted"
+        )
+        result.probes.append(_shell_probe(ids, "command", item_id, name, {}, stdin_prefix + line, book, where))
+        return
 
     compose = _compose_invocation(first) if first else None
     if compose is not None and not other_operators:
@@ -497,17 +489,17 @@ def _convert_command(command: _Command, ids: _Ids, item_id: str, result: Convert
                 config = {"source": services[0], "absent": pattern}
                 result.probes.append(_probe(ids, "logs", item_id, name, config))
             elif len(pipeline) > 1:
-                result.probes.append(_probe(ids, "command", item_id, name, {"run": _literal(line)}))
+                result.probes.append(_shell_probe(ids, "command", item_id, name, {}, line, book, where))
             return
         if verb == "exec" and len(pipeline) == 1:
             options, rest = _parse_options(
                 sub[1:], {"-u", "--user", "-w", "--workdir", "-e", "--env", "--index"}
             )
             if len(rest) >= 2:
-                config = _exec_config("service", options, rest, stdin_prefix)
+                config = _exec_config("service", options, rest, stdin_prefix, book, where)
                 result.probes.append(_probe(ids, "exec", item_id, name, config))
                 return
-        probe = _probe(ids, "command", item_id, name, {"run": _literal(stdin_prefix + line)})
+        probe = _shell_probe(ids, "command", item_id, name, {}, stdin_prefix + line, book, where)
         probe.destructive = verb in _DESTRUCTIVE_COMPOSE
         result.probes.append(probe)
         return
@@ -515,7 +507,7 @@ def _convert_command(command: _Command, ids: _Ids, item_id: str, result: Convert
     if first[:2] == ["docker", "exec"] and len(pipeline) == 1 and not other_operators:
         options, rest = _parse_options(first[2:], {"-u", "--user", "-w", "--workdir", "-e", "--env"})
         if len(rest) >= 2:
-            config = _exec_config("container", options, rest, stdin_prefix)
+            config = _exec_config("container", options, rest, stdin_prefix, book, where)
             result.probes.append(_probe(ids, "exec", item_id, name, config))
             return
     if first[:2] == ["docker", "logs"] and not other_operators:
@@ -532,10 +524,33 @@ def _convert_command(command: _Command, ids: _Ids, item_id: str, result: Convert
                 config = {"source": slugify(container) or "container", "absent": pattern}
                 result.probes.append(_probe(ids, "logs", item_id, name, config))
             return
-    result.probes.append(_probe(ids, "command", item_id, name, {"run": _literal(stdin_prefix + line)}))
+    result.probes.append(_shell_probe(ids, "command", item_id, name, {}, stdin_prefix + line, book, where))
 
 
-def _exec_config(target_key: str, options: dict[str, str], rest: list[str], stdin_prefix: str) -> dict[str, Any]:
+def _short(name: str) -> str:
+    return name[:99] + "…" if len(name) > 100 else name
+
+
+def _redacted_name(tokens: list[str]) -> str:
+    """A probe name for a command holding a credential (the name is shown and recorded): its
+    words up to the first option, and its URL without user, password or query."""
+    words: list[str] = []
+    for token in tokens:
+        if token.startswith("-") or "=" in token or ":" in token:
+            break
+        words.append(token)
+    name = " ".join(words[:4]) or "command"
+    url = next((t for t in tokens if re.match(r"^[a-z][a-z0-9+.-]*://", t, re.IGNORECASE)), None)
+    if url:
+        scheme, _, rest = url.partition("://")
+        host_path = rest.rpartition("@")[2] if "@" in rest.split("/", 1)[0] else rest
+        name += f" {scheme}://{host_path.split('?', 1)[0].split('#', 1)[0]}"
+    return name
+
+
+def _exec_config(
+    target_key: str, options: dict[str, str], rest: list[str], stdin_prefix: str, book: SecretBook, where: str
+) -> dict[str, Any]:
     """An exec probe's settings from `docker [compose] exec [-u U] [-w DIR] TARGET CMD…`.
 
     `target_key` is `service` for `docker compose exec` and `container` for `docker exec`.
@@ -547,7 +562,12 @@ def _exec_config(target_key: str, options: dict[str, str], rest: list[str], stdi
         config["user"] = user
     if workdir:
         config["workdir"] = workdir
-    config["run"] = _literal(stdin_prefix + shlex.join(rest[1:]))
+    hidden = hide_in_shell(rest[1:], book, where)
+    if hidden is None:
+        config["run"] = _literal(stdin_prefix + shlex.join(rest[1:]))
+    else:
+        config["run"] = _literal(stdin_prefix + hidden[0])
+        config["env"] = hidden[1]
     return config
 
 
@@ -623,7 +643,130 @@ def _build_tree(root: SyntaxTreeNode) -> tuple[str | None, _Node]:
     return title, top
 
 
+# --------------------------------------------------------------------------- fence placement
+
+
+@dataclass
+class _Placement:
+    """A fence written at section level, and the box it goes to unless a command names another."""
+
+    fence: SyntaxTreeNode
+    default: Item | None = None
+    #: written before the heading's first box, after text only: it documents the whole heading
+    introduces: bool = False
+    #: right under a box (rule 2): that box, whatever the command's words say
+    under_box: bool = False
+    section: Section | None = None
+
+
+_STOP_WORDS = {
+    "the", "and", "for", "with", "are", "all", "not", "its", "this", "that", "from", "into", "when",
+    "works", "work", "working", "correctly", "properly", "test", "tests", "testing", "verify",
+    "ensure", "make", "sure", "run", "docker", "compose", "curl", "http", "https", "localhost",
+    "yml", "yaml", "tail", "grep", "exec", "python", "manage", "application", "content", "type",
+    "json", "your", "here", "dev", "prod", "file", "follow",
+}
+
+
+def _words(text: str) -> set[str]:
+    """Lower-case words of three letters or more, a plural `s` dropped, common words left out."""
+    words = set()
+    for word in re.findall(r"[a-z][a-z0-9]+", text.lower()):
+        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        if len(word) >= 3 and word not in _STOP_WORDS:
+            words.add(word)
+    return words
+
+
+#: a command's own verbs say what it does, not which box it documents (`logs` in `docker
+#: compose logs huey` names no "… in logs" box; its service `huey` may name one)
+_COMMAND_VERBS = {"log", "logs", "exec", "ps", "up", "down", "restart", "get", "post", "put", "delete"}
+
+
+def _command_words(line: str) -> set[str]:
+    return _words(line) - _COMMAND_VERBS
+
+
+def _named_box(said: set[str], candidates: list[Item]) -> Item | None:
+    """The one box whose title the words `said` (a command's comment and words) name, if any.
+
+    Each word the command (its comment and its own words) shares with a box title counts
+    1/n, n being how many of the heading's titles hold that word: a word only one box has
+    names it; a word every box has names none. The best box must score at least 1 and beat
+    every other box; otherwise nothing is named and the structural rule decides."""
+    if not said or len(candidates) < 2:
+        return None
+    titles = [_words(item.title) for item in candidates]
+    frequency: dict[str, int] = {}
+    for title in titles:
+        for word in title:
+            frequency[word] = frequency.get(word, 0) + 1
+    scores = [sum(1 / frequency[w] for w in title & said) for title in titles]
+    best = max(scores)
+    if best < 1 or scores.count(best) > 1:
+        return None
+    return candidates[scores.index(best)]
+
+
 # --------------------------------------------------------------------------- the importer
+
+
+@dataclass
+class ImportReport:
+    """What an import could not keep as written, for the summary `qatui import` prints."""
+
+    #: literal credentials moved to `secrets:` (their environment variables must be set)
+    secrets: list[FoundSecret] = field(default_factory=list)
+    #: `file:line: …` for each command whose meaning could not be kept exactly
+    remarks: list[str] = field(default_factory=list)
+    #: task boxes in the Markdown and how many became items
+    boxes: int = 0
+    items: int = 0
+    #: `file:line: why` for each task box that did not become an item
+    dropped: list[str] = field(default_factory=list)
+
+
+#: Deep enough for any list a 2 MB file can hold (each level costs at least two characters).
+_MAX_NESTING = 1_000_000
+#: markdown-it and the tree walk recurse a few frames per nesting level: a thread with room.
+_DEEP_STACK = 512 * 1024 * 1024
+_DEEP_RECURSION = 200_000
+T = TypeVar("T")
+
+
+def _with_deep_stack(work: Callable[[], T]) -> T:
+    """`work()` run in a thread with room to recurse once or twice per nesting level.
+
+    markdown-it's commonmark preset stops at 20 levels (`maxNesting`) and drops what is deeper
+    without a word: a hundred nested task boxes came out as nine. The limit is lifted, and as
+    the parser (and the walk over its tree) recurse per level, the import runs in a thread with
+    a large stack and recursion limit. A 2 MB file nests at most ~1,400 levels; that imports
+    in about 2 s."""
+    import sys
+    import threading
+
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as error:  # re-raised in the caller's thread below
+            outcome.append(error)
+
+    old_limit, old_stack = sys.getrecursionlimit(), threading.stack_size()
+    sys.setrecursionlimit(max(old_limit, _DEEP_RECURSION))
+    try:
+        threading.stack_size(_DEEP_STACK)
+        thread = threading.Thread(target=run, name="qatui-markdown-import")
+        thread.start()
+    finally:
+        threading.stack_size(old_stack)
+    thread.join()
+    sys.setrecursionlimit(old_limit)
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]  # type: ignore[no-any-return]
 
 
 class _Importer:
@@ -634,6 +777,8 @@ class _Importer:
         self.checklist = Checklist(path=path, title="")
         self.initial: dict[str, str] = {}
         self.compose_sets: list[tuple[list[str], str | None]] = []
+        self.book = SecretBook()
+        self.report = ImportReport()
 
     def pos(self, block: SyntaxTreeNode | None = None, line: int = 0) -> Position:
         if block is not None and block.map:
@@ -647,10 +792,11 @@ class _Importer:
         return "\n".join(self.lines[start:end]).rstrip()
 
     def run(self, text: str) -> Checklist:
-        parser = MarkdownIt("commonmark").enable("table")
+        parser = MarkdownIt("commonmark", {"maxNesting": _MAX_NESTING}).enable("table")
         root = SyntaxTreeNode(parser.parse(text))
         title, top = _build_tree(root)
         self.checklist.title = title or clean_title(Path(self.path).stem.replace("-", " ").replace("_", " "))
+        self.book.prefix = env_prefix(self.checklist.title)
         self._preamble(top)
         for child in top.children:
             self._node(child, None)
@@ -660,7 +806,31 @@ class _Importer:
                 [Problem(Position(self.path), "no task boxes (`- [ ] …`) found; nothing to make items from")]
             )
         self.checklist.initial_status = self.initial
+        for found in self.book.found:
+            self.checklist.secrets[found.name] = Secret(name=found.name, env=found.env)
+        self.report.secrets = list(self.book.found)
+        # a checklist reads only the environment variables it declares: the shell variables of
+        # its curl lines (`$TOKEN` → `${TOKEN}`) are declared, so the YAML says what it reads
+        self.checklist.from_env = environment_names(self.checklist)
+        self._count_boxes(root)
         return self.checklist
+
+    def _count_boxes(self, root: SyntaxTreeNode) -> None:
+        """Every task box of the tree against the items made: none may vanish unsaid."""
+        made = {item.position.line for item in self.checklist.items() if item.position is not None}
+        boxes = 0
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if node.type == "list_item" and _task_of(node) is not None:
+                boxes += 1
+                line = node.map[0] + 1 if node.map else 0
+                if line not in made:
+                    where = "inside a quote or an HTML block" if _quoted(node) else "not under a list the importer reads"
+                    self.report.dropped.append(f"{self.path}:{line}: task box not imported ({where})")
+            stack.extend(reversed(node.children))
+        self.report.boxes = boxes
+        self.report.items = len(self.checklist.items())
 
     # --- the text before the first heading
 
@@ -705,17 +875,36 @@ class _Importer:
 
     def _note_from(self, node: _Node) -> None:
         parts: list[str] = []
+        title = clean_title(node.title)
         for block in node.blocks:
             if block.type == "table" and self._metrics_from(block):
                 continue
-            parts.append(self.source(block))
+            if block.type == "fence" and block.info.strip().lower() in SHELL_LANGUAGES:
+                parts.append(self._scrubbed(block, title))
+            else:
+                parts.append(self.source(block))
         text = "\n\n".join(p for p in parts if p.strip())
         if text.strip():
-            title = clean_title(node.title)
             self.checklist.notes.append(
                 Note(title=title, text=text.strip("\n") + "\n", kind=note_kind(title),
                      position=Position(self.path, node.line, 1))
             )
+
+    def _scrubbed(self, fence: SyntaxTreeNode, title: str) -> str:
+        """A shell fence kept as a note's text, its literal credentials replaced by `$VARIABLE`
+        (what the reader types when running it by hand): a note is in the YAML too."""
+        text = self.source(fence)
+        line = fence.map[0] + 1 if fence.map else 0
+        commands, _ = split_commands(fence.content)
+        for command in commands:
+            tokens = _tokens(command.line)
+            for value, hint in literals_in_shell(tokens or []):
+                where = f"{self.path}:{line + 1 + command.offset}"
+                variable = self.book.env_of(self.book.take(value, hint, where))
+                text = text.replace(value, "$" + variable)
+                self.report.remarks.append(
+                    f'{where}: a password in the note "{title}" is written there as ${variable}')
+        return text
 
     def _metrics_from(self, table: SyntaxTreeNode) -> bool:
         """A table with Before/After columns → metrics (its rows); False for any other table."""
@@ -773,11 +962,12 @@ class _Importer:
         shared_fields = self._fields(blocks) if split else {}
         made: list[Section] = []
         carried: list[SyntaxTreeNode] = []
+        placements: list[_Placement] = []
         for title, line, group in groups:
             if not any(_has_tasks(b) for b in group):
                 if made and group:
                     # text after the last list of a split heading belongs to its last section
-                    self._fill_section(made[-1], group, {})
+                    placements.extend(self._fill_section(made[-1], group, {}))
                 else:
                     carried.extend(group)  # text before the first labelled list: the first section's
                 continue
@@ -788,9 +978,16 @@ class _Importer:
                 id=self.ids.make(title, "section"), title=title, priority=priority,
                 position=Position(self.path, line, 1),
             )
-            self._fill_section(section, group, shared_fields)
+            placements.extend(self._fill_section(section, group, shared_fields))
             self.checklist.sections.append(section)
             made.append(section)
+        candidates = [item for section in made for item in section.items]
+        for placement in placements:
+            self._place_fence(placement, candidates)
+        for section in made:
+            for item in section.items:
+                # the loader gives an item its section's log sources; so do we (own ones first)
+                item.logs = item.logs + [n for n in section.logs if n not in item.logs]
 
     def _fields(self, blocks: list[SyntaxTreeNode]) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -801,19 +998,35 @@ class _Importer:
                     found.setdefault(match.group(1).lower(), " ".join(match.group(2).split()))
         return found
 
-    def _fill_section(self, section: Section, blocks: list[SyntaxTreeNode], shared: dict[str, str]) -> None:
+    def _fill_section(
+        self, section: Section, blocks: list[SyntaxTreeNode], shared: dict[str, str]
+    ) -> list[_Placement]:
+        """Fill a section from its blocks; returns its section-level fences, placed by the caller
+        once every section of the heading exists (a command may name a box of any of them)."""
         description = [section.description] if section.description else []
         fields = dict(shared)
-        pending_fences: list[SyntaxTreeNode] = []
-        fences_after: list[SyntaxTreeNode] = []
+        placements: list[_Placement] = []
+        waiting: list[_Placement] = []  # fences before the next box
+        after_list: list[Item] = []  # the list the blocks so far directly follow
         for block in blocks:
             if _is_task_list(block):
                 new_items = self._items_from(block, section)
-                if pending_fences and new_items:
-                    for fence in pending_fences:
-                        self._attach_fence(fence, new_items[0])
-                    pending_fences = []
+                for placement in waiting:
+                    placement.default = new_items[0] if new_items else None
+                waiting = []
+                after_list = new_items
                 continue
+            if block.type == "fence" and block.info.strip().lower() in SHELL_LANGUAGES:
+                placement = _Placement(block)
+                if after_list:
+                    placement.default = after_list[-1]  # written under the box above it
+                    placement.under_box = True
+                else:
+                    placement.introduces = not section.items
+                    waiting.append(placement)
+                placements.append(placement)
+                continue
+            after_list = []
             if block.type == "paragraph":
                 text = _inline_text(block)
                 match = _FIELD.match(text)
@@ -821,12 +1034,8 @@ class _Importer:
                     fields.setdefault(match.group(1).lower(), " ".join(match.group(2).split()))
                 else:
                     description.append(text)
-            elif block.type == "fence" and block.info.strip().lower() in SHELL_LANGUAGES:
-                if section.items:
-                    fences_after.append(block)
-                else:
-                    pending_fences.append(block)
-            elif block.type == "table":
+                continue
+            if block.type == "table":
                 if not self._metrics_from(block):
                     self.checklist.notes.append(
                         Note(title=f"{section.title}: table", text=self.source(block) + "\n",
@@ -834,9 +1043,11 @@ class _Importer:
                     )
             else:
                 description.append(self.source(block))
-        leftover = pending_fences + fences_after
-        for fence in leftover:
-            self._attach_fence(fence, section.items[-1])
+        for placement in waiting:  # no box after it: the last box before it
+            placement.default = section.items[-1] if section.items else None
+            placement.introduces = False
+        for placement in placements:
+            placement.section = section
         section.description = "\n\n".join(d for d in description if d.strip())
         section.location = fields.get("location", section.location)
         section.expected = fields.get("expected", section.expected)
@@ -846,6 +1057,7 @@ class _Importer:
             item.location = item.location or section.location
             item.expected = item.expected or section.expected
             item.if_fails = item.if_fails or section.if_fails
+        return placements
 
     def _items_from(self, task_list: SyntaxTreeNode, section: Section) -> list[Item]:
         made: list[Item] = []
@@ -910,9 +1122,37 @@ class _Importer:
                         steps.extend(self._steps(sub, depth + 1))
         return steps
 
-    def _attach_fence(self, fence: SyntaxTreeNode, item: Item) -> None:
-        converted = convert_fence(fence.content, self.ids, item.id)
+    def _place_fence(self, placement: _Placement, candidates: list[Item]) -> None:
+        """Each command of a section-level fence to the box it documents (the placement rule in
+        the module docstring): the box its comment and words name, else the default."""
+        default = placement.default or (candidates[-1] if candidates else None)
+        if default is None:
+            return
+        fence = placement.fence
         line = fence.map[0] + 1 if fence.map else 0
+        where = f"{self.path}:{line}"
+        commands, loose = split_commands(fence.content)
+        for command in commands:
+            named = None if placement.under_box else _named_box(
+                _words(command.comment) | _command_words(command.line), candidates)
+            item = named or default
+            converted = ConvertedFence()
+            _convert_command(command, self.ids, item.id, converted, self.book, _line_of(where, command))
+            self._merge(converted, item, line)
+            if placement.introduces and placement.section is not None:
+                for source in converted.log_sources:
+                    if source.name not in placement.section.logs:
+                        placement.section.logs.append(source.name)
+        if loose:
+            self._merge(ConvertedFence(comments=loose), default, line)
+
+    def _attach_fence(self, fence: SyntaxTreeNode, item: Item) -> None:
+        line = fence.map[0] + 1 if fence.map else 0
+        converted = convert_fence(fence.content, self.ids, item.id, self.book, f"{self.path}:{line}")
+        self._merge(converted, item, line)
+
+    def _merge(self, converted: ConvertedFence, item: Item, line: int) -> None:
+        self.report.remarks.extend(converted.remarks)
         for probe in converted.probes:
             probe.position = Position(self.path, line, 1)
             item.probes.append(probe)
@@ -983,17 +1223,34 @@ def environment_names(checklist: Checklist) -> list[str]:
     return found
 
 
+def _quoted(node: SyntaxTreeNode) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.type == "blockquote":
+            return True
+        parent = parent.parent
+    return False
+
+
 def import_markdown_text(text: str, path: str = "<markdown>") -> Checklist:
     """Import Markdown already in memory (`path` is only used in positions and the title)."""
-    checklist = _Importer(text, path).run(text)
-    # Only declared inputs: the shell variables of its curl lines (`$TOKEN`) are the environment
-    # variables it reads, declared here so the YAML (and the trust review) lists them.
-    checklist.from_env = environment_names(checklist)
-    return checklist
+    return import_markdown_text_report(text, path)[0]
+
+
+def import_markdown_text_report(text: str, path: str = "<markdown>") -> tuple[Checklist, ImportReport]:
+    """`import_markdown_text`, with what the import could not keep as written."""
+    importer = _Importer(text, path)
+    checklist = _with_deep_stack(lambda: importer.run(text))
+    return checklist, importer.report
 
 
 def import_markdown(path: str | Path) -> Checklist:
     """Read a plain Markdown checklist and return the equivalent `Checklist`."""
+    return import_markdown_report(path)[0]
+
+
+def import_markdown_report(path: str | Path) -> tuple[Checklist, ImportReport]:
+    """Read a plain Markdown checklist: the equivalent `Checklist` and the import's report."""
     from qatui.core.yamlpos import read_bytes  # the one place a checklist file is read
 
     file = Path(path)
@@ -1009,6 +1266,6 @@ def import_markdown(path: str | Path) -> Checklist:
         ) from error
     if "\x00" in text:
         raise MarkdownImportError(f"{file}: looks like a binary file, not Markdown")
-    checklist = import_markdown_text(text, str(file))
+    checklist, report = import_markdown_text_report(text, str(file))
     checklist.content_hash = hashlib.sha256(raw).hexdigest()
-    return checklist
+    return checklist, report

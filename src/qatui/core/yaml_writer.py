@@ -259,7 +259,7 @@ def checklist_data(checklist: Checklist) -> dict[str, Any]:
             for name, s in checklist.secrets.items()
         }
     if checklist.from_env:
-        data["from_env"] = list(checklist.from_env)
+        data["from_env"] = _short_list(list(checklist.from_env))
     if checklist.environments:
         data["environments"] = {key: _environment(env) for key, env in checklist.environments.items()}
     if checklist.logs:
