@@ -127,6 +127,8 @@ def _environment(env: Environment) -> dict[str, Any]:
         data["compose"] = compose
     if env.docker_host:
         data["docker_host"] = env.docker_host
+    if env.logs:
+        data["logs"] = {name: _log_source(source) for name, source in env.logs.items()}
     return data
 
 
@@ -154,6 +156,8 @@ def _probe(probe: ProbeSpec, item: Item) -> dict[str, Any]:
         data["timeout"] = _number(probe.timeout)
     if probe.destructive and not item.destructive:
         data["destructive"] = True
+    if probe.only_env:
+        data["only_env"] = list(probe.only_env)
     return data
 
 

@@ -59,7 +59,13 @@ def make_source(
     lookup: Callable[[str], str | None],
 ) -> LogSource:
     """The source a checklist's log source describes, with `${…}` expanded through `lookup`
-    (which should end in the process environment: `DOCKER_HOST`, `COMPOSE_PROJECT_NAME`)."""
+    (which should end in the process environment: `DOCKER_HOST`, `COMPOSE_PROJECT_NAME`).
+
+    An environment that reads this source differently (its own `logs:` entry of the same name,
+    e.g. a file where other environments have a compose service) gets its own; every caller
+    (screen, `qatui logs`, logs probes) comes through here, so they all read the same place."""
+    if environment is not None and spec.name in environment.logs:
+        spec = environment.logs[spec.name]
     target = expand(spec.target, lookup)
     errors = list(spec.errors) if spec.errors is not None else None
     if spec.kind in ("service", "container"):
