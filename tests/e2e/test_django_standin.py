@@ -46,6 +46,9 @@ NOT_PASSED: dict[str, tuple[str, str]] = {
 #: `absent` logs checks read the stand-in's quiet logs: they pass over what they read, or are
 #: `inconclusive` where too few lines were read to be evidence (the status the `logs` work adds).
 QUIET_LOG_STATUSES = {"passed", "inconclusive"}
+#: A probe with `expect.max_ms` passes, or fails on its time alone: a test never asserts on
+#: wall-clock time (a loaded CI machine may be slow), only on what was answered.
+TOO_SLOW = re.compile(r"^took \d+ ms, expected under [\d.]+ ms")
 
 
 def free_port() -> int:
@@ -90,11 +93,14 @@ def test_shipped_django_checklist_against_the_real_django_standin(standin_env: d
     trusted = subprocess.run([qatui_binary(), "trust", str(CHECKLIST), "--yes"], env=env,
                              capture_output=True, text=True, timeout=60)
     assert trusted.returncode == 0, trusted.stderr
-    run = subprocess.run([qatui_binary(), "probe", str(CHECKLIST), "--env", "standin", "--format", "json"],
+    # the stand-in is throwaway: its destructive probes (sendtestemail, the test suite) are
+    # confirmed for this run, as a tester would confirm them
+    run = subprocess.run([qatui_binary(), "probe", str(CHECKLIST), "--env", "standin", "--format", "json",
+                          "--allow-destructive", "standin"],
                          env=env, capture_output=True, text=True, timeout=300)
     password = env["UPLINK_API_PASSWORD"]
     assert password not in run.stdout and password not in run.stderr
-    assert run.returncode == 1, run.stderr  # WeasyPrint's import fails on purpose, nothing else
+    assert run.returncode == 1, run.stderr  # WeasyPrint's import fails on purpose
     report = json.loads(run.stdout)
     assert report["environment"] == "standin"
     results = {r["probe"]: r for r in report["results"]}
@@ -104,12 +110,17 @@ def test_shipped_django_checklist_against_the_real_django_standin(standin_env: d
     assert set(results) == {p.id for p in checklist.probes()}
 
     wrong = []
+    slow = 0
     for probe in checklist.probes():
         result = results[probe.id]
         status = result["status"]
         if probe.id in NOT_PASSED:
             expected, why = NOT_PASSED[probe.id]
             ok = status == expected and bool(result["explanation"])
+        elif "max_ms" in (probe.config.get("expect") or {}):
+            ok = status == "passed" or (status == "failed" and bool(TOO_SLOW.match(result["summary"])))
+            expected, why = "passed (or failed on time alone)", "timed"
+            slow += status == "failed"
         elif probe.kind == "logs" and "absent" in probe.config:
             ok = status in QUIET_LOG_STATUSES and (status == "passed" or bool(result["explanation"]))
             expected, why = "passed or inconclusive", "a quiet log"
@@ -118,7 +129,8 @@ def test_shipped_django_checklist_against_the_real_django_standin(standin_env: d
         if not ok:
             wrong.append(f"{probe.id}: {status}, expected {expected} ({why}): {result['summary']} — {result['explanation']}")
     assert not wrong, "\n".join(wrong)
-    assert report["totals"]["failed"] == 1 and report["totals"]["error"] == 0 and report["totals"]["timeout"] == 0
+    assert report["totals"]["failed"] == 1 + slow
+    assert report["totals"]["error"] == 0 and report["totals"]["timeout"] == 0
 
     # the sign-off facts are captured: the pinned Django, and the Python the venv was made from
     pinned = re.search(r"^Django==(\S+)$", REQUIREMENTS.read_text(), re.MULTILINE)
