@@ -143,6 +143,16 @@ def test_shipped_django_checklist_against_the_real_django_standin(standin_env: d
     assert "Content-Type: text/plain" in results["sendtestemail"]["detail"]  # the console backend's mail
     assert "run_huey" in results["huey-process"]["detail"]
 
+    # sending mail and running the test suite ask on every environment, the stand-in included:
+    # without the confirmation they are not run, and say why
+    asked = subprocess.run([qatui_binary(), "probe", str(CHECKLIST), "--env", "standin", "--format", "json",
+                            "--only", "sendtestemail,test-suite"],
+                           env=env, capture_output=True, text=True, timeout=120)
+    unconfirmed = {r["probe"]: r for r in json.loads(asked.stdout)["results"]}
+    assert set(unconfirmed) == {"sendtestemail", "test-suite"}
+    for result in unconfirmed.values():
+        assert result["status"] == "not_run" and "destructive: always" in result["explanation"], result
+
 
 @pytest.mark.standin
 @pytest.mark.timeout(900)

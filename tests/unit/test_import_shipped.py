@@ -116,6 +116,8 @@ def test_every_probe_that_writes_is_destructive(shipped: Checklist) -> None:
         if re.search(r"(manage\.py|\$\{manage\}) (test|sendtestemail|migrate(?! --check)|flush|loaddata)", run):
             assert probe.destructive, probe.id
     assert {p.id for p in shipped.probes() if p.destructive} >= {"api-invalid-post-400", "test-suite", "sendtestemail"}
+    # mail and the test suite ask on every environment, not only on a protected one
+    assert {p.id for p in shipped.probes() if p.destructive_always} == {"test-suite", "sendtestemail"}
 
 
 def test_notes_metrics_and_signoff(shipped: Checklist) -> None:

@@ -154,7 +154,9 @@ def _probe(probe: ProbeSpec, item: Item) -> dict[str, Any]:
     data.update(config)  # keys a newer loader knows and this writer does not order
     if probe.timeout != 10.0:
         data["timeout"] = _number(probe.timeout)
-    if probe.destructive and not item.destructive:
+    if probe.destructive_always and not item.destructive_always:
+        data["destructive"] = "always"
+    elif probe.destructive and not item.destructive:
         data["destructive"] = True
     if probe.only_env:
         data["only_env"] = list(probe.only_env)
@@ -196,7 +198,7 @@ def _item(item: Item, section: Section) -> dict[str, Any]:
     if item.logs != section.logs:
         data["logs"] = _short_list(item.logs)
     if item.destructive:
-        data["destructive"] = True
+        data["destructive"] = "always" if item.destructive_always else True
     if item.probes:
         data["probes"] = [_probe(p, item) for p in item.probes]
     return data
@@ -262,6 +264,8 @@ def checklist_data(checklist: Checklist) -> dict[str, Any]:
             name: _FlowMap({"env": s.env} if s.env else {"file": s.file or ""})
             for name, s in checklist.secrets.items()
         }
+    if checklist.from_env:
+        data["from_env"] = _short_list(checklist.from_env)
     if checklist.environments:
         data["environments"] = {key: _environment(env) for key, env in checklist.environments.items()}
     if checklist.logs:
