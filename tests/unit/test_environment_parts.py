@@ -14,6 +14,7 @@ from qatui.core.errors import ChecklistError
 from qatui.core.loader import load_checklist
 from qatui.core.logs import DockerSource, FileSource, make_source
 from qatui.core.probes.engine import run_probes
+from qatui.core.run.gate import needs_confirmation
 from qatui.core.session import ProbeStatus
 
 CHECKLIST = """\
@@ -94,6 +95,22 @@ def test_a_probe_outside_its_environments_is_not_run_and_says_why(tmp_path: Path
     assert on_bare["any-port"].status is ProbeStatus.PASSED
     on_docker = {r.probe_id: r for r in run_probes(checklist, "docker", tcp, trusted=True, env={})}
     assert on_docker["db-port"].status is ProbeStatus.PASSED  # the same socket, on its environment
+
+
+def test_a_probe_outside_its_environments_never_asks_to_be_confirmed(tmp_path: Path, listening: int) -> None:
+    """`destructive: always` asks on every environment the probe belongs to — and nowhere else,
+    since it will not run there."""
+    text = CHECKLIST.format(log_dir=tmp_path, port=listening).replace(
+        "            only_env: [docker]\n", "            only_env: [docker]\n            destructive: always\n")
+    checklist = load_checklist(write(tmp_path, text), env={})
+    [scoped] = [p for p in checklist.probes() if p.id == "db-port"]
+    assert scoped.destructive_always
+    assert needs_confirmation(checklist, checklist.environments["docker"], scoped)
+    assert not needs_confirmation(checklist, checklist.environments["bare"], scoped)
+    [on_bare] = run_probes(checklist, "bare", [scoped], trusted=True, env={})
+    assert on_bare.summary == "not run: not part of environment bare"
+    [on_docker] = run_probes(checklist, "docker", [scoped], trusted=True, env={})
+    assert on_docker.status is ProbeStatus.NOT_RUN and "destructive: always" in on_docker.explanation
 
 
 def test_an_environment_reads_a_log_source_from_its_own_place(tmp_path: Path) -> None:
