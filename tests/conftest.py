@@ -63,6 +63,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
     if IN_CI and report.skipped and item.get_closest_marker("docker") is not None:
         report.outcome = "failed"
         report.longrepr = f"Docker test skipped under CI=true (not allowed): {report.longrepr}"
+    elif IN_CI and report.skipped and item.get_closest_marker("standin") is not None:
+        report.outcome = "failed"
+        report.longrepr = f"Django stand-in test skipped under CI=true (not allowed): {report.longrepr}"
 
 
 def _engine() -> Any:

@@ -26,9 +26,10 @@ def test_validates_with_an_empty_environment(shipped: Checklist) -> None:
 
 def test_every_box_of_the_example_is_accounted_for(shipped: Checklist) -> None:
     example = import_markdown(EXAMPLE)
-    # the three "environments to test" boxes are the environments, everything else an item
+    # the three "environments to test" boxes are the environments, everything else an item;
+    # `standin` is not a box of the example: it is the real Django stand-in qatui is tested on
     env_boxes = len(example.sections[0].items)
-    assert env_boxes == 3 and set(shipped.environments) == {"local", "staging", "production"}
+    assert env_boxes == 3 and set(shipped.environments) == {"local", "staging", "production", "standin"}
     assert len(shipped.items()) + env_boxes == len(example.items()) == 106
     # same number of boxes per source section, in the same order
     source_counts = [len(s.items) for s in example.sections[1:]]
@@ -47,6 +48,24 @@ def test_environments(shipped: Checklist) -> None:
     assert production.protected and production.compose.files == ["docker-compose.yml", "docker-compose.prod.yml"]
     assert set(shipped.logs) == {"web", "huey", "daphne", "db", "nginx"}
     assert all(source.kind == "service" for source in shipped.logs.values())
+    # the stand-in has no Docker: its web, huey and daphne logs are files; it has no db or nginx
+    standin = shipped.environments["standin"]
+    assert {name: source.kind for name, source in standin.logs.items()} == {"web": "file", "huey": "file", "daphne": "file"}
+    assert not standin.compose.files and not standin.protected
+
+
+def test_manage_py_is_reached_through_the_environment(shipped: Checklist) -> None:
+    """No probe assumes Django runs in a `web` container: manage.py and Python are reached
+    through the environment's `python` variable; MySQL and nginx probes name the environments
+    that have them."""
+    assert not [p.id for p in shipped.probes() if p.kind == "exec"]
+    assert shipped.vars["manage"] == "${python} manage.py"
+    for key, environment in shipped.environments.items():
+        assert {"python", "huey_process", "http_port", "ws_port", "base_url", "ws_url", "host"} <= set(environment.vars), key
+    assert "docker compose" in shipped.environments["local"].vars["compose_cmd"]
+    assert shipped.environments["standin"].vars["python"] == "../scripts/django-standin python"
+    scoped = {p.id: p.only_env for p in shipped.probes() if p.only_env}
+    assert scoped == dict.fromkeys(("db-processlist", "db-port", "mon-no-500-nginx"), ("local", "staging", "production"))
 
 
 def test_token_capture_chain(shipped: Checklist) -> None:
@@ -73,15 +92,16 @@ def test_token_capture_chain(shipped: Checklist) -> None:
 def test_probes_named_in_the_brief_exist(shipped: Checklist) -> None:
     by_id = {p.id: p for p in shipped.probes()}
     assert by_id["ws-9000-connect"].config["url"] == "${ws_url}/ws/devices/"
-    assert "8001" in by_id["ws-8001-refused-404"].config["url"] and "404" in by_id["ws-8001-refused-404"].name
+    assert "${http_port}" in by_id["ws-8001-refused-404"].config["url"] and "404" in by_id["ws-8001-refused-404"].name
     assert by_id["gunicorn-upgrade-404"].config["expect"] == {"status": 404}
     assert by_id["huey-no-errors"].config["source"] == "huey" and "ERROR" in by_id["huey-no-errors"].config["absent"]
     check = by_id["deprecation-check"]
-    assert (check.kind, check.config["service"], check.config["run"]) == ("exec", "web", "python -Wd manage.py check")
-    assert by_id["migrate-check"].config["run"] == "python manage.py migrate --check"
+    assert (check.kind, check.config["run"]) == ("command", "${python} -Wd manage.py check")
+    assert by_id["migrate-check"].config["run"] == "${manage} migrate --check"
     assert by_id["django-version"].config["capture"]["django_version"]["regex"]
     assert by_id["admin-login-page"].config["expect"]["body_contains"] == "Django administration"
     assert by_id["db-port"].kind == "tcp" and by_id["db-port"].config["port"] == 3306
+    assert by_id["daphne-port"].config["port"] == "${ws_port}"
     assert shipped.signoff.facts == {"Django version": "django_version", "Python version": "python_version"}
 
 
@@ -93,9 +113,11 @@ def test_every_probe_that_writes_is_destructive(shipped: Checklist) -> None:
         if method not in ("GET", "HEAD", "OPTIONS") and probe.id not in harmless_posts:
             assert probe.destructive, probe.id
         run = str(probe.config.get("run", ""))
-        if re.search(r"manage\.py (test|sendtestemail|migrate(?! --check)|flush|loaddata)", run):
+        if re.search(r"(manage\.py|\$\{manage\}) (test|sendtestemail|migrate(?! --check)|flush|loaddata)", run):
             assert probe.destructive, probe.id
     assert {p.id for p in shipped.probes() if p.destructive} >= {"api-invalid-post-400", "test-suite", "sendtestemail"}
+    # mail and the test suite ask on every environment, not only on a protected one
+    assert {p.id for p in shipped.probes() if p.destructive_always} == {"test-suite", "sendtestemail"}
 
 
 def test_notes_metrics_and_signoff(shipped: Checklist) -> None:

@@ -95,6 +95,9 @@ class Environment:
     docker_host: str | None = None
     protected: bool = False
     default: bool = False
+    #: Log sources this environment reads differently, by the checklist's names (e.g. `web` is a
+    #: compose service on `local` but Gunicorn's log file on a machine without Docker).
+    logs: dict[str, LogSourceSpec] = field(default_factory=dict)
     position: Position | None = None
 
 
@@ -142,6 +145,9 @@ class ProbeSpec:
     name: str = ""
     timeout: float = 10.0
     destructive: bool = False
+    #: Keys of the environments this probe runs on; empty: all. Elsewhere the engine reports it
+    #: "not run" (an nginx check on an environment that has no nginx).
+    only_env: tuple[str, ...] = ()
     position: Position | None = None
     positions: dict[str, Position] = field(default_factory=dict)
     #: `destructive: always`: asks before it runs on every environment, not only protected ones

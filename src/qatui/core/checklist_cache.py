@@ -53,7 +53,7 @@ def cache_dir(env: Mapping[str, str]) -> Path:
 
 def _entry(path: str, data: bytes, env: Mapping[str, str]) -> Path:
     digest = hashlib.sha256()
-    for part in (b"qatui-checklist-cache-2", __version__.encode(), os.path.abspath(path).encode(), data):
+    for part in (b"qatui-checklist-cache-3", __version__.encode(), os.path.abspath(path).encode(), data):
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return cache_dir(env) / f"{digest.hexdigest()[:40]}.pickle"

@@ -63,7 +63,7 @@ NOTE_KEYS = ("title", "text", "kind")
 NOTE_KINDS = ("info", "config", "known-issues", "rollback", "monitoring")
 SETTINGS_KEYS = ("auto_run_probes", "jobs")
 SECRET_KEYS = ("env", "file")
-ENV_KEYS = ("label", "default", "protected", "vars", "compose", "docker_host")
+ENV_KEYS = ("label", "default", "protected", "vars", "compose", "docker_host", "logs")
 COMPOSE_KEYS = ("project", "files", "directory")
 LOG_KINDS = ("service", "container", "file", "command")
 LOG_KEYS = (*LOG_KINDS, "tail", "errors", "project")
@@ -74,7 +74,8 @@ ITEM_KEYS = ("id", "title", "steps", "location", "expected", "if_fails", "notes"
 METRIC_KEYS = ("id", "name", "unit", "probe", "capture", "threshold", "notes")
 SIGNOFF_KEYS = ("meaning", "roles", "require_critical_passed", "facts")
 
-PROBE_COMMON = ("id", "kind", "name", "timeout", "destructive", "retry", "until", "expect", "capture")
+PROBE_COMMON = ("id", "kind", "name", "timeout", "destructive", "retry", "until", "expect", "capture",
+                "only_env")
 #: Keys each probe kind takes besides the common ones.
 PROBE_KEYS: dict[str, tuple[str, ...]] = {
     "http": ("method", "url", "headers", "query", "json", "form", "body", "auth",
@@ -225,6 +226,9 @@ class _Validator:
         #: (scalar, where) of every string that may hold `${…}`, checked at the end.
         self.templated: list[YScalar] = []
         self.log_refs: list[tuple[str, YScalar]] = []
+        #: (environment key, log source name, where) of each source an environment replaces.
+        self.env_log_overrides: list[tuple[str, str, YNode]] = []
+        self.environment_keys: list[str] = []
         self.capture_names: dict[str, Position] = {}
         #: Ids seen so far, per kind, with the node that first used each (for "duplicate" problems).
         self.ids: dict[str, dict[str, YNode]] = {"section": {}, "item": {}, "probe": {}, "metric": {}}
@@ -440,6 +444,7 @@ class _Validator:
         result.secrets = self.secrets(top.get("secrets"))
         result.from_env = self.from_env(top.get("from_env"))
         result.environments = self.environments(top.get("environments"))
+        self.environment_keys = list(result.environments)
         result.logs = self.log_sources(top.get("logs"))
         sections = top.get("sections")
         if sections is None:
@@ -558,8 +563,13 @@ class _Validator:
                 docker_host=self.string(spec.get("docker_host"), "docker_host", templated=True) or None,
                 protected=self.boolean(spec.get("protected"), "protected"),
                 default=self.boolean(spec.get("default"), "default"),
+                logs=self.log_sources(spec.get("logs")),
                 position=key_node.pos,
             )
+            logs_node = spec.get("logs")
+            if isinstance(logs_node, YMap):
+                for name, (name_node, _) in logs_node.entries.items():
+                    self.env_log_overrides.append((key, name, name_node))
             if environment.default:
                 if first_default is None:
                     first_default = (key, spec.key_pos("default"))
@@ -755,9 +765,23 @@ class _Validator:
             timeout=timeout if timeout is not None else 10.0,
             destructive=destructive or item.destructive,
             destructive_always=always,
+            only_env=self.only_env(node.get("only_env")),
             position=node.pos,
             positions=_positions(node),
         )
+
+    def only_env(self, node: YNode | None) -> tuple[str, ...]:
+        """`only_env: [local, staging]`: the environments a probe belongs to (all when absent)."""
+        keys = self.string_list(node, "only_env")
+        if isinstance(node, YSeq):
+            if not node.items:
+                self.add(node.pos, "'only_env' is empty: list the environments the probe runs on, or leave it out")
+            for element, key in zip(node.items, keys, strict=False):
+                if key not in self.environment_keys:
+                    known = ", ".join(self.environment_keys) or "none are defined"
+                    self.add(element.pos, f"only_env: no environment {key!r}"
+                             f"{did_you_mean(key, self.environment_keys) or f' (environments: {known})'}")
+        return tuple(keys)
 
     # ----- metrics and sign-off ---------------------------------------------
 
@@ -817,6 +841,15 @@ class _Validator:
     # ----- whole-file checks --------------------------------------------------
 
     def check_log_refs(self, checklist: Checklist) -> None:
+        for env_key, name, node in self.env_log_overrides:
+            source = checklist.environments[env_key].logs.get(name) if env_key in checklist.environments else None
+            if name not in checklist.logs:
+                hint = did_you_mean(name, checklist.logs) or f"; defined: {', '.join(checklist.logs) or 'none'}"
+                self.add(node.pos, f"environment {env_key!r} replaces log source {name!r}, which the "
+                         f"top-level 'logs:' does not define{hint}")
+            elif source is not None and source.kind == "command":
+                self.add(node.pos, f"environment {env_key!r}: log source {name!r} may be a service, container "
+                         "or file here; a command log source belongs in the top-level 'logs:'")
         for name, node in self.log_refs:
             if name and name not in checklist.logs:
                 if checklist.logs:

@@ -127,6 +127,8 @@ def _environment(env: Environment) -> dict[str, Any]:
         data["compose"] = compose
     if env.docker_host:
         data["docker_host"] = env.docker_host
+    if env.logs:
+        data["logs"] = {name: _log_source(source) for name, source in env.logs.items()}
     return data
 
 
@@ -152,8 +154,12 @@ def _probe(probe: ProbeSpec, item: Item) -> dict[str, Any]:
     data.update(config)  # keys a newer loader knows and this writer does not order
     if probe.timeout != 10.0:
         data["timeout"] = _number(probe.timeout)
-    if probe.destructive and not item.destructive:
+    if probe.destructive_always and not item.destructive_always:
+        data["destructive"] = "always"
+    elif probe.destructive and not item.destructive:
         data["destructive"] = True
+    if probe.only_env:
+        data["only_env"] = list(probe.only_env)
     return data
 
 
@@ -192,7 +198,7 @@ def _item(item: Item, section: Section) -> dict[str, Any]:
     if item.logs != section.logs:
         data["logs"] = _short_list(item.logs)
     if item.destructive:
-        data["destructive"] = True
+        data["destructive"] = "always" if item.destructive_always else True
     if item.probes:
         data["probes"] = [_probe(p, item) for p in item.probes]
     return data

@@ -62,9 +62,15 @@ def make_source(
     """The source a checklist's log source describes, with `${…}` expanded through `lookup`
     (which should end in the process environment: `DOCKER_HOST`, `COMPOSE_PROJECT_NAME`).
 
+    An environment that reads this source differently (its own `logs:` entry of the same name,
+    e.g. a file where other environments have a compose service) gets its own; every caller
+    (screen, `qatui logs`, logs probes) comes through here, so they all read the same place.
+
     A `command` source's line is a shell line: values go to it through its environment, never
     as shell text (`qatui.core.probes.shell`); `written_text` says which names are the
     checklist's own text (default: none, every value is data)."""
+    if environment is not None and spec.name in environment.logs:
+        spec = environment.logs[spec.name]
     if spec.kind == "command":
         from qatui.core.probes.shell import safe_line
 
@@ -90,8 +96,6 @@ def make_source(
         if not path.is_absolute():
             path = checklist_dir / path
         return FileSource(spec.name, path, tail=spec.tail, errors=errors)
-    if spec.kind == "command":
-        return CommandSource(spec.name, target, tail=spec.tail, errors=errors, cwd=str(checklist_dir))
     raise LogSourceError(f"log source {spec.name!r} has unknown kind {spec.kind!r} (one of {', '.join(KINDS)})")
 
 

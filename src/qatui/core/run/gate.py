@@ -1,7 +1,9 @@
-"""The rules checked before a probe runs: trust, and the destructive gate.
+"""The rules checked before a probe runs: trust, the environment's parts, the destructive gate.
 
 * **Trust**: a checklist that is not trusted runs nothing — no HTTP, WebSocket or TCP probe
   either, since those send the checklist's requests (and its secrets) where it says.
+* **Parts**: a probe with `only_env:` checks a part only those environments have (MySQL,
+  nginx); elsewhere it is not run, and never asks to be confirmed.
 * **Destructive**: a probe marked `destructive: true` (or under such an item) asks before it
   runs on a protected environment; `destructive: always` asks on every environment (a probe
   that sends mail or runs the test suite is not harmless on staging). "Asks" means: the screen
@@ -27,7 +29,7 @@ class Refusal:
 
     summary: str
     explanation: str
-    reason: str  # "trust" | "destructive"
+    reason: str  # "trust" | "environment" | "destructive"
 
 
 def runs_code(checklist: Checklist, spec: ProbeSpec) -> bool:
@@ -48,8 +50,15 @@ def _item_flags(checklist: Checklist, spec: ProbeSpec) -> tuple[bool, bool]:
     return item.destructive, item.destructive_always
 
 
+def belongs(environment: Environment | None, spec: ProbeSpec) -> bool:
+    """Whether `spec` is part of `environment` (`only_env:` absent, or naming it)."""
+    return not spec.only_env or (environment is not None and environment.key in spec.only_env)
+
+
 def needs_confirmation(checklist: Checklist, environment: Environment | None, spec: ProbeSpec) -> bool:
     """Whether `spec` may run only after the tester confirmed it for this run."""
+    if not belongs(environment, spec):
+        return False  # it will not run here: nothing to confirm
     destructive, always = _item_flags(checklist, spec)
     if spec.asks_always(always):
         return True
@@ -71,6 +80,13 @@ def refusal(
             "not run: the checklist is not trusted",
             trust.why_not(),
             "trust",
+        )
+    if not belongs(environment, spec):
+        here = environment.key if environment else "(none)"
+        return Refusal(
+            f"not run: not part of environment {here}",
+            f"this probe runs only on {', '.join(spec.only_env)} (its `only_env:`); environment {here} has no such part",
+            "environment",
         )
     if needs_confirmation(checklist, environment, spec) and not (allow_destructive or spec.id in confirmed):
         key = environment.key if environment else "default"
