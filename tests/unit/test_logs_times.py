@@ -230,3 +230,9 @@ def test_line_times_equals_line_time_line_by_line() -> None:
 
     for order in (texts, texts[::-1], sorted(texts)):
         assert line_times(order, REF) == [line_time(text, REF) for text in order]
+    # A batch whose only timed line starts with a host name, or is the very first line.
+    for alone in (['plain', 'web.example - - [04/Dec/2026:18:29:44 +0000] "GET / HTTP/1.1" 200 1'],
+                  ["Dec  4 18:29:44 host a: x", "plain"], ["plain", "words", "[04/Dec/2026 18:25:28] x"]):
+        assert line_times(alone, REF) == [line_time(text, REF) for text in alone]
+        assert any(line_times(alone, REF))
+    assert line_times(["plain", "words [x]", "a b c [d]"], REF) == [None, None, None]

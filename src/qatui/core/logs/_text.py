@@ -59,11 +59,20 @@ def line_time(text: str, reference: datetime | None = None) -> datetime | None:
     return _timed(text, reference)[0]
 
 
-def line_times(texts: list[str], reference: datetime | None = None) -> list[datetime | None]:
+def line_times(
+    texts: list[str], reference: datetime | None = None, joined: str | None = None
+) -> list[datetime | None]:
     """`line_time` of each line, fast for a flood: a line that repeats the previous line's
     start — its time and the few characters after it that the formats look at — has the
     previous line's time without being parsed again. (A flood writes thousands of lines a
-    millisecond, all starting `2026-03-01 12:00:00,123 INFO huey …`; parsing each costs ~2 µs.)"""
+    millisecond, all starting `2026-03-01 12:00:00,123 INFO huey …`; parsing each costs ~2 µs.)
+    A batch in which no line can start a time (one search over `joined`, the lines joined by
+    newlines, built when not given) costs no per-line work at all: a log without times."""
+    if joined is None:
+        joined = "\n".join(texts)
+    if (_CANDIDATE_FIRST.match(joined) is None and _CANDIDATE.search(joined) is None
+            and _CANDIDATE_CLF.search(joined) is None):
+        return [None] * len(texts)
     out: list[datetime | None] = []
     append = out.append
     key = ""  # the previous timed line's start, through its time and _LOOKS_PAST more
@@ -80,6 +89,14 @@ def line_times(texts: list[str], reference: datetime | None = None) -> list[date
         append(stamp)
     return out
 
+
+#: A batch in which a line may have a time `_timed` knows: a line starting with a digit, `[`
+#: or `:` or a month's name (searched after a newline, and matched at the batch's start), or
+#: an access log's `[04/Dec/2026:` anywhere (whatever its host). A batch with none has no time.
+_MAY_START_TIME = r"(?:[\d\[:]|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) )"
+_CANDIDATE_FIRST = re.compile(_MAY_START_TIME)
+_CANDIDATE = re.compile("\n" + _MAY_START_TIME)
+_CANDIDATE_CLF = re.compile(r"\[\d\d/[A-Z][a-z]{2}/\d{4}[: ]")
 
 #: How many characters past a time's end its patterns may read (an offset after a space, the
 #: look-ahead that ends a clock time): two lines equal through a time's end plus this many

@@ -211,7 +211,9 @@ class FileSource:
     ) -> Iterator[LogBatch]:
         texts, joined = result
         if texts:
-            yield LogBatch(self.name, texts, times=clock.place(texts), errors=detector.scan(texts, joined))
+            if joined is None:
+                joined = "\n".join(texts)
+            yield LogBatch(self.name, texts, times=clock.place(texts, joined), errors=detector.scan(texts, joined))
 
 
 class _Clock:
@@ -224,11 +226,11 @@ class _Clock:
         self.last = last
         self.continuation = Continuation()
 
-    def place(self, texts: list[str]) -> list[datetime | None]:
+    def place(self, texts: list[str], joined: str | None = None) -> list[datetime | None]:
         read = now()
         last = self.last
         continuation = self.continuation
-        times = line_times(texts, read)
+        times = line_times(texts, read, joined)
         if None not in times:  # every line says its time (a flood of one format)
             continuation.reset()
             self.last = times[-1]
