@@ -149,10 +149,13 @@ class _Reading:
         return text
 
     def span_text(self) -> str:
+        """Over which span the lines read were written: `lines from 18:29:40 to 18:29:44, 4 s`."""
+        if not self.read:
+            return "nothing read"
         if self.first_at is None or self.last_at is None:
-            return "no line with a time"
+            return "no line read says when it was written"
         seconds = (self.last_at - self.first_at).total_seconds()
-        return f"lines from {_clock(self.first_at)} to {_clock(self.last_at)} ({_span(seconds)})"
+        return f"lines from {_clock(self.first_at)} to {_clock(self.last_at)}, {_span(seconds)}"
 
 
 def _scan(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext, stop: threading.Event) -> Outcome:
@@ -266,7 +269,7 @@ def _too_little(
             f"the session window is {_span(age)} old ({read} line(s) of {name} read)",
             f"a `window: session` check needs a session at least {SESSION_MIN_SPAN.seconds} s old to say "
             f"something is absent; this one started {_span(age)} ago ({_clock(window.since)}) and "
-            f"{read} line(s) were read ({seen.span_text()}). Run it again after the steps it checks, "
+            f"{read} line(s) were read{f' ({seen.span_text()})' if read else ''}. Run it again after the steps it checks, "
             "or use `window: {minutes: 10}` (qatui probe: pass --record with the session's record, "
             "else its session is the run itself)",
         )
