@@ -15,6 +15,7 @@ fails over the log that showed issue 11.2 (huey logging an ERROR with a tracebac
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,12 +30,12 @@ from qatui.core.session import ProbeResult, ProbeStatus
 from tests.servers import checklist_of, probe
 
 ROOT = Path(__file__).resolve().parents[2]
-NOW = datetime.now(UTC)
 
 
 def stamp(seconds_ago: float) -> str:
-    """Python logging's default time, local (no zone), `seconds_ago` before the module loaded."""
-    return (NOW - timedelta(seconds=seconds_ago)).astimezone().strftime("%Y-%m-%d %H:%M:%S,%f")[:-3]
+    """Python logging's default time, local (no zone), `seconds_ago` before now (the logs are
+    written when a case runs, not when the module is collected: a full run takes minutes)."""
+    return (datetime.now(UTC) - timedelta(seconds=seconds_ago)).astimezone().strftime("%Y-%m-%d %H:%M:%S,%f")[:-3]
 
 
 def huey_log(seconds: int = 120, every: int = 5) -> str:
@@ -54,64 +55,83 @@ class Case:
 
     id: str
     config: dict[str, Any]
-    log: str | None = ""  # the file's text; None: the file does not exist
+    log: Callable[[], str] | None = lambda: ""  # writes the file's text; None: no file
     session_age: float = 600.0  # seconds
     appended: str = ""  # written to the file 0.3 s after the probe starts
     expect: tuple[ProbeStatus, ...] = field(default=(ProbeStatus.PASSED,))
 
 
-INFO_LINES = "".join(f"{stamp(s)} INFO web GET /api/v1/products/ 200\n" for s in (50, 40, 30, 20, 10))
-ERROR_IN_SESSION = INFO_LINES + f"{stamp(5)} ERROR web Internal Server Error: /api/v1/orders/\n"
-LAST_LINES = f"{stamp(9)} ERROR web boom\n" + "".join(f"{stamp(s)} INFO ok {s}\n" for s in (8, 7, 6))
-GUNICORN = (f"[{(NOW - timedelta(hours=2)).strftime('%Y-%m-%d %H:%M:%S')} +0000] [1] [INFO] Booting\n"
-            f"[{(NOW - timedelta(seconds=20)).astimezone(UTC).strftime('%Y-%m-%d %H:%M:%S')} +0000] [1] [CRITICAL] WORKER TIMEOUT (pid:43)\n")
-UNTIMED = "worker ready\nprocessing\nERROR lost connection\n"
-BEFORE = f"{stamp(900)} INFO huey Task sync succeeded\n{stamp(10)} INFO huey idle\n"
+def info_lines() -> str:
+    return "".join(f"{stamp(s)} INFO web GET /api/v1/products/ 200\n" for s in (50, 40, 30, 20, 10))
+
+
+def error_in_session() -> str:
+    return info_lines() + f"{stamp(5)} ERROR web Internal Server Error: /api/v1/orders/\n"
+
+
+def last_lines() -> str:
+    return f"{stamp(9)} ERROR web boom\n" + "".join(f"{stamp(s)} INFO ok {s}\n" for s in (8, 7, 6))
+
+
+def gunicorn(level: str = "[CRITICAL] WORKER TIMEOUT (pid:43)") -> str:
+    def utc(ago: timedelta) -> str:
+        return (datetime.now(UTC) - ago).strftime("%Y-%m-%d %H:%M:%S")
+
+    return f"[{utc(timedelta(hours=2))} +0000] [1] [INFO] Booting\n[{utc(timedelta(seconds=20))} +0000] [1] {level}\n"
+
+
+def untimed() -> str:
+    return "worker ready\nprocessing\nERROR lost connection\n"
+
+
+def before_session() -> str:
+    return f"{stamp(900)} INFO huey Task sync succeeded\n{stamp(10)} INFO huey idle\n"
 
 NOT_PASS = (ProbeStatus.FAILED, ProbeStatus.INCONCLUSIVE, ProbeStatus.ERROR)
 WRONG = [
-    Case("line-that-appears", {"absent": r"\bERROR\b"}, ERROR_IN_SESSION, expect=(ProbeStatus.FAILED,)),
-    Case("empty-log", {"absent": r"\bERROR\b"}, "", expect=(ProbeStatus.INCONCLUSIVE,)),
-    Case("young-session", {"absent": r"\bERROR\b", "window": "session"}, INFO_LINES, session_age=5,
+    Case("line-that-appears", {"absent": r"\bERROR\b"}, error_in_session, expect=(ProbeStatus.FAILED,)),
+    Case("empty-log", {"absent": r"\bERROR\b"}, lambda: "", expect=(ProbeStatus.INCONCLUSIVE,)),
+    Case("young-session", {"absent": r"\bERROR\b", "window": "session"}, info_lines, session_age=5,
          expect=(ProbeStatus.INCONCLUSIVE,)),
-    Case("too-few-lines", {"absent": r"\bERROR\b", "min_lines": 10}, INFO_LINES, expect=(ProbeStatus.INCONCLUSIVE,)),
+    Case("too-few-lines", {"absent": r"\bERROR\b", "min_lines": 10}, info_lines, expect=(ProbeStatus.INCONCLUSIVE,)),
     Case("old-lines-only", {"absent": r"\bERROR\b", "window": {"minutes": 1}},
-         f"{stamp(3600)} INFO long ago\n", expect=(ProbeStatus.INCONCLUSIVE,)),
-    Case("time-window-on-untimed-log", {"absent": "lost connection", "window": {"minutes": 10}}, UNTIMED,
+         lambda: f"{stamp(3600)} INFO long ago\n", expect=(ProbeStatus.INCONCLUSIVE,)),
+    Case("time-window-on-untimed-log", {"absent": "lost connection", "window": {"minutes": 10}}, untimed,
          expect=(ProbeStatus.INCONCLUSIVE,)),
     Case("missing-file", {"absent": r"\bERROR\b"}, None, expect=(ProbeStatus.ERROR,)),
-    Case("lines-window-reaches-the-error", {"absent": r"\bERROR\b", "window": {"lines": 4}}, LAST_LINES,
+    Case("lines-window-reaches-the-error", {"absent": r"\bERROR\b", "window": {"lines": 4}}, last_lines,
          expect=(ProbeStatus.FAILED,)),
-    Case("gunicorn-line-in-session", {"absent": "CRITICAL|WORKER TIMEOUT", "window": "session"}, GUNICORN,
+    Case("gunicorn-line-in-session", {"absent": "CRITICAL|WORKER TIMEOUT", "window": "session"}, gunicorn,
          session_age=120, expect=(ProbeStatus.FAILED,)),
-    Case("present-never", {"present": "Task .* succeeded", "within": 0.5}, INFO_LINES, expect=(ProbeStatus.FAILED,)),
-    Case("present-only-before-session", {"present": "Task .* succeeded", "within": 0.5}, BEFORE, session_age=60,
+    Case("present-never", {"present": "Task .* succeeded", "within": 0.5}, info_lines, expect=(ProbeStatus.FAILED,)),
+    Case("present-only-before-session", {"present": "Task .* succeeded", "within": 0.5}, before_session, session_age=60,
          expect=(ProbeStatus.FAILED,)),
-    Case("huey-every-5s", {"absent": r"\bERROR\b|Traceback", "min_lines": 5}, huey_log(), session_age=3,
+    Case("huey-every-5s", {"absent": r"\bERROR\b|Traceback", "min_lines": 5}, huey_log, session_age=3,
          expect=(ProbeStatus.FAILED,)),
 ]
 RIGHT = [
-    Case("line-that-appears", {"absent": r"\bCRITICAL\b"}, ERROR_IN_SESSION),
-    Case("empty-log", {"absent": r"\bERROR\b"}, INFO_LINES),
-    Case("young-session", {"absent": r"\bERROR\b", "window": "session"}, INFO_LINES, session_age=300),
-    Case("too-few-lines", {"absent": r"\bERROR\b", "min_lines": 5}, INFO_LINES),
-    Case("old-lines-only", {"absent": r"\bERROR\b", "window": {"minutes": 1}}, INFO_LINES),
-    Case("time-window-on-untimed-log", {"absent": "lost connection", "window": {"lines": 2}}, UNTIMED[:-len("ERROR lost connection\n")]),
-    Case("missing-file", {"absent": r"\bERROR\b"}, INFO_LINES),
-    Case("lines-window-reaches-the-error", {"absent": r"\bERROR\b", "window": {"lines": 3}}, LAST_LINES),
+    Case("line-that-appears", {"absent": r"\bCRITICAL\b"}, error_in_session),
+    Case("empty-log", {"absent": r"\bERROR\b"}, info_lines),
+    Case("young-session", {"absent": r"\bERROR\b", "window": "session"}, info_lines, session_age=300),
+    Case("too-few-lines", {"absent": r"\bERROR\b", "min_lines": 5}, info_lines),
+    Case("old-lines-only", {"absent": r"\bERROR\b", "window": {"minutes": 1}}, info_lines),
+    Case("time-window-on-untimed-log", {"absent": "lost connection", "window": {"lines": 2}},
+         lambda: untimed().replace("ERROR lost connection\n", "")),
+    Case("missing-file", {"absent": r"\bERROR\b"}, info_lines),
+    Case("lines-window-reaches-the-error", {"absent": r"\bERROR\b", "window": {"lines": 3}}, last_lines),
     Case("gunicorn-line-in-session", {"absent": "CRITICAL|WORKER TIMEOUT", "window": "session"},
-         GUNICORN.replace("[CRITICAL] WORKER TIMEOUT", "[INFO] Booting worker"), session_age=120),
-    Case("present-never", {"present": "Task .* succeeded", "within": 10}, INFO_LINES,
+         lambda: gunicorn("[INFO] Booting worker"), session_age=120),
+    Case("present-never", {"present": "Task .* succeeded", "within": 10}, info_lines,
          appended="huey: Task sync succeeded\n"),
-    Case("present-only-before-session", {"present": "Task .* succeeded", "within": 0.5}, BEFORE, session_age=1200),
+    Case("present-only-before-session", {"present": "Task .* succeeded", "within": 0.5}, before_session, session_age=1200),
     Case("huey-every-5s", {"absent": r"\bERROR\b|Traceback", "min_lines": 5},
-         huey_log().replace("ERROR", "INFO").replace("Traceback (most recent call last):", "retrying")
+         lambda: huey_log().replace("ERROR", "INFO").replace("Traceback (most recent call last):", "retrying")
          .replace("TimeoutError: prestashop", "retried"), session_age=3),
 ]
 def _run(case: Case, tmp_path: Path) -> ProbeResult:
     path = tmp_path / f"{case.id}.log"
     if case.log is not None:
-        path.write_text(case.log)
+        path.write_text(case.log())
     logs = {"app": LogSourceSpec(name="app", kind="file", target=str(path))}
     spec = probe(id=case.id, kind="logs", source="app", **case.config)
     timer = None
