@@ -23,7 +23,7 @@ import secrets
 import signal
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,6 +187,26 @@ def _members(leader: int, mark: bytes) -> set[int]:
                 found.add(pid)
                 changed = True
     return found
+
+
+@contextlib.contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """While a CLI command runs commands (`qatui probe`, `qatui logs`), SIGTERM raises
+    KeyboardInterrupt in the main thread, so the command stops the way Ctrl-C stops it and every
+    command's processes are ended before qatui exits; Python's default would exit at once and
+    leave them running. Elsewhere than the main thread it does nothing (signals go there)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 _lock = threading.Lock()
