@@ -177,3 +177,28 @@ def test_defaults_and_dollar_escapes_behave_as_before() -> None:
     written = is_written_text([], [])
     line = safe_line("echo ${unset:-fallback} ${empty:-d} $${HOME} $$", {"empty": ""}.get, written)
     assert line.text == "echo fallback d ${HOME} $" and line.env == {}
+
+
+def test_command_log_source_gets_values_by_environment_and_vars_as_text(tmp_path: Path) -> None:
+    """A `command:` log source on the screen and in `qatui logs` (both through the run model):
+    a checklist var is shell text (a command prefix), an environment value stays one word."""
+    import threading
+
+    from qatui.core.checklist import LogSourceSpec
+    from qatui.core.run.model import RunModel
+
+    marker = tmp_path / "pwned-logs"
+    checklist = checklist_of(
+        env_vars={"show": "printf '%s\\n'"},
+        logs={"c": LogSourceSpec(name="c", kind="command", target="${show} ${CI_BRANCH}")},
+    )
+    checklist.from_env = ["CI_BRANCH"]
+    branch = f"main;touch {marker};$(touch {marker})"
+    model = RunModel(checklist, "local", {"PATH": "/usr/bin:/bin", "CI_BRANCH": branch}, trusted=True)
+    source = model.log_source("c")
+    stop = threading.Event()
+    lines: list[str] = []
+    for batch in source.follow(stop, follow=False):
+        lines += [t for t in batch.texts if not t.startswith("command exited")]
+    assert lines == [branch]
+    assert not marker.exists()

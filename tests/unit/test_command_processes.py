@@ -147,3 +147,41 @@ def test_signal_to_qatui_probe_ends_its_commands_children(tmp_path: Path, sig: s
     assert qatui.returncode == 130, err
     assert gone(escaped), "the setsid child outlived qatui"
     assert gone(child), "the background child outlived qatui"
+
+
+LOGS_CHECKLIST = """\
+qatui: 1
+title: Log processes
+environments:
+  local: {{label: Local, default: true}}
+logs:
+  c: {{command: "setsid sleep 311 & echo $! >> {pids}; sleep 312 & echo $! >> {pids}; while true; do echo tick; sleep 0.2; done"}}
+sections:
+  - id: s
+    title: S
+    priority: critical
+    items:
+      - {{id: i, title: Item}}
+"""
+
+
+def test_sigterm_to_qatui_logs_ends_its_command_sources_children(tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    checklist = tmp_path / "logs.yaml"
+    checklist.write_text(LOGS_CHECKLIST.format(pids=pids))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QATUI_")}
+    env["XDG_DATA_HOME"] = str(tmp_path / "xdg")
+    subprocess.run([sys.executable, "-m", "qatui", "trust", "--yes", str(checklist)], env=env, check=True,
+                   capture_output=True, timeout=60)
+    qatui = subprocess.Popen([sys.executable, "-m", "qatui", "logs", str(checklist), "c", "--follow"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    try:
+        escaped, child = wait_for(pids, 2)
+        qatui.send_signal(signal.SIGTERM)
+        _, err = qatui.communicate(timeout=30)
+    finally:
+        if qatui.poll() is None:
+            qatui.kill()
+    assert qatui.returncode == 130, err
+    assert gone(escaped), "the setsid child outlived qatui logs"
+    assert gone(child), "the background child outlived qatui logs"

@@ -322,35 +322,38 @@ def run(args: argparse.Namespace) -> int:
     filtered = args.errors or grep is not None
     stop = threading.Event()
     stream = merge(sources, stop, tail=args.tail, since=since, follow=args.follow)
-    try:
-        for merged in stream:
-            for state in health.see(merged):
-                if warn_now:
-                    reason = masker.mask(state.faults[0])
-                    print(f"qatui logs: {state.name}: {reason}", file=sys.stderr, flush=True)
-            if not filtered:
-                printer.write_merged(merged)
-                continue
-            shown = [
-                line for line in merged
-                if line.notice or ((not args.errors or line.is_error) and (grep is None or grep.search(line.text)))
-            ]
-            if shown:
-                printer.write(shown)
-    except KeyboardInterrupt:
-        stop.set()
-        stream.close()
-        return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        stop.set()
-        stream.close()
-        # Nothing more can be written; keep the interpreter's final flush from failing too.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_OK
-    finally:
-        stop.set()
-        stream.close()
+    from qatui.core.procs import sigterm_interrupts
+
+    with sigterm_interrupts():  # SIGTERM stops like Ctrl-C: a command source's processes end
+        try:
+            for merged in stream:
+                for state in health.see(merged):
+                    if warn_now:
+                        reason = masker.mask(state.faults[0])
+                        print(f"qatui logs: {state.name}: {reason}", file=sys.stderr, flush=True)
+                if not filtered:
+                    printer.write_merged(merged)
+                    continue
+                shown = [
+                    line for line in merged
+                    if line.notice or ((not args.errors or line.is_error) and (grep is None or grep.search(line.text)))
+                ]
+                if shown:
+                    printer.write(shown)
+        except KeyboardInterrupt:
+            stop.set()
+            stream.close()
+            return EXIT_INTERRUPTED
+        except BrokenPipeError:
+            stop.set()
+            stream.close()
+            # Nothing more can be written; keep the interpreter's final flush from failing too.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return EXIT_OK
+        finally:
+            stop.set()
+            stream.close()
     failed = health.failed()
     if failed:
         print(fault_summary(failed, len(names), masker.mask), file=sys.stderr)

@@ -17,15 +17,13 @@ fail the run, but are listed with the reason and counted in the totals; with `--
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import signal
 import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -116,25 +114,6 @@ def select(checklist: Checklist, only: str) -> tuple[list[ProbeSpec], list[str]]
     return chosen, unknown
 
 
-@contextlib.contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
-    """While probes run, SIGTERM raises KeyboardInterrupt in the main thread, so `run_probes`
-    cancels the run and every command's processes are ended (`core/procs.py`) before qatui
-    exits; Python's default would exit at once and leave them running."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def run(args: argparse.Namespace) -> int:
     from qatui.commands._common import (
         UsageError,
@@ -182,7 +161,9 @@ def run(args: argparse.Namespace) -> int:
     probes = model.plan(probes)
     progress = _Progress(sys.stderr, len(probes), checklist) if sys.stderr.isatty() else None
     started = time.monotonic()
-    with _sigterm_interrupts():  # SIGTERM stops like Ctrl-C: commands and their children end
+    from qatui.core.procs import sigterm_interrupts
+
+    with sigterm_interrupts():  # SIGTERM stops like Ctrl-C: commands and their children end
         results = model.run_to_end(
             probes,
             allow_destructive=bool(args.allow_destructive),

@@ -23,7 +23,7 @@ import secrets
 import signal
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +58,7 @@ class ProcessTree:
     def __init__(self) -> None:
         self.mark = secrets.token_hex(12)
         self.leader = 0
+        self.since = 0
 
     def env(self, base: Mapping[str, str] | None) -> dict[str, str]:
         merged = dict(os.environ if base is None else base)
@@ -66,6 +67,8 @@ class ProcessTree:
 
     def started(self, pid: int) -> None:
         self.leader = pid
+        stat = _stat(_PROC / str(pid))
+        self.since = stat[4] if stat is not None else 0
         with _lock:
             LIVE[self.mark] = self
 
@@ -77,7 +80,7 @@ class ProcessTree:
         """Live (non-zombie) processes of this command, the leader included."""
         if not self.leader:
             return set()
-        return _members(self.leader, self.mark.encode())
+        return _members(self.leader, self.mark.encode(), self.since)
 
     def members_by_mark(self) -> set[int]:
         """Live processes of this machine carrying the mark alone (for an exec probe, whose
@@ -138,20 +141,23 @@ def _signal(pids: set[int], sig: int) -> None:
                 os.kill(pid, sig)
 
 
-def _stat(pid_dir: Path) -> tuple[str, int, int, int] | None:
-    """(state, ppid, pgrp, session) from /proc/PID/stat."""
+def _stat(pid_dir: Path) -> tuple[str, int, int, int, int] | None:
+    """(state, ppid, pgrp, session, start time in clock ticks since boot) from /proc/PID/stat."""
     try:
         text = (pid_dir / "stat").read_bytes()
     except OSError:
         return None
     fields = text[text.rfind(b")") + 2 :].split()
     try:
-        return fields[0].decode(), int(fields[1]), int(fields[2]), int(fields[3])
+        return fields[0].decode(), int(fields[1]), int(fields[2]), int(fields[3]), int(fields[19])
     except (IndexError, ValueError):
         return None
 
 
-def _members(leader: int, mark: bytes) -> set[int]:
+def _members(leader: int, mark: bytes, since: int = 0) -> set[int]:
+    """Processes in `leader`'s session or group, carrying `mark`, or descending from those.
+    `since` (the leader's start time): older processes cannot be the command's, so their
+    environment is not read — a scan reads a few files, not one per process of the machine."""
     me = os.getpid()
     needle = MARK_VAR.encode() + b"=" + mark
     parents: dict[int, int] = {}
@@ -167,10 +173,12 @@ def _members(leader: int, mark: bytes) -> set[int]:
         stat = _stat(_PROC / entry)
         if stat is None or stat[0] in ("Z", "X"):
             continue
-        _, ppid, pgrp, session = stat
+        _, ppid, pgrp, session, started = stat
         parents[pid] = ppid
         if leader and (pid == leader or pgrp == leader or session == leader):
             found.add(pid)
+            continue
+        if started < since:
             continue
         try:
             environ = (_PROC / entry / "environ").read_bytes()
@@ -187,6 +195,26 @@ def _members(leader: int, mark: bytes) -> set[int]:
                 found.add(pid)
                 changed = True
     return found
+
+
+@contextlib.contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """While a CLI command runs commands (`qatui probe`, `qatui logs`), SIGTERM raises
+    KeyboardInterrupt in the main thread, so the command stops the way Ctrl-C stops it and every
+    command's processes are ended before qatui exits; Python's default would exit at once and
+    leave them running. Elsewhere than the main thread it does nothing (signals go there)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 _lock = threading.Lock()

@@ -401,6 +401,8 @@ class ProbeRunner:
         limit = spec.timeout + BACKSTOP
         if spec.kind == "logs":
             limit += float(config.get("within", 0) or 0)
+        elif spec.kind == "exec":  # stopping a timed-out exec through the engine takes its own time
+            limit += getattr(module, "STOP_SECONDS", 0.0)
         try:
             async with asyncio.timeout(limit):
                 outcome: Outcome = await module.run(spec, config, self.context)

@@ -188,6 +188,24 @@ def _reader(raw: Any) -> Callable[[], bytes | None]:
     return from_socket
 
 
+def _again(call: Callable[[], Any]) -> Any:
+    """`call()`, once more if the connection broke before the engine answered.
+
+    With an `ssh://` engine the SDK can hand out a pooled connection whose `ssh` process has
+    ended (the one an earlier exec's stream used and closed: its pipe looks alive to urllib3),
+    and the request fails with a broken pipe before it reached the engine; the second try gets
+    a fresh connection. The engine's own refusals (APIError) are not retried.
+    """
+    try:
+        return call()
+    except Exception as error:
+        import docker.errors
+
+        if isinstance(error, docker.errors.APIError):
+            raise
+        return call()
+
+
 #: Run as root in the container by a second exec: end every process carrying the mark ($1),
 #: SIGTERM then SIGKILL after a second; print how many were signalled and how many remain.
 #: Only shell built-ins and `cat`/`sleep`, which even busybox images have.
@@ -220,14 +238,24 @@ echo "qatui-stopped $n $#"
 
 
 def _stop_in_container(api: Any, container_id: str, mark: str) -> tuple[int, int] | str:
-    """End the marked processes through the engine: (signalled, remaining), or why not."""
+    """End the marked processes through the engine: (signalled, remaining), or why not.
+
+    The stop's output is read from its raw stream like the probe's own: the SDK's plain
+    `exec_start` closes an `ssh://` connection by writing to an `ssh` that has already ended,
+    and fails with a broken pipe after the stop did its work."""
     try:
-        stop_id = api.exec_create(container_id, ["/bin/sh", "-c", _STOP_SCRIPT, "qatui-stop", mark],
-                                  stdout=True, stderr=True, user="0")["Id"]
-        output = api.exec_start(stop_id)
+        stop_id = _again(lambda: api.exec_create(container_id, ["/bin/sh", "-c", _STOP_SCRIPT, "qatui-stop", mark],
+                                                 stdout=True, stderr=True, user="0"))["Id"]
+        raw = api.exec_start(stop_id, socket=True)
     except Exception as error:  # the engine refused (no /bin/sh in the image) or went away
         return str(getattr(error, "explanation", None) or error)
-    text = output.decode(errors="replace") if isinstance(output, bytes) else str(output)
+    output = BoundedText(cap=8192)
+    try:
+        _read_stream(_reader(raw), output, output, time.monotonic() + STOP_SECONDS, _Either(threading.Event()))
+    finally:
+        with contextlib.suppress(Exception):
+            raw.close()
+    text = output.text()
     for line in text.splitlines():
         if line.startswith("qatui-stopped "):
             parts = line.split()
@@ -236,7 +264,8 @@ def _stop_in_container(api: Any, container_id: str, mark: str) -> tuple[int, int
     return text.strip()[-200:] or "the stop command printed nothing"
 
 
-#: How long qatui keeps reading a stopped exec's stream (and waits for the stop) at most.
+#: How long qatui keeps reading a stopped exec's stream and waits for the stop, at most (the
+#: engine's backstop for an exec probe adds it to the probe's timeout).
 STOP_SECONDS = 10.0
 
 
@@ -249,8 +278,9 @@ def _stop_while_draining(api: Any, container: Any, mark: str, read: Callable[[],
                                name="qatui-exec-stop")
     stopper.start()
     sink = BoundedText(cap=4096)
-    _read_stream(read, sink, sink, time.monotonic() + STOP_SECONDS, _Either(threading.Event()))
-    stopper.join(STOP_SECONDS)
+    until = time.monotonic() + STOP_SECONDS
+    _read_stream(read, sink, sink, until, _Either(threading.Event()))
+    stopper.join(max(0.0, until - time.monotonic()))
     return words[0] if words else f"asked the engine to stop it, but got no answer within {STOP_SECONDS:g} s; it may still be running inside container {container.name}"
 
 
@@ -296,10 +326,10 @@ def _run_sync(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext, stop: 
     started = time.perf_counter()
     deadline = time.monotonic() + spec.timeout
     try:
-        exec_id = api.exec_create(
+        exec_id = _again(lambda: api.exec_create(
             container.id, argv, stdout=True, stderr=True, user=str(cfg.get("user") or ""),
             workdir=str(cfg["workdir"]) if cfg.get("workdir") else None, environment=env,
-        )["Id"]
+        ))["Id"]
         raw = api.exec_start(exec_id, socket=True)
     except Exception as error:
         import docker.errors
@@ -321,7 +351,7 @@ def _run_sync(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext, stop: 
             raw.close()
     info: dict[str, Any] = {}
     with contextlib.suppress(Exception):
-        info = api.exec_inspect(exec_id)
+        info = _again(lambda: api.exec_inspect(exec_id))
     if not finished:
         found = explain.command_timeout(spec.timeout, stopped)
         status = ProbeStatus.NOT_RUN if stop.is_set() and time.monotonic() <= deadline else ProbeStatus.TIMEOUT

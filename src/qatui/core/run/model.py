@@ -150,11 +150,15 @@ class RunModel:
         or `LogSourceError` when it cannot be built. `for_screen`: a Docker source reads in a
         child process (see `core/logs/pump.py`)."""
         from qatui.core.logs import make_source
+        from qatui.core.probes.shell import is_written_text
 
         self.trust.require(f"log source {name!r}")
         spec = self.checklist.logs[name]
+        # a command source's line gets the checklist's own vars as text, other values by environment
+        written = is_written_text([self.scope.captures], [self.environment.vars if self.environment else {},
+                                                          self.checklist.vars])
         source: Any = make_source(spec, self.environment, checklist_dir=self.checklist_dir,
-                                  lookup=self.scope.engine_lookup)
+                                  lookup=self.scope.engine_lookup, written_text=written)
         if for_screen:
             from qatui.core.logs.pump import pumped
 
