@@ -84,6 +84,14 @@ def run(args: argparse.Namespace) -> int:
     from qatui.core.errors import ChecklistError, QatuiError
 
     env_vars: Mapping[str, str] = getattr(args, "env_vars", None) or {}
+    if args.checklist:  # a FIFO, a device, a link loop: said before anything opens it
+        from qatui.core.files import refusal
+
+        refused = refusal(args.checklist)
+        if refused is not None:
+            gc.enable()
+            print(f"{args.checklist}: error: {refused.reason}", file=sys.stderr)
+            return EXIT_USAGE
     if args.checklist:  # a checklist not in the cache yet is parsed on the other core meanwhile
         from qatui.core.checklist_cache import prefetch
 

@@ -136,8 +136,7 @@ def load_checklist(path: str | Path, *, env: Mapping[str, str] | None = None,
     name = str(path)
     if name.lower().endswith((".md", ".markdown")):
         return _load_markdown(name)
-    if not os.path.exists(name):
-        raise ChecklistNotFound([Problem(Position(name), "no such file")])
+    _refuse_unreadable(name)
     env = os.environ if env is None else env
     cached = checklist_cache.lookup(name, env)
     if cached is not None:
@@ -155,9 +154,21 @@ def load_checklist(path: str | Path, *, env: Mapping[str, str] | None = None,
     return checklist
 
 
+def _refuse_unreadable(name: str) -> None:
+    """Say what a path is when it is no file to read (missing: exit 2; a FIFO, a device, a
+    symlink loop, a folder that cannot be entered: a problem named for what it is)."""
+    from qatui.core.files import refusal
+
+    refused = refusal(name)
+    if refused is None:
+        return
+    reason = "is a folder, not a checklist file" if refused.reason.startswith("is a folder") else refused.reason
+    error_type = ChecklistNotFound if refused.missing else ChecklistError
+    raise error_type([Problem(Position(name), reason)])
+
+
 def _load_markdown(path: str) -> Checklist:
-    if not os.path.exists(path):
-        raise ChecklistNotFound([Problem(Position(path), "no such file")])
+    _refuse_unreadable(path)
     try:
         from qatui.core.markdown_import import import_markdown
     except ModuleNotFoundError as error:
