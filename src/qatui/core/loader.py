@@ -114,6 +114,15 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _VAR_IN_PATTERN = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_.]*(?::?-[^}]*)?\}")
+#: Upper limits that keep every probe finite (docs/checklist-format.md, "Limits"). A manual
+#: release check waits minutes for a deploy, not days: `retry.count: 1000000000` or
+#: `until: 86400` validated and then never ended.
+MAX_TIMEOUT = 3600.0
+MAX_RETRY_COUNT = 100
+MAX_RETRY_INTERVAL = 300.0
+MAX_UNTIL = 3600.0
+#: A probe's retries, all told: count × (timeout + interval).
+MAX_RETRY_TOTAL = 3600.0
 _STATUS_CLASS = re.compile(r"^[1-5]xx$", re.IGNORECASE)
 _STATUS_RANGE = re.compile(r"^([1-5]\d\d)\s*-\s*([1-5]\d\d)$")
 
@@ -318,7 +327,8 @@ class _Validator:
         self.add(node.pos, f"{key!r}: expected a whole number, got {describe(node)}")
         return default
 
-    def number(self, node: YNode | None, key: str, default: float | None, *, positive: bool = False) -> float | None:
+    def number(self, node: YNode | None, key: str, default: float | None, *, positive: bool = False,
+               maximum: float | None = None) -> float | None:
         if node is None:
             return default
         if (isinstance(node, YScalar) and isinstance(node.value, int | float)
@@ -332,6 +342,9 @@ class _Validator:
                 return default
             if value < 0:
                 self.add(node.pos, f"{key!r}: must not be negative, got {node.text}")
+                return default
+            if maximum is not None and value > maximum:
+                self.add(node.pos, f"{key!r}: must be at most {maximum:g} seconds, got {node.text}")
                 return default
             return value
         self.add(node.pos, f"{key!r}: expected a number, got {describe(node)}")
@@ -765,8 +778,15 @@ class _Validator:
         probe_id = self.ident(node, "a probe", "probe")
         checker = _ProbeChecker(self, node, kind)
         config = checker.run() if known else {}
-        timeout = self.number(node.get("timeout"), "timeout", 10.0, positive=True)
+        timeout = self.number(node.get("timeout"), "timeout", 10.0, positive=True, maximum=MAX_TIMEOUT)
         destructive, always = self.destructive(node.get("destructive"))
+        retry = config.get("retry")
+        if isinstance(retry, dict) and timeout is not None:
+            total = retry["count"] * (timeout + retry["interval"])
+            if total > MAX_RETRY_TOTAL:
+                self.add(node.key_pos("retry"), f"'retry': {retry['count']} attempts × ({timeout:g} s timeout + "
+                         f"{retry['interval']:g} s interval) = {total:g} s; a probe's retries may take at most "
+                         f"{MAX_RETRY_TOTAL:g} s (use 'until: SECONDS' to poll for a while)")
         return ProbeSpec(
             id=probe_id,
             kind=kind,
@@ -1108,7 +1128,7 @@ class _ProbeChecker:
         if within is not None:
             if which == "absent":
                 self.v.add(self.node.key_pos("within"), "'within' goes with 'present' (how long to wait for the line)")
-            self.config["within"] = self.v.number(within, "within", None, positive=True)
+            self.config["within"] = self.v.number(within, "within", None, positive=True, maximum=MAX_UNTIL)
         window = self.node.get("window")
         if window is not None:
             self.config["window"] = self._window(window)
@@ -1149,11 +1169,11 @@ class _ProbeChecker:
             spec = self.v.mapping(retry, "retry", ("count", "interval"))
             if spec is not None:
                 self.config["retry"] = {
-                    "count": self.v.integer(spec.get("count"), "count", 3, minimum=1),
-                    "interval": self.v.number(spec.get("interval"), "interval", 1.0),
+                    "count": self.v.integer(spec.get("count"), "count", 3, minimum=1, maximum=MAX_RETRY_COUNT),
+                    "interval": self.v.number(spec.get("interval"), "interval", 1.0, maximum=MAX_RETRY_INTERVAL),
                 }
         if until is not None:
-            self.config["until"] = self.v.number(until, "until", None, positive=True)
+            self.config["until"] = self.v.number(until, "until", None, positive=True, maximum=MAX_UNTIL)
 
     # -- expect --
 
