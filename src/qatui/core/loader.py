@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -250,6 +250,8 @@ class _Validator:
         self.env_log_overrides: list[tuple[str, str, YNode]] = []
         self.environment_keys: list[str] = []
         self.capture_names: dict[str, Position] = {}
+        #: var name → the scalars that give it a value (checklist and environments), for cycles.
+        self.var_nodes: dict[str, list[YScalar]] = {}
         #: Ids seen so far, per kind, with the node that first used each (for "duplicate" problems).
         self.ids: dict[str, dict[str, YNode]] = {"section": {}, "item": {}, "probe": {}, "metric": {}}
 
@@ -384,6 +386,8 @@ class _Validator:
             if isinstance(value, YScalar) and value.value is not None and not isinstance(value.value, bool):
                 if templated:
                     self.templated.append(value)
+                if names:
+                    self.var_nodes.setdefault(name, []).append(value)
                 result[name] = value.value if isinstance(value.value, str) else value.text
             elif isinstance(value, YScalar) and value.value is None:
                 result[name] = ""
@@ -917,6 +921,61 @@ class _Validator:
                     hint = "define it under 'vars:', or declare it in 'from_env:' if it comes from the environment"
                 self.add(_inner(node, token), f"undefined variable ${{{ref.name}}}{did_you_mean(ref.name, known)}: "
                          f"not a capture, var, secret or declared environment variable ({hint})")
+        self.check_cycles(checklist)
+        provided = set(checklist.vars) | set(checklist.secrets) | set(checklist.from_env)
+        for environment in checklist.environments.values():
+            provided |= set(environment.vars)
+        self.check_self_captures(checklist, provided)
+
+    def check_cycles(self, checklist: Checklist) -> None:
+        """A var that uses itself, directly or through others, is reported once, at its value."""
+        scopes = [[checklist.vars]] + [[env.vars, checklist.vars] for env in checklist.environments.values()]
+        reported: set[frozenset[str]] = set()
+        for written in scopes:
+            for loop in variables.cycles(written):
+                if frozenset(loop) in reported:
+                    continue
+                reported.add(frozenset(loop))
+                first = loop[0]
+                value = next((scope[first] for scope in written if first in scope), "")
+                node = next((n for n in self.var_nodes.get(first, []) if _text(n) == value), None)
+                where = _inner(node, "${" + loop[1]) if node is not None else Position(self.path)
+                path = " → ".join(f"${{{name}}}" for name in loop)
+                self.add(where, f"variable cycle: {path}; a var cannot use itself, directly or "
+                         "through other vars (it would be sent as the literal text)")
+
+    def check_self_captures(self, checklist: Checklist, provided: set[str]) -> None:
+        """A probe that uses `${x}` which only it captures: its captures exist after it ran."""
+        producers: dict[str, set[str]] = {}
+        for probe in checklist.probes():
+            for name in probe.config.get("capture") or {}:
+                producers.setdefault(name, set()).add(probe.id)
+        for probe in checklist.probes():
+            own = set(probe.config.get("capture") or {})
+            for dotted, text in _strings(probe.config) if own else ():
+                for ref in variables.references(text):
+                    if (ref.name in own and not ref.has_default and ref.name not in provided
+                            and producers.get(ref.name) == {probe.id}):
+                        where = probe.positions.get(dotted, probe.position)
+                        self.add(where, f"probe {probe.id!r} uses ${{{ref.name}}}, which only it captures "
+                                 "itself: a probe's captures exist once it has run; capture it in an "
+                                 "earlier probe, or give a default (${" + ref.name + ":-value})")
+
+
+def _text(node: YScalar) -> str:
+    return node.value if isinstance(node.value, str) else node.text
+
+
+def _strings(value: Any, dotted: str = "") -> Iterator[tuple[str, str]]:
+    """(dotted key, text) of every string in a probe's config."""
+    if isinstance(value, str):
+        yield dotted, value
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _strings(inner, f"{dotted}.{key}" if dotted else str(key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _strings(inner, f"{dotted}.{index}")
 
 
 def _inner(node: YScalar, fragment: str) -> Position:
