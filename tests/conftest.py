@@ -33,11 +33,13 @@ BUSYBOX_APPLETS = ["sh", "echo", "sleep", "seq", "date", "cat", "yes", "head", "
 
 @pytest.fixture(scope="session", autouse=True)
 def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Tests (and the processes they start) keep qatui's caches and its trust store out of the
-    user's home: a test that trusts a checklist never trusts it for the user."""
-    olds = {name: os.environ.get(name) for name in ("XDG_CACHE_HOME", "XDG_DATA_HOME")}
+    """Tests (and the processes they start) keep qatui's caches, its cache key, crash logs and
+    its trust store out of the user's home: a test that trusts a checklist never trusts it for
+    the user."""
+    olds = {name: os.environ.get(name) for name in ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")}
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
     os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg-data"))
+    os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("xdg-state"))
     yield
     for name, old in olds.items():
         if old is None:

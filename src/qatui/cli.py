@@ -17,6 +17,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from enum import IntEnum
+from typing import Any
 
 from qatui import __version__
 
@@ -47,10 +48,19 @@ def env_default(env: Mapping[str, str], name: str, fallback: str | None = None) 
     return value if value else fallback
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, except that help text that cannot be written is an error, not silence
+    (argparse drops an OSError of its own output, and `qatui --help > /dev/full` said 0)."""
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if message:
+            (file or sys.stderr).write(message)
+
+
 def build_parser(env: Mapping[str, str], only: str | None = None) -> argparse.ArgumentParser:
     """The parser; with `only`, just that subcommand's module is imported (start-up stays fast:
     `qatui CHECKLIST` never loads the probe or log machinery before the first paint)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="qatui",
         description="Work through a release checklist by hand: probes, live logs, a Markdown record.",
         epilog=(
@@ -89,17 +99,41 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     elif not argv:
         argv = ["open"]
     _tolerate_any_encoding()
+    from qatui.output import OutputLost, guard_stdout, report_lost, silence
+
+    try:
+        with guard_stdout():
+            return _run(argv, env)
+    except OutputLost as error:  # `> /dev/full`, a closed terminal: said in words, no crash log
+        report_lost(error)
+        return ExitStatus.FAILED
+    except BrokenPipeError:  # `qatui report … | head`: the reader had enough
+        silence(sys.stdout)
+        return ExitStatus.OK
+
+
+def _run(argv: list[str], env: Mapping[str, str]) -> int:
     chosen = argv[0] if argv and argv[0] in COMMANDS else None
     parser = build_parser(env, only=chosen)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit:  # help, version, a usage error: their text must reach stdout whole
+        sys.stdout.flush()
+        raise
     if not hasattr(args, "_module"):  # `qatui --help` / `--version` exit inside parse_args
         parser.print_help()
+        sys.stdout.flush()
         return ExitStatus.USAGE
     args.env_vars = env
     from qatui.core.errors import QatuiError
+    from qatui.output import OutputLost
 
     try:
-        return int(args._module.run(args))
+        code = int(args._module.run(args))
+        sys.stdout.flush()  # a full disk shows here, while it can still be said, not at exit
+        return code
+    except OutputLost:
+        raise
     except QatuiError as error:
         print(f"qatui: {error.title}: {error.message}", file=sys.stderr)
         return ExitStatus.FAILED
@@ -107,7 +141,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         print("qatui: interrupted", file=sys.stderr)
         return ExitStatus.INTERRUPTED
     except BrokenPipeError:
-        return ExitStatus.OK
+        raise
     except Exception:
         import traceback
 

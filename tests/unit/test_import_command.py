@@ -87,7 +87,7 @@ def test_folders_and_special_files_are_named_for_what_they_are(tmp_path: Path) -
     folder = qatui(str(tmp_path), cwd=tmp_path)
     assert folder.returncode == 1 and "is a folder, not a Markdown file" in folder.stderr
     device = qatui("/dev/zero", cwd=tmp_path)
-    assert device.returncode == 1 and "/dev/zero: file is too large" in device.stderr
+    assert device.returncode == 1 and "/dev/zero: is a character device, not a regular file" in device.stderr
     into_folder = qatui(str(EXAMPLE), "-o", str(tmp_path), "--force", cwd=tmp_path)
     assert into_folder.returncode == 1 and "is a folder; name the YAML file" in into_folder.stderr
     for run in (folder, device, into_folder):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from qatui.core import yamlpos
+from qatui.core import files, yamlpos
 from qatui.core.errors import ChecklistError, Problem
 from qatui.core.loader import load_checklist
 
@@ -203,7 +203,7 @@ def test_cli_on_things_that_are_not_checklist_files(tmp_path: Path) -> None:
     assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
     assert result.stdout.splitlines() == [
         f"{tmp_path}: error: is a folder, not a checklist file",
-        "/dev/zero: error: file is too large (2.0 MB; a checklist may be at most 2 MB)",
+        "/dev/zero: error: is a character device, not a regular file; qatui reads only regular files",
     ]
 
 
@@ -218,7 +218,7 @@ def test_an_unreadable_file_is_one_problem(tmp_path: Path, monkeypatch: pytest.M
     def refuse(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(yamlpos, "open", refuse, raising=False)
+    monkeypatch.setattr(files, "_open", refuse)
     assert main(["validate", str(path)], env={}) == 1
     assert capsys.readouterr().out == f"{path}: error: permission denied: cannot read the file\n"
 

@@ -190,3 +190,57 @@ def test_no_prefetch_without_a_second_core(tmp_path: Path) -> None:
     done = run_python(code, {})
     assert (done.stdout, done.stderr) == ("False\n{}\n", "")
     assert entries(tmp_path / "c") == []
+
+
+PLANTED = """
+import os, pickle
+class Payload:
+    def __reduce__(self):
+        return (os.system, ("touch %(marker)s",))
+with open(%(entry)r, "wb") as handle:
+    handle.write(%(prefix)r + pickle.dumps(Payload()))
+"""
+
+
+@pytest.mark.parametrize("prefix", [b"", b"qatui-cache-2\n" + b"\0" * 32], ids=["bare pickle", "forged header"])
+def test_a_pickle_planted_in_the_cache_never_runs(tmp_path: Path, prefix: bytes) -> None:
+    # CI restores cache folders from other jobs: a file planted there must not run at `qatui validate`.
+    path = tmp_path / "c.yaml"
+    path.write_text(TEXT)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "c"), "XDG_STATE_HOME": str(tmp_path / "s"), "DB_HOST": "127.0.0.1"}
+    marker = tmp_path / "pwned"
+    entry = checklist_cache._entry(str(path), path.read_bytes(), env)  # the name is no secret
+    entry.parent.mkdir(parents=True)
+    run_python(PLANTED % {"marker": str(marker), "entry": str(entry), "prefix": prefix}, {})
+    assert entry.exists() and not marker.exists()
+    for attempt in ("before this user has a key", "with a key and a good entry replaced"):
+        done = subprocess.run([sys.executable, "-m", "qatui", "validate", str(path)], env={**os.environ, **env},
+                              capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 0 and "ok: 1 section" in done.stdout, (attempt, done.stderr)
+        assert not marker.exists(), attempt
+        assert checklist_cache.key_path(env).exists()  # made by the first good load
+        run_python(PLANTED % {"marker": str(marker), "entry": str(entry), "prefix": prefix}, {})
+    # A good entry written by this user is still a hit (the cache is there for speed).
+    load_checklist(path, env=env)
+    assert checklist_cache.lookup(str(path), env) is not None
+
+
+def test_the_key_is_this_users_private_file_outside_the_cache(tmp_path: Path) -> None:
+    env = {"XDG_CACHE_HOME": str(tmp_path / "c"), "XDG_STATE_HOME": str(tmp_path / "s"), "DB_HOST": "127.0.0.1"}
+    path = tmp_path / "c.yaml"
+    path.write_text(TEXT)
+    load_checklist(path, env=env)
+    key = checklist_cache.key_path(env)
+    assert key.stat().st_mode & 0o777 == 0o600 and not key.is_relative_to(tmp_path / "c")
+    assert checklist_cache.lookup(str(path), env) is not None
+    # An entry moved under another checklist's name is a miss, not the other checklist.
+    other = tmp_path / "d.yaml"
+    other.write_text(TEXT.replace("title: Cache", "title: Other"))
+    [entry] = entries(tmp_path / "c")
+    entry.rename(checklist_cache._entry(str(other), other.read_bytes(), env))
+    assert checklist_cache.lookup(str(other), env) is None
+    # A key others can read (or write) is no key: nothing is read from the cache with it.
+    load_checklist(path, env=env)
+    checklist_cache._keys.clear()
+    key.chmod(0o644)
+    assert checklist_cache.lookup(str(path), env) is None

@@ -40,6 +40,7 @@ def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
 def run(args: argparse.Namespace) -> int:
     from qatui.commands._common import write_utf8
     from qatui.core.errors import ChecklistError
+    from qatui.core.files import refusal
     from qatui.core.loader import load_checklist, summary
     from qatui.core.markdown_import import environment_names, import_markdown_report
     from qatui.core.yaml_writer import dump_checklist
@@ -48,9 +49,10 @@ def run(args: argparse.Namespace) -> int:
     if source.is_dir():
         print(f"qatui import: {source} is a folder, not a Markdown file", file=sys.stderr)
         return 1
-    if not source.exists():  # a pipe (`<(…)`, /dev/stdin) is read, up to the size limit
-        print(f"qatui import: {source}: no such file", file=sys.stderr)
-        return 2
+    refused = refusal(source)  # a shell's pipe (`<(…)`, /dev/stdin) is read, up to the size limit
+    if refused is not None:  # a named FIFO, a device, a socket, a link loop: said, never opened
+        print(f"qatui import: {source}: {refused.reason}", file=sys.stderr)
+        return 2 if refused.missing else 1
     output = Path(args.output) if args.output else None
     if output is not None and output.is_dir():
         print(f"qatui import: -o {output} is a folder; name the YAML file to write", file=sys.stderr)

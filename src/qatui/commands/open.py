@@ -84,6 +84,14 @@ def run(args: argparse.Namespace) -> int:
     from qatui.core.errors import ChecklistError, QatuiError
 
     env_vars: Mapping[str, str] = getattr(args, "env_vars", None) or {}
+    if args.checklist:  # a FIFO, a device, a link loop: said before anything opens it
+        from qatui.core.files import refusal
+
+        refused = refusal(args.checklist)
+        if refused is not None:
+            gc.enable()
+            print(f"{args.checklist}: error: {refused.reason}", file=sys.stderr)
+            return EXIT_USAGE
     if args.checklist:  # a checklist not in the cache yet is parsed on the other core meanwhile
         from qatui.core.checklist_cache import prefetch
 
@@ -121,11 +129,20 @@ def run(args: argparse.Namespace) -> int:
               "without a screen.", file=sys.stderr)
         return EXIT_USAGE
     app.run()
+    code = int(app.return_code or 0)
     if app.recorder is not None and Path(app.record_path).is_file():
         import shlex
 
+        from qatui.output import OutputLost, report_lost
+
         done = sum(item.status.value != "untested" for item in app.session.items())
         total = len(app.session.items())
-        print(f"qatui: {done} of {total} items done; the record is {app.record_path}")
-        print(f"  read it in any Markdown viewer, or: qatui report {shlex.quote(str(app.record_path))}")
-    return int(app.return_code or 0)
+        try:
+            print(f"qatui: {done} of {total} items done; the record is {app.record_path}")
+            print(f"  read it in any Markdown viewer, or: qatui report {shlex.quote(str(app.record_path))}")
+            sys.stdout.flush()
+        except OutputLost as error:
+            # The terminal was closed (EIO): the session ended as the app says, every tick is
+            # saved, and a line nobody can read is no crash. Said on stderr where that works.
+            report_lost(error)
+    return code

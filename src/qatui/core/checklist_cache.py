@@ -10,6 +10,17 @@ the entry, and the entry is used only while each of them is still set.
 Only checklists without problems are cached; any failure to read or write the cache is
 ignored (the cache is a convenience, never a source of truth). `QATUI_NO_CACHE=1` turns it off.
 
+The cache holds data, not code. An entry is a pickle (the fastest way back to the model: a
+5,000-item checklist is unpickled in a few tens of milliseconds, where rebuilding it from JSON
+would cost a good part of the parse it saves), and unpickling runs whatever the bytes say. A
+cache folder can be shared or restored by CI from another job, so a planted file there must
+never reach `pickle.loads`: every entry carries a keyed BLAKE2b MAC over its name and bytes,
+made with a per-user key (32 random bytes in `$XDG_STATE_HOME/qatui/cache-key`, created 0600,
+outside the cache folder), and an entry whose MAC does not match is a miss, never unpickled.
+A key that is not this user's, is readable by others, or is a symlink is not used (no cache).
+Checking the MAC of a 5,000-item entry costs about a millisecond
+(`benchmarks/cache_lookup.py`).
+
 Writing an entry (pickling a 5,000-item checklist) costs about as much as a tenth of a bare
 Textual app's start-up, so the screen asks the loader to `defer` it and calls `flush` once its
 first frame is on the terminal; whatever is still pending is written when the process exits.
@@ -33,6 +44,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import hashlib
+import hmac
 import os
 import pickle
 import stat
@@ -44,11 +56,89 @@ from qatui.core.checklist import Checklist
 
 MAX_ENTRIES = 64
 _MAX_BYTES = 16 * 1024 * 1024
+#: An entry larger than this is no entry qatui wrote (a 5,000-item checklist's is under 1 MB).
+_MAX_ENTRY_BYTES = 256 * 1024 * 1024
 
 
 def cache_dir(env: Mapping[str, str]) -> Path:
     base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", str(Path.home()))) / ".cache")
     return Path(base) / "qatui" / "checklists"
+
+
+#: First bytes of an entry; then the MAC, then the pickle.
+_MAGIC = b"qatui-cache-2\n"
+_MAC_SIZE = 32
+_KEY_SIZE = 32
+#: The key as read or made in this process, per key file (tests use several homes).
+_keys: dict[str, bytes] = {}
+
+
+def key_path(env: Mapping[str, str]) -> Path:
+    """Where the per-user key lives: the state folder, never the (shareable) cache folder."""
+    base = env.get("XDG_STATE_HOME") or str(Path(env.get("HOME", str(Path.home()))) / ".local" / "state")
+    return Path(base) / "qatui" / "cache-key"
+
+
+def _own_key(fd: int) -> bool:
+    info = os.fstat(fd)
+    return (stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid() and not info.st_mode & 0o077
+            and info.st_size == _KEY_SIZE)
+
+
+def _key(env: Mapping[str, str], *, create: bool) -> bytes | None:
+    """This user's key, made (0600) when `create` and there is none; None when it cannot be
+    trusted (another owner, readable by others, a symlink) or, without `create`, is missing."""
+    where = key_path(env)
+    known = _keys.get(str(where))
+    if known is not None:
+        return known
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(where, flags)
+    except FileNotFoundError:
+        if not create:
+            return None
+        where.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        key = os.urandom(_KEY_SIZE)
+        try:
+            fd = os.open(where, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        except FileExistsError:  # another qatui made it a moment ago: use that one
+            return _key(env, create=False)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key)
+        _keys[str(where)] = key
+        return key
+    try:
+        if not _own_key(fd):
+            return None
+        key = os.read(fd, _KEY_SIZE + 1)
+    finally:
+        os.close(fd)
+    if len(key) != _KEY_SIZE:
+        return None
+    _keys[str(where)] = key
+    return key
+
+
+def _mac(key: bytes, target: Path, payload: bytes) -> bytes:
+    """Over the entry's name too: a valid entry moved under another checklist's name is a miss."""
+    digest = hashlib.blake2b(key=key, digest_size=_MAC_SIZE, person=b"qatui-cache")
+    digest.update(target.name.encode())
+    digest.update(payload)
+    return digest.digest()
+
+
+def _signed(key: bytes, target: Path, payload: bytes) -> bytes:
+    return _MAGIC + _mac(key, target, payload) + payload
+
+
+def _verified(key: bytes, target: Path, data: bytes) -> bytes | None:
+    """The pickle inside `data`, only if this user's key signed it for `target`."""
+    if not data.startswith(_MAGIC):
+        return None
+    start = len(_MAGIC) + _MAC_SIZE
+    mac, payload = data[len(_MAGIC):start], data[start:]
+    return payload if hmac.compare_digest(mac, _mac(key, target, payload)) else None
 
 
 def _entry(path: str, data: bytes, env: Mapping[str, str]) -> Path:
@@ -78,15 +168,21 @@ def lookup(path: str, env: Mapping[str, str]) -> Checklist | None:
         return None
     try:
         # From a prefetching child: the file as it was read a moment ago, in this process's run.
-        payload = _await_prefetch(path)
+        payload = _await_prefetch(path)  # our own child's bytes, through our own pipe
         if payload:
             needs, checklist = pickle.loads(payload)
         else:
+            key = _key(env, create=False)
             data = _read(path)
-            if data is None:
+            if data is None or key is None:
                 return None
-            with open(_entry(path, data, env), "rb") as handle:
-                needs, checklist = pickle.load(handle)
+            target = _entry(path, data, env)
+            with open(target, "rb") as handle:
+                signed = handle.read(_MAX_ENTRY_BYTES + 1)
+            payload = _verified(key, target, signed)
+            if payload is None:  # not written by this user's qatui: never unpickled
+                return None
+            needs, checklist = pickle.loads(payload)
     except Exception:  # missing, unreadable, cut short, from another Python: a miss, never an error
         return None
     if not isinstance(checklist, Checklist) or any(name not in env for name in needs):
@@ -103,18 +199,21 @@ def store(path: str, data: bytes, checklist: Checklist, needs: Iterable[str], en
     if not _enabled(env):
         return
     with contextlib.suppress(Exception):
-        _write(_entry(path, data, env), _payload(checklist, needs))
+        _write(_entry(path, data, env), _payload(checklist, needs), env)
 
 
-def _write(target: Path, payload: bytes) -> None:
-    """Write an entry atomically (a reader sees the old file or the new one, never half)."""
+def _write(target: Path, payload: bytes, env: Mapping[str, str]) -> None:
+    """Write a signed entry atomically (a reader sees the old file or the new one, never half)."""
     import tempfile  # not on the way of a cache hit
 
+    key = _key(env, create=True)
+    if key is None:
+        return  # a key qatui cannot trust: no cache rather than an unsigned one
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".pickle")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            handle.write(_signed(key, target, payload))
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -217,7 +316,7 @@ def prefetch(path: str, env: Mapping[str, str], *, parallel: bool | None = None)
                 payload = _payload(checklist, needs)
                 with os.fdopen(holder, "wb") as pipe:
                     pipe.write(payload)  # closed: the parent reads end-of-file and unpickles
-                _write(_entry(name, data, entry_env), payload)
+                _write(_entry(name, data, entry_env), payload, entry_env)
             code = 0
         except BaseException:  # a broken checklist: the parent loads it and reports the problems
             pass

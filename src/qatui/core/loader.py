@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +114,15 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _VAR_IN_PATTERN = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_.]*(?::?-[^}]*)?\}")
+#: Upper limits that keep every probe finite (docs/checklist-format.md, "Limits"). A manual
+#: release check waits minutes for a deploy, not days: `retry.count: 1000000000` or
+#: `until: 86400` validated and then never ended.
+MAX_TIMEOUT = 3600.0
+MAX_RETRY_COUNT = 100
+MAX_RETRY_INTERVAL = 300.0
+MAX_UNTIL = 3600.0
+#: A probe's retries, all told: count × (timeout + interval).
+MAX_RETRY_TOTAL = 3600.0
 _STATUS_CLASS = re.compile(r"^[1-5]xx$", re.IGNORECASE)
 _STATUS_RANGE = re.compile(r"^([1-5]\d\d)\s*-\s*([1-5]\d\d)$")
 
@@ -136,8 +145,7 @@ def load_checklist(path: str | Path, *, env: Mapping[str, str] | None = None,
     name = str(path)
     if name.lower().endswith((".md", ".markdown")):
         return _load_markdown(name)
-    if not os.path.exists(name):
-        raise ChecklistNotFound([Problem(Position(name), "no such file")])
+    _refuse_unreadable(name)
     env = os.environ if env is None else env
     cached = checklist_cache.lookup(name, env)
     if cached is not None:
@@ -155,9 +163,21 @@ def load_checklist(path: str | Path, *, env: Mapping[str, str] | None = None,
     return checklist
 
 
+def _refuse_unreadable(name: str) -> None:
+    """Say what a path is when it is no file to read (missing: exit 2; a FIFO, a device, a
+    symlink loop, a folder that cannot be entered: a problem named for what it is)."""
+    from qatui.core.files import refusal
+
+    refused = refusal(name)
+    if refused is None:
+        return
+    reason = "is a folder, not a checklist file" if refused.reason.startswith("is a folder") else refused.reason
+    error_type = ChecklistNotFound if refused.missing else ChecklistError
+    raise error_type([Problem(Position(name), reason)])
+
+
 def _load_markdown(path: str) -> Checklist:
-    if not os.path.exists(path):
-        raise ChecklistNotFound([Problem(Position(path), "no such file")])
+    _refuse_unreadable(path)
     try:
         from qatui.core.markdown_import import import_markdown
     except ModuleNotFoundError as error:
@@ -230,6 +250,8 @@ class _Validator:
         self.env_log_overrides: list[tuple[str, str, YNode]] = []
         self.environment_keys: list[str] = []
         self.capture_names: dict[str, Position] = {}
+        #: var name → the scalars that give it a value (checklist and environments), for cycles.
+        self.var_nodes: dict[str, list[YScalar]] = {}
         #: Ids seen so far, per kind, with the node that first used each (for "duplicate" problems).
         self.ids: dict[str, dict[str, YNode]] = {"section": {}, "item": {}, "probe": {}, "metric": {}}
 
@@ -307,7 +329,8 @@ class _Validator:
         self.add(node.pos, f"{key!r}: expected a whole number, got {describe(node)}")
         return default
 
-    def number(self, node: YNode | None, key: str, default: float | None, *, positive: bool = False) -> float | None:
+    def number(self, node: YNode | None, key: str, default: float | None, *, positive: bool = False,
+               maximum: float | None = None) -> float | None:
         if node is None:
             return default
         if (isinstance(node, YScalar) and isinstance(node.value, int | float)
@@ -321,6 +344,9 @@ class _Validator:
                 return default
             if value < 0:
                 self.add(node.pos, f"{key!r}: must not be negative, got {node.text}")
+                return default
+            if maximum is not None and value > maximum:
+                self.add(node.pos, f"{key!r}: must be at most {maximum:g} seconds, got {node.text}")
                 return default
             return value
         self.add(node.pos, f"{key!r}: expected a number, got {describe(node)}")
@@ -360,6 +386,8 @@ class _Validator:
             if isinstance(value, YScalar) and value.value is not None and not isinstance(value.value, bool):
                 if templated:
                     self.templated.append(value)
+                if names:
+                    self.var_nodes.setdefault(name, []).append(value)
                 result[name] = value.value if isinstance(value.value, str) else value.text
             elif isinstance(value, YScalar) and value.value is None:
                 result[name] = ""
@@ -754,8 +782,15 @@ class _Validator:
         probe_id = self.ident(node, "a probe", "probe")
         checker = _ProbeChecker(self, node, kind)
         config = checker.run() if known else {}
-        timeout = self.number(node.get("timeout"), "timeout", 10.0, positive=True)
+        timeout = self.number(node.get("timeout"), "timeout", 10.0, positive=True, maximum=MAX_TIMEOUT)
         destructive, always = self.destructive(node.get("destructive"))
+        retry = config.get("retry")
+        if isinstance(retry, dict) and timeout is not None:
+            total = retry["count"] * (timeout + retry["interval"])
+            if total > MAX_RETRY_TOTAL:
+                self.add(node.key_pos("retry"), f"'retry': {retry['count']} attempts × ({timeout:g} s timeout + "
+                         f"{retry['interval']:g} s interval) = {total:g} s; a probe's retries may take at most "
+                         f"{MAX_RETRY_TOTAL:g} s (use 'until: SECONDS' to poll for a while)")
         return ProbeSpec(
             id=probe_id,
             kind=kind,
@@ -886,6 +921,61 @@ class _Validator:
                     hint = "define it under 'vars:', or declare it in 'from_env:' if it comes from the environment"
                 self.add(_inner(node, token), f"undefined variable ${{{ref.name}}}{did_you_mean(ref.name, known)}: "
                          f"not a capture, var, secret or declared environment variable ({hint})")
+        self.check_cycles(checklist)
+        provided = set(checklist.vars) | set(checklist.secrets) | set(checklist.from_env)
+        for environment in checklist.environments.values():
+            provided |= set(environment.vars)
+        self.check_self_captures(checklist, provided)
+
+    def check_cycles(self, checklist: Checklist) -> None:
+        """A var that uses itself, directly or through others, is reported once, at its value."""
+        scopes = [[checklist.vars]] + [[env.vars, checklist.vars] for env in checklist.environments.values()]
+        reported: set[frozenset[str]] = set()
+        for written in scopes:
+            for loop in variables.cycles(written):
+                if frozenset(loop) in reported:
+                    continue
+                reported.add(frozenset(loop))
+                first = loop[0]
+                value = next((scope[first] for scope in written if first in scope), "")
+                node = next((n for n in self.var_nodes.get(first, []) if _text(n) == value), None)
+                where = _inner(node, "${" + loop[1]) if node is not None else Position(self.path)
+                path = " → ".join(f"${{{name}}}" for name in loop)
+                self.add(where, f"variable cycle: {path}; a var cannot use itself, directly or "
+                         "through other vars (it would be sent as the literal text)")
+
+    def check_self_captures(self, checklist: Checklist, provided: set[str]) -> None:
+        """A probe that uses `${x}` which only it captures: its captures exist after it ran."""
+        producers: dict[str, set[str]] = {}
+        for probe in checklist.probes():
+            for name in probe.config.get("capture") or {}:
+                producers.setdefault(name, set()).add(probe.id)
+        for probe in checklist.probes():
+            own = set(probe.config.get("capture") or {})
+            for dotted, text in _strings(probe.config) if own else ():
+                for ref in variables.references(text):
+                    if (ref.name in own and not ref.has_default and ref.name not in provided
+                            and producers.get(ref.name) == {probe.id}):
+                        where = probe.positions.get(dotted, probe.position)
+                        self.add(where, f"probe {probe.id!r} uses ${{{ref.name}}}, which only it captures "
+                                 "itself: a probe's captures exist once it has run; capture it in an "
+                                 "earlier probe, or give a default (${" + ref.name + ":-value})")
+
+
+def _text(node: YScalar) -> str:
+    return node.value if isinstance(node.value, str) else node.text
+
+
+def _strings(value: Any, dotted: str = "") -> Iterator[tuple[str, str]]:
+    """(dotted key, text) of every string in a probe's config."""
+    if isinstance(value, str):
+        yield dotted, value
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _strings(inner, f"{dotted}.{key}" if dotted else str(key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _strings(inner, f"{dotted}.{index}")
 
 
 def _inner(node: YScalar, fragment: str) -> Position:
@@ -1097,7 +1187,7 @@ class _ProbeChecker:
         if within is not None:
             if which == "absent":
                 self.v.add(self.node.key_pos("within"), "'within' goes with 'present' (how long to wait for the line)")
-            self.config["within"] = self.v.number(within, "within", None, positive=True)
+            self.config["within"] = self.v.number(within, "within", None, positive=True, maximum=MAX_UNTIL)
         window = self.node.get("window")
         if window is not None:
             self.config["window"] = self._window(window)
@@ -1138,11 +1228,11 @@ class _ProbeChecker:
             spec = self.v.mapping(retry, "retry", ("count", "interval"))
             if spec is not None:
                 self.config["retry"] = {
-                    "count": self.v.integer(spec.get("count"), "count", 3, minimum=1),
-                    "interval": self.v.number(spec.get("interval"), "interval", 1.0),
+                    "count": self.v.integer(spec.get("count"), "count", 3, minimum=1, maximum=MAX_RETRY_COUNT),
+                    "interval": self.v.number(spec.get("interval"), "interval", 1.0, maximum=MAX_RETRY_INTERVAL),
                 }
         if until is not None:
-            self.config["until"] = self.v.number(until, "until", None, positive=True)
+            self.config["until"] = self.v.number(until, "until", None, positive=True, maximum=MAX_UNTIL)
 
     # -- expect --
 

@@ -209,25 +209,25 @@ class Document:
 
 
 def read_bytes(path: str | Path, *, max_bytes: int = MAX_BYTES) -> bytes:
-    """The file's bytes, refusing what is missing, not a file, unreadable or too large."""
+    """The file's bytes, refusing what is missing, not a regular file, unreadable or too large.
+
+    Named pipes, devices and sockets are refused before anything is opened (`core.files`): a
+    FIFO without a writer used to hang every command, /dev/zero never ended."""
+    from qatui.core.files import NotReadable, read_regular
+
     name = str(path)
     where = Position(name)
     try:
-        size = os.stat(path).st_size
-        if os.path.isdir(path):
-            raise ChecklistError([Problem(where, "is a folder, not a checklist file")])
-        if size > max_bytes:
-            raise ChecklistError([Problem(where, _too_large(size, max_bytes))])
-        with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise ChecklistError([Problem(where, "no such file")]) from None
-    except PermissionError:
-        raise ChecklistError([Problem(where, "permission denied: cannot read the file")]) from None
-    except OSError as error:
-        raise ChecklistError([Problem(where, f"cannot read the file: {error.strerror or error}")]) from None
-    if len(data) > max_bytes:  # grew while we looked, or a special file
-        raise ChecklistError([Problem(where, _too_large(len(data), max_bytes))])
+        data = read_regular(name, max_bytes)
+    except NotReadable as error:
+        reason = "is a folder, not a checklist file" if error.reason.startswith("is a folder") else error.reason
+        raise ChecklistError([Problem(where, reason)]) from None
+    if len(data) > max_bytes:  # too large (its size on disk is the figure to show), or endless
+        try:
+            size = max(len(data), os.stat(name).st_size)
+        except OSError:
+            size = len(data)
+        raise ChecklistError([Problem(where, _too_large(size, max_bytes))])
     return data
 
 

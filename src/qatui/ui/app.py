@@ -750,16 +750,14 @@ class QatuiApp(App[None]):
                     f"{status.mark} {word.capitalize()}: {self.item(item_id).title}",
                     current.note if current else "",
                     prompt=f"What did you see? (saved as the item's note; enter with nothing marks it {word} without a note)",
+                    save=partial(self._ticked_with_note, item_id, status),  # a failed save keeps the note
                 ),
-                partial(self._ticked_with_note, item_id, status),
             )
             return
         self._change(lambda r: r.set_status(item_id, status), item_id)
 
-    def _ticked_with_note(self, item_id: str, status: Status, note: str | None) -> None:
-        if note is None:
-            return
-        self._change(lambda r: r.set_status(item_id, status, note=note or None), item_id)
+    def _ticked_with_note(self, item_id: str, status: Status, note: str) -> bool:
+        return self._change(lambda r: r.set_status(item_id, status, note=note or None), item_id)
 
     def edit_note(self, item_id: str) -> None:
         from qatui.ui.screens.modals import NoteModal
@@ -767,13 +765,11 @@ class QatuiApp(App[None]):
         current = self.item_result(item_id)
         title = self.item(item_id).title
         self.push_screen(
-            NoteModal(f"Note: {title}", current.note if current else ""),
-            partial(self._noted, item_id),
+            NoteModal(f"Note: {title}", current.note if current else "", save=partial(self._noted, item_id)),
         )
 
-    def _noted(self, item_id: str, note: str | None) -> None:
-        if note is not None:
-            self._change(lambda r: r.set_note(item_id, note), item_id)
+    def _noted(self, item_id: str, note: str) -> bool:
+        return self._change(lambda r: r.set_note(item_id, note), item_id)
 
     def attach_log(self, item_id: str, sources: list[str], lines: list[str]) -> None:
         evidence = Evidence("log", ", ".join(sources) or "logs", "\n".join(lines), at=self.clock())

@@ -242,14 +242,45 @@ def _item(where: _Where, data: dict[str, Any]) -> ItemResult:
     )
 
 
+#: qatui writes its anchors three levels deep (an item, its probes, their captures). Unknown
+#: keys are ignored whatever their shape; what the JSON decoder cannot follow (nesting near
+#: Python's recursion limit, about 1,000 levels) used to end `qatui report` in an internal
+#: error (RecursionError) and is now "broken data: nested N levels deep" at its line.
+
+
+def _depth(payload: str) -> int:
+    """How deep `payload` nests arrays and objects (strings skipped); only on the error path."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in payload:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
 def _decode_all(where: _Where, payloads: list[str]) -> list[Any]:
-    """Decode every payload with one json.loads; on any doubt, one by one to name the line."""
+    """Decode every payload with one json.loads; on any doubt, one by one to name the line.
+
+    Depth is measured only where the decoder stopped on it: a scan of every payload would
+    cost a 5,000-item record more than its decode."""
     payloads = [payload or "null" for payload in payloads]
     try:
         values = json.loads("[" + ",".join(payloads) + "]")
         if len(values) == len(payloads):
             return values
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     values = []
     for index, payload in enumerate(payloads):
@@ -258,6 +289,9 @@ def _decode_all(where: _Where, payloads: list[str]) -> list[Any]:
             values.append(json.loads(payload))
         except ValueError as error:
             where.fail(f"broken data: {error.msg} at column {error.colno}")
+        except RecursionError:
+            where.fail(f"broken data: nested {_depth(payload)} levels deep, too deep to read "
+                       "(a qatui record nests three levels)")
     return values
 
 

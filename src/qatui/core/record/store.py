@@ -124,15 +124,19 @@ class RecordFile:
 
     def read_bytes(self) -> bytes:
         """The file's bytes; refuses a file over `MAX_RECORD_BYTES` (or endless, like /dev/zero)."""
-        try:
-            with open(self.path, "rb") as handle:
-                data = handle.read(MAX_RECORD_BYTES + 1)
-        except FileNotFoundError:
-            raise RecordError(f"{self.path}: no such record", title="Record not found") from None
-        except IsADirectoryError:
-            raise RecordError(f"{self.path} is a folder, not a record", title="Record not found") from None
-        except OSError as error:
-            raise RecordError(f"cannot read {self.path}: {_why(error)}") from None
+        from qatui.core.files import NotReadable, read_regular
+
+        try:  # a named pipe, a device or a socket is refused before it is opened
+            data = read_regular(self.path, MAX_RECORD_BYTES)
+        except NotReadable as error:
+            if error.missing and error.reason == "no such file":
+                raise RecordError(f"{self.path}: no such record", title="Record not found") from None
+            if error.reason.startswith("is a folder"):
+                raise RecordError(f"{self.path} is a folder, not a record", title="Record not found") from None
+            reason = error.reason.removesuffix(": cannot read the file").removeprefix("cannot read the file: ")
+            raise RecordError(f"{self.path} {reason}" if reason.startswith("is ")
+                              else f"cannot read {self.path}: {reason}",
+                              title="Record not found" if error.missing else "Record problem") from None
         if len(data) > MAX_RECORD_BYTES:
             raise RecordError(
                 f"{self.path} is not a qatui record (larger than {MAX_RECORD_BYTES // 2**20} MB)",

@@ -17,6 +17,7 @@ bare enter never trusts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -27,7 +28,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Footer, Input, Label, Static, TextArea
+
+from qatui.ui.widgets.note_area import NoteArea
 
 
 def dialog_footer() -> Footer:
@@ -70,48 +73,69 @@ class ScrollBody(VerticalScroll):
 
 
 class TypeAhead:
-    """A one-line prompt that takes keys in the order they were typed, even before it shows.
+    """A prompt that takes keys in the order they were typed, even before it shows.
 
     A tester who knows the keys types `f`, the note, enter, `j`, `p` in one go; in a real
-    terminal those keys arrive together, before this screen has mounted its Input. The app
+    terminal those keys arrive together, before this screen has mounted its field. The app
     hands each key to `type_key` as it takes it off its queue (see `QatuiApp.on_event`), so
     the note is complete, enter submits it, and the keys after it reach the main screen again.
+
+    The field is an `Input` (one line) or a `TextArea` (the note). Printable keys and backspace
+    are applied where the cursor is, as one edit; a `TextArea` edits only the line under the
+    cursor and repaints only what shows, so a key costs the same in a note of 100,000
+    characters as in an empty one (the `Input` it replaced rebuilt the whole value and its
+    render on every key: 80–260 ms a key at 10k–30k characters, minutes at 100 KB).
     """
 
     initial: str
 
-    def _field(self) -> Input | None:
+    def _field(self) -> Input | TextArea | None:
         try:
-            return self.query_one(Input)  # type: ignore[attr-defined,no-any-return]
+            return self.query_one("#prompt-field")  # type: ignore[attr-defined,no-any-return]
         except NoMatches:
             return None
 
     @property
     def value(self) -> str:
         field = self._field()
+        if isinstance(field, TextArea):
+            return field.text
         return field.value if field is not None else self.initial
-
-    def _set_value(self, value: str) -> None:
-        field = self._field()
-        if field is None:
-            self.initial = value
-        else:
-            field.value = value
-            field.cursor_position = len(value)
 
     def type_key(self, event: events.Key) -> bool:
         """Apply a key now; False for keys this prompt leaves to its bindings (escape, tab)."""
         field = self._field()
-        if field is not None and field.cursor_position != len(field.value):
-            return False  # the tester is editing inside the text: let the Input do it
         if event.key == "enter":
             self.submit(self.value)
-        elif event.key == "backspace":
-            self._set_value(self.value[:-1])
+            return True
+        if field is None:  # not mounted yet: keep the keys in order until it is
+            if event.key == "backspace":
+                self.initial = self.initial[:-1]
+            elif event.is_printable and event.character:
+                self.initial += event.character
+            else:
+                return False
+            return True
+        if isinstance(field, TextArea):
+            if event.key == "backspace":
+                field.action_delete_left()
+            elif event.is_printable and event.character:
+                field.replace(event.character, *field.selection, maintain_selection_offset=False)  # as typing does
+            else:
+                return False
+            # A key that starts a new row grows the area's virtual height only at the next
+            # layout: scrolling now would stop one row short and hide the cursor.
+            field.call_after_refresh(field.scroll_cursor_visible)
+            return True
+        if field.cursor_position != len(field.value):
+            return False  # the tester is editing inside the text: let the Input do it
+        if event.key == "backspace":
+            field.value = field.value[:-1]
         elif event.is_printable and event.character:
-            self._set_value(self.value + event.character)
+            field.value += event.character
         else:
             return False
+        field.cursor_position = len(field.value)
         return True
 
     def submit(self, value: str) -> None:
@@ -119,43 +143,54 @@ class TypeAhead:
 
 
 class NoteModal(TypeAhead, ModalScreen[str | None]):
-    """Ask for a note; enter saves, escape cancels (None)."""
+    """Ask for a note; enter saves, escape cancels (None).
+
+    With `save`, the dialog saves the note itself through that callback (the app's, which
+    writes the record and shows any error) and closes only once it is saved: a note whose
+    save failed (a record folder that cannot be written, a signed record) stays in the
+    dialog, typed text and all, to save again or copy; only escape drops it.
+    """
     CSS_PATH = "dialogs.tcss"  # read when the first of these screens opens
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "save", "Save"),
+        Binding("enter", "save", "Save", priority=True),
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self, title: str, initial: str = "", *, required: bool = False, prompt: str = "") -> None:
+    def __init__(self, title: str, initial: str = "", *, required: bool = False, prompt: str = "",
+                 save: Callable[[str], bool] | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.initial = initial
         self.required = required
         self.prompt = prompt
+        self.save = save
 
     def compose(self) -> ComposeResult:
         with Vertical(id="note-dialog", classes="dialog"):
             yield Label(self.title_text, classes="dialog-title dialog-top")
             if self.prompt:
                 yield Static(self.prompt, classes="dialog-text")
-            yield Input(self.initial, placeholder="what did you see?", id="note-input")
+            yield NoteArea(self.initial, id="prompt-field", classes="note-field", compact=True,
+                           highlight_cursor_line=False, placeholder="what did you see?")
             yield Static("enter saves · esc cancels", classes="dialog-hint dialog-bottom")
         yield dialog_footer()
 
     def on_mount(self) -> None:
-        field = self.query_one(Input)
+        field = self.query_one(TextArea)
         field.cursor_blink = self.app.animation_level != "none" and not getattr(self.app, "deterministic", False)
+        field.move_cursor(field.document.end)
         field.focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.submit(event.value)
 
     def submit(self, value: str) -> None:
         value = value.strip()
         if self.required and not value:
             self.query_one(".dialog-hint", Static).update("a note is needed here · esc cancels")
+            return
+        if self.save is not None and not self.save(value):
+            self.query_one(".dialog-hint", Static).update(
+                Text("not saved: your note is kept here · enter tries again · esc drops it", style="bold")
+            )
             return
         self.dismiss(value)
 
@@ -345,7 +380,7 @@ class TypeNameModal(TypeAhead, ModalScreen[bool]):
             )
             with Vertical(classes="dialog-bottom"):
                 yield Static(Text(f"Type {self.environment} to run them."), classes="dialog-text-tight")
-                yield Input(self.initial, placeholder=self.environment, id="env-name")
+                yield Input(self.initial, placeholder=self.environment, id="prompt-field")
                 yield Static("enter confirms · esc cancels", classes="dialog-hint")
         yield dialog_footer()
 
