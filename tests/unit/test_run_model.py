@@ -172,3 +172,13 @@ def test_evidence_newer_than_the_verdict_is_said_in_the_record_and_reads_back() 
     text = render(session)
     assert "passed at 2026-12-04 18:32:54+00:00 · ⚠ evidence newer than the verdict (ticked 18:32:54, probes 18:34:01)" in text
     assert read(text, "r.md") == session
+
+
+def test_a_secret_echoed_to_a_probe_that_uses_no_variable_is_masked(tmp_path: Path, http_app: HttpApp) -> None:
+    """The masker knows the secrets as soon as a trusted probe runs, not only once a probe
+    happens to look a variable up."""
+    echo = probe(item="echo", id="echo", kind="http", url=f"{http_app.url}/echo?q=pw-{PASSWORD}")
+    checklist = checklist_of(echo, secrets={"api_password": "QATUI_TEST_API_PASSWORD"})
+    [result] = RunModel(checklist, "local", env_of(tmp_path), trusted=True).run_to_end([echo])
+    assert result.status is ProbeStatus.PASSED
+    assert "pw-••••••" in result.detail and PASSWORD not in result.detail + result.summary

@@ -535,7 +535,7 @@ class QatuiApp(App[None]):
         assert self.checklist is not None
         self.run_model = RunModel(self.checklist, env_key, self.options.env_vars,
                                   session_started=None, jobs=self.checklist.settings.jobs)
-        self._masker = self.run_model.scope.masker
+        self._masker = self.run_model.masker  # (reads the secrets now if already trusted)
 
     def _masked(self, text: str) -> str:
         return self._masker.mask(text) if self._masker else text

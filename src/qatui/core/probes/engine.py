@@ -312,6 +312,9 @@ class ProbeRunner:
         refused = refusal(self.checklist, self.environment, spec, self.trust,
                           allow_destructive=self.allow_destructive, confirmed=confirmed)
         if refused is None:
+            # trusted: the secrets are read now, so the masker knows them even when this probe
+            # uses no variable at all (its response may still echo one)
+            self.scope.open_secrets()
             return None
         return self._not_run(spec, refused.summary, refused.explanation)
 
