@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.differential import probe_verdicts, screen_verdicts, trust_in
 from tests.e2e.helpers import isolated_env, served_demo
 
 DEMO = Path(__file__).resolve().parents[2] / "checklists" / "demo.yaml"
+DJANGO = Path(__file__).resolve().parents[2] / "checklists" / "django-upgrade.yaml"
 
 
 async def test_demo_checklist_same_verdicts_on_the_screen_and_in_ci(tmp_path: Path) -> None:
@@ -36,3 +39,19 @@ def _items(path: Path, env: dict[str, str]) -> list:  # type: ignore[type-arg]
     from qatui.core.loader import load_checklist
 
     return load_checklist(path, env=env).items()
+
+
+@pytest.mark.standin
+@pytest.mark.timeout(900)
+async def test_django_checklist_same_verdicts_on_the_screen_and_in_ci(standin_env: dict[str, str],
+                                                                    tmp_path: Path) -> None:
+    """The shipped django-upgrade.yaml against the real Django stand-in (its destructive probes
+    confirmed on both faces, as test_django_standin does)."""
+    env = standin_env
+    trust_in(DJANGO, env)
+    cli = probe_verdicts(DJANGO, "standin", env, allow_destructive=True)
+    screen = await screen_verdicts(DJANGO, "standin", env, tmp_path, allow_destructive=True)
+    assert set(cli) == set(screen) == {p.id for item in _items(DJANGO, env) for p in item.probes}
+    differ = {probe: (cli[probe], screen[probe]) for probe in cli if cli[probe] != screen[probe]}
+    assert not differ, f"probe: (qatui probe, screen) {differ}"
+    assert sum(status == "passed" for status in cli.values()) >= 30

@@ -19,20 +19,16 @@ from __future__ import annotations
 import json
 import platform
 import re
-import secrets
-import socket
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.helpers import isolated_env, qatui_binary
+from tests.e2e.helpers import qatui_binary
+from tests.e2e.standin_support import standin
 
 REPO = Path(__file__).resolve().parents[2]
 CHECKLIST = REPO / "checklists" / "django-upgrade.yaml"
-SCRIPT = REPO / "scripts" / "django-standin"
 REQUIREMENTS = REPO / "tests" / "django_standin" / "requirements.txt"
 
 #: Every probe that does not pass on the stand-in: (status, why).
@@ -49,41 +45,6 @@ QUIET_LOG_STATUSES = {"passed", "inconclusive"}
 #: A probe with `expect.max_ms` passes, or fails on its time alone: a test never asserts on
 #: wall-clock time (a loaded CI machine may be slow), only on what was answered.
 TOO_SLOW = re.compile(r"^took \d+ ms, expected under [\d.]+ ms")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def standin(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(SCRIPT), *args], env=env, capture_output=True, text=True,
-                          timeout=timeout)
-
-
-@pytest.fixture(scope="module")
-def standin_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """A running stand-in; its variables (ports, folder, credentials) in a process environment."""
-    folder = tmp_path_factory.mktemp("django-standin")
-    env = isolated_env(
-        folder,
-        DJANGO_STANDIN_DIR=str(folder / "run"),
-        DJANGO_STANDIN_HTTP_PORT=str(free_port()),
-        DJANGO_STANDIN_WS_PORT=str(free_port()),
-        UPLINK_API_USER="qa",
-        UPLINK_API_PASSWORD=secrets.token_urlsafe(16),
-    )
-    started = standin("start", env=env, timeout=600)
-    if started.returncode != 0:
-        if "pip could not install" in started.stderr:
-            pytest.skip(f"the stand-in's packages cannot be installed here: {started.stderr[-500:]}")
-        pytest.fail(f"scripts/django-standin start failed:\n{started.stdout}\n{started.stderr}")
-    try:
-        yield env
-    finally:
-        stopped = standin("stop", env=env)
-        assert stopped.returncode == 0, stopped.stderr
 
 
 @pytest.mark.standin
