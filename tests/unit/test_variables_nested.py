@@ -53,6 +53,7 @@ def test_cycles_are_found_once_each() -> None:
 CYCLES = """\
 qatui: 1
 title: Vars
+from_env: [A, B, PORT]
 vars:
   host: "${port_host}"
   port_host: "x${host}"
@@ -83,11 +84,11 @@ def test_cycles_and_self_captures_are_validation_errors(tmp_path: Path) -> None:
     with pytest.raises(ChecklistError) as caught:
         load_checklist(path, env={})
     assert [str(p).removeprefix(f"{path}:") for p in caught.value.problems] == [
-        "4:10: error: variable cycle: ${host} → ${port_host} → ${host}; a var cannot use itself, "
+        "5:10: error: variable cycle: ${host} → ${port_host} → ${host}; a var cannot use itself, "
         "directly or through other vars (it would be sent as the literal text)",
-        "8:51: error: variable cycle: ${c} → ${d} → ${c}; a var cannot use itself, directly or "
+        "9:51: error: variable cycle: ${c} → ${d} → ${c}; a var cannot use itself, directly or "
         "through other vars (it would be sent as the literal text)",
-        "19:13: error: probe 'pself' uses ${token}, which only it captures itself: a probe's captures "
+        "20:13: error: probe 'pself' uses ${token}, which only it captures itself: a probe's captures "
         "exist once it has run; capture it in an earlier probe, or give a default (${token:-value})",
     ]
 
