@@ -949,8 +949,11 @@ class QatuiApp(App[None]):
             from qatui.ui.screens.modals import TrustModal
 
             env = self.environment
-            commands = model.trust.review(env.key if env is not None else None)  # as `qatui trust` prints
-            self.push_screen(TrustModal(self.checklist.path, commands), partial(self._trust_answer, item_ids))
+            blocks = model.trust.review(env.key if env is not None else None)  # as `qatui trust` prints
+            self.push_screen(
+                TrustModal(self.checklist.path, blocks, count=model.trust.command_count()),
+                partial(self._trust_answer, item_ids),
+            )
             return
         probes = [p for p in model.plan(wanted) if p.id not in self.running_probes]
         if not probes:
