@@ -72,6 +72,7 @@ class Recorder:
         if self.masker:
             _mask_session(session, self.masker)
             record_file.cache.invalidate()
+        record_file.holder = session.tester  # named in the lock file ("last saved by …"), masked
 
     @property
     def record_file(self) -> RecordFile:
