@@ -19,8 +19,9 @@ every save holds an exclusive `fcntl.flock` on a lock file beside the record
 (`.NAME.lock`) from the check to the rename. Two qatui instances on one record therefore take
 turns: the second one's check sees the first one's save and raises `RecordConflict` instead of
 replacing it, so no tick is lost (without the lock, 9 of 20 rounds of simultaneous ticks lost
-one). The lock holder writes who it is (tester, pid, host, time) into the lock file, so the
-instance that meets a conflict, or waits too long for the lock, says who holds the record.
+one). After each save the saver writes who it is (tester, pid, host, time) into the lock
+file, so the instance that meets a conflict, or waits too long for the lock, says who holds
+the record.
 The lock file is left in place (removing a flock'ed file races with the next locker); it holds
 no record data. A folder where locking is impossible (no write access) saves without it.
 """
@@ -146,17 +147,34 @@ def read_holder(target: Path) -> dict[str, object]:
     return data if isinstance(data, dict) else {}
 
 
+class _Held:
+    """The held lock: `saved_by(tester)` writes who saved into the lock file."""
+
+    def __init__(self, fd: int | None) -> None:
+        self.fd = fd
+
+    def saved_by(self, tester: str) -> None:
+        if self.fd is None:
+            return
+        info = {"tester": tester, "pid": os.getpid(), "host": socket.gethostname(),
+                "at": local_now().isoformat(sep=" ")}
+        with contextlib.suppress(OSError):
+            os.ftruncate(self.fd, 0)
+            os.pwrite(self.fd, json.dumps(info).encode(), 0)
+
+
 @contextlib.contextmanager
-def record_lock(target: Path, tester: str = "", *, wait: float = LOCK_WAIT) -> Iterator[None]:
-    """Hold the record's lock (see the module docstring); `RecordConflict` naming the holder
-    when another instance keeps it longer than `wait` seconds."""
+def record_lock(target: Path, *, wait: float | None = None) -> Iterator[_Held]:
+    """Hold the record's lock (see the module docstring); `RecordConflict` naming the last
+    saver when another instance keeps it longer than `wait` seconds."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(lock_path(target), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
     except OSError:
-        yield  # a folder we cannot lock in (read-only, no permission): the save reports that
+        yield _Held(None)  # a folder we cannot lock in (read-only, no permission): the save says so
         return
     try:
+        wait = LOCK_WAIT if wait is None else wait
         deadline = time.monotonic() + wait
         while True:
             try:
@@ -168,18 +186,13 @@ def record_lock(target: Path, tester: str = "", *, wait: float = LOCK_WAIT) -> I
                     raise RecordConflict(
                         path=str(target),
                         reason=f"another qatui is saving it and kept it locked for {wait:g} s"
-                        + (f": {holder}" if holder else ""),
+                        + (f"; last saved by {holder}" if holder else ""),
                         advice="Reload it, or save this session under another name.",
                     ) from None
                 time.sleep(0.005)
             except OSError:
                 break  # the file system has no flock (some network mounts): save without it
-        info = {"tester": tester, "pid": os.getpid(), "host": socket.gethostname(),
-                "at": local_now().isoformat(sep=" ")}
-        with contextlib.suppress(OSError):
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, json.dumps(info).encode(), 0)
-        yield
+        yield _Held(fd)
     finally:
         os.close(fd)  # closing releases the flock
 
@@ -291,7 +304,7 @@ class RecordFile:
 
     def write_bytes(self, data: bytes, *, force: bool = False) -> None:
         target = self._target()
-        with record_lock(target, self.holder):  # the check and the rename, as one step
+        with record_lock(target) as lock:  # the check and the rename, as one step
             if not force:
                 self.check()
             try:
@@ -307,6 +320,7 @@ class RecordFile:
                     title="Record not saved",
                 ) from None
             self._remember(data)
+            lock.saved_by(self.holder)
 
     def save_as(self, path: str | Path, session: Session, *, force: bool = False) -> None:
         """Write to another path (refusing to overwrite an existing file unless `force`), and
