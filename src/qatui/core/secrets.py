@@ -33,6 +33,17 @@ _MIN_LEN = 3  # a one-letter "secret" would mask every occurrence of that letter
 _MIN_B64 = 4  # shortest base64 run worth masking (3 bytes of the secret)
 _EDGE = 2  # shortest piece of a secret masked at a cut mark
 _EDGE_MAX = 200  # longest piece looked for there (the regex nests one group per character)
+#: What a cut can leave of one encoded character: `%2` or `%` before the cut, `\\u00`, `&#x4`.
+_PARTIAL_END = (
+    r"(?:\\+u[dD][89abAB][0-9A-Fa-f]{2}|(?:%[0-9A-Fa-f]{2}){1,3})?"  # half a pair, part of UTF-8
+    r"(?:%[0-9A-Fa-f]?|\\+(?:u[0-9A-Fa-f]{0,3})?|&#?[xX]?[0-9A-Fa-f]*|&[a-z]{1,4})?"
+)
+#: … and after it: `2C` of `%2C`, `e9` of `\\u00e9`, `34;` of `&#34;`, `uot;` of `&quot;`, the
+#: low half of a surrogate pair, the continuation bytes of a UTF-8 sequence.
+_PARTIAL_START = (
+    r"(?:[0-9A-Fa-f]{1,4};?|[a-z]{1,4};|u[0-9A-Fa-f]{4}|\\+u[dD][c-fC-F][0-9A-Fa-f]{2})?"
+    r"(?:%[89abAB][0-9A-Fa-f]){0,3}"
+)
 #: qatui's cut marks: `text…`, `text\n… [N more characters]`, `… [N bytes not kept] …\ntail`.
 _CUT = "…"
 
@@ -103,6 +114,23 @@ def _prefix_pattern(value: str) -> str:
     return "".join(groups[:_EDGE]) + tail
 
 
+def _literal_prefix(run: str) -> str:
+    """The first `_MIN_B64` or more characters of a base64 run, longest first."""
+    chars = [re.escape(char) for char in run[:_EDGE_MAX]]
+    tail = ""
+    for char in reversed(chars[_MIN_B64:]):
+        tail = f"(?:{char}{tail})?"
+    return "".join(chars[:_MIN_B64]) + tail
+
+
+def _literal_suffix(run: str) -> str:
+    chars = [re.escape(char) for char in run[-_EDGE_MAX:]]
+    head = ""
+    for char in chars[: len(chars) - _MIN_B64]:
+        head = f"(?:{head}{char})?"
+    return head + "".join(chars[len(chars) - _MIN_B64 :])
+
+
 def _suffix_pattern(value: str) -> str:
     """The last `_EDGE` or more characters of `value` (in any encoding), longest first."""
     groups = [_char_pattern(char) for char in value[-_EDGE_MAX:]]
@@ -137,8 +165,13 @@ class Masker:
             for value in ordered:
                 alternatives.extend(re.escape(run) for run in _base64_runs(value))
             self._pattern = re.compile("|".join(alternatives))
-            self._before_cut = re.compile("(?:" + "|".join(_prefix_pattern(v) for v in ordered) + r")(?=\s?\Z)")
-            self._after_cut = re.compile(r"\A(\s?)(?:" + "|".join(_suffix_pattern(v) for v in ordered) + ")")
+            runs = [run for value in ordered for run in _base64_runs(value)]
+            self._before_cut = re.compile(
+                "(?:(?:" + "|".join(_prefix_pattern(v) for v in ordered) + ")" + _PARTIAL_END
+                + "".join("|" + _literal_prefix(run) for run in runs) + r")(?=\s?\Z)")
+            self._after_cut = re.compile(
+                r"\A(\s?)(?:" + _PARTIAL_START + "(?:" + "|".join(_suffix_pattern(v) for v in ordered) + ")"
+                + "".join("|" + _literal_suffix(run) for run in runs) + ")")
             # the longest encoded form of a character is 12 characters (`%F0%9F%98%80`)
             self._window = 16 * min(len(ordered[0]), _EDGE_MAX)
         return self._pattern
