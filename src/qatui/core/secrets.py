@@ -140,12 +140,26 @@ def _suffix_pattern(value: str) -> str:
     return head + "".join(groups[len(groups) - _EDGE :])
 
 
+_ALNUM = re.compile(r"[A-Za-z0-9]{3,}")
+
+
+def _anchor(value: str) -> str | None:
+    """The longest run of ASCII letters and digits in `value`: JSON, URL and HTML encoders all
+    leave those as they are, so text without it holds no usual encoding of `value` and the
+    (much slower) pattern need not run. None when `value` has no such run of 3 or more."""
+    runs = _ALNUM.findall(value)
+    return max(runs, key=len) if runs else None
+
+
 class Masker:
     """Replaces every known secret value, in any of its encodings, with `MASK`."""
 
     def __init__(self, values: Iterable[str] = ()) -> None:
         self._values: set[str] = set()
-        self._pattern: re.Pattern[str] | None = None
+        #: Per secret, longest first: a literal every usual encoding of it contains (None: none
+        #: that is long enough) and the pattern of its every encoding.
+        self._pattern: list[tuple[str | None, re.Pattern[str]]] | None = None
+        self._runs: list[str] = []  # base64 runs, matched literally
         self._before_cut: re.Pattern[str] | None = None
         self._after_cut: re.Pattern[str] | None = None
         self._window = 0
@@ -157,15 +171,13 @@ class Masker:
             self._values.add(value)
             self._pattern = None
 
-    def _compiled(self) -> re.Pattern[str]:
+    def _compiled(self) -> list[tuple[str | None, re.Pattern[str]]]:
         if self._pattern is None:
             # longest first, so a secret that contains another is masked whole
             ordered = sorted(self._values, key=len, reverse=True)
-            alternatives = [_value_pattern(value) for value in ordered]
-            for value in ordered:
-                alternatives.extend(re.escape(run) for run in _base64_runs(value))
-            self._pattern = re.compile("|".join(alternatives))
+            self._pattern = [(_anchor(value), re.compile(_value_pattern(value))) for value in ordered]
             runs = [run for value in ordered for run in _base64_runs(value)]
+            self._runs = sorted(set(runs), key=len, reverse=True)
             self._before_cut = re.compile(
                 "(?:(?:" + "|".join(_prefix_pattern(v) for v in ordered) + ")" + _PARTIAL_END
                 + "".join("|" + _literal_prefix(run) for run in runs) + r")(?=\s?\Z)")
@@ -194,7 +206,12 @@ class Masker:
     def mask(self, text: str) -> str:
         if not self._values or not text:
             return text
-        text = self._compiled().sub(MASK, text)
+        for anchor, pattern in self._compiled():
+            if anchor is None or anchor in text:  # a substring test first: most text holds no secret
+                text = pattern.sub(MASK, text)
+        for run in self._runs:
+            if run in text:
+                text = text.replace(run, MASK)
         if _CUT in text:
             text = self._mask_cut_edges(text)
         return text
