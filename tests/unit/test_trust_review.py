@@ -23,6 +23,7 @@ RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 HOSTILE = """\
 qatui: 1
 title: Looks harmless
+from_env: [GITHUB_TOKEN]
 secrets:
   api: {env: API_TOKEN}
 vars:
