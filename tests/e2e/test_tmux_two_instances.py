@@ -12,14 +12,31 @@ from pathlib import Path
 
 import pytest
 
+from qatui.core.record import read
 from tests.e2e.helpers import Tmux, isolated_env, qatui_binary, require_tmux, wait_for
-from tests.e2e.test_tmux_session import plain_checklist, record_statuses
 
 pytestmark = [pytest.mark.tmux, pytest.mark.timeout(400)]
 
 CONFLICT = "Record changed on disk"
 TICKS = 100  # in total, 50 per instance
 UNNAMED: list[str] = []  # conflict dialogs that did not say who saved the record
+
+
+def plain_checklist(path: Path, items: int) -> list[str]:
+    """A checklist without probes: one critical section of `items` items, `check-001` …"""
+    ids = [f"check-{n:03d}" for n in range(1, items + 1)]
+    lines = ["qatui: 1", "title: Two screens", "environments:", "  local: {label: Local, default: true}",
+             "sections:", "  - id: main", "    title: Everything", "    priority: critical", "    items:"]
+    for n, item_id in enumerate(ids, start=1):
+        lines += [f"      - id: {item_id}", f"        title: Check number {n:03d}"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return ids
+
+
+def record_statuses(record: Path) -> dict[str, str]:
+    """item id → status in the record, read with qatui's own reader."""
+    session = read(record.read_text(encoding="utf-8"), str(record))
+    return {item.id: item.status.value for item in session.items()}
 
 
 @pytest.fixture
@@ -50,14 +67,14 @@ def test_two_instances_ticking_one_record_lose_no_tick(terms: tuple[Tmux, Tmux],
     first, second = terms
     checklist = tmp_path / "shared.yaml"
     ids = plain_checklist(checklist, TICKS)
-    titles = {item_id: f"Check number {n:02d}" for n, item_id in enumerate(ids, start=1)}
+    titles = {item_id: f"Check number {n:03d}" for n, item_id in enumerate(ids, start=1)}
     record = tmp_path / "shared-record.md"
     argv = [qatui_binary(), str(checklist), "--env", "local", "--tester", "Ana", "--record", str(record)]
     first.start(argv, cwd=tmp_path)
-    first.wait_screen("Check number 01", timeout=30)
+    first.wait_screen("Check number 001", timeout=30)
     wait_for(record.exists, timeout=20, what="the first instance to write the record")
     second.start(argv, cwd=tmp_path)
-    second.wait_screen("Check number 01", timeout=30)
+    second.wait_screen("Check number 001", timeout=30)
     second.keys("G")  # the second tester works from the last item up
     second.wait_screen(lambda s: titles[ids[-1]] in s, what="the last item")
 
@@ -80,10 +97,10 @@ def test_two_instances_ticking_one_record_lose_no_tick(terms: tuple[Tmux, Tmux],
     saved = sorted(item for item, outcome in outcomes.items() if outcome == "saved")
     conflicts = sorted(item for item, outcome in outcomes.items() if outcome == "conflict")
     assert len(outcomes) == TICKS
-    lost = [item for item in saved if final[item][0] != "passed"]
+    lost = [item for item in saved if final[item] != "passed"]
     assert lost == [], f"{len(lost)} saved ticks lost: {lost}"
     # a tick met by a conflict was undone on that screen and is not in the file
-    assert all(final[item][0] == "untested" for item in conflicts)
+    assert all(final[item] == "untested" for item in conflicts)
     assert not UNNAMED, f"{len(UNNAMED)} conflicts did not say who saved the record:\n{UNNAMED[0]}"
     assert saved and conflicts, (len(saved), len(conflicts))  # both happened: the race was real
     print(f"{len(saved)} ticks saved, {len(conflicts)} met a conflict, 0 lost")
