@@ -259,7 +259,3 @@ def command_count(checklist: Checklist) -> int:
     return sum(1 for p in checklist.probes() if p.runs_code) + sum(
         1 for s in checklist.logs.values() if s.kind == "command")
 
-
-def needs_review(checklist: Checklist) -> bool:
-    """Whether the checklist does anything to review: a probe or a log source of any kind."""
-    return bool(checklist.probes()) or bool(checklist.logs)

@@ -23,7 +23,7 @@ class NotTrusted(QatuiError):
 class TrustState:
     """Shared by the scope, the gate, the probe runner and the log sources of one run.
 
-    `fixed` pins the answer (tests, `describe_commands`' lookups); otherwise the store decides.
+    `fixed` pins the answer (tests); otherwise the store decides.
     """
 
     def __init__(self, checklist: Checklist, env: Mapping[str, str], *, fixed: bool | None = None) -> None:
