@@ -424,7 +424,7 @@ class ProbeRunner:
             return inert(self.masker.mask(text))
 
         captures = {
-            name: MASK if name in outcome.secret_captures else inert(mask(value), one_line=True)
+            name: MASK if name in outcome.secret_captures else mask(value)  # line breaks kept: a value
             for name, value in outcome.captures.items()
         }
         return ProbeResult(
