@@ -64,6 +64,10 @@ def setup(tmp_path: Path, **options: Any) -> tuple[QatuiApp, LogFile]:
     checklist = tmp_path / "logs.yaml"
     checklist.write_text(CHECKLIST.format(log=log.path))
     env = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"), "PATH": "/usr/bin:/bin", "QA_TOKEN": TOKEN}
+    from qatui.core.loader import load_checklist
+    from qatui.core.trust import trust
+
+    trust(load_checklist(checklist, env=env), env)  # an untrusted checklist opens no log source
     return make_app(tmp_path, checklist, env_vars=env, **options), log
 
 

@@ -182,7 +182,7 @@ async def test_trust_dialog_shows_each_command_as_qatui_trust_prints_it(tmp_path
         env={**env, "PYTHONPATH": os.pathsep.join(sys.path)}, stdin=subprocess.DEVNULL,
         capture_output=True, text=True, timeout=60, check=False,
     )
-    printed = [line for line in cli.stdout.splitlines() if line.startswith(("commands.yaml:", "    "))]
+    printed = cli.stdout.split("\n\n")[1].splitlines()  # the review, between the heading and the question
     assert any(f"$ sh -c 'touch {marker}; echo done'" in line for line in printed), cli.stdout
     app = make_app(tmp_path, checklist, env_vars=env, trusted=False)
     async with app.run_test(size=SMALL) as pilot:

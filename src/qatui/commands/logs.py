@@ -36,6 +36,7 @@ from qatui.commands._common import choose_environment as _choose_environment
 from qatui.core.checklist import Checklist, Environment
 from qatui.core.logs.base import LogLine
 from qatui.core.logs.merge import MergedBatch, SourceState
+from qatui.core.text import inert
 
 EXIT_OK = 0
 #: Some log source (or every one) could not be read: engine unreachable, container or service
@@ -227,8 +228,8 @@ class Printer:
         parts: list[str] = []
         for batch, lo, hi in merged.chunks:
             texts = batch.texts if lo == 0 and hi == len(batch.texts) else batch.texts[lo:hi]
-            if self.masking:
-                texts = [self.mask(text) for text in texts]
+            texts = [inert(self.mask(text), one_line=True) for text in texts] if self.masking else [
+                inert(text, one_line=True) for text in texts]
             if batch.times is None and not batch.errors and not batch.notices:
                 dim, undim = self._dim
                 head = f"  {dim}{self.stamp(batch.at)} {undim}{self._name(batch.source)}"
@@ -249,7 +250,7 @@ class Printer:
         """Some lines (after a filter)."""
         self.out.write("".join(
             self._line("error" if line.is_error else "notice" if line.notice else "line", line.at, line.source,
-                       self.mask(line.text))
+                       inert(self.mask(line.text), one_line=True))
             for line in lines
         ))
         self.out.flush()

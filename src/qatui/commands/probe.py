@@ -29,6 +29,7 @@ from typing import Any, TextIO
 
 from qatui.core.checklist import Checklist, ProbeSpec
 from qatui.core.session import ProbeResult, ProbeStatus
+from qatui.core.text import inert
 
 FORMATS = ("table", "json", "junit")
 MARKS = {
@@ -333,7 +334,7 @@ def to_junit(checklist: Checklist, env_key: str | None, pairs: Sequence[tuple[Pr
     suite = ET.SubElement(
         suites,
         "testsuite",
-        {"name": f"{checklist.title} [{env_key or 'no environment'}]", **attrs,
+        {"name": inert(f"{checklist.title} [{env_key or 'no environment'}]", one_line=True), **attrs,
          "timestamp": datetime.now(UTC).replace(microsecond=0).isoformat()},
     )
     props = ET.SubElement(suite, "properties")
@@ -354,6 +355,10 @@ def to_junit(checklist: Checklist, env_key: str | None, pairs: Sequence[tuple[Pr
             ET.SubElement(case, "skipped", {"message": f"{result.summary}: {result.explanation}"})
         elif result.detail:
             ET.SubElement(case, "system-out").text = result.detail
+    for element in suites.iter():  # only XML 1.0 characters, control characters shown (core/text.py)
+        element.text = inert(element.text) if element.text else element.text
+        for key, value in element.attrib.items():
+            element.attrib[key] = inert(value, one_line=True)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode")
 

@@ -14,9 +14,6 @@ import os
 import sys
 from collections.abc import Mapping
 
-from qatui.core.checklist import Checklist
-from qatui.core.trust import describe_commands
-
 
 def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     parser.add_argument("checklist", metavar="CHECKLIST", help="checklist file to review and trust")
@@ -29,6 +26,7 @@ def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
 def run(args: argparse.Namespace) -> int:
     from qatui.commands._common import UsageError, choose_environment, load_or_report
     from qatui.core.trust import changed_since_trusted, is_trusted, revoke, trust
+    from qatui.core.trust_review import command_count, review_blocks
 
     env: Mapping[str, str] = getattr(args, "env_vars", None) or os.environ
     checklist = load_or_report(args.checklist, env)
@@ -46,24 +44,18 @@ def run(args: argparse.Namespace) -> int:
         return 2
     env_key = environment.key if environment else None
 
-    lines = describe_commands(checklist, env_key, env)
+    count = command_count(checklist)
     if is_trusted(checklist, env) and not args.yes:
-        print(f"{args.checklist} is already trusted as it is now ({len(lines)} command(s)).")
+        print(f"{args.checklist} is already trusted as it is now ({count} command(s)).")
         return 0
     if changed_since_trusted(checklist, env):
         print(f"{args.checklist} changed since you trusted it; review it again.")
     # Workspace trust: an untrusted checklist runs nothing at all (HTTP, WebSocket and TCP
-    # probes and log sources included), so one without commands is trusted the same way.
-    if lines:
-        print(f"{args.checklist} runs {len(lines)} command(s):\n")
-        for line in lines:
-            print(line)
-    else:
-        print(f"{args.checklist} runs no commands on this machine or in containers; trusting it lets its "
-              "requests, log sources and secrets be used.")
-    read = _inputs(checklist)
-    if read:
-        print(f"\nIt reads: {read}")
+    # probes and log sources included), so one without commands is trusted the same way. The
+    # review is whole and inert (core/trust_review.py): nothing cut, no control character.
+    print(f"{args.checklist} runs {count} command(s); per environment, what it runs, talks to and reads:\n")
+    for block in review_blocks(checklist, env_key):
+        print(block)
     print()
     if not args.yes:
         if not sys.stdin.isatty():
@@ -80,11 +72,3 @@ def run(args: argparse.Namespace) -> int:
     print(f"Trusted {args.checklist} (until it changes).")
     return 0
 
-
-def _inputs(checklist: Checklist) -> str:
-    """The process environment variables and secrets a checklist reads (names only)."""
-    from qatui.core.run.scope import declared_env
-
-    parts = [f"${name}" for name in declared_env(checklist)]
-    parts += [f"secret {name} (file {secret.file})" for name, secret in checklist.secrets.items() if secret.file]
-    return ", ".join(parts)

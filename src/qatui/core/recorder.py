@@ -44,6 +44,7 @@ from qatui.core.session import (
     SignOff,
     Status,
 )
+from qatui.core.text import inert
 
 Clock = Callable[[], datetime]
 
@@ -71,6 +72,7 @@ class Recorder:
         if self.masker:
             _mask_session(session, self.masker)
             record_file.cache.invalidate()
+        record_file.holder = session.tester  # named in the lock file ("last saved by …"), masked
 
     @property
     def record_file(self) -> RecordFile:
@@ -85,7 +87,9 @@ class Recorder:
         return value
 
     def _mask(self, text: str) -> str:
-        return self.masker.mask(text) if self.masker else text
+        """Secrets masked and control characters made visible: the record holds only text
+        that is safe to show and valid in YAML, XML and UTF-8 (see `core/text.py`)."""
+        return inert(self.masker.mask(text))
 
     def _item(self, item_id: str) -> ItemResult:
         try:
@@ -189,7 +193,7 @@ class Recorder:
         item = self._item(item_id)
         with self._saving(self._undo_item(item)):
             for result in results:
-                masked = _mask_probe(result, self.masker) if self.masker else replace(result)
+                masked = _mask_probe(result, self.masker)
                 if masked.at is None:
                     masked.at = self.now()
                 for index, existing in enumerate(item.probes):
@@ -389,7 +393,9 @@ def _bring_in_line(session: Session, checklist: Checklist) -> list[str]:
 
 
 def _mask_probe(result: ProbeResult, masker: Masker) -> ProbeResult:
-    mask = masker.mask
+    def mask(text: str) -> str:
+        return inert(masker.mask(text))
+
     return replace(
         result,
         summary=mask(result.summary),
@@ -402,7 +408,10 @@ def _mask_probe(result: ProbeResult, masker: Masker) -> ProbeResult:
 
 def _mask_session(session: Session, masker: Masker) -> None:
     """Mask every free text already in a session (one handed over from elsewhere)."""
-    mask = masker.mask
+
+    def mask(text: str) -> str:
+        return inert(masker.mask(text))
+
     session.tester = mask(session.tester)
     session.facts = {mask(k): mask(v) for k, v in session.facts.items()}
     for item in session.items():

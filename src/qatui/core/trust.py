@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from qatui.core.checklist import Checklist, ProbeSpec
+from qatui.core.checklist import Checklist
 from qatui.core.errors import QatuiError
 
 
@@ -111,44 +111,3 @@ def needs_trust(checklist: Checklist) -> bool:
         source.kind == "command" for source in checklist.logs.values()
     )
 
-
-def describe_commands(checklist: Checklist, env_key: str | None, env: Mapping[str, str]) -> list[str]:
-    """What trusting a checklist allows, as `qatui trust` and the screen's trust dialog show it:
-    per command/exec probe and command log source, where it is written, where it runs, and the
-    command with variables filled in and secrets masked."""
-    from qatui.core.probes.command import command_line
-    from qatui.core.probes.engine import ProbeRunner
-    from qatui.core.variables import UndefinedVariable, expand, expand_all
-
-    runner = ProbeRunner(checklist, env_key, trusted=False, env=env)  # never started: lookups only
-    lines: list[str] = []
-    for probe in checklist.probes():
-        if not probe.runs_code:
-            continue
-        try:
-            config = expand_all(probe.config, runner.lookup)
-        except UndefinedVariable:
-            config = probe.config  # needs a capture from another probe: show it as written
-        lines.append(_line(probe, config, command_line(config), runner.masker.mask))
-    for source in checklist.logs.values():
-        if source.kind == "command":
-            place = source.position.short if source.position else source.name
-            try:
-                command = expand(source.target, runner.lookup)
-            except UndefinedVariable:
-                command = source.target
-            lines.append(runner.masker.mask(f"{place}  [log source {source.name}] on this machine:\n    $ {command}"))
-    return lines
-
-
-def _line(probe: ProbeSpec, config: Mapping[str, object], command: str, mask: object) -> str:
-    place = probe.where().short if probe.where() else probe.id
-    if probe.kind == "exec":
-        target = f"in service {config.get('service')}" if config.get("service") else f"in container {config.get('container')}"
-    else:
-        target = "on this machine" + (f" in {config.get('cwd')}" if config.get("cwd") else "")
-    text = f"{place}  [{probe.item_id}/{probe.id}] {target}:\n    $ {command}"
-    env_vars = config.get("env")
-    if isinstance(env_vars, Mapping) and env_vars:
-        text += "\n    env: " + " ".join(f"{k}={v}" for k, v in env_vars.items())
-    return mask(text) if callable(mask) else text

@@ -240,6 +240,10 @@ class QatuiApp(App[None]):
         self._results_index: dict[str, ItemResult] = {}
         self._items: dict[str, Item] = {}
         self._log_feed = LogFeed(max_pending_lines=FLOOD_LINES_PER_DRAIN)
+        self._log_feed.clean = self._clean_text  # log lines: secrets masked, escapes shown
+        from qatui.ui.inert_filter import InertFilter
+
+        self._filters.append(InertFilter())  # nothing raw from untrusted text reaches the terminal
         self._log_scope = "item"
         self._log_names: list[str] | None = None
         self._open_timer: Any = None
@@ -536,6 +540,15 @@ class QatuiApp(App[None]):
         self.run_model = RunModel(self.checklist, env_key, self.options.env_vars,
                                   session_started=None, jobs=self.checklist.settings.jobs)
         self._masker = self.run_model.masker  # (reads the secrets now if already trusted)
+
+    def _clean_text(self, text: str) -> str:
+        """Untrusted one-line text for the screen: secrets masked with the run's masker (the
+        checklist's, and those the probes captured), control characters made visible."""
+        from qatui.core.text import inert
+
+        if self._masker:
+            text = self._masker.mask(text)
+        return inert(text, one_line=True)
 
     def _masked(self, text: str) -> str:
         return self._masker.mask(text) if self._masker else text
@@ -936,8 +949,11 @@ class QatuiApp(App[None]):
             from qatui.ui.screens.modals import TrustModal
 
             env = self.environment
-            commands = model.trust.review(env.key if env is not None else None)  # as `qatui trust` prints
-            self.push_screen(TrustModal(self.checklist.path, commands), partial(self._trust_answer, item_ids))
+            blocks = model.trust.review(env.key if env is not None else None)  # as `qatui trust` prints
+            self.push_screen(
+                TrustModal(self.checklist.path, blocks, count=model.trust.command_count()),
+                partial(self._trust_answer, item_ids),
+            )
             return
         probes = [p for p in model.plan(wanted) if p.id not in self.running_probes]
         if not probes:

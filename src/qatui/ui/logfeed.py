@@ -43,6 +43,9 @@ class LogFeed:
         self._stop = threading.Event()
         self.names: list[str] = []
         self.closed = False
+        #: Applied to every line's text on the reading thread, before the screen sees it (the
+        #: app masks secrets and makes control characters visible here).
+        self.clean: Callable[[str], str] | None = None
 
     @property
     def generation(self) -> int:
@@ -74,6 +77,8 @@ class LogFeed:
         """Called from a worker thread; blocks while the screen is behind (see above)."""
         if not batch:
             return
+        if self.clean is not None:
+            batch = clean_batch(batch, self.clean)
         with self._lock:
             while (
                 block
@@ -96,6 +101,18 @@ class LogFeed:
             self._pending_lines = 0
             self._drained.notify_all()
         return batches
+
+
+def clean_batch(batch: Batch, clean: Callable[[str], str]) -> Batch:
+    """`batch` with `clean` applied to every text; the same object when nothing changed."""
+    from dataclasses import replace
+
+    texts = getattr(batch, "texts", None)
+    if texts is not None:  # a LogBatch: one column to rewrite
+        cleaned = [clean(text) for text in texts]
+        return batch if cleaned == texts else replace(batch, texts=cleaned)  # type: ignore[type-var]
+    lines = [line if (text := clean(line.text)) == line.text else replace(line, text=text) for line in batch]
+    return lines
 
 
 def follow_source(

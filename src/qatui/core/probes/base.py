@@ -68,6 +68,17 @@ class ProbeContext:
     #: cookies, items never do (see `cookies.py`).
     cookies_for: ItemJars = field(default_factory=ItemJars)
 
+    # Cuts of text that may hold a secret: masked *before* the cut, so a secret cut in two never
+    # shows its first characters. Kinds call these rather than the module functions below.
+    def excerpt(self, text: str, limit: int = EXCERPT) -> str:
+        return excerpt(self.masker.mask(text), limit)
+
+    def cap_detail(self, text: str) -> str:
+        return cap_detail(self.masker.mask(text))
+
+    def last_lines(self, text: str, count: int = 5, limit: int = 600) -> str:
+        return last_lines(self.masker.mask(text), count, limit)
+
     @property
     def checklist_dir(self) -> Path:
         return Path(self.checklist.path).resolve().parent if self.checklist.path else Path.cwd()

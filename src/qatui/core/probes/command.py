@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import shlex
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from qatui.core.checklist import ProbeSpec
@@ -60,26 +60,28 @@ def outcome_from_output(
     elapsed_ms: float,
     header: str,
     note: str = "",
+    mask: Callable[[str], str] = str,
 ) -> Outcome:
+    """`mask` hides secrets before anything is cut (the kind passes `ctx.masker.mask`)."""
     expect: Mapping[str, Any] = cfg.get("expect") or {}
     checks = check_output(expect, exit_code=exit_code, stdout=stdout, stderr=stderr, elapsed_ms=elapsed_ms)
     both = stdout + ("\n" if stdout and stderr else "") + stderr
     captured = capture(cfg.get("capture"), texts={"stdout": stdout, "stderr": stderr, "both": both})
     detail = f"{header}\nexit {exit_code} after {elapsed_ms:.0f} ms\n" + (f"{note}\n" if note else "")
     if stdout:
-        detail += f"--- stdout\n{excerpt(stdout)}\n"
+        detail += f"--- stdout\n{excerpt(mask(stdout))}\n"
     if stderr:
-        detail += f"--- stderr\n{excerpt(stderr, 800)}\n"
-    detail = cap_detail(detail + checks_text(checks))
+        detail += f"--- stderr\n{excerpt(mask(stderr), 800)}\n"
+    detail = cap_detail(mask(detail + checks_text(checks)))
     failed = first_failure(checks)
     if failed is not None:
         explanation = ""
         if failed.key == "expect.exit_code":
-            explanation = explain.unexpected_exit(exit_code, _expected_code(expect), last_lines(stderr or stdout))
+            explanation = explain.unexpected_exit(exit_code, _expected_code(expect), last_lines(mask(stderr or stdout)))
         elif failed.key == "expect.max_ms":
             explanation = "the command did its job but took longer than the checklist allows"
         else:
-            explanation = f"the output is not what the checklist expects; last output:\n{last_lines(both)}"
+            explanation = f"the output is not what the checklist expects; last output:\n{last_lines(mask(both))}"
         return Outcome(
             ProbeStatus.FAILED,
             fail_summary(spec, failed.key, failed.actual, failed.expected),
@@ -199,9 +201,9 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
         ended = await _stop(process, pumps, tree)
         elapsed_ms = (time.perf_counter() - started) * 1000
         found = explain.command_timeout(seconds, ended.words())
-        detail = cap_detail(
+        detail = ctx.cap_detail(
             f"{header}\nqatui {ended.words()} after {elapsed_ms:.0f} ms; {out.total} bytes on stdout, {err.total} on stderr\n"
-            f"--- last output\n{last_lines(out.text() + err.text(), 8)}"
+            f"--- last output\n{ctx.last_lines(out.text() + err.text(), 8)}"
         )
         return Outcome(ProbeStatus.TIMEOUT, with_where(spec, "timeout", found.actual), found.explanation, detail, duration_ms=elapsed_ms)
     except asyncio.CancelledError:
@@ -218,9 +220,10 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
             ProbeStatus.ERROR,
             with_where(spec, "run", f"exit 127, {found.actual}"),
             found.explanation,
-            cap_detail(f"{header}\n{excerpt(stderr, 800)}"),
+            ctx.cap_detail(f"{header}\n{ctx.excerpt(stderr, 800)}"),
             duration_ms=elapsed_ms,
         )
     return outcome_from_output(
-        spec, cfg, exit_code=exit_code, stdout=stdout, stderr=stderr, elapsed_ms=elapsed_ms, header=header, note=note
+        spec, cfg, exit_code=exit_code, stdout=stdout, stderr=stderr, elapsed_ms=elapsed_ms, header=header, note=note,
+        mask=ctx.masker.mask,
     )

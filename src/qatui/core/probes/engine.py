@@ -418,9 +418,13 @@ class ProbeRunner:
             )
 
     def _result(self, spec: ProbeSpec, outcome: Outcome, duration_ms: float | None) -> ProbeResult:
-        mask = self.masker.mask
+        from qatui.core.text import inert  # untrusted text (servers, output) shows, never acts
+
+        def mask(text: str) -> str:
+            return inert(self.masker.mask(text))
+
         captures = {
-            name: MASK if name in outcome.secret_captures else mask(value)
+            name: MASK if name in outcome.secret_captures else mask(value)  # line breaks kept: a value
             for name, value in outcome.captures.items()
         }
         return ProbeResult(
@@ -430,7 +434,7 @@ class ProbeRunner:
             summary=mask(outcome.summary),
             duration_ms=round(duration_ms, 1) if duration_ms is not None else None,
             explanation=mask(outcome.explanation),
-            detail=cap_detail(mask(outcome.detail)),  # mask, then cut: a cut secret escapes masking
+            detail=inert(cap_detail(self.masker.mask(outcome.detail))),  # mask first: a cut never shows a secret's start
             captures=captures,
             at=datetime.now(UTC),
             where=where(spec),

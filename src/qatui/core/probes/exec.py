@@ -40,8 +40,6 @@ from qatui.core.probes.base import (
     BoundedText,
     Outcome,
     ProbeContext,
-    cap_detail,
-    last_lines,
     with_where,
 )
 from qatui.core.probes.command import outcome_from_output
@@ -355,7 +353,7 @@ def _run_sync(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext, stop: 
     if not finished:
         found = explain.command_timeout(spec.timeout, stopped)
         status = ProbeStatus.NOT_RUN if stop.is_set() and time.monotonic() <= deadline else ProbeStatus.TIMEOUT
-        detail = cap_detail(f"{header}\nqatui {stopped} after {elapsed_ms:.0f} ms\n--- last output\n{last_lines(out.text() + err.text(), 8)}")
+        detail = ctx.cap_detail(f"{header}\nqatui {stopped} after {elapsed_ms:.0f} ms\n--- last output\n{ctx.last_lines(out.text() + err.text(), 8)}")
         return Outcome(status, with_where(spec, "timeout", found.actual), found.explanation, detail, duration_ms=elapsed_ms)
     exit_code = info.get("ExitCode")
     if exit_code is None:
@@ -364,9 +362,9 @@ def _run_sync(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext, stop: 
     if exit_code in (126, 127):
         failure = _start_failure(spec, cfg, container.name, out.text() + stderr, argv if "argv" in cfg else None)
         if failure is not None:
-            return Outcome(failure.status, failure.summary, failure.explanation, cap_detail(f"{header}\n{out.text()}{stderr}"),
+            return Outcome(failure.status, failure.summary, failure.explanation, ctx.cap_detail(f"{header}\n{out.text()}{stderr}"),
                            duration_ms=elapsed_ms)
-    return outcome_from_output(spec, cfg, exit_code=int(exit_code), stdout=out.text(), stderr=stderr, elapsed_ms=elapsed_ms, header=header)
+    return outcome_from_output(spec, cfg, exit_code=int(exit_code), stdout=out.text(), stderr=stderr, elapsed_ms=elapsed_ms, header=header, mask=ctx.masker.mask)
 
 
 def _start_failure(

@@ -25,8 +25,6 @@ from qatui.core.probes.base import (
     EXCERPT,
     Outcome,
     ProbeContext,
-    cap_detail,
-    excerpt,
     fail_summary,
     with_where,
 )
@@ -60,6 +58,36 @@ def _show_headers(headers: Mapping[str, str]) -> str:
     return "\n".join(lines)
 
 
+def _cookie_values(header: str) -> list[str]:
+    """The values in a `Cookie: a=1; b=2` or `Set-Cookie: a=1; Path=/; HttpOnly` header (for
+    Set-Cookie only the first pair is the cookie; the rest are attributes)."""
+    values = []
+    for pair in header.split(";"):
+        _name, sep, value = pair.partition("=")
+        if sep and value.strip():
+            values.append(value.strip().strip('"'))
+    return values
+
+
+def _remember_credentials(
+    ctx: ProbeContext, sent: httpx.Headers, received: httpx.Headers, rules: Any, captured: Any
+) -> None:
+    """Cookies sent and set are credentials like the `Cookie` header that shows them hidden:
+    their values are masked wherever they appear (a session cookie echoed in a body), and a
+    capture from a hidden header (`Set-Cookie`, `Authorization` …) is a secret capture."""
+    for value in sent.get_list("cookie"):
+        for cookie in _cookie_values(value):
+            ctx.masker.add(cookie)
+    for value in received.get_list("set-cookie"):
+        ctx.masker.add(value.split(";", 1)[0].partition("=")[2].strip().strip('"'))
+    for name, rule in (rules or {}).items() if isinstance(rules, Mapping) else ():
+        if isinstance(rule, Mapping) and str(rule.get("header", "")).lower() in _HIDDEN_HEADERS:
+            captured.secret.add(str(name))
+            if str(rule["header"]).lower() in ("set-cookie", "cookie") and name in captured.values:
+                for cookie in _cookie_values(captured.values[name]):
+                    ctx.masker.add(cookie)
+
+
 def _since(started: float) -> float:
     return (time.perf_counter() - started) * 1000
 
@@ -84,10 +112,6 @@ async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, int, 
 
 
 async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Outcome:
-
-    def capped(text: str) -> str:
-        """The detail, masked before it is cut (a cut secret would escape the mask)."""
-        return cap_detail(ctx.masker.mask(text))
 
     method = str(cfg.get("method", "GET")).upper()
     url = str(cfg.get("url", ""))
@@ -144,7 +168,7 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
     request_text = f"{method} {request.url}\n{_show_headers(request.headers)}"
     if kwargs:
         body = request.content if "content" in kwargs or "json" in kwargs or "data" in kwargs else b""
-        request_text += "\n\n" + excerpt(ctx.masker.mask(body.decode("utf-8", errors="replace")), 500)
+        request_text += "\n\n" + ctx.excerpt(body.decode("utf-8", errors="replace"), 500)
 
     started = time.perf_counter()
     try:
@@ -160,7 +184,7 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
             ProbeStatus.FAILED,
             with_where(spec, "url", "body not decodable"),
             f"the server answered with {what}; qatui cannot read the body",
-            capped(request_text),
+            ctx.cap_detail(request_text),
             duration_ms=_since(started),
         )
     except httpx.TooManyRedirects as error:
@@ -169,7 +193,7 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
         except RuntimeError:
             hops = []
         found = explain.redirect_loop(url, hops)
-        return Outcome(ProbeStatus.FAILED, with_where(spec, "url", found.actual), found.explanation, capped(request_text), duration_ms=_since(started))
+        return Outcome(ProbeStatus.FAILED, with_where(spec, "url", found.actual), found.explanation, ctx.cap_detail(request_text), duration_ms=_since(started))
     except (httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
         return Outcome(
             ProbeStatus.ERROR,
@@ -179,7 +203,7 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
     except (httpx.HTTPError, OSError, TimeoutError) as error:
         found = explain.network_error(error, url, seconds)
         status = ProbeStatus.TIMEOUT if found.timeout else ProbeStatus.FAILED
-        return Outcome(status, with_where(spec, "url", found.actual), found.explanation, capped(request_text), duration_ms=_since(started))
+        return Outcome(status, with_where(spec, "url", found.actual), found.explanation, ctx.cap_detail(request_text), duration_ms=_since(started))
     elapsed_ms = (time.perf_counter() - started) * 1000
 
     text = raw.decode(response.charset_encoding or "utf-8", errors="replace")
@@ -217,15 +241,16 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
         headers=response.headers,
         texts={"body": text, "both": text},
     )
+    _remember_credentials(ctx, request.headers, response.headers, cfg.get("capture"), captured)
     total = f"{response.headers.get('content-length', '?')} bytes announced" if truncated else ""
     history = "".join(f"{r.status_code} {r.request.url} → " for r in response.history)
     response_text = (
         f"{history}HTTP {response.status_code} {response.reason_phrase} ({elapsed_ms:.0f} ms)\n"
-        f"{_show_headers(response.headers)}\n\n{excerpt(ctx.masker.mask(text), EXCERPT)}"
+        f"{_show_headers(response.headers)}\n\n{ctx.excerpt(text, EXCERPT)}"
     )
     if truncated:
         response_text += f"\n[body cut at {BODY_CAP // 1024} KB; the rest was not read]"
-    detail = capped(f"{request_text}\n\n{response_text}\n\n{checks_text(checks)}")
+    detail = ctx.cap_detail(f"{request_text}\n\n{response_text}\n\n{checks_text(checks)}")
 
     failed = first_failure(checks)
     if failed is not None:
@@ -242,7 +267,7 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
             elif json_error.startswith("JSON nested"):
                 explanation = explain.json_too_deep(json_error)
             else:
-                explanation = explain.invalid_json(json_error, response.headers.get("content-type", ""), text[:50])
+                explanation = explain.invalid_json(json_error, response.headers.get("content-type", ""), ctx.excerpt(text, 50))
         elif failed.key == "expect.max_ms":
             explanation = "the answer was right but slower than the checklist allows"
         elif truncated:
@@ -253,7 +278,7 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
         explanation = f"could not capture ${{{name}}}: {why}"
         if json_error is not None and not truncated:
             explanation = f"could not capture ${{{name}}}: " + explain.invalid_json(
-                json_error, response.headers.get("content-type", ""), text[:50]
+                json_error, response.headers.get("content-type", ""), ctx.excerpt(text, 50)
             )
         return Outcome(
             ProbeStatus.FAILED,

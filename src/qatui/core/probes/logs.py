@@ -38,7 +38,7 @@ from typing import Any
 
 from qatui.core.checklist import ProbeSpec
 from qatui.core.logs._text import Continuation
-from qatui.core.probes.base import Outcome, ProbeContext, cap_detail, fail_summary, with_where
+from qatui.core.probes.base import Outcome, ProbeContext, fail_summary, with_where
 from qatui.core.session import ProbeStatus
 
 #: Matching lines (with their blocks) shown in a result's detail.
@@ -214,28 +214,28 @@ def _scan(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext, stop: thre
             ProbeStatus.ERROR,
             with_where(spec, "source", f"cannot read log source {name}"),
             f"qatui could not read {name}: {seen.faults[-1]}",
-            cap_detail(detail_notes.strip()),
+            ctx.cap_detail(detail_notes.strip()),
             duration_ms=elapsed_ms,
         )
     if present:
         if seen.matches:
-            return Outcome(ProbeStatus.PASSED, f"a line matching /{pattern_text}/ appeared in {name} ({elapsed:.1f} s)", "", cap_detail(seen.shown() + detail_notes), duration_ms=elapsed_ms)
+            return Outcome(ProbeStatus.PASSED, f"a line matching /{pattern_text}/ appeared in {name} ({elapsed:.1f} s)", "", ctx.cap_detail(seen.shown() + detail_notes), duration_ms=elapsed_ms)
         return Outcome(
             ProbeStatus.FAILED,
             fail_summary(spec, key, f"no line matching /{pattern_text}/ in {name} within {within:g} s", "one"),
             f"{read} line(s) of {name} were read {window.text} and after, none matched — did the task run, and is this the right service?",
-            cap_detail(f"{read} lines read{detail_notes}"),
+            ctx.cap_detail(f"{read} lines read{detail_notes}"),
             duration_ms=elapsed_ms,
         )
     if seen.matches:
         first = seen.blocks[0] if seen.blocks else []
         last = first[-1] if len(first) > 1 else ""
-        ending = f"; it ends: {last[:300]}" if last else ""
+        ending = f"; it ends: {ctx.excerpt(last, 300)}" if last else ""
         return Outcome(
             ProbeStatus.FAILED,
             fail_summary(spec, key, f"{seen.matches} line(s) match /{pattern_text}/ in {name} {window.text}", "none"),
-            f"{name} logged what the checklist says must not appear; first: {first[0][:300] if first else ''}{ending}",
-            cap_detail(seen.shown() + detail_notes),
+            f"{name} logged what the checklist says must not appear; first: {ctx.excerpt(first[0], 300) if first else ''}{ending}",
+            ctx.cap_detail(seen.shown() + detail_notes),
             duration_ms=elapsed_ms,
         )
     short = _too_little(cfg, window, seen, ended, name)
@@ -245,14 +245,14 @@ def _scan(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext, stop: thre
             ProbeStatus.INCONCLUSIVE,
             with_where(spec, key, summary),
             explanation,
-            cap_detail(f"{read} lines read {window.text}; {seen.span_text()}{detail_notes}"),
+            ctx.cap_detail(f"{read} lines read {window.text}; {seen.span_text()}{detail_notes}"),
             duration_ms=elapsed_ms,
         )
     return Outcome(
         ProbeStatus.PASSED,
         f"no line matching /{pattern_text}/ in {name} {window.text} ({read} lines read)",
         "",
-        cap_detail(f"{read} lines read; {seen.span_text()}{detail_notes}"),
+        ctx.cap_detail(f"{read} lines read; {seen.span_text()}{detail_notes}"),
         duration_ms=elapsed_ms,
     )
 

@@ -34,7 +34,6 @@ from qatui.core.probes.base import (
     ProbeContext,
     cap_detail,
     cut_words,
-    excerpt,
     fail_summary,
     with_where,
 )
@@ -126,7 +125,7 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
         status = error.response.status_code
         found = explain.ws_plain_http(status, url)
         body = _text(error.response.body or b"")
-        log.append(f"< HTTP {status} {error.response.reason_phrase}\n{excerpt(body, 300)}")
+        log.append(f"< HTTP {status} {error.response.reason_phrase}\n{ctx.excerpt(body, 300)}")
         if "status" in expect:
             # The author expects this upgrade to be refused (e.g. the 404 of a WSGI port).
             if status_matches(status, expect["status"]):
@@ -156,7 +155,7 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
         for message in cfg.get("send") or []:
             text = message if isinstance(message, str) else json.dumps(message)
             await ws.send(text)
-            log.append(f"> {excerpt(text, 200)}")
+            log.append(f"> {ctx.excerpt(text, 200)}")
         for current, wanted in enumerate(wanted_messages):  # noqa: B007 (read in the handlers)
             while True:
                 remaining = deadline - time.perf_counter()
@@ -165,7 +164,7 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
                 async with asyncio.timeout(remaining):
                     message = _text(await ws.recv())
                 received.append(message)
-                log.append(f"< {excerpt(ctx.masker.mask(message), 200)}")
+                log.append(f"< {ctx.excerpt(message, 200)}")
                 if _matches(message, wanted):
                     break
                 if any(_matches(message, skip) for skip in ignored):

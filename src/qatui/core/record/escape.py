@@ -22,9 +22,13 @@ import re
 from datetime import datetime
 from json import JSONEncoder
 
+from qatui.core.text import inert
+
 # ---------------------------------------------------------------- anchor data (JSON)
 
-_JSON_SPECIAL = re.compile("[<>\u2028\u2029\ud800-\udfff]")
+# C1 controls, bidi controls and U+FFFE/U+FFFF too: the anchor data stays exact (JSON decodes
+# them back) while the file holds no character a terminal or an XML parser would act on.
+_JSON_SPECIAL = re.compile("[<>\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 _ENCODER = JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
 
@@ -71,10 +75,12 @@ def _inline_char(match: re.Match[str]) -> str:
 def inline(text: str) -> str:
     """Text safe inside one Markdown line (a list item, a heading, a table cell).
 
-    Line breaks become ` ↵ ` so a one-line field stays on one line.
+    Line breaks become ` ↵ ` so a one-line field stays on one line; control characters are
+    written visibly (`\\e`, see core/text.py), never raw.
     """
     if "\r\n" in text:
         text = text.replace("\r\n", "\n")
+    text = inert(text)
     if _INLINE.search(text):
         text = _INLINE.sub(_inline_char, text)
     return text
@@ -128,6 +134,7 @@ def fence(text: str, indent: str, info: str = "text") -> list[str]:
     out = [f"{indent}{marker}{info}"]
     body = _LINE_BREAK.split(text)
     for line in body:
+        line = inert(line, one_line=True)  # control characters visibly, never raw
         # `<!--` is shown with an invisible break so no verbatim line can pass for an anchor.
         if "<!--" in line:
             line = line.replace("<!--", "<!\u200b--")
@@ -147,7 +154,7 @@ def _has_surrogate(text: str) -> bool:
 
 def code(text: str) -> str:
     """An inline code span for an identifier, whatever characters it holds."""
-    text = _LINE_BREAK.sub(" ↵ ", text)
+    text = inert(_LINE_BREAK.sub(" ↵ ", text))
     if _has_surrogate(text):
         text = _SURROGATE.sub("\ufffd", text)
     if not text.strip():
@@ -161,7 +168,7 @@ def code(text: str) -> str:
 
 def html_text(text: str) -> str:
     """Text inside raw HTML (a `<summary>`): entities only, one line."""
-    text = _LINE_BREAK.sub(" ↵ ", text)
+    text = inert(_LINE_BREAK.sub(" ↵ ", text))
     if _has_surrogate(text):
         text = _SURROGATE.sub("\ufffd", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

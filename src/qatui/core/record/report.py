@@ -11,7 +11,6 @@ why a record may not go to production (empty means it may).
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -275,12 +274,12 @@ def _num(value: float | None) -> str:
     return number(value)
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
 def _plain(text: str) -> str:
-    """One line with no control characters: a record cannot drive the terminal."""
-    return _CONTROL.sub(" ", text)
+    """One line with no control characters: a record cannot drive the terminal (they show as
+    `\\e`, `\\r` … like everywhere else, see `core/text.py`)."""
+    from qatui.core.text import inert
+
+    return inert(text, one_line=True)
 
 
 def format_text(data: dict[str, Any], comparison: Comparison | None = None, against: str = "") -> str:

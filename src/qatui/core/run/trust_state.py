@@ -23,7 +23,7 @@ class NotTrusted(QatuiError):
 class TrustState:
     """Shared by the scope, the gate, the probe runner and the log sources of one run.
 
-    `fixed` pins the answer (tests, `describe_commands`' lookups); otherwise the store decides.
+    `fixed` pins the answer (tests); otherwise the store decides.
     """
 
     def __init__(self, checklist: Checklist, env: Mapping[str, str], *, fixed: bool | None = None) -> None:
@@ -68,10 +68,18 @@ class TrustState:
         return self._fixed is None and changed_since_trusted(self.checklist, self._env)
 
     def review(self, env_key: str | None) -> list[str]:
-        """What trusting allows, as `qatui trust` prints it and the screen's dialog shows it."""
-        from qatui.core.trust import describe_commands
+        """What trusting allows, as `qatui trust` prints it and the screen's dialog shows it:
+        the blocks of `core/trust_review.py` (every command whole and inert, hosts, inputs, per
+        environment; `env_key`'s first)."""
+        from qatui.core.trust_review import review_blocks
 
-        return describe_commands(self.checklist, env_key, self._env)
+        return review_blocks(self.checklist, env_key)
+
+    def command_count(self) -> int:
+        """How many commands trusting lets run (command/exec probes, command log sources)."""
+        from qatui.core.trust_review import command_count
+
+        return command_count(self.checklist)
 
     def why_not(self) -> str:
         """Why the checklist is not trusted, in a tester's words (with what to do)."""

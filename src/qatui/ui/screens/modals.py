@@ -30,6 +30,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Static, TextArea
 
+from qatui.ui.inert_filter import shown
 from qatui.ui.widgets.note_area import NoteArea
 
 
@@ -283,13 +284,14 @@ class TrustModal(ModalScreen[bool]):
     ]
     AUTO_FOCUS = "#trust-commands"
 
-    def __init__(self, checklist_path: str, commands: list[str]) -> None:
+    def __init__(self, checklist_path: str, commands: list[str], *, count: int | None = None) -> None:
         super().__init__()
         self.checklist_path = checklist_path
-        self.commands = commands
+        self.commands = commands  # the review's blocks (core/trust_review.py), already inert
+        self.count = len(commands) if count is None else count
 
     def compose(self) -> ComposeResult:
-        count = len(self.commands)
+        count = self.count
         with Vertical(id="trust-dialog", classes="dialog"):
             with Vertical(classes="dialog-top"):
                 yield Label("Trust this checklist?", classes="dialog-title")
@@ -301,7 +303,7 @@ class TrustModal(ModalScreen[bool]):
                     ),
                     classes="dialog-text",
                 )
-            yield ScrollBody(Static(Text("\n".join(self.commands))), id="trust-commands")
+            yield ScrollBody(Static(shown("\n".join(self.commands))), id="trust-commands")
             with Vertical(classes="dialog-bottom"):
                 with Horizontal(classes="dialog-buttons"):
                     yield Button("Don't run (n)", id="no", compact=True)

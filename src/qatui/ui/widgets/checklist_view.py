@@ -30,6 +30,7 @@ from textual.strip import Strip
 
 from qatui.core.checklist import Checklist, Item, Priority
 from qatui.core.session import Session, Status
+from qatui.core.text import inert
 from qatui.ui.keys import bindings
 from qatui.ui.widgets.filtering import ItemFilter
 
@@ -434,7 +435,9 @@ class ChecklistView(ScrollView, can_focus=True):
 
 
 def _fit(text: str, cells: int) -> str:
-    """`text` in at most `cells` terminal cells, cut with "…" when it does not fit."""
+    """`text` in at most `cells` terminal cells, cut with "…" when it does not fit; control
+    characters shown as `\\e` … (untrusted checklist text, see `core/text.py`)."""
+    text = inert(text, one_line=True)
     if cell_len(text) <= cells:
         return text
     return set_cell_size(text, max(0, cells - 1)) + "…" if cells > 0 else ""

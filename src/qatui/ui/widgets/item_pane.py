@@ -15,6 +15,8 @@ from rich.text import Text
 from qatui.core.checklist import Checklist, Item, Section
 from qatui.core.run.evidence import newer_evidence
 from qatui.core.session import ItemResult, Status
+from qatui.core.text import inert
+from qatui.ui.inert_filter import shown
 from qatui.ui.widgets.rich_pane import RichPane
 
 _STATUS_STYLE = {
@@ -43,8 +45,8 @@ def render_item(
         head.append("  DESTRUCTIVE" + (" · ASKS ON EVERY ENVIRONMENT" if item.destructive_always else ""),
                     style="bold red")
     parts.append(head)
-    parts.append(Text(item.title, style="bold"))
-    parts.append(Text(f"{section.title} · {section.priority.label}", style="dim"))
+    parts.append(shown(item.title, "bold"))
+    parts.append(shown(f"{section.title} · {section.priority.label}", "dim"))
     newer = newer_evidence(result) if result is not None else None
     if newer is not None:  # a re-run replaced the evidence the tick was made on
         parts.append(Text(f"⚠ {newer.text()}: look at the probes again before you rely on the tick",
@@ -55,7 +57,7 @@ def render_item(
     if failing and item.if_fails:
         parts.append(
             Panel(
-                Text(item.if_fails),
+                shown(item.if_fails),
                 title="⚠ IF IT FAILS",
                 title_align="left",
                 border_style="bold red",
@@ -68,7 +70,7 @@ def render_item(
         steps.append("Steps\n", style="bold underline")
         for number, step in enumerate(item.steps, 1):
             steps.append(f"{number}. ", style="bold")
-            steps.append(step + ("\n" if number < len(item.steps) else ""))
+            steps.append_text(shown(step + ("\n" if number < len(item.steps) else "")))
         parts.append(steps)
     if item.expected:
         parts.append(_field("Expected", item.expected))
@@ -80,19 +82,19 @@ def render_item(
         parts.append(Text("Evidence", style="bold underline"))
         for evidence in result.evidence:
             lines = evidence.text.splitlines()
-            shown = "\n".join(lines[-EVIDENCE_LINES:])
+            lines_shown = "\n".join(lines[-EVIDENCE_LINES:])
             more = len(lines) - EVIDENCE_LINES
-            label = f"{evidence.kind}: {evidence.source}"
+            label = inert(f"{evidence.kind}: {evidence.source}", one_line=True)
             if more > 0:
                 label += f" (last {EVIDENCE_LINES} of {len(lines)} lines)"
-            parts.append(Panel(Text(shown), title=label, title_align="left", border_style="dim"))
+            parts.append(Panel(shown(lines_shown), title=label, title_align="left", border_style="dim"))
     return Group(*parts)
 
 
 def _field(label: str, value: str, style: str = "") -> Text:
     text = Text()
     text.append(f"{label}: ", style="bold")
-    text.append(value, style=style)
+    text.append_text(shown(value, style))
     return text
 
 

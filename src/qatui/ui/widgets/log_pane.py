@@ -24,6 +24,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from qatui.core.text import ESCAPE
 from qatui.ui.widgets.log_selection import ScrollIntent, SelectableLog
 from qatui.ui.widgets.log_status import log_status
 
@@ -60,6 +61,9 @@ class SourceHighlighter(Highlighter):
             text.stylize("bold red", cut + 1)
         elif mark == NOTICE_MARK:
             text.stylize("italic yellow", cut + 1)
+        if "\\" in plain:  # control characters shown as `\e`, `\x07` … (core/text.py): dimmed
+            for found in ESCAPE.finditer(plain, cut + 2):
+                text.stylize("dim", found.start(), found.end())
 
 
 class TailLog(SelectableLog):

@@ -20,6 +20,7 @@ from textual.reactive import reactive
 
 from qatui.core.checklist import ProbeSpec
 from qatui.core.session import ProbeResult, ProbeStatus, Status
+from qatui.ui.inert_filter import shown as visible
 from qatui.ui.keys import bindings
 from qatui.ui.widgets.rich_pane import RichPane
 
@@ -194,9 +195,9 @@ class ProbePane(RichPane):
             elif result is not None:
                 if result.status is ProbeStatus.INCONCLUSIVE:
                     line.append("  inconclusive:", style="bold yellow")
-                    line.append(f" {result.summary}")
+                    line.append_text(visible(f" {result.summary}", one_line=True))
                 else:
-                    line.append(f"  {result.summary}")
+                    line.append_text(visible(f"  {result.summary}", one_line=True))
             else:
                 line.append("  not run", style="dim")
             if index == self.cursor and focused:
@@ -220,17 +221,17 @@ class ProbePane(RichPane):
         if result.where:
             rows.add_row(Text("where:", style="dim"), Text(result.where, style="dim"))
         if result.explanation:
-            rows.add_row(Text("Why:", style="bold yellow"), Text(result.explanation))
+            rows.add_row(Text("Why:", style="bold yellow"), visible(result.explanation))
         parts: list[RenderableType] = [rows]
         if result.detail:
             lines = result.detail.splitlines()
             shown = [f"│ {line}" for line in lines[:DETAIL_LINES]]
             if len(lines) > DETAIL_LINES:
                 shown.append(f"│ … {len(lines) - DETAIL_LINES} more lines")
-            parts.append(Text("\n".join(shown), style="dim"))
+            parts.append(visible("\n".join(shown), "dim"))
         if result.captures:
             captured = ", ".join(f"{k}={v}" for k, v in result.captures.items())
-            parts.append(Text(f"captured: {captured}", style="dim"))
+            parts.append(visible(f"captured: {captured}", "dim", one_line=True))
         return Padding(Group(*parts), (0, 0, 0, 4))
 
     def on_focus(self) -> None:

@@ -31,6 +31,7 @@ from textual.widget import Widget
 
 from qatui.core.datatypes import datatype
 from qatui.core.session import Session, Status
+from qatui.core.text import inert
 
 #: The title keeps at least this many cells before the other fields are compacted further.
 TITLE_MIN = 16
@@ -158,7 +159,8 @@ class SessionHeader(Widget):
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         if layout.brand:
             text.append(" qatui ", style="bold reverse")
-        title = session.title if title_cells is None else ellipsize(session.title, title_cells)
+        whole = inert(session.title, one_line=True)
+        title = whole if title_cells is None else ellipsize(whole, title_cells)
         text.append(f" {title} ", style="bold")
         env = session.environment_label or session.environment
         if layout.name_max is not None:
