@@ -55,8 +55,10 @@ def settle(term: Tmux, row: str) -> str:
     screen = term.wait_screen(lambda s: CONFLICT in s or f"✓ {row}" in s, timeout=20, what=f"{row} ticked or a conflict")
     if CONFLICT not in screen:
         return "saved"
-    if not ("last saved by" in screen and "pid" in screen):  # it should say who holds the record
-        UNNAMED.append(screen)
+    try:  # it says who holds the record (a capture may catch the dialog half drawn: wait for it)
+        term.wait_screen(lambda s: "last saved by" in s and "pid" in s, timeout=5, what="who saved it")
+    except AssertionError as error:
+        UNNAMED.append(str(error))
     term.keys("Tab")  # from the "Save as" box to "Reload from disk"
     term.keys("Enter")
     term.wait_screen(lambda s: CONFLICT not in s, timeout=20, what="the conflict dialog to close")
