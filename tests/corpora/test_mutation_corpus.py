@@ -149,3 +149,26 @@ def test_the_cli_agrees_on_the_demo_file(tmp_path: Path, corpus_env: dict[str, s
     cases = {case.get("name"): case for case in ElementTree.fromstring(junit.stdout).iter("testcase")}
     for name in ("ws-hello", "ws-echo"):
         assert cases[name].find("failure") is not None and cases[name].find("error") is None, junit.stdout
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("path", [pytest.param(p, id=f"{p.parent.name}/{p.name}", marks=marks(p)) for p in WRONG + RIGHT])
+async def test_the_screen_and_qatui_probe_agree_on_every_corpus_verdict(path: Path, container_env: dict[str, str],
+                                                                        tmp_path: Path) -> None:
+    """One truth on the screen and in CI, for the corpus too: every probe of every file, wrong and
+    right half, gets the same verdict through `qatui probe` and through the screen (Pilot)."""
+    from tests.e2e.differential import probe_verdicts, screen_verdicts, trust_in
+
+    env = {**isolated_env(tmp_path), **container_env}
+    checklist = load_checklist(path, env=env)
+    env_key = next((key for key, environment in checklist.environments.items() if environment.default), "")
+    trust_in(path, env)
+    cli = probe_verdicts(path, env_key, env)
+    screen = await screen_verdicts(path, env_key, env, tmp_path)
+    assert set(cli) == set(screen) == {p.id for p in checklist.probes()}
+    differ = {probe: (cli[probe], screen[probe]) for probe in cli if cli[probe] != screen[probe]}
+    assert not differ, f"probe: (qatui probe, screen) {differ}"
+    if path.parent.name == "right":
+        assert set(cli.values()) == {"passed"}
+    else:
+        assert "passed" not in cli.values()
