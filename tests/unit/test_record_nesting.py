@@ -42,3 +42,13 @@ def test_qatui_report_says_it_in_one_line(tmp_path: Path) -> None:
                           text=True, timeout=60, check=False)
     assert done.returncode == 2 and "Traceback" not in done.stderr and "internal error" not in done.stderr
     assert done.stderr.startswith(f"qatui report: {record}:40: broken data: nested 100001 levels deep")
+
+
+def test_a_number_too_long_for_python_is_one_clear_error() -> None:
+    """json.loads refuses a 5,000-digit integer with a plain ValueError (not a JSONDecodeError,
+    which has no column): still the record's file:line, never an AttributeError."""
+    text = GOLDEN.read_text(encoding="utf-8")
+    huge = text.replace(ANCHOR, ANCHOR[:-1] + ',"x":' + "9" * 5_000 + "}", 1)
+    with pytest.raises(RecordError) as caught:
+        read(huge, "huge.md")
+    assert caught.value.message.startswith("huge.md:40: broken data: Exceeds the limit")

@@ -21,7 +21,7 @@ from qatui.core.datatypes import datatype
 from qatui.core.errors import Position
 
 #: A string as `json.dumps(..., ensure_ascii=False)` writes it (quotes and escapes).
-_json_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_json_string = json.encoder.encode_basestring
 
 
 class Priority(StrEnum):

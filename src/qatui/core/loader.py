@@ -266,13 +266,13 @@ class _Validator:
             if node is not None:
                 self.add(node.pos, f"{what}: expected a mapping, got {describe(node)}")
             return None
-        entries = node.entries  # type: ignore[union-attr]
+        entries = node.entries
         allowed = keys if isinstance(keys, tuple) else tuple(keys)
         if not entries.keys() <= _allowed(allowed):
             for key, (key_node, _) in entries.items():
                 if key not in allowed:
                     self.add(key_node.pos, f"unknown key {key!r} in {what}{did_you_mean(key, allowed)}")
-        return node  # type: ignore[return-value]
+        return node
 
     def required(self, node: YMap, key: str, what: str) -> YNode | None:
         value = node.get(key)
@@ -956,7 +956,8 @@ class _Validator:
                 for ref in variables.references(text):
                     if (ref.name in own and not ref.has_default and ref.name not in provided
                             and producers.get(ref.name) == {probe.id}):
-                        where = probe.positions.get(dotted, probe.position)
+                        # a loaded probe always has a position; the file itself is the fallback
+                        where = probe.positions.get(dotted, probe.position) or Position(self.path)
                         self.add(where, f"probe {probe.id!r} uses ${{{ref.name}}}, which only it captures "
                                  "itself: a probe's captures exist once it has run; capture it in an "
                                  "earlier probe, or give a default (${" + ref.name + ":-value})")

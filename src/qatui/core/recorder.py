@@ -365,8 +365,8 @@ def _bring_in_line(session: Session, checklist: Checklist) -> list[str]:
             old.title = item.title
             result.items.append(old)
         sections.append(result)
-    for item in old_items.values():
-        changes.append(f"item {item.id!r} ({item.status.value}) is no longer in the checklist; dropped")
+    for dropped in old_items.values():
+        changes.append(f"item {dropped.id!r} ({dropped.status.value}) is no longer in the checklist; dropped")
     old_metrics = {metric.id: metric for metric in session.metrics}
     session.metrics = [
         MetricValue(

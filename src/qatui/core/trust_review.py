@@ -149,7 +149,8 @@ def _probe(review: Review, probe: ProbeSpec, checklist: Checklist, environment: 
     used: set[str] = set()
     config = _fill_all(probe.config, written, used)
     who = f"{probe.item_id}/{probe.id}"
-    place = probe.where().short if probe.where() else who
+    where = probe.where()
+    place = where.short if where else who
     destination = who
     if probe.kind in ("http", "websocket"):
         host = _host_of_url(str(config.get("url", "")))

@@ -532,12 +532,12 @@ class _Composer:
                 if value.__class__ is not YScalar:
                     self.problems.append(Problem(value.pos, "a key must be plain text, not a list or mapping"))
                     value = YScalar(None, "", value.pos, "?")  # placeholder: skip the value
-                top.key = value  # type: ignore[assignment]
+                top.key = value
             else:
                 key = top.key
                 top.key = None
                 entries = top.entries
-                if (value.__class__ is YScalar and value.value is None) or key.style == "?" or key.text == "<<":  # type: ignore[union-attr]
+                if (value.__class__ is YScalar and value.value is None) or key.style == "?" or key.text == "<<":
                     self.add(top, key, value)
                 elif key.text in entries:  # type: ignore[operator]
                     self.duplicate(entries, key)  # type: ignore[arg-type]

@@ -76,8 +76,9 @@ def _file_name(path: Path) -> str | None:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError, UnicodeDecodeError):
         return None
-    if isinstance(data, dict) and isinstance(data.get("name"), str) and data["name"].strip():
-        return data["name"].strip()
+    name = data.get("name") if isinstance(data, dict) else None
+    if isinstance(name, str) and name.strip():
+        return name.strip()
     return None
 
 

@@ -51,7 +51,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 from qatui.core.logs._text import MAX_LINE, cap
 from qatui.core.logs.base import LogBatch
@@ -142,7 +142,13 @@ def _now_ns() -> tuple[int, datetime]:
 #: One line handed from a reader to `follow()`: (ns, at, text, container id or "" for the
 #: source's own notices, origin, kind). A tuple: a flood makes one per line.
 _Entry = tuple[int, datetime, str, str, str, int]
-_NS, _AT, _TEXT, _KEY, _ORIGIN, _KIND = range(6)
+#: Field indexes; `Final` literals so a type checker knows each field's type.
+_NS: Final = 0
+_AT: Final = 1
+_TEXT: Final = 2
+_KEY: Final = 3
+_ORIGIN: Final = 4
+_KIND: Final = 5
 #: An entry's kind: a container's line, one of the source's notices, or a notice that the
 #: source could not be read (a fault). Only a line is falsy.
 _LINE, _NOTICE, _FAULT = 0, 1, 2
@@ -375,10 +381,10 @@ class _Run:
             else:
                 by_key.setdefault(entry[_KEY], []).append(index)
         for key, indexes in by_key.items():
-            track = self._tracks.get(key)
-            if track is None:
+            tracked = self._tracks.get(key)
+            if tracked is None:
                 continue
-            found = track.detector.scan([entries[i][_TEXT] for i in indexes])
+            found = tracked.detector.scan([entries[i][_TEXT] for i in indexes])
             flagged.update(indexes[i] for i in found)
         order = sorted(range(len(entries)), key=lambda i: entries[i][_NS])  # stable
         position = {old: new for new, old in enumerate(order)}

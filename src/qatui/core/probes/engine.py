@@ -297,7 +297,13 @@ class ProbeRunner:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             self._inflight[spec.id] = task
-            task.add_done_callback(lambda t, pid=spec.id: self._inflight.pop(pid, None) if self._inflight.get(pid) is t else None)
+
+            def forget(done: asyncio.Task[ProbeResult], pid: str = spec.id) -> None:
+                """Drop the in-flight entry, unless a newer run of the same probe replaced it."""
+                if self._inflight.get(pid) is done:
+                    self._inflight.pop(pid, None)
+
+            task.add_done_callback(forget)
             last_of_item[spec.item_id] = task
             for name in spec.captures():
                 batch_makers.setdefault(name, []).append((mine, task, spec))

@@ -17,6 +17,7 @@ cookies with its WebSocket, unless the probe writes its own `Cookie` header.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import re
 import time
@@ -76,7 +77,7 @@ def short_text(message: str, limit: int = 120) -> str:
     return cut_words(flat, limit)
 
 
-def _text(message: str | bytes) -> str:
+def _text(message: str | bytes | bytearray) -> str:
     return message if isinstance(message, str) else message.decode("utf-8", errors="replace")
 
 
@@ -206,7 +207,7 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
     for name, rule in (cfg.get("capture") or {}).items():
         if isinstance(rule, Mapping) and "json" in rule and name in captured.missing:
             for message in received:
-                one = capture({name: rule}, json_value=lambda m=message: _parse(m))
+                one = capture({name: rule}, json_value=functools.partial(_parse, message))
                 if name in one.values:
                     captured.values[name] = one.values[name]
                     captured.missing.pop(name)

@@ -147,7 +147,8 @@ def _probe_fast(data: Any) -> ProbeResult | None:
     get = data.get
     probe_id = get("probe_id")
     kind = get("kind", "")
-    status = _PROBE_STATUS.get(get("status")) if type(get("status")) is str else None
+    status_text = get("status")
+    status = _PROBE_STATUS.get(status_text) if type(status_text) is str else None
     summary = get("summary", "")
     duration = get("duration_ms")
     explanation = get("explanation", "")
@@ -277,7 +278,7 @@ def _decode_all(where: _Where, payloads: list[str]) -> list[Any]:
     cost a 5,000-item record more than its decode."""
     payloads = [payload or "null" for payload in payloads]
     try:
-        values = json.loads("[" + ",".join(payloads) + "]")
+        values: list[Any] = json.loads("[" + ",".join(payloads) + "]")
         if len(values) == len(payloads):
             return values
     except (ValueError, RecursionError):
@@ -287,8 +288,10 @@ def _decode_all(where: _Where, payloads: list[str]) -> list[Any]:
         where.index = index
         try:
             values.append(json.loads(payload))
-        except ValueError as error:
+        except json.JSONDecodeError as error:
             where.fail(f"broken data: {error.msg} at column {error.colno}")
+        except ValueError as error:  # not a syntax error: e.g. an integer over Python's digit limit
+            where.fail(f"broken data: {error}")
         except RecursionError:
             where.fail(f"broken data: nested {_depth(payload)} levels deep, too deep to read "
                        "(a qatui record nests three levels)")
@@ -355,11 +358,11 @@ def read(text: str, path: str = "") -> Session:
             title="Record cannot be read",
         )
     expected = (end.get("sections"), end.get("items"), end.get("metrics"))
-    found = (len(indexed_sections), item_count, len(session.metrics))
-    if expected != found:
+    counted = (len(indexed_sections), item_count, len(session.metrics))
+    if expected != counted:
         raise RecordError(
             f"{where.path} is incomplete: its end marker counts sections/items/metrics "
-            f"{expected} but the file holds {found}",
+            f"{expected} but the file holds {counted}",
             title="Record cannot be read",
         )
     indexed_sections.sort(key=lambda pair: pair[0])
