@@ -51,8 +51,8 @@ def _repr(self: Any) -> str:
 
 
 def _finish(cls: type[T]) -> type[T]:
-    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
     target: Any = cls  # the class being built: its dunders are ours to write, as `dataclass` does
+    fields = dataclasses.fields(target)  # `dataclass` made it one; `type[T]` cannot say so
     target.__qatui_compared__ = staticmethod(_values([f.name for f in fields if f.compare]))
     target.__qatui_shown__ = tuple(f.name for f in fields if f.repr)
     target.__eq__ = _eq

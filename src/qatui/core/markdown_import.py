@@ -746,13 +746,14 @@ def _with_deep_stack(work: Callable[[], T]) -> T:
     import sys
     import threading
 
-    outcome: list[Any] = []
+    outcome: list[T] = []
+    failure: list[BaseException] = []
 
     def run() -> None:
         try:
             outcome.append(work())
         except BaseException as error:  # re-raised in the caller's thread below
-            outcome.append(error)
+            failure.append(error)
 
     old_limit, old_stack = sys.getrecursionlimit(), threading.stack_size()
     sys.setrecursionlimit(max(old_limit, _DEEP_RECURSION))
@@ -764,9 +765,9 @@ def _with_deep_stack(work: Callable[[], T]) -> T:
         threading.stack_size(old_stack)
     thread.join()
     sys.setrecursionlimit(old_limit)
-    if isinstance(outcome[0], BaseException):
-        raise outcome[0]
-    return outcome[0]  # type: ignore[no-any-return]
+    if failure:
+        raise failure[0]
+    return outcome[0]
 
 
 class _Importer:

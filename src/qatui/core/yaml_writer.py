@@ -38,11 +38,11 @@ _PROBE_KEY_ORDER = (
 )
 
 
-class _Flow(list):  # type: ignore[type-arg]
+class _Flow(list[Any]):
     """A list written on one line: `[web, huey]`."""
 
 
-class _FlowMap(dict):  # type: ignore[type-arg]
+class _FlowMap(dict[str, Any]):
     """A mapping written on one line: `{json: token, secret: true}`."""
 
 

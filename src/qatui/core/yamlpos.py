@@ -397,9 +397,14 @@ class _Open:
     def __init__(self, node: YSeq | YMap, anchor: str | None, start: int) -> None:
         self.node = node
         self.anchor = anchor
-        self.is_seq = node.__class__ is YSeq
-        self.items = node.items if self.is_seq else None  # type: ignore[union-attr]
-        self.entries = None if self.is_seq else node.entries  # type: ignore[union-attr]
+        self.items: list[YNode] | None = None
+        self.entries: dict[str, tuple[YScalar, YNode]] | None = None
+        if isinstance(node, YSeq):
+            self.is_seq = True
+            self.items = node.items
+        else:
+            self.is_seq = False
+            self.entries = node.entries
         self.key: YScalar | None = None  # a mapping's key waiting for its value
         self.merges: list[YNode] = []  # values of `<<` keys, merged at the end
         self.start = start  # values counted before this one (see `_Composer.node`)
@@ -537,12 +542,13 @@ class _Composer:
                 key = top.key
                 top.key = None
                 entries = top.entries
+                assert entries is not None  # `top.key` is set only on a mapping
                 if (value.__class__ is YScalar and value.value is None) or key.style == "?" or key.text == "<<":
                     self.add(top, key, value)
-                elif key.text in entries:  # type: ignore[operator]
-                    self.duplicate(entries, key)  # type: ignore[arg-type]
+                elif key.text in entries:
+                    self.duplicate(entries, key)
                 else:
-                    entries[key.text] = (key, value)  # type: ignore[index]
+                    entries[key.text] = (key, value)
 
     def add(self, parent: _Open, key: YScalar, value: YNode) -> None:
         """A mapping entry in one of the uncommon cases: a skipped key, `<<`, an empty value."""

@@ -54,7 +54,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from qatui.core.logs.base import LogBatch
+from qatui.core.logs.base import LogBatch, LogSource
 from qatui.core.logs.docker_source import DockerSource
 
 #: Niceness added to the child: in a flood the screen's keys come before the tail's freshness.
@@ -67,7 +67,7 @@ _HEADER = 4  # bytes of big-endian length before each pickled batch
 _MAX_FRAME = 256 << 20  # a corrupt length must not make the parent allocate without bound
 
 
-def pumped(source: Any) -> Any:
+def pumped(source: LogSource) -> LogSource:
     """The source the screen should follow: a Docker source in a child process, in its
     skip-in-floods mode; any other source (and a Docker source with a fake client) as it is."""
     if isinstance(source, DockerSource):

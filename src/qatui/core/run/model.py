@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from qatui.core.checklist import Checklist, Environment, ProbeSpec
 from qatui.core.run.deps import plan_probes
@@ -157,13 +157,13 @@ class RunModel:
         # a command source's line gets the checklist's own vars as text, other values by environment
         written = is_written_text([self.scope.captures], [self.environment.vars if self.environment else {},
                                                           self.checklist.vars])
-        source: Any = make_source(spec, self.environment, checklist_dir=self.checklist_dir,
+        source = make_source(spec, self.environment, checklist_dir=self.checklist_dir,
                                   lookup=self.scope.engine_lookup, written_text=written)
         if for_screen:
             from qatui.core.logs.pump import pumped
 
             source = pumped(source)
-        return source  # type: ignore[no-any-return]
+        return source
 
     @property
     def checklist_dir(self) -> Path:
