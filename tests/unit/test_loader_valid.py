@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from qatui.core.checklist import Item, Priority
 from qatui.core.errors import ChecklistError
-from qatui.core.loader import PROBE_KEYS, TOP_KEYS, load_checklist, summary
+from qatui.core.loader import TOP_KEYS, load_checklist, summary
+from qatui.core.probes.kinds import NAMES as PROBE_KINDS
 from tests.unit.loader_support import FULL
 
 
@@ -239,7 +240,7 @@ def test_the_shipped_example_in_the_doc_validates(tmp_path: Path) -> None:
     # the annotated example shows the whole format: every top-level key, priority and probe kind
     top = {line.split(":", 1)[0] for line in example.splitlines() if re.match(r"^[a-z_]+:", line)}
     assert top == set(TOP_KEYS)
-    assert {probe.kind for probe in checklist.probes()} == set(PROBE_KEYS)
+    assert {probe.kind for probe in checklist.probes()} == set(PROBE_KINDS)
     assert {section.priority for section in checklist.sections} == set(Priority)
     assert checklist.item("migrate").destructive and checklist.metrics and checklist.signoff.facts
     assert any(probe.config.get("capture") for probe in checklist.probes())

@@ -19,6 +19,8 @@ from typing import Any
 
 from qatui.core.datatypes import datatype
 from qatui.core.errors import Position
+from qatui.core.probes import kinds
+from qatui.core.probes.schema import DEFAULT_TIMEOUT
 
 #: A string as `json.dumps(..., ensure_ascii=False)` writes it (quotes and escapes).
 _json_string = json.encoder.encode_basestring
@@ -139,11 +141,11 @@ class ProbeSpec:
     """
 
     id: str
-    kind: str  # http | websocket | command | exec | tcp | logs
+    kind: str  # a name in the registry, core/probes/kinds.py
     item_id: str
     config: dict[str, Any]
     name: str = ""
-    timeout: float = 10.0
+    timeout: float = DEFAULT_TIMEOUT
     destructive: bool = False
     #: Keys of the environments this probe runs on; empty: all. Elsewhere the engine reports it
     #: "not run" (an nginx check on an environment that has no nginx).
@@ -157,17 +159,18 @@ class ProbeSpec:
     @property
     def runs_code(self) -> bool:
         """Command and exec probes run code from the checklist and need the user's trust."""
-        return self.kind in {"command", "exec"}
+        return kinds.runs_code(self.kind)
 
     def is_destructive(self, item_destructive: bool) -> bool:
-        """Marked so itself, or under a destructive item, unless it only looks: a `logs` or
-        `tcp` probe cannot change anything, whatever the item's own steps do."""
-        return self.destructive or (item_destructive and self.kind not in {"logs", "tcp"})
+        """Marked so itself, or under a destructive item, unless its kind only looks (`logs`,
+        `tcp`, `tls`: registry `looks_only`) and cannot change anything, whatever the item's
+        own steps do."""
+        return self.destructive or (item_destructive and not kinds.looks_only(self.kind))
 
     def asks_always(self, item_always: bool) -> bool:
-        """`destructive: always` on the probe, or on its item (a `logs` or `tcp` probe only
-        looks, so it never asks)."""
-        return self.destructive_always or (item_always and self.kind not in {"logs", "tcp"})
+        """`destructive: always` on the probe, or on its item (a kind that only looks never
+        asks)."""
+        return self.destructive_always or (item_always and not kinds.looks_only(self.kind))
 
     def where(self, key: str = "") -> Position | None:
         """Position of `key` (dotted), falling back to its parents and then the probe itself."""

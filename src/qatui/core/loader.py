@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,8 @@ from qatui.core.checklist import (
     SignoffSpec,
 )
 from qatui.core.errors import ChecklistError, Position, Problem, QatuiError
+from qatui.core.probes import kinds
+from qatui.core.probes.schema import COMMON_KEYS, DEFAULT_TIMEOUT, KindSchema
 from qatui.core.suggest import did_you_mean
 from qatui.core.yamlpos import (
     YMap,
@@ -74,39 +76,9 @@ ITEM_KEYS = ("id", "title", "steps", "location", "expected", "if_fails", "notes"
 METRIC_KEYS = ("id", "name", "unit", "probe", "capture", "threshold", "notes")
 SIGNOFF_KEYS = ("meaning", "roles", "require_critical_passed", "facts")
 
-PROBE_COMMON = ("id", "kind", "name", "timeout", "destructive", "retry", "until", "expect", "capture",
-                "only_env")
-#: Keys each probe kind takes besides the common ones.
-PROBE_KEYS: dict[str, tuple[str, ...]] = {
-    "http": ("method", "url", "headers", "query", "json", "form", "body", "auth",
-             "follow_redirects", "verify"),
-    "websocket": ("url", "headers", "subprotocols", "origin", "send", "close"),
-    "command": ("run", "argv", "cwd", "env"),
-    "exec": ("service", "container", "run", "argv", "user", "workdir", "env"),
-    "tcp": ("host", "port"),
-    "logs": ("source", "absent", "present", "within", "window", "min_lines"),
-}
-#: Keys of `expect` per kind.
-EXPECT_KEYS: dict[str, tuple[str, ...]] = {
-    "http": ("status", "headers", "json", "body_contains", "body_matches", "not_contains", "max_ms"),
-    "websocket": ("messages", "ignore", "max_ms", "status"),
-    "command": ("exit_code", "stdout_contains", "stderr_contains", "output_matches",
-                "not_contains", "max_ms"),
-    "exec": ("exit_code", "stdout_contains", "stderr_contains", "output_matches",
-             "not_contains", "max_ms"),
-    "tcp": ("max_ms",),
-    "logs": (),
-}
-#: Rules a capture may use, per kind (besides `secret`).
-CAPTURE_RULES: dict[str, tuple[str, ...]] = {
-    "http": ("json", "header", "regex"),
-    "websocket": ("json", "regex"),
-    "command": ("regex",),
-    "exec": ("regex",),
-    "tcp": (),
-    "logs": (),
-}
-HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+#: Keys every probe takes; each kind's own keys, expectations and captures are declared in its
+#: module (`SCHEMA`, see `core/probes/schema.py`), found through the registry `core/probes/kinds.py`.
+PROBE_COMMON = COMMON_KEYS
 MATCHER_KEYS = ("equals", "exists", "contains", "matches", "type")
 HEADER_MATCHER_KEYS = ("equals", "exists", "contains", "matches")
 JSON_TYPES = ("string", "number", "integer", "boolean", "array", "object", "null")
@@ -771,18 +743,16 @@ class _Validator:
         kind_node = node.get("kind")
         kind = self.string(kind_node, "kind") if kind_node is not None else ""
         if kind_node is None:
-            self.add(node.pos, f"a probe: missing required key 'kind' (one of {', '.join(PROBE_KEYS)})")
-        elif kind not in PROBE_KEYS:
-            self.add(kind_node.pos, f"unknown probe kind {kind!r}{did_you_mean(kind, PROBE_KEYS)}; "
-                     f"use one of {', '.join(PROBE_KEYS)}")
-        known = kind in PROBE_KEYS
-        allowed = PROBE_COMMON + PROBE_KEYS.get(kind, ())
-        if known:
-            self.mapping(node, f"this {kind} probe", allowed)
+            self.add(node.pos, f"a probe: missing required key 'kind' (one of {', '.join(kinds.NAMES)})")
+        elif kind not in kinds.KINDS:
+            self.add(kind_node.pos, f"unknown probe kind {kind!r}{did_you_mean(kind, kinds.NAMES)}; "
+                     f"use one of {', '.join(kinds.NAMES)}")
+        schema = kinds.schema(kind) if kind in kinds.KINDS else None
+        if schema is not None:
+            self.mapping(node, f"this {kind} probe", PROBE_COMMON + schema.keys)
         probe_id = self.ident(node, "a probe", "probe")
-        checker = _ProbeChecker(self, node, kind)
-        config = checker.run() if known else {}
-        timeout = self.number(node.get("timeout"), "timeout", 10.0, positive=True, maximum=MAX_TIMEOUT)
+        config = ProbeChecker(self, node, schema).run() if schema is not None else {}
+        timeout = self.number(node.get("timeout"), "timeout", DEFAULT_TIMEOUT, positive=True, maximum=MAX_TIMEOUT)
         destructive, always = self.destructive(node.get("destructive"))
         retry = config.get("retry")
         if isinstance(retry, dict) and timeout is not None:
@@ -797,7 +767,7 @@ class _Validator:
             item_id=item.id,
             config=config,
             name=self.string(node.get("name"), "name"),
-            timeout=timeout if timeout is not None else 10.0,
+            timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
             destructive=destructive or item.destructive,
             destructive_always=always,
             only_env=self.only_env(node.get("only_env")),
@@ -1010,19 +980,24 @@ def _positions_of(value: YNode, dotted: str, result: dict[str, Position]) -> Non
             _positions_of(element, f"{dotted}.{index}", result)
 
 
-class _ProbeChecker:
-    """Validates one probe's kind-specific keys and returns its `config`."""
+class ProbeChecker:
+    """Validates one probe's keys and returns its `config`.
 
-    def __init__(self, validator: _Validator, node: YMap, kind: str) -> None:
+    The kind-specific keys are checked by the kind's own `SCHEMA.check(checker)` (in its
+    module); this class gives it the helpers (`text`, `string_map`, `one_of`, `command_line`,
+    `port`) and checks what every kind shares: `retry`/`until`, `expect`, `capture`.
+    """
+
+    def __init__(self, validator: _Validator, node: YMap, schema: KindSchema) -> None:
         self.v = validator
         self.node = node
-        self.kind = kind
-        self.what = f"{kind} probe"
+        self.schema = schema
+        self.kind = schema.name
+        self.what = f"{self.kind} probe"
         self.config: dict[str, Any] = {}
 
     def run(self) -> dict[str, Any]:
-        check: Callable[[], None] = getattr(self, f"_{self.kind}")
-        check()
+        self.schema.check(self)
         self._retry()
         expect = self.node.get("expect")
         if expect is not None:
@@ -1032,9 +1007,9 @@ class _ProbeChecker:
             self.config["capture"] = self._capture(capture)
         return self.config
 
-    # -- helpers --
+    # -- helpers for the kinds' checks --
 
-    def _str(self, key: str, *, required: bool = False, templated: bool = True) -> None:
+    def text(self, key: str, *, required: bool = False, templated: bool = True) -> None:
         node = self.node.get(key)
         if required and node is None:
             self.v.add(self.node.pos, f"{self.what}: missing required key {key!r}")
@@ -1045,12 +1020,12 @@ class _ProbeChecker:
                 self.v.add(node.pos, f"{self.what}: {key!r} must not be empty")
             self.config[key] = value
 
-    def _map(self, key: str) -> None:
+    def string_map(self, key: str) -> None:
         node = self.node.get(key)
         if node is not None:
             self.config[key] = self.v.string_map(node, key, templated=True)
 
-    def _one_of(self, keys: tuple[str, ...], *, required: bool) -> str | None:
+    def one_of(self, keys: tuple[str, ...], *, required: bool) -> str | None:
         present = [key for key in keys if key in self.node.entries]
         names = " or ".join(repr(k) for k in keys)
         if len(present) > 1:
@@ -1059,109 +1034,22 @@ class _ProbeChecker:
             self.v.add(self.node.pos, f"{self.what}: missing {names}")
         return present[0] if present else None
 
-    def _command_line(self) -> None:
-        which = self._one_of(("run", "argv"), required=True)
+    def command_line(self) -> None:
+        which = self.one_of(("run", "argv"), required=True)
         if which == "run":
-            self._str("run", required=True)
+            self.text("run", required=True)
         elif which == "argv":
             argv = self.v.string_list(self.node.get("argv"), "argv", templated=True)
             if not argv and isinstance(self.node.get("argv"), YSeq):
                 self.v.add(self.node.key_pos("argv"), f"{self.what}: 'argv' must not be empty")
             self.config["argv"] = argv
 
-    # -- kinds --
-
-    def _http(self) -> None:
-        method_node = self.node.get("method")
-        if method_node is not None:
-            method = self.v.string(method_node, "method")
-            if method.upper() not in HTTP_METHODS:
-                self.v.add(method_node.pos, f"unknown HTTP method {method!r}{did_you_mean(method.upper(), HTTP_METHODS)}")
-            self.config["method"] = method.upper()
-        self._str("url", required=True)
-        self._map("headers")
-        self._map("query")
-        body = self._one_of(("json", "form", "body"), required=False)
-        if body == "json":
-            self.v.templated.extend(_scalars(self.node.get("json")))
-            self.config["json"] = to_python(self.node.get("json"))
-        elif body == "form":
-            self._map("form")
-        elif body == "body":
-            self._str("body")
-        auth = self.node.get("auth")
-        if auth is not None:
-            self.config["auth"] = self._auth(auth)
-        if "follow_redirects" in self.node.entries:
-            self.config["follow_redirects"] = self.v.boolean(self.node.get("follow_redirects"), "follow_redirects")
-        verify = self.node.get("verify")
-        if verify is not None:
-            if isinstance(verify, YScalar) and isinstance(verify.value, bool):
-                self.config["verify"] = verify.value
-            else:
-                self.config["verify"] = self.v.string(verify, "verify", templated=True)
-
-    def _auth(self, node: YNode) -> dict[str, Any]:
-        spec = self.v.mapping(node, "auth", ("basic", "bearer", "token"))
-        if spec is None:
-            return {}
-        if len(spec.entries) != 1:
-            self.v.add(spec.pos, "auth: give exactly one of 'basic: [user, password]', 'bearer: TOKEN' or 'token: TOKEN'")
-        result: dict[str, Any] = {}
-        if "basic" in spec.entries:
-            pair = self.v.string_list(spec.get("basic"), "basic", templated=True)
-            if len(pair) != 2 and isinstance(spec.get("basic"), YSeq):
-                self.v.add(spec.key_pos("basic"), f"auth: 'basic' needs [user, password], got {len(pair)} values")
-            result["basic"] = pair
-        for key in ("bearer", "token"):
-            if key in spec.entries:
-                result[key] = self.v.string(spec.get(key), key, templated=True)
-        return result
-
-    def _websocket(self) -> None:
-        self._str("url", required=True)
-        self._map("headers")
-        if "subprotocols" in self.node.entries:
-            self.config["subprotocols"] = self.v.string_list(self.node.get("subprotocols"), "subprotocols")
-        self._str("origin")
-        send = self.node.get("send")
-        if send is not None:
-            if isinstance(send, YSeq):
-                messages: list[Any] = []
-                for element in send.items:
-                    if isinstance(element, YScalar) and isinstance(element.value, str):
-                        self.v.templated.append(element)
-                        messages.append(element.value)
-                    elif isinstance(element, YMap):
-                        self.v.templated.extend(_scalars(element))
-                        messages.append(to_python(element))
-                    else:
-                        self.v.add(element.pos, f"'send': each message is a string or a JSON object, got {describe(element)}")
-                self.config["send"] = messages
-            else:
-                self.v.add(send.pos, f"'send': expected a list of messages, got {describe(send)}")
-        if "close" in self.node.entries:
-            self.config["close"] = self.v.boolean(self.node.get("close"), "close")
-
-    def _command(self) -> None:
-        self._command_line()
-        self._str("cwd")
-        self._map("env")
-
-    def _exec(self) -> None:
-        which = self._one_of(("service", "container"), required=True)
-        if which:
-            self._str(which, required=True)
-        self._command_line()
-        self._str("user")
-        self._str("workdir")
-        self._map("env")
-
-    def _tcp(self) -> None:
-        self._str("host", required=True)
+    def port(self, *, required: bool = True) -> None:
+        """`port`: 1–65535 or a `${variable}` (checked again once expanded, by the runner)."""
         port = self.node.get("port")
         if port is None:
-            self.v.add(self.node.pos, f"{self.what}: missing required key 'port'")
+            if required:
+                self.v.add(self.node.pos, f"{self.what}: missing required key 'port'")
         elif isinstance(port, YScalar) and isinstance(port.value, int) and not isinstance(port.value, bool):
             if not 1 <= port.value <= 65535:
                 self.v.add(port.pos, f"'port': must be between 1 and 65535, got {port.value}")
@@ -1172,53 +1060,10 @@ class _ProbeChecker:
         else:
             self.v.add(port.pos, f"'port': expected a port number (or a ${{variable}}), got {describe(port)}")
 
-    def _logs(self) -> None:
-        source = self.node.get("source")
-        if source is None:
-            self.v.add(self.node.pos, f"{self.what}: missing required key 'source' (a log source name)")
-        else:
-            name = self.v.string(source, "source")
-            if isinstance(source, YScalar) and name:
-                self.v.log_refs.append((name, source))
-            self.config["source"] = name
-        which = self._one_of(("absent", "present"), required=True)
-        if which:
-            self.config[which] = self.v.regex(self.node.get(which), which)
-        within = self.node.get("within")
-        if within is not None:
-            if which == "absent":
-                self.v.add(self.node.key_pos("within"), "'within' goes with 'present' (how long to wait for the line)")
-            self.config["within"] = self.v.number(within, "within", None, positive=True, maximum=MAX_UNTIL)
-        window = self.node.get("window")
-        if window is not None:
-            self.config["window"] = self._window(window)
-        min_lines = self.node.get("min_lines")
-        if min_lines is not None:
-            if which == "present":
-                self.v.add(self.node.key_pos("min_lines"), "'min_lines' goes with 'absent' (a matching line is evidence on its own)")
-            self.config["min_lines"] = self.v.integer(min_lines, "min_lines", 1, minimum=1)
-            lines = self.config.get("window", {}).get("lines") if isinstance(self.config.get("window"), dict) else None
-            if lines is not None and self.config["min_lines"] > lines:
-                self.v.add(min_lines.pos, f"'min_lines': {self.config['min_lines']} can never be read from a window of "
-                                          f"the last {lines} lines (the check would always be inconclusive)")
-
-    def _window(self, node: YNode) -> Any:
-        """`recent`, `session`, `{lines: N}` or `{minutes: M}` (see probes/logs.py)."""
-        expected = "'recent', 'session', {lines: N} or {minutes: M}"
-        if isinstance(node, YScalar) and node.value in ("session", "recent"):
-            return node.value
-        if isinstance(node, YMap):
-            spec = self.v.mapping(node, "window", ("lines", "minutes"))
-            assert spec is not None
-            lines, minutes = spec.get("lines"), spec.get("minutes")
-            if (lines is None) == (minutes is None):
-                self.v.add(spec.pos, f"window: give one of 'lines' or 'minutes' ({expected})")
-                return "recent"
-            if lines is not None:
-                return {"lines": self.v.integer(lines, "lines", 100, minimum=1)}
-            return {"minutes": self.v.number(minutes, "minutes", 10, positive=True)}
-        self.v.add(node.pos, f"'window': expected {expected}, got {describe(node)}")
-        return "recent"
+    def templated(self, node: YNode | None) -> Any:
+        """A free-form value (JSON body, message): its strings are checked for `${…}`."""
+        self.v.templated.extend(_scalars(node))
+        return to_python(node)
 
     def _retry(self) -> None:
         retry = self.node.get("retry")
@@ -1238,7 +1083,7 @@ class _ProbeChecker:
     # -- expect --
 
     def _expect(self, node: YNode) -> dict[str, Any]:
-        keys = EXPECT_KEYS[self.kind]
+        keys = self.schema.expect
         if not keys:
             self.v.add(node.pos, f"a {self.kind} probe takes no 'expect'")
             return {}
@@ -1249,7 +1094,9 @@ class _ProbeChecker:
         for key, (_, value) in spec.entries.items():
             if key not in keys:
                 continue
-            if key == "max_ms":
+            if key in self.schema.expect_parsers:
+                result[key] = self.schema.expect_parsers[key](self, key, value)
+            elif key == "max_ms":
                 result[key] = self.v.number(value, "max_ms", None, positive=True)
             elif key == "exit_code":
                 result[key] = self.v.integer(value, "exit_code", 0, minimum=0, maximum=255)
@@ -1262,10 +1109,10 @@ class _ProbeChecker:
             elif key in ("messages", "ignore"):  # `ignore`: messages to pass over (heartbeats)
                 result[key] = self._messages(value)
             else:  # *_contains, *_matches: one string or a list of them
-                result[key] = self._texts(value, key, regex=key.endswith("_matches"))
+                result[key] = self.texts(value, key, regex=key.endswith("_matches"))
         return result
 
-    def _texts(self, node: YNode, key: str, *, regex: bool) -> str | list[str] | None:
+    def texts(self, node: YNode, key: str, *, regex: bool) -> str | list[str] | None:
         if isinstance(node, YSeq):
             if regex:
                 return [pattern for element in node.items if (pattern := self.v.regex(element, key)) is not None]
@@ -1389,7 +1236,7 @@ class _ProbeChecker:
     # -- capture --
 
     def _capture(self, node: YNode) -> dict[str, Any]:
-        rules = CAPTURE_RULES[self.kind]
+        rules = self.schema.capture
         if not rules:
             self.v.add(node.pos, f"a {self.kind} probe takes no 'capture'")
             return {}
@@ -1397,7 +1244,7 @@ class _ProbeChecker:
             self.v.add(node.pos, f"'capture': expected a mapping of variable names to rules, got {describe(node)}")
             return {}
         result = {}
-        allowed = (*rules, "secret", *(("stream",) if self.kind in ("command", "exec") else ()))
+        allowed = (*rules, "secret", *self.schema.capture_options)
         for name, (name_node, value) in node.entries.items():
             if not _NAME.match(name):
                 self.v.add(name_node.pos, f"capture name {name!r} is not a valid variable name")

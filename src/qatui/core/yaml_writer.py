@@ -28,14 +28,11 @@ from qatui.core.checklist import (
     Section,
     SignoffSpec,
 )
+from qatui.core.probes import kinds
+from qatui.core.probes.schema import DEFAULT_TIMEOUT
 
-#: The order of a probe's kind-specific keys, as the format documents them.
-_PROBE_KEY_ORDER = (
-    "method", "url", "service", "container", "host", "port", "source", "query", "headers",
-    "subprotocols", "origin", "auth", "json", "form", "body", "send", "close", "run", "argv",
-    "user", "workdir", "cwd", "env", "follow_redirects", "verify", "absent", "present", "within",
-    "window", "min_lines", "retry", "until", "expect", "capture",
-)
+#: Keys every kind writes after its own ones (in this order).
+_PROBE_TAIL = ("retry", "until", "expect", "capture")
 
 
 class _Flow(list[Any]):
@@ -148,11 +145,12 @@ def _probe(probe: ProbeSpec, item: Item) -> dict[str, Any]:
     if probe.name:
         data["name"] = probe.name
     config = dict(probe.config)
-    for key in _PROBE_KEY_ORDER:
+    order = kinds.schema(probe.kind).keys if probe.kind in kinds.KINDS else ()
+    for key in (*order, *_PROBE_TAIL):
         if key in config:
             data[key] = _probe_value(key, config.pop(key))
     data.update(config)  # keys a newer loader knows and this writer does not order
-    if probe.timeout != 10.0:
+    if probe.timeout != DEFAULT_TIMEOUT:
         data["timeout"] = _number(probe.timeout)
     if probe.destructive_always and not item.destructive_always:
         data["destructive"] = "always"

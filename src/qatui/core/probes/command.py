@@ -16,7 +16,7 @@ import contextlib
 import shlex
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qatui.core.checklist import ProbeSpec
 from qatui.core.probes import explain
@@ -32,8 +32,12 @@ from qatui.core.probes.base import (
 )
 from qatui.core.probes.captures import capture
 from qatui.core.probes.expectations import check_output, checks_text, first_failure
+from qatui.core.probes.schema import KindSchema
 from qatui.core.procs import Ended, ProcessTree
 from qatui.core.session import ProbeStatus
+
+if TYPE_CHECKING:
+    from qatui.core.loader import ProbeChecker
 
 
 def command_line(cfg: Mapping[str, Any]) -> str:
@@ -227,3 +231,27 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
         spec, cfg, exit_code=exit_code, stdout=stdout, stderr=stderr, elapsed_ms=elapsed_ms, header=header, note=note,
         mask=ctx.masker.mask,
     )
+
+
+# ----- schema -----------------------------------------------------------------------------
+
+#: Expectations of programs' output, shared with `exec`.
+OUTPUT_EXPECT = ("exit_code", "stdout_contains", "stderr_contains", "output_matches", "not_contains", "max_ms")
+
+
+def check(c: ProbeChecker) -> None:
+    """`run` or `argv`, `cwd`, `env`."""
+    c.command_line()
+    c.text("cwd")
+    c.string_map("env")
+
+
+SCHEMA = KindSchema(
+    name="command",
+    keys=("run", "argv", "cwd", "env"),
+    expect=OUTPUT_EXPECT,
+    capture=("regex",),
+    capture_options=("stream",),
+    defaults={"expect.exit_code": 0},
+    check=check,
+)

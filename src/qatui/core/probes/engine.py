@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import importlib
 import os
 import ssl
 import threading
@@ -34,8 +33,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from qatui.core.checklist import Checklist, ProbeSpec
+from qatui.core.probes import kinds
 from qatui.core.probes.base import Outcome, ProbeContext, cap_detail, where
 from qatui.core.probes.cookies import client_options as cookie_options
+from qatui.core.probes.schema import DEFAULT_TIMEOUT
 from qatui.core.probes.shell import expand_config, is_written_text
 from qatui.core.run.deps import producers, referenced_names, with_dependencies
 from qatui.core.run.figures import derived_figures
@@ -51,7 +52,8 @@ __all__ = ["BACKSTOP", "KINDS", "OnResult", "ProbeRunner", "derived_figures", "p
 
 OnResult = Callable[[ProbeResult, str], None]
 
-KINDS = ("http", "websocket", "command", "exec", "tcp", "logs")
+#: The probe kinds, from the registry (`kinds.py`).
+KINDS = kinds.NAMES
 #: Extra seconds past a probe's own timeout before the engine itself gives up on it.
 BACKSTOP = 5.0
 
@@ -222,7 +224,7 @@ class ProbeRunner:
                 # keep-alive stays at httpx's 20: a pool of 100 idle connections costs httpcore
                 # ~10× the CPU per request (measured by benchmarks/probe_fanout.py)
                 limits=httpx.Limits(max_connections=max(100, self.jobs), max_keepalive_connections=20),
-                timeout=10.0,
+                timeout=DEFAULT_TIMEOUT,
                 # its own jar stores nothing; each request brings its item's jar (cookies.py)
                 **cookie_options(),
             )
@@ -375,7 +377,7 @@ class ProbeRunner:
             return self._not_run(spec, f"not run: ${{{error.name}}} is not set", why, ProbeStatus.ERROR)
         if spec.kind not in KINDS:
             return self._not_run(spec, f"unknown probe kind {spec.kind!r}", f"qatui knows: {', '.join(KINDS)}", ProbeStatus.ERROR)
-        module = importlib.import_module(f"qatui.core.probes.{spec.kind}")
+        module = kinds.module(spec.kind)
         retry = config.get("retry") if isinstance(config.get("retry"), Mapping) else None
         until = config.get("until")
         # `until: 5` polls every 0.5 s, `until: 120` every second

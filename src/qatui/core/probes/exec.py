@@ -32,7 +32,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qatui.core.checklist import ProbeSpec
 from qatui.core.probes import explain
@@ -42,9 +42,13 @@ from qatui.core.probes.base import (
     ProbeContext,
     with_where,
 )
-from qatui.core.probes.command import outcome_from_output
+from qatui.core.probes.command import OUTPUT_EXPECT, outcome_from_output
+from qatui.core.probes.schema import KindSchema
 from qatui.core.procs import MARK_VAR, ProcessTree
 from qatui.core.session import ProbeStatus
+
+if TYPE_CHECKING:
+    from qatui.core.loader import ProbeChecker
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
@@ -407,3 +411,28 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
         return fault.outcome
     finally:
         mine.set()  # a cancelled probe's thread notices within a quarter of a second
+
+
+# ----- schema -----------------------------------------------------------------------------
+
+
+def check(c: ProbeChecker) -> None:
+    """`service` or `container`, then a command line as for `command`, `user`, `workdir`, `env`."""
+    which = c.one_of(("service", "container"), required=True)
+    if which:
+        c.text(which, required=True)
+    c.command_line()
+    c.text("user")
+    c.text("workdir")
+    c.string_map("env")
+
+
+SCHEMA = KindSchema(
+    name="exec",
+    keys=("service", "container", "run", "argv", "user", "workdir", "env"),
+    expect=OUTPUT_EXPECT,
+    capture=("regex",),
+    capture_options=("stream",),
+    defaults={"expect.exit_code": 0},
+    check=check,
+)

@@ -14,7 +14,7 @@ import base64
 import time
 import zlib
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -33,7 +33,13 @@ from qatui.core.probes.bounded import loads as json_loads
 from qatui.core.probes.captures import capture
 from qatui.core.probes.cookies import EXTENSION as COOKIE_JAR
 from qatui.core.probes.expectations import check_http, checks_text, first_failure
+from qatui.core.probes.schema import KindSchema
 from qatui.core.session import ProbeStatus
+from qatui.core.suggest import did_you_mean
+from qatui.core.yamlpos import YNode, YScalar, YSeq
+
+if TYPE_CHECKING:
+    from qatui.core.loader import ProbeChecker
 
 _HIDDEN_HEADERS = {"authorization", "cookie", "set-cookie", "proxy-authorization", "x-api-key"}
 
@@ -294,3 +300,68 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
         summary += "; captured " + ", ".join(captured.values)
     explanation = explain.body_too_large(BODY_CAP, total) if truncated else ""
     return Outcome(ProbeStatus.PASSED, summary, explanation, detail, captured.values, captured.secret, elapsed_ms)
+
+
+# ----- schema -----------------------------------------------------------------------------
+
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def check(c: ProbeChecker) -> None:
+    """The request keys: method, url, headers, query, one body, auth, redirects, verify."""
+    method_node = c.node.get("method")
+    if method_node is not None:
+        method = c.v.string(method_node, "method")
+        if method.upper() not in HTTP_METHODS:
+            c.v.add(method_node.pos, f"unknown HTTP method {method!r}{did_you_mean(method.upper(), HTTP_METHODS)}")
+        c.config["method"] = method.upper()
+    c.text("url", required=True)
+    c.string_map("headers")
+    c.string_map("query")
+    body = c.one_of(("json", "form", "body"), required=False)
+    if body == "json":
+        c.config["json"] = c.templated(c.node.get("json"))
+    elif body == "form":
+        c.string_map("form")
+    elif body == "body":
+        c.text("body")
+    auth = c.node.get("auth")
+    if auth is not None:
+        c.config["auth"] = _check_auth(c, auth)
+    if "follow_redirects" in c.node.entries:
+        c.config["follow_redirects"] = c.v.boolean(c.node.get("follow_redirects"), "follow_redirects")
+    verify = c.node.get("verify")
+    if verify is not None:
+        if isinstance(verify, YScalar) and isinstance(verify.value, bool):
+            c.config["verify"] = verify.value
+        else:
+            c.config["verify"] = c.v.string(verify, "verify", templated=True)
+
+
+def _check_auth(c: ProbeChecker, node: YNode) -> dict[str, Any]:
+    spec = c.v.mapping(node, "auth", ("basic", "bearer", "token"))
+    if spec is None:
+        return {}
+    if len(spec.entries) != 1:
+        c.v.add(spec.pos, "auth: give exactly one of 'basic: [user, password]', 'bearer: TOKEN' or 'token: TOKEN'")
+    result: dict[str, Any] = {}
+    if "basic" in spec.entries:
+        pair = c.v.string_list(spec.get("basic"), "basic", templated=True)
+        if len(pair) != 2 and isinstance(spec.get("basic"), YSeq):
+            c.v.add(spec.key_pos("basic"), f"auth: 'basic' needs [user, password], got {len(pair)} values")
+        result["basic"] = pair
+    for key in ("bearer", "token"):
+        if key in spec.entries:
+            result[key] = c.v.string(spec.get(key), key, templated=True)
+    return result
+
+
+SCHEMA = KindSchema(
+    name="http",
+    keys=("method", "url", "query", "headers", "auth", "json", "form", "body", "follow_redirects", "verify"),
+    required=("url",),
+    expect=("status", "headers", "json", "body_contains", "body_matches", "not_contains", "max_ms"),
+    capture=("json", "header", "regex"),
+    defaults={"method": "GET", "follow_redirects": False, "verify": True},
+    check=check,
+)

@@ -34,12 +34,17 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qatui.core.checklist import ProbeSpec
 from qatui.core.logs._text import Continuation
 from qatui.core.probes.base import Outcome, ProbeContext, fail_summary, with_where
+from qatui.core.probes.schema import KindSchema
 from qatui.core.session import ProbeStatus
+from qatui.core.yamlpos import YMap, YNode, YScalar, describe
+
+if TYPE_CHECKING:
+    from qatui.core.loader import ProbeChecker
 
 #: Matching lines (with their blocks) shown in a result's detail.
 SHOWN = 10
@@ -292,3 +297,68 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
         return await asyncio.to_thread(_scan, spec, cfg, ctx, stop)
     finally:
         stop.set()  # a cancelled probe's source notices within half a second
+
+
+# ----- schema -----------------------------------------------------------------------------
+
+
+def check(c: ProbeChecker) -> None:
+    """`source`, one of `absent`/`present`, `within` (with present), `window`, `min_lines` (with absent)."""
+    from qatui.core.loader import MAX_UNTIL
+
+    source = c.node.get("source")
+    if source is None:
+        c.v.add(c.node.pos, f"{c.what}: missing required key 'source' (a log source name)")
+    else:
+        name = c.v.string(source, "source")
+        if isinstance(source, YScalar) and name:
+            c.v.log_refs.append((name, source))
+        c.config["source"] = name
+    which = c.one_of(("absent", "present"), required=True)
+    if which:
+        c.config[which] = c.v.regex(c.node.get(which), which)
+    within = c.node.get("within")
+    if within is not None:
+        if which == "absent":
+            c.v.add(c.node.key_pos("within"), "'within' goes with 'present' (how long to wait for the line)")
+        c.config["within"] = c.v.number(within, "within", None, positive=True, maximum=MAX_UNTIL)
+    window = c.node.get("window")
+    if window is not None:
+        c.config["window"] = _check_window(c, window)
+    min_lines = c.node.get("min_lines")
+    if min_lines is not None:
+        if which == "present":
+            c.v.add(c.node.key_pos("min_lines"), "'min_lines' goes with 'absent' (a matching line is evidence on its own)")
+        c.config["min_lines"] = c.v.integer(min_lines, "min_lines", 1, minimum=1)
+        lines = c.config.get("window", {}).get("lines") if isinstance(c.config.get("window"), dict) else None
+        if lines is not None and c.config["min_lines"] > lines:
+            c.v.add(min_lines.pos, f"'min_lines': {c.config['min_lines']} can never be read from a window of "
+                                   f"the last {lines} lines (the check would always be inconclusive)")
+
+
+def _check_window(c: ProbeChecker, node: YNode) -> Any:
+    """`recent`, `session`, `{lines: N}` or `{minutes: M}`."""
+    expected = "'recent', 'session', {lines: N} or {minutes: M}"
+    if isinstance(node, YScalar) and node.value in ("session", "recent"):
+        return node.value
+    if isinstance(node, YMap):
+        spec = c.v.mapping(node, "window", ("lines", "minutes"))
+        assert spec is not None
+        lines, minutes = spec.get("lines"), spec.get("minutes")
+        if (lines is None) == (minutes is None):
+            c.v.add(spec.pos, f"window: give one of 'lines' or 'minutes' ({expected})")
+            return "recent"
+        if lines is not None:
+            return {"lines": c.v.integer(lines, "lines", 100, minimum=1)}
+        return {"minutes": c.v.number(minutes, "minutes", 10, positive=True)}
+    c.v.add(node.pos, f"'window': expected {expected}, got {describe(node)}")
+    return "recent"
+
+
+SCHEMA = KindSchema(
+    name="logs",
+    keys=("source", "absent", "present", "within", "window", "min_lines"),
+    required=("source",),
+    defaults={"min_lines": 1},
+    check=check,
+)

@@ -10,13 +10,17 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qatui.core.checklist import ProbeSpec
 from qatui.core.probes import explain
 from qatui.core.probes.base import Outcome, ProbeContext, fail_summary, with_where
 from qatui.core.probes.expectations import check_max_ms, first_failure
+from qatui.core.probes.schema import KindSchema
 from qatui.core.session import ProbeStatus
+
+if TYPE_CHECKING:
+    from qatui.core.loader import ProbeChecker
 
 
 async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Outcome:
@@ -45,3 +49,12 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
     if failed is not None:
         return Outcome(ProbeStatus.FAILED, fail_summary(spec, failed.key, failed.actual, failed.expected), "the port answers, but slowly", detail, duration_ms=elapsed_ms)
     return Outcome(ProbeStatus.PASSED, f"{target} accepts connections ({elapsed_ms:.0f} ms)", "", detail, duration_ms=elapsed_ms)
+
+
+def check(c: ProbeChecker) -> None:
+    """`host` and `port`, both required."""
+    c.text("host", required=True)
+    c.port()
+
+
+SCHEMA = KindSchema(name="tcp", keys=("host", "port"), required=("host", "port"), expect=("max_ms",), check=check)

@@ -22,7 +22,7 @@ import json
 import re
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI, WebSocketException
@@ -49,7 +49,12 @@ from qatui.core.probes.expectations import (
     short,
     status_matches,
 )
+from qatui.core.probes.schema import KindSchema
 from qatui.core.session import ProbeStatus
+from qatui.core.yamlpos import YMap, YScalar, YSeq, describe
+
+if TYPE_CHECKING:
+    from qatui.core.loader import ProbeChecker
 
 
 def _describe(wanted: Mapping[str, Any]) -> str:
@@ -248,3 +253,43 @@ async def _close(ws: Any) -> None:
             await ws.close()
     except (TimeoutError, OSError, WebSocketException):
         pass
+
+
+# ----- schema -----------------------------------------------------------------------------
+
+
+def check(c: ProbeChecker) -> None:
+    """url, headers, subprotocols, origin, the messages to send, close."""
+    c.text("url", required=True)
+    c.string_map("headers")
+    if "subprotocols" in c.node.entries:
+        c.config["subprotocols"] = c.v.string_list(c.node.get("subprotocols"), "subprotocols")
+    c.text("origin")
+    send = c.node.get("send")
+    if send is not None:
+        if isinstance(send, YSeq):
+            messages: list[Any] = []
+            for element in send.items:
+                if isinstance(element, YScalar) and isinstance(element.value, str):
+                    c.v.templated.append(element)
+                    messages.append(element.value)
+                elif isinstance(element, YMap):
+                    messages.append(c.templated(element))
+                else:
+                    c.v.add(element.pos, f"'send': each message is a string or a JSON object, got {describe(element)}")
+            c.config["send"] = messages
+        else:
+            c.v.add(send.pos, f"'send': expected a list of messages, got {describe(send)}")
+    if "close" in c.node.entries:
+        c.config["close"] = c.v.boolean(c.node.get("close"), "close")
+
+
+SCHEMA = KindSchema(
+    name="websocket",
+    keys=("url", "headers", "subprotocols", "origin", "send", "close"),
+    required=("url",),
+    expect=("messages", "ignore", "max_ms", "status"),
+    capture=("json", "regex"),
+    defaults={"close": True},
+    check=check,
+)
