@@ -15,6 +15,7 @@ Gunicorn's port" case. Fixtures are registered for every test through `tests/con
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import shutil
 import socket
@@ -501,3 +502,84 @@ def serve_until_stdin_closes() -> None:
 
 if __name__ == "__main__":
     serve_until_stdin_closes()
+
+
+# --- TLS: a CA, certificates it signs, and a server that only shakes hands ------------------
+
+
+def make_ca(directory: Path) -> tuple[Path, Path]:
+    """A throwaway CA (`CN=qatui test CA, O=qatui tests`) made with the openssl CLI."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed; cannot make certificates")
+    cert, key = directory / "ca.pem", directory / "ca.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "30", "-subj", "/CN=qatui test CA/O=qatui tests"],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+def make_leaf(directory: Path, ca: tuple[Path, Path], name: str, *, days: int, dns: tuple[str, ...] = ("localhost",),
+              ips: tuple[str, ...] = ("127.0.0.1",)) -> tuple[Path, Path]:
+    """A certificate signed by `ca` for `dns` and `ips`, valid `days` from now (-1: expired yesterday)."""
+    cert, key, csr, ext = (directory / f"{name}{suffix}" for suffix in (".pem", ".key", ".csr", ".ext"))
+    ext.write_text("subjectAltName=" + ",".join([*(f"DNS:{d}" for d in dns), *(f"IP:{i}" for i in ips)]) + "\n")
+    subprocess.run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(csr),
+                    "-subj", f"/CN={(dns or ips)[0]}"], check=True, capture_output=True, timeout=60)
+    subprocess.run(["openssl", "x509", "-req", "-in", str(csr), "-CA", str(ca[0]), "-CAkey", str(ca[1]),
+                    "-CAcreateserial", "-out", str(cert), "-days", str(days), "-extfile", str(ext)],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+@dataclass
+class TlsServer:
+    """Accepts on 127.0.0.1, completes the TLS handshake with `cert`, then closes."""
+
+    cert: Path
+    key: Path
+    port: int = 0
+    sock: socket.socket | None = None
+    thread: threading.Thread | None = None
+
+    def start(self) -> TlsServer:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.cert, self.key)
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, args=(context,), daemon=True)
+        self.thread.start()
+        return self
+
+    def _serve(self, context: ssl.SSLContext) -> None:
+        assert self.sock is not None
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return  # closed by stop()
+            with contextlib.suppress(OSError, ssl.SSLError), conn:
+                conn.settimeout(5)
+                with context.wrap_socket(conn, server_side=True) as tls:
+                    tls.recv(1)  # until the client closes
+
+    def stop(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+
+
+@pytest.fixture(scope="session")
+def tls_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """TLS servers on 127.0.0.1 with certificates from one test CA: `valid` (30 days, localhost
+    and 127.0.0.1), `short` (2 days), `expired`, `other` (only other.test); and `ca` (its PEM)."""
+    directory = tmp_path_factory.mktemp("tls-certs")
+    ca = make_ca(directory)
+    leaves = {
+        "valid": make_leaf(directory, ca, "valid", days=30),
+        "short": make_leaf(directory, ca, "short", days=2),
+        "expired": make_leaf(directory, ca, "expired", days=-1),
+        "other": make_leaf(directory, ca, "other", days=30, dns=("other.test",), ips=()),
+    }
+    servers = {name: TlsServer(*files).start() for name, files in leaves.items()}
+    yield {"ca": str(ca[0]), **servers}
+    for server in servers.values():
+        server.stop()

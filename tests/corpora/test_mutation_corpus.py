@@ -43,7 +43,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def corpus_env(http_app: HttpApp, ws_server: WsServer, demo: dict[str, str]) -> dict[str, str]:
+def corpus_env(http_app: HttpApp, ws_server: WsServer, demo: dict[str, str], tls_servers: dict[str, Any]) -> dict[str, str]:
     """The process environment the corpus checklists read (see mutation/README.md)."""
     gzip_bomb(64)  # made once before the probes: making it takes a moment
     return {
@@ -55,6 +55,10 @@ def corpus_env(http_app: HttpApp, ws_server: WsServer, demo: dict[str, str]) -> 
         "QATUI_CORPUS_WS": ws_server.url,
         "QATUI_CORPUS_CLOSED_PORT": str(free_port()),
         "QATUI_CORPUS_PYTHON": sys.executable,
+        "QATUI_CORPUS_TLS_PORT": str(tls_servers["valid"].port),
+        "QATUI_CORPUS_TLS_SHORT_PORT": str(tls_servers["short"].port),
+        "QATUI_CORPUS_TLS_EXPIRED_PORT": str(tls_servers["expired"].port),
+        "QATUI_CORPUS_TLS_CA": tls_servers["ca"],
         "QATUI_CORPUS_PASSWORD": PASSWORD,
         "QATUI_CORPUS_TOKEN": TOKEN,
         "PATH": "/usr/local/bin:/usr/bin:/bin",

@@ -33,6 +33,7 @@ KINDS: dict[str, Kind] = {
     "exec": Kind("qatui.core.probes.exec", runs_code=True),
     "tcp": Kind("qatui.core.probes.tcp", looks_only=True),
     "logs": Kind("qatui.core.probes.logs", looks_only=True),
+    "tls": Kind("qatui.core.probes.tls", looks_only=True),
 }
 
 NAMES: tuple[str, ...] = tuple(KINDS)
