@@ -144,6 +144,7 @@ def _docker(environment: Environment | None, written: Mapping[str, Any], used: s
 def _probe(review: Review, probe: ProbeSpec, checklist: Checklist, environment: Environment | None,
            written: Mapping[str, Any]) -> tuple[set[str], str]:
     """Adds the probe's command and host; returns the names it reads and where they go."""
+    from qatui.core.probes import kinds
     from qatui.core.probes.command import command_line
 
     used: set[str] = set()
@@ -156,10 +157,9 @@ def _probe(review: Review, probe: ProbeSpec, checklist: Checklist, environment: 
         host = _host_of_url(str(config.get("url", "")))
         review.hosts.setdefault(host, []).append(who)
         destination = host
-    elif probe.kind == "tcp":
-        host = inert(f"{config.get('host', '?')}:{config.get('port', '?')}", one_line=True)
-        review.hosts.setdefault(f"tcp {host}", []).append(who)
-        destination = f"tcp {host}"
+    elif probe.kind in kinds.KINDS and (where := kinds.schema(probe.kind).destination) is not None:
+        destination = inert(where(config), one_line=True)  # tcp, tls: declared by the kind
+        review.hosts.setdefault(destination, []).append(who)
     elif probe.kind == "exec":
         engine = _docker(environment, written, used)
         review.hosts.setdefault(engine, []).append(who)

@@ -45,3 +45,6 @@ class KindSchema:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     #: Parsers for expectation keys the generic parser does not know: (checker, key, node) → value.
     expect_parsers: Mapping[str, Callable[[Any, str, Any], Any]] = field(default_factory=dict)
+    #: The network place a probe contacts, from its (expanded) config, as the trust review lists
+    #: it (`tcp db:5432`); None: the review handles the kind itself (urls, commands, logs).
+    destination: Callable[[Mapping[str, Any]], str] | None = None

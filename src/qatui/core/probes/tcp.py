@@ -57,4 +57,5 @@ def check(c: ProbeChecker) -> None:
     c.port()
 
 
-SCHEMA = KindSchema(name="tcp", keys=("host", "port"), required=("host", "port"), expect=("max_ms",), check=check)
+SCHEMA = KindSchema(name="tcp", keys=("host", "port"), required=("host", "port"), expect=("max_ms",), check=check,
+                    destination=lambda cfg: f"tcp {cfg.get('host', '?')}:{cfg.get('port', '?')}")
