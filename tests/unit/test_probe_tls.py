@@ -12,6 +12,7 @@ from qatui.core.errors import ChecklistError
 from qatui.core.loader import load_checklist
 from qatui.core.probes import run_probes
 from qatui.core.session import ProbeResult, ProbeStatus
+from qatui.core.trust_review import review_blocks
 from qatui.core.yaml_writer import dump_checklist
 from tests.servers import checklist_of, free_port, probe
 
@@ -128,3 +129,8 @@ def test_mistakes_are_reported_at_their_line(tmp_path: Path, probe_yaml: str, me
     [problem] = caught.value.problems
     assert message in problem.message, problem.message
     assert problem.position is not None and problem.position.line == line
+
+
+def test_the_trust_review_lists_the_host_it_contacts(tmp_path: Path) -> None:
+    checklist = load(tmp_path, "            host: shop.example.com\n")
+    assert "tls shop.example.com:443  (i/cert)" in "\n".join(review_blocks(checklist, None))

@@ -179,4 +179,5 @@ SCHEMA = KindSchema(
     defaults={"port": DEFAULT_PORT, "server_name": "the host"},
     expect_parsers={"days_left_min": _days, "names_include": _names},
     check=check,
+    destination=lambda cfg: f"tls {cfg.get('host', '?')}:{cfg.get('port', DEFAULT_PORT)}",
 )
