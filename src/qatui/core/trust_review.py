@@ -157,8 +157,8 @@ def _probe(review: Review, probe: ProbeSpec, checklist: Checklist, environment: 
         host = _host_of_url(str(config.get("url", "")))
         review.hosts.setdefault(host, []).append(who)
         destination = host
-    elif probe.kind in kinds.KINDS and (where := kinds.schema(probe.kind).destination) is not None:
-        destination = inert(where(config), one_line=True)  # tcp, tls: declared by the kind
+    elif probe.kind in kinds.KINDS and (contact := kinds.schema(probe.kind).destination) is not None:
+        destination = inert(contact(config), one_line=True)  # tcp, tls: declared by the kind
         review.hosts.setdefault(destination, []).append(who)
     elif probe.kind == "exec":
         engine = _docker(environment, written, used)
