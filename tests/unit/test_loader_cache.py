@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from qatui.core import checklist_cache
+from qatui.core import checklist_cache, loader
+from qatui.core.checklist_cache import load_checklist
 from qatui.core.errors import ChecklistError
-from qatui.core.loader import load_checklist
 
 TEXT = """\
 qatui: 1
@@ -96,13 +96,66 @@ def test_a_deferred_entry_is_written_by_flush(tmp_path: Path) -> None:
     env = {"XDG_CACHE_HOME": str(tmp_path / "c"), "DB_HOST": "127.0.0.1"}
     path = tmp_path / "c.yaml"
     path.write_text(TEXT)
-    first = load_checklist(path, env=env, defer_cache=True)
+    first = load_checklist(path, env=env, defer=True)
     assert entries(tmp_path / "c") == []
     checklist_cache.flush()
     assert len(entries(tmp_path / "c")) == 1
     assert checklist_cache.lookup(str(path), env) == first
     checklist_cache.flush()  # nothing left to write
     assert len(entries(tmp_path / "c")) == 1
+
+
+def test_the_loader_itself_is_pure_and_the_cache_wraps_it(tmp_path: Path) -> None:
+    # `qatui.core.loader` parses and validates, nothing more: no entry is read or written.
+    env = {"XDG_CACHE_HOME": str(tmp_path / "c"), "XDG_STATE_HOME": str(tmp_path / "s"), "DB_HOST": "127.0.0.1"}
+    path = tmp_path / "c.yaml"
+    path.write_text(TEXT)
+    pure = loader.load_checklist(path, env=env)
+    assert entries(tmp_path / "c") == [] and not checklist_cache.key_path(env).exists()
+    assert load_checklist(path, env=env) == pure
+    assert len(entries(tmp_path / "c")) == 1
+
+
+def test_an_entry_made_by_other_model_code_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # In a development install the loader or a dataclass may change while qatui's version does
+    # not: an entry pickled by the old code must not be served to the new one.
+    env = {"XDG_CACHE_HOME": str(tmp_path / "c"), "XDG_STATE_HOME": str(tmp_path / "s"), "DB_HOST": "127.0.0.1"}
+    path = tmp_path / "c.yaml"
+    path.write_text(TEXT)
+    load_checklist(path, env=env)
+    assert checklist_cache.lookup(str(path), env) is not None
+    monkeypatch.setattr(checklist_cache, "_code_hash", b"\0" * 32)
+    assert checklist_cache.lookup(str(path), env) is None
+
+
+def test_the_code_hash_follows_the_model_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Hashed from the files on disk: an edit to one of them gives another key.
+    monkeypatch.setattr(checklist_cache, "_code_hash", None)
+    first = checklist_cache.code_hash()
+    assert checklist_cache.code_hash() is first  # once per process
+    copy = tmp_path / "core"
+    copy.mkdir()
+    here = Path(checklist_cache.__file__).parent
+    for name in checklist_cache.MODEL_SOURCES:
+        (copy / name).write_bytes((here / name).read_bytes())
+    (copy / "checklist_cache.py").write_text("")
+    (copy / "loader.py").write_bytes((here / "loader.py").read_bytes() + b"\n# edited\n")
+    monkeypatch.setattr(checklist_cache, "__file__", str(copy / "checklist_cache.py"))
+    monkeypatch.setattr(checklist_cache, "_code_hash", None)
+    assert checklist_cache.code_hash() != first
+
+
+def test_pending_writes_belong_to_their_cache_object(tmp_path: Path) -> None:
+    # One object owns what must be finished before the process leaves; another flushes nothing of it.
+    env = {"XDG_CACHE_HOME": str(tmp_path / "c"), "DB_HOST": "127.0.0.1"}
+    path = tmp_path / "c.yaml"
+    path.write_text(TEXT)
+    mine, other = checklist_cache.ChecklistCache(), checklist_cache.ChecklistCache()
+    first = mine.load_checklist(path, env=env, defer=True)
+    other.close()
+    assert entries(tmp_path / "c") == []
+    mine.close()
+    assert len(entries(tmp_path / "c")) == 1 and other.lookup(str(path), env) == first
 
 
 def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -141,7 +194,7 @@ def test_a_prefetching_child_nobody_asks_does_not_outlive_its_parent(tmp_path: P
     code = (
         "from qatui.core import checklist_cache\n"
         f"checklist_cache.prefetch({str(path)!r}, {{'XDG_CACHE_HOME': {str(tmp_path / 'c')!r}}}, parallel=True)\n"
-        "print(*(pid for pid, _ in checklist_cache._prefetching.values()))\n"
+        "print(*(pid for pid, _ in checklist_cache.shared().loading.values()))\n"
     )
     done = run_python(code, {})
     assert done.returncode == 0 and done.stderr == ""
@@ -185,7 +238,7 @@ def test_no_prefetch_without_a_second_core(tmp_path: Path) -> None:
         "from qatui.core import checklist_cache\n"
         "print(checklist_cache.spare_core())\n"
         f"checklist_cache.prefetch({str(path)!r}, {{'XDG_CACHE_HOME': {str(tmp_path / 'c')!r}}})\n"
-        "print(checklist_cache._prefetching)\n"
+        "print(checklist_cache.shared().loading)\n"
     )
     done = run_python(code, {})
     assert (done.stdout, done.stderr) == ("False\n{}\n", "")

@@ -33,7 +33,7 @@ def use_colour(stream: TextIO, env: Mapping[str, str]) -> bool:
 
 def load_or_report(path: str | Path, env: Mapping[str, str], err: TextIO | None = None) -> Checklist | None:
     """The checklist at `path`, or None after printing every problem (the caller exits 2)."""
-    from qatui.core.loader import load_checklist
+    from qatui.core.checklist_cache import load_checklist  # the loader behind the cache
 
     try:
         return load_checklist(path, env=env)

@@ -26,7 +26,8 @@ def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from qatui.core.loader import ChecklistNotFound, load_checklist, summary
+    from qatui.core.checklist_cache import load_checklist
+    from qatui.core.loader import ChecklistNotFound, summary
 
     env: Mapping[str, str] = getattr(args, "env_vars", None) or {}
     files: list[str] = args.files

@@ -3,9 +3,15 @@
 Parsing and validating YAML with positions is the largest part of qatui's start-up (about a
 quarter of a second for 5,000 items). A checklist is opened far more often than it is edited,
 so the validated model is kept in `$XDG_CACHE_HOME/qatui/checklists/`, keyed by the file's
-bytes, its path (positions name it) and qatui's version. Validation depends on the file alone,
+bytes, its path (positions name it), qatui's version and the code that builds the model (see
+`code_hash`: in a development install an edited loader or dataclass is never served an entry
+made by the old code). Validation depends on the file alone,
 except for variables that only the process environment provides: those names are stored with
 the entry, and the entry is used only while each of them is still set.
+
+The loader (`qatui.core.loader`) is pure and knows nothing of this module; `load_checklist`
+here wraps it: look up, else load and store. The loader is imported only on a miss, so a cache
+hit never pays for PyYAML and the validator.
 
 Only checklists without problems are cached; any failure to read or write the cache is
 ignored (the cache is a convenience, never a source of truth). `QATUI_NO_CACHE=1` turns it off.
@@ -24,6 +30,8 @@ Checking the MAC of a 5,000-item entry costs about a millisecond
 Writing an entry (pickling a 5,000-item checklist) costs about as much as a tenth of a bare
 Textual app's start-up, so the screen asks the loader to `defer` it and calls `flush` once its
 first frame is on the terminal; whatever is still pending is written when the process exits.
+The entries waiting to be written and the prefetching children are the state of one
+`ChecklistCache` object (`shared()` is the process's own); the module functions use it.
 The entry is keyed by the bytes that were validated, so writing it later stores the same thing.
 
 `prefetch` goes further for a checklist that is not in the cache yet: where the platform can
@@ -49,10 +57,15 @@ import os
 import pickle
 import stat
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 from qatui import __version__
 from qatui.core.checklist import Checklist
+
+if TYPE_CHECKING:
+    from qatui.core.loader import Loaded
 
 MAX_ENTRIES = 64
 _MAX_BYTES = 16 * 1024 * 1024
@@ -141,9 +154,38 @@ def _verified(key: bytes, target: Path, data: bytes) -> bytes | None:
     return payload if hmac.compare_digest(mac, _mac(key, target, payload)) else None
 
 
+#: The modules whose code decides what a checklist file becomes: the loader and everything it
+#: imports at module level (`tests/unit/test_import_cycles.py` checks the list is complete).
+MODEL_SOURCES = ("checklist.py", "datatypes.py", "errors.py", "loader.py", "runtime.py", "suggest.py",
+                 "variables.py", "yamlpos.py")
+_code_hash: bytes | None = None
+
+
+def code_hash() -> bytes:
+    """A digest of `MODEL_SOURCES` as they are on disk, computed once per process.
+
+    The version alone does not change when a developer edits the loader or a dataclass in an
+    editable install, and an entry pickled by the old code would then be served to the new one.
+    Hashing the ~150 KB of source costs about 0.2 ms (measured; mtimes would be cheaper still
+    but change on every checkout and say nothing about the content). A file that cannot be read
+    (a zipped install) counts as its name only; the version still keys the entry then.
+    """
+    global _code_hash
+    if _code_hash is None:
+        digest = hashlib.sha256()
+        here = Path(__file__).parent
+        for name in MODEL_SOURCES:
+            digest.update(name.encode())
+            with contextlib.suppress(OSError):
+                digest.update((here / name).read_bytes())
+        _code_hash = digest.digest()
+    return _code_hash
+
+
 def _entry(path: str, data: bytes, env: Mapping[str, str]) -> Path:
     digest = hashlib.sha256()
-    for part in (b"qatui-checklist-cache-3", __version__.encode(), os.path.abspath(path).encode(), data):
+    parts = (b"qatui-checklist-cache-4", __version__.encode(), code_hash(), os.path.abspath(path).encode(), data)
+    for part in parts:
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return cache_dir(env) / f"{digest.hexdigest()[:40]}.pickle"
@@ -162,29 +204,26 @@ def _read(path: str) -> bytes | None:
         return handle.read(_MAX_BYTES + 1)
 
 
-def lookup(path: str, env: Mapping[str, str]) -> Checklist | None:
-    """The cached checklist for `path` as it is on disk now, or None."""
-    if not _enabled(env):
-        return None
+def _lookup_disk(path: str, env: Mapping[str, str]) -> Checklist | None:
+    """The entry for `path` as it is on disk now, if this user's qatui signed it."""
     try:
-        # From a prefetching child: the file as it was read a moment ago, in this process's run.
-        payload = _await_prefetch(path)  # our own child's bytes, through our own pipe
-        if payload:
-            needs, checklist = pickle.loads(payload)
-        else:
-            key = _key(env, create=False)
-            data = _read(path)
-            if data is None or key is None:
-                return None
-            target = _entry(path, data, env)
-            with open(target, "rb") as handle:
-                signed = handle.read(_MAX_ENTRY_BYTES + 1)
-            payload = _verified(key, target, signed)
-            if payload is None:  # not written by this user's qatui: never unpickled
-                return None
-            needs, checklist = pickle.loads(payload)
+        key = _key(env, create=False)
+        data = _read(path)
+        if data is None or key is None:
+            return None
+        target = _entry(path, data, env)
+        with open(target, "rb") as handle:
+            signed = handle.read(_MAX_ENTRY_BYTES + 1)
+        payload = _verified(key, target, signed)
+        if payload is None:  # not written by this user's qatui: never unpickled
+            return None
+        return _usable(payload, env)
     except Exception:  # missing, unreadable, cut short, from another Python: a miss, never an error
         return None
+
+
+def _usable(payload: bytes, env: Mapping[str, str]) -> Checklist | None:
+    needs, checklist = pickle.loads(payload)
     if not isinstance(checklist, Checklist) or any(name not in env for name in needs):
         return None
     return checklist
@@ -194,12 +233,12 @@ def _payload(checklist: Checklist, needs: Iterable[str]) -> bytes:
     return pickle.dumps((sorted(needs), checklist), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def store(path: str, data: bytes, checklist: Checklist, needs: Iterable[str], env: Mapping[str, str]) -> None:
-    """Keep `checklist` for the next load of the same bytes; never raises."""
+def store(path: str, loaded: Loaded, env: Mapping[str, str]) -> None:
+    """Keep `loaded` for the next load of the same bytes; never raises."""
     if not _enabled(env):
         return
     with contextlib.suppress(Exception):
-        _write(_entry(path, data, env), _payload(checklist, needs), env)
+        _write(_entry(path, loaded.data, env), _payload(loaded.checklist, loaded.env_dependencies), env)
 
 
 def _write(target: Path, payload: bytes, env: Mapping[str, str]) -> None:
@@ -222,28 +261,6 @@ def _write(target: Path, payload: bytes, env: Mapping[str, str]) -> None:
     _prune(target.parent)
 
 
-_pending: list[tuple[str, bytes, Checklist, list[str], dict[str, str]]] = []
-
-
-def defer(path: str, data: bytes, checklist: Checklist, needs: Iterable[str], env: Mapping[str, str]) -> None:
-    """Like `store`, but written by the next `flush` (at the latest when the process exits)."""
-    if not _enabled(env):
-        return
-    if not _pending:
-        atexit.unregister(flush)
-        atexit.register(flush)
-    _pending.append((path, data, checklist, sorted(needs), dict(env)))
-
-
-def flush() -> None:
-    """Write the entries `defer` kept back; never raises."""
-    while _pending:
-        path, data, checklist, needs, env = _pending.pop(0)
-        store(path, data, checklist, needs, env)
-
-
-#: Absolute path → (the child process loading it into the cache, a pipe that closes when it ends).
-_prefetching: dict[str, tuple[int, int]] = {}
 #: How long `lookup` waits for a prefetching child before loading in this process instead.
 PREFETCH_WAIT = 10.0
 
@@ -274,96 +291,213 @@ def spare_core() -> bool:
         return True
 
 
-def prefetch(path: str, env: Mapping[str, str], *, parallel: bool | None = None) -> None:
-    """Start loading the YAML checklist `path` in a child process, if it is not in the cache
-    yet; the next `lookup` of `path` takes the child's result. Never raises, never prints.
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    path: str
+    loaded: Loaded
+    env: dict[str, str]
 
-    `parallel` says whether a core is free (default: `spare_core()`); without one nothing
-    happens. Only a single-threaded process forks (a thread holding a lock at the fork would
-    leave it held in the child forever), and a child slower than `PREFETCH_WAIT` is killed.
+
+@dataclass(eq=False)
+class ChecklistCache:
+    """One process's cache state: entries waiting to be written, and prefetching children.
+
+    The entries themselves live on disk and are keyed by what they were made from, so two
+    objects see the same cache; what one object owns is what must be finished before the
+    process leaves (pending writes, children to reap), which it does once, at exit, from the
+    first moment it has something to finish.
     """
-    if not _enabled(env) or not hasattr(os, "fork") or not path.lower().endswith((".yaml", ".yml")):
-        return
-    import threading
 
-    if threading.active_count() != 1 or not (spare_core() if parallel is None else parallel):
-        return
-    try:
-        data = _read(path)
-        if data is None or _entry(path, data, env).exists():
+    #: Entries `defer` kept back for `flush`.
+    pending: list[_Pending] = field(default_factory=list)
+    #: Absolute path → (the child loading it, a pipe that closes when the child ends).
+    loading: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: Children that were asked for their entry (or given up on): reaped at exit.
+    asked: list[int] = field(default_factory=list)
+    _exit_hook: bool = False
+
+    # -- look up, else load and store --
+
+    def load_checklist(self, path: str | Path, *, env: Mapping[str, str] | None = None,
+                       defer: bool = False) -> Checklist:
+        """The cached checklist for `path` if there is one, else the loader's (raising its
+        `ChecklistError`), which is then kept for the next time; with `defer` it is written by
+        `flush` (the screen calls it after its first frame) instead of before returning."""
+        name = str(path)
+        env = os.environ if env is None else env
+        markdown = name.lower().endswith((".md", ".markdown"))
+        if not markdown:
+            cached = self.lookup(name, env)
+            if cached is not None:
+                return cached
+        from qatui.core import loader  # only on a miss: a hit never imports PyYAML
+
+        if markdown:
+            return loader.load_checklist(name, env=env)
+        loaded = loader.load_yaml(name, env=env)
+        if defer:
+            self.defer(name, loaded, env)
+        else:
+            store(name, loaded, env)
+        return loaded.checklist
+
+    def lookup(self, path: str, env: Mapping[str, str]) -> Checklist | None:
+        """The cached checklist for `path` as it is on disk now (or as the prefetching child
+        read it a moment ago, in this process's run), or None."""
+        if not _enabled(env):
+            return None
+        payload = self._await_prefetch(path)  # our own child's bytes, through our own pipe
+        if payload:
+            try:
+                return _usable(payload, env)
+            except Exception:  # cut short: a miss, never an error
+                return None
+        return _lookup_disk(path, env)
+
+    # -- writes kept back --
+
+    def defer(self, path: str, loaded: Loaded, env: Mapping[str, str]) -> None:
+        """Like `store`, but written by the next `flush` (at the latest when the process exits)."""
+        if not _enabled(env):
             return
-        done, holder = os.pipe()
-    except Exception:  # unreadable (the loader will say so): load in this process
-        return
-    try:
-        pid = os.fork()
-    except OSError:  # no process to spare: load in this process
-        os.close(done)
-        os.close(holder)
-        return
-    if pid == 0:  # the child: load, hand the entry over, store it, and leave without a word
-        code = 1
+        self._finish_at_exit()
+        self.pending.append(_Pending(path, loaded, dict(env)))
+
+    def flush(self) -> None:
+        """Write the entries `defer` kept back; never raises."""
+        while self.pending:
+            entry = self.pending.pop(0)
+            store(entry.path, entry.loaded, entry.env)
+
+    # -- prefetch --
+
+    def prefetch(self, path: str, env: Mapping[str, str], *, parallel: bool | None = None) -> None:
+        """Start loading the YAML checklist `path` in a child process, if it is not in the cache
+        yet; the next `lookup` of `path` takes the child's result. Never raises, never prints.
+
+        `parallel` says whether a core is free (default: `spare_core()`); without one nothing
+        happens. Only a single-threaded process forks (a thread holding a lock at the fork would
+        leave it held in the child forever), and a child slower than `PREFETCH_WAIT` is killed.
+        """
+        if not _enabled(env) or not hasattr(os, "fork") or not path.lower().endswith((".yaml", ".yml")):
+            return
+        import threading
+
+        if threading.active_count() != 1 or not (spare_core() if parallel is None else parallel):
+            return
         try:
+            data = _read(path)
+            if data is None or _entry(path, data, env).exists():
+                return
+            done, holder = os.pipe()
+        except Exception:  # unreadable (the loader will say so): load in this process
+            return
+        try:
+            pid = os.fork()
+        except OSError:  # no process to spare: load in this process
             os.close(done)
-            null = os.open(os.devnull, os.O_RDWR)
-            for fd in (0, 1, 2):
-                os.dup2(null, fd)
-            from qatui.core.loader import load_checklist
+            os.close(holder)
+            return
+        if pid == 0:  # the child: load, hand the entry over, store it, and leave without a word
+            _prefetch_child(path, env, done, holder)
+        os.close(holder)
+        self._finish_at_exit()
+        self.loading[os.path.abspath(path)] = (pid, done)
 
-            load_checklist(path, env=env, defer_cache=True)  # a good checklist is now in `_pending`
-            if _pending:
-                name, data, checklist, needs, entry_env = _pending.pop()
-                payload = _payload(checklist, needs)
-                with os.fdopen(holder, "wb") as pipe:
-                    pipe.write(payload)  # closed: the parent reads end-of-file and unpickles
-                _write(_entry(name, data, entry_env), payload, entry_env)
-            code = 0
-        except BaseException:  # a broken checklist: the parent loads it and reports the problems
-            pass
+    def prefetching(self, path: str) -> bool:
+        """Whether a child is loading `path` right now (so the caller may do other work first)."""
+        return os.path.abspath(path) in self.loading
+
+    def _await_prefetch(self, path: str) -> bytes | None:
+        """The entry the child for `path` sends (b"" when it had none), or None without a child."""
+        child = self.loading.pop(os.path.abspath(path), None)
+        if child is None:
+            return None
+        import select
+        import time
+
+        pid, done = child
+        self.asked.append(pid)
+        chunks: list[bytes] = []
+        deadline = time.monotonic() + PREFETCH_WAIT
+        try:
+            while True:
+                ready, _, _ = select.select([done], [], [], max(0.0, deadline - time.monotonic()))
+                if not ready:  # too slow: load in this process instead
+                    _kill(pid)
+                    return b""
+                chunk = os.read(done, 1 << 20)
+                if not chunk:
+                    return b"".join(chunks)
+                chunks.append(chunk)
+        except OSError:
+            return b""
         finally:
-            os._exit(code)  # closes `holder` if still open: the parent reads end-of-file
-    os.close(holder)
-    if not _prefetching and not _children:
-        atexit.register(_reap)
-    _prefetching[os.path.abspath(path)] = (pid, done)
+            with contextlib.suppress(OSError):
+                os.close(done)
+
+    # -- the way out --
+
+    def _finish_at_exit(self) -> None:
+        if not self._exit_hook:
+            self._exit_hook = True
+            atexit.register(self.close)
+
+    def close(self) -> None:
+        """Write what is pending, then reap the children; run at exit, and safe to run twice."""
+        self.flush()
+        self._reap()
+
+    def _reap(self) -> None:
+        """Stop a child nobody asked, and wait (two seconds at most) for the others' cache
+        writes, so that no child outlives qatui and the next start finds the entry."""
+        import select
+        import time
+
+        for pid, done in self.loading.values():
+            with contextlib.suppress(OSError):
+                os.close(done)  # a child still sending gets a broken pipe and leaves
+            self.asked.append(pid)
+        self.loading.clear()
+        deadline = time.monotonic() + 2.0
+        for pid in self.asked:
+            try:
+                ended = os.pidfd_open(pid)  # readable once the child has ended (Linux)
+            except (AttributeError, OSError):
+                ended = None
+            if ended is not None:
+                with contextlib.suppress(OSError):
+                    if not select.select([ended], [], [], max(0.0, deadline - time.monotonic()))[0]:
+                        _kill(pid)
+                os.close(ended)
+            else:
+                _kill(pid)  # no way to wait with a limit here: the next start loads the file again
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        self.asked.clear()
 
 
-def prefetching(path: str) -> bool:
-    """Whether a child is loading `path` right now (so the caller may do other work first)."""
-    return os.path.abspath(path) in _prefetching
-
-
-def _await_prefetch(path: str) -> bytes | None:
-    """The entry the child for `path` sends (b"" when it had none), or None without a child."""
-    child = _prefetching.pop(os.path.abspath(path), None)
-    if child is None:
-        return None
-    import select
-    import time
-
-    pid, done = child
-    _children.append(pid)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + PREFETCH_WAIT
+def _prefetch_child(path: str, env: Mapping[str, str], done: int, holder: int) -> NoReturn:
+    """The forked child's whole life: load, send the entry to the parent, write the cache file,
+    leave. A broken checklist sends nothing: the parent loads it and reports the problems."""
+    code = 1
     try:
-        while True:
-            ready, _, _ = select.select([done], [], [], max(0.0, deadline - time.monotonic()))
-            if not ready:  # too slow: load in this process instead
-                _kill(pid)
-                return b""
-            chunk = os.read(done, 1 << 20)
-            if not chunk:
-                return b"".join(chunks)
-            chunks.append(chunk)
-    except OSError:
-        return b""
+        os.close(done)
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        from qatui.core.loader import load_yaml
+
+        loaded = load_yaml(path, env=env)
+        payload = _payload(loaded.checklist, loaded.env_dependencies)
+        with os.fdopen(holder, "wb") as pipe:
+            pipe.write(payload)  # closed: the parent reads end-of-file and unpickles
+        _write(_entry(path, loaded.data, env), payload, env)
+        code = 0
+    except BaseException:  # a broken checklist is the parent's to report
+        pass
     finally:
-        with contextlib.suppress(OSError):
-            os.close(done)
-
-
-#: Children that were asked for their entry; reaped when this process exits.
-_children: list[int] = []
+        os._exit(code)  # closes `holder` if still open: the parent reads end-of-file
 
 
 def _kill(pid: int) -> None:
@@ -373,34 +507,38 @@ def _kill(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
-def _reap() -> None:
-    """At exit: stop a child nobody asked, and wait (two seconds at most) for the others'
-    cache writes, so that no child outlives qatui and the next start finds the entry."""
-    import select
-    import time
+_shared = ChecklistCache()
 
-    for pid, done in _prefetching.values():
-        with contextlib.suppress(OSError):
-            os.close(done)  # a child still sending gets a broken pipe and leaves
-        _children.append(pid)
-    _prefetching.clear()
-    deadline = time.monotonic() + 2.0
-    for pid in _children:
-        try:
-            ended = os.pidfd_open(pid)  # readable once the child has ended (Linux)
-        except (AttributeError, OSError):
-            ended = None
-        if ended is not None:
-            with contextlib.suppress(OSError):
-                if not select.select([ended], [], [], max(0.0, deadline - time.monotonic()))[0]:
-                    _kill(pid)
-            os.close(ended)
-        else:
-            _kill(pid)  # no way to wait with a limit here: the next start loads the file again
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
-    _children.clear()
 
+def shared() -> ChecklistCache:
+    """This process's cache state (what `qatui CHECKLIST` prefetches, the screen then takes)."""
+    return _shared
+
+
+def load_checklist(path: str | Path, *, env: Mapping[str, str] | None = None,
+                   defer: bool = False) -> Checklist:
+    """`ChecklistCache.load_checklist` on the process's own cache state."""
+    return _shared.load_checklist(path, env=env, defer=defer)
+
+
+def lookup(path: str, env: Mapping[str, str]) -> Checklist | None:
+    """`ChecklistCache.lookup` on the process's own cache state."""
+    return _shared.lookup(path, env)
+
+
+def flush() -> None:
+    """`ChecklistCache.flush` on the process's own cache state."""
+    _shared.flush()
+
+
+def prefetch(path: str, env: Mapping[str, str], *, parallel: bool | None = None) -> None:
+    """`ChecklistCache.prefetch` on the process's own cache state."""
+    _shared.prefetch(path, env, parallel=parallel)
+
+
+def prefetching(path: str) -> bool:
+    """`ChecklistCache.prefetching` on the process's own cache state."""
+    return _shared.prefetching(path)
 
 def _prune(folder: Path) -> None:
     entries = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime)

@@ -14,6 +14,10 @@ that document and this module must agree.
 
 `.md` files are plain Markdown checklists and go to `qatui.core.markdown_import`, imported
 lazily so that loading YAML never pays for markdown-it.
+
+The loader is pure: a file in, a model (or every problem) out. It knows nothing of the cache;
+`qatui.core.checklist_cache` wraps it (look up, else `load` and store), so the dependency runs
+one way only and the loader can be tested, profiled and forked without the cache's state.
 """
 
 from __future__ import annotations
@@ -22,10 +26,11 @@ import hashlib
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qatui.core import checklist_cache, variables
+from qatui.core import variables
 from qatui.core.checklist import (
     PRIORITY_SYNONYMS,
     Checklist,
@@ -45,6 +50,7 @@ from qatui.core.checklist import (
 from qatui.core.errors import ChecklistError, Position, Problem, QatuiError
 from qatui.core.probes import kinds
 from qatui.core.probes.schema import COMMON_KEYS, DEFAULT_TIMEOUT, KindSchema
+from qatui.core.runtime import paused_gc
 from qatui.core.suggest import did_you_mean
 from qatui.core.yamlpos import (
     YMap,
@@ -53,7 +59,6 @@ from qatui.core.yamlpos import (
     YSeq,
     describe,
     parse_file,
-    paused_gc,
     to_python,
 )
 
@@ -105,23 +110,35 @@ class ChecklistNotFound(ChecklistError):
     title = "Checklist not found"
 
 
-def load_checklist(path: str | Path, *, env: Mapping[str, str] | None = None,
-                   defer_cache: bool = False) -> Checklist:
-    """Load and validate `path`; raise `ChecklistError` with every problem found.
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A validated YAML checklist with what a cache needs to keep it: the bytes that were
+    validated (the entry's key) and the environment variables the validation relied on (the
+    entry is only good while each of them is still set)."""
+
+    checklist: Checklist
+    data: bytes
+    env_dependencies: tuple[str, ...]
+
+
+def load_checklist(path: str | Path, *, env: Mapping[str, str] | None = None) -> Checklist:
+    """Load and validate `path` (YAML or plain Markdown); raise `ChecklistError` with every
+    problem found. Never consults a cache: `checklist_cache.load_checklist` does that.
 
     `env` is the process environment used to decide whether `${NAME}` can be provided
-    (default: `os.environ`). A good checklist is kept in `checklist_cache`; with `defer_cache`
-    the entry is written by `checklist_cache.flush()` (the screen calls it after its first
-    frame) instead of before returning.
+    (default: `os.environ`).
     """
     name = str(path)
     if name.lower().endswith((".md", ".markdown")):
         return _load_markdown(name)
+    return load_yaml(name, env=env).checklist
+
+
+def load_yaml(path: str | Path, *, env: Mapping[str, str] | None = None) -> Loaded:
+    """Load and validate the YAML checklist `path`, keeping what a cache entry needs."""
+    name = str(path)
     _refuse_unreadable(name)
     env = os.environ if env is None else env
-    cached = checklist_cache.lookup(name, env)
-    if cached is not None:
-        return cached
     document, data = parse_file(name)
     validator = _Validator(name, env)
     validator.problems.extend(document.problems)
@@ -130,9 +147,7 @@ def load_checklist(path: str | Path, *, env: Mapping[str, str] | None = None,
     checklist.content_hash = hashlib.sha256(data).hexdigest()
     if validator.problems:
         raise ChecklistError(_ordered(validator.problems))
-    keep = checklist_cache.defer if defer_cache else checklist_cache.store
-    keep(name, data, checklist, validator.env_dependencies, env)
-    return checklist
+    return Loaded(checklist, data, tuple(sorted(set(validator.env_dependencies))))
 
 
 def _refuse_unreadable(name: str) -> None:

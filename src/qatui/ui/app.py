@@ -130,18 +130,12 @@ def load_checklist(path: str, env_vars: Mapping[str, str]) -> Checklist:
     regexes) is never imported: about a tenth of the start-up of a bare Textual app. The
     cache checks the file's bytes itself, so this is the same checklist the loader would give.
     """
-    if not path.lower().endswith((".md", ".markdown")):
-        from qatui.core import checklist_cache
+    from qatui.core import checklist_cache
 
-        if checklist_cache.prefetching(path):
-            # The main screen's modules are imported while the child still parses, not after.
-            import qatui.ui.screens.main  # noqa: F401
-        cached = checklist_cache.lookup(path, env_vars)
-        if cached is not None:
-            return cached
-    from qatui.core.loader import load_checklist as load
-
-    return load(path, env=env_vars, defer_cache=True)  # written by _after_first_paint
+    if checklist_cache.prefetching(path):
+        # The main screen's modules are imported while the child still parses, not after.
+        import qatui.ui.screens.main  # noqa: F401
+    return checklist_cache.load_checklist(path, env=env_vars, defer=True)  # written by _after_first_paint
 
 
 def resolve_record_checklist(record_path: str) -> str:
