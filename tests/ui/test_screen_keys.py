@@ -13,7 +13,7 @@ from textual.command import CommandPalette
 from textual.widgets import Input
 
 from qatui.core.logs.base import LogLine
-from qatui.ui.app import KEYS_SWITCH_INTERVAL
+from qatui.core.runtime import KEYS_SWITCH_INTERVAL
 from qatui.ui.keys import KEYS
 from qatui.ui.screens.help import HelpScreen, keys_table
 from qatui.ui.screens.main import MainScreen

@@ -16,7 +16,6 @@ a terminal (a pipe, /dev/null, a CI job) the screen does not start either: one s
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -79,8 +78,14 @@ def run(args: argparse.Namespace) -> int:
     # Start-up allocates a few hundred thousand long-lived objects (modules, the checklist,
     # the widgets) and no garbage worth collecting: the collector would rescan them ~140
     # times before the first frame. The app turns it back on (and freezes what exists) once
-    # the first frame is on the terminal.
-    gc.disable()
+    # the first frame is on the terminal; whichever way `_run` leaves, the pause ends with it.
+    from qatui.core.runtime import paused_gc
+
+    with paused_gc():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from qatui.core.errors import ChecklistError, QatuiError
 
     env_vars: Mapping[str, str] = getattr(args, "env_vars", None) or {}
@@ -89,7 +94,6 @@ def run(args: argparse.Namespace) -> int:
 
         refused = refusal(args.checklist)
         if refused is not None:
-            gc.enable()
             print(f"{args.checklist}: error: {refused.reason}", file=sys.stderr)
             return EXIT_USAGE
     if args.checklist:  # a checklist not in the cache yet is parsed on the other core meanwhile
@@ -109,22 +113,18 @@ def run(args: argparse.Namespace) -> int:
             env_vars=env_vars,
         )
     except ChecklistError as error:
-        gc.enable()
         for problem in error.problems:
             print(str(problem), file=sys.stderr)
         return EXIT_USAGE
     except QatuiError as error:
-        gc.enable()
         print(f"qatui: {error.title}: {error.message}", file=sys.stderr)
         return EXIT_USAGE
     unknown = _unknown_environment(app, args.env, env_vars)
     if unknown is not None:  # said here, like `qatui probe` says it, not behind the start screen
-        gc.enable()
         print(f"qatui: {unknown}", file=sys.stderr)
         return EXIT_USAGE
     reason = no_terminal()  # after the checks above: a typo is reported with or without one
     if reason is not None:
-        gc.enable()
         print(f"{reason} Run it in a terminal; in CI, `qatui probe CHECKLIST` runs the probes "
               "without a screen.", file=sys.stderr)
         return EXIT_USAGE

@@ -24,7 +24,6 @@ Keys are taken in the order typed, across screen changes (see `on_event`).
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import sys
 import threading
@@ -43,9 +42,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from qatui.core import runtime
 from qatui.core.checklist import Checklist, Item, ProbeSpec
 from qatui.core.datatypes import datatype
 from qatui.core.errors import QatuiError, RecordConflict, RecordSigned
+from qatui.core.runtime import KEYS_SWITCH_INTERVAL
 from qatui.core.session import Evidence, ItemResult, ProbeResult, Session, SignOff, Status
 from qatui.ui.config import UiConfig, discover
 from qatui.ui.config import config_dir as default_config_dir
@@ -62,8 +63,6 @@ Clock = Callable[[], datetime]
 RECORD_ANCHOR = "<!-- qatui:record"
 #: Lines the log pane takes per 100 ms drain before a flooding source is made to wait.
 FLOOD_LINES_PER_DRAIN = 1000
-#: Seconds between the interpreter's thread switches while the screen runs (see `on_mount`).
-KEYS_SWITCH_INTERVAL = 0.001
 #: Seconds qatui waits for Textual's way out after a hangup or SIGTERM (see `_hung_up`).
 HANGUP_GRACE = 3.0
 
@@ -252,7 +251,8 @@ class QatuiApp(App[None]):
         #: Why the record counts as changed on disk (kept while the conflict dialog asks again).
         self._conflict_reason = ""
         self._collector = IdleCollector()
-        self._switch_interval: float | None = None
+        #: What `on_mount` bent in the interpreter (the switch interval), undone by `on_unmount`.
+        self._runtime = contextlib.ExitStack()
         #: The error that stopped the session from starting (shown in a dialog, then the exit).
         self.start_error: QatuiError | None = None
 
@@ -321,8 +321,7 @@ class QatuiApp(App[None]):
             # while this thread went on with its work. 1 ms: key p99 during a flood went from
             # 61–128 (median 80) to 63–97 (median 71) ms over 7 runs, and the first frame
             # reached the terminal 7–10 ms sooner (the work after it no longer holds it back).
-            self._switch_interval = sys.getswitchinterval()
-            sys.setswitchinterval(KEYS_SWITCH_INTERVAL)
+            self._runtime.enter_context(runtime.switch_interval(KEYS_SWITCH_INTERVAL))
         if self._main_is_default:
             self.call_after_refresh(self._after_first_paint)
             self.call_after_refresh(self._after_session_shown)
@@ -390,8 +389,7 @@ class QatuiApp(App[None]):
         # long as the app: take it out of the garbage collector's view, or every full
         # collection walks it again and shows up as a 100+ ms hitch on a key press.
         # `qatui CHECKLIST` pauses the collector for start-up; it runs again from here.
-        gc.freeze()
-        gc.enable()
+        runtime.freeze_long_lived()
         if not self.deterministic:
             self._collector.start()
             self.set_interval(0.5, self._collector.tick)
@@ -555,7 +553,7 @@ class QatuiApp(App[None]):
             return
         self.config.remember(tester=self.session.tester, record=str(self.record_path))
         self._load_baseline()
-        gc.freeze()
+        runtime.freeze_long_lived()  # the session and the baseline live as long as the app
         if self.recorder.changes:
             self.notify(
                 "The checklist changed since this record: " + "; ".join(self.recorder.changes[:5]),
@@ -1246,8 +1244,7 @@ class QatuiApp(App[None]):
     def on_unmount(self) -> None:
         self.shutdown_workers()
         self._collector.stop()
-        if self._switch_interval is not None:
-            sys.setswitchinterval(self._switch_interval)
+        self._runtime.close()
 
 
 def free_name(path: Path, tag: str) -> Path:

@@ -7,7 +7,9 @@ costs 10–30 ms of CPU; on a machine that a container's log flood keeps busy th
 collections are cheap and stay automatic. The full (oldest-generation) collection is taken
 out of the automatic schedule and run instead when no key came for `idle` seconds, or at the
 latest every `longest` seconds, so memory stays bounded during minutes of non-stop typing.
-Long-lived objects from start-up are frozen (`gc.freeze`) by the app before this starts.
+Long-lived objects from start-up are frozen (`runtime.freeze_long_lived`) by the app before
+this starts. The threshold change itself is `runtime.manual_full_collections`, entered by
+`start` and left by `stop` (or never left twice, whichever way the app ends).
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 
-#: A threshold the oldest generation never reaches: no automatic full collection.
-NEVER = 1 << 30
+from qatui.core.runtime import NEVER, manual_full_collections
+
+__all__ = ["NEVER", "IdleCollector"]
 
 
 class IdleCollector:
@@ -29,19 +33,17 @@ class IdleCollector:
         self._last_key = clock()
         self._last_full = clock()
         self._saved: tuple[int, int, int] | None = None
+        self._manual = ExitStack()
 
     def start(self) -> None:
         """Take full collections out of the automatic schedule (young ones stay)."""
         if self._saved is None:
-            self._saved = gc.get_threshold()
-            young, middle, _ = self._saved
-            gc.set_threshold(young, middle, NEVER)
+            self._saved = self._manual.enter_context(manual_full_collections())
 
     def stop(self) -> None:
         """Give the collector its own schedule back."""
-        if self._saved is not None:
-            gc.set_threshold(*self._saved)
-            self._saved = None
+        self._manual.close()
+        self._saved = None
 
     def key_pressed(self) -> None:
         self._last_key = self.clock()
