@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -128,19 +129,24 @@ def test_an_entry_made_by_other_model_code_is_a_miss(tmp_path: Path, monkeypatch
     assert checklist_cache.lookup(str(path), env) is None
 
 
-def test_the_code_hash_follows_the_model_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Hashed from the files on disk: an edit to one of them gives another key.
+def test_the_code_hash_follows_the_core_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Hashed from the files on disk: an edit to one of them (here a probe kind's module, which
+    # the loader imports by name) gives another key; compiled files do not count.
     monkeypatch.setattr(checklist_cache, "_code_hash", None)
     first = checklist_cache.code_hash()
     assert checklist_cache.code_hash() is first  # once per process
-    copy = tmp_path / "core"
-    copy.mkdir()
     here = Path(checklist_cache.__file__).parent
-    for name in checklist_cache.MODEL_SOURCES:
-        (copy / name).write_bytes((here / name).read_bytes())
-    (copy / "checklist_cache.py").write_text("")
-    (copy / "loader.py").write_bytes((here / "loader.py").read_bytes() + b"\n# edited\n")
+    copy = tmp_path / "core"
+    shutil.copytree(here, copy, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(checklist_cache, "__file__", str(copy / "checklist_cache.py"))
+    monkeypatch.setattr(checklist_cache, "_code_hash", None)
+    assert checklist_cache.code_hash() == first
+    (copy / "probes" / "__pycache__").mkdir()
+    (copy / "probes" / "__pycache__" / "tcp.cpython-311.pyc").write_bytes(b"compiled")
+    monkeypatch.setattr(checklist_cache, "_code_hash", None)
+    assert checklist_cache.code_hash() == first
+    with (copy / "probes" / "tcp.py").open("a") as handle:
+        handle.write("# edited\n")
     monkeypatch.setattr(checklist_cache, "_code_hash", None)
     assert checklist_cache.code_hash() != first
 
