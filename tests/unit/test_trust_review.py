@@ -142,3 +142,13 @@ async def test_the_trust_dialog_shows_the_review_and_keeps_y_until_the_end(hosti
         await pilot.pause()
         assert "environment variable ${GITHUB_TOKEN}" in screen_text(app)
         await pilot.press("n")
+
+
+def test_a_host_chosen_at_run_time_is_shown_as_written_never_as_a_blank(tmp_path: Path) -> None:
+    """The demo's URLs are `${base_url}/…` with `base_url: "${QATUI_DEMO_BASE_URL:-http://…}"`:
+    the review must say where the host comes from (it once said `://?`)."""
+    checklist = load_checklist(Path(__file__).resolve().parents[2] / "checklists" / "demo.yaml", env={})
+    text = "\n".join(review_blocks(checklist, "demo"))
+    assert "://?" not in text
+    assert "${QATUI_DEMO_BASE_URL:-http://127.0.0.1:8001} (decided when it runs)  (health/health" in text
+    assert "→ sent to ${QATUI_DEMO_BASE_URL:-http://127.0.0.1:8001} (decided when it runs)" in text

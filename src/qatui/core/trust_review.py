@@ -126,13 +126,38 @@ def shown_command(command: str, indent: str = "    ") -> str:
 
 
 def _host_of_url(url: str) -> str:
+    """`scheme://host:port` of a URL; where a `${…}` that only the run resolves (an environment
+    variable, a capture) decides the host, that part as written, so the reviewer sees where the
+    host comes from (`${QATUI_DEMO_BASE_URL:-http://127.0.0.1:8001}`), never `://?`."""
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        return inert(url, one_line=True)
-    host = parts.hostname or "?"
-    return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
+        parts, port = None, None
+    if parts is not None and parts.hostname and "$" not in parts.netloc:
+        return f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port else "")
+    return inert(_origin_as_written(url), one_line=True) + " (decided when it runs)"
+
+
+def _origin_as_written(url: str) -> str:
+    """The URL up to its path: the first `/` outside `${…}` that is not part of `://`."""
+    depth = 0
+    index = 0
+    while index < len(url):
+        if url.startswith("${", index):
+            depth += 1
+            index += 2
+            continue
+        char = url[index]
+        if char == "}" and depth:
+            depth -= 1
+        elif char == "/" and not depth:
+            if url.startswith("//", index) and url[:index].endswith(":"):
+                index += 2
+                continue
+            return url[:index]
+        index += 1
+    return url
 
 
 def _docker(environment: Environment | None, written: Mapping[str, Any], used: set[str]) -> str:
