@@ -274,9 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         source, what = f"{{command: '{sys.executable} {flood_script}', tail: 100}}", "a local command"
     order = generated_checklist(flood, sections=3, per_section=150,
                                 extra_top=f"logs:\n  flood: {source}", section_extra="    logs: [flood]")
-    if container is None:  # a command log source runs only in a trusted checklist
-        subprocess.run([*qatui_command(), "trust", "--yes", str(flood)], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+    trust(flood, env)  # an untrusted checklist opens no log source (of any kind)
     try:
         # Context, not judged: Textual's floor while the same flood runs.
         floor_term = Terminal(python_app(REPAINT_APP), env).start()
@@ -319,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"            url: {base}/api/v1/reports/daily/?ms=1500\n            timeout: 30")
 
         order = generated_checklist(probes, sections=1, per_section=100, item_extra=one_probe)
+        trust(probes, env)  # an untrusted checklist runs no probe: `R` would open the review
         term = open_qatui(probes, {**env, **target.environ()}, tmp / "probes.md")
         try:
             term.wait_text(steps_marker(order[0]), timeout=30)
@@ -339,6 +338,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  p99 target <= {LOADED_P99_MAX * 1000:.0f} ms                                 {verdict(ok)}")
     results.append(ok)
     return 0 if all(results) else 1
+
+
+def trust(checklist: Path, env: dict[str, str]) -> None:
+    """`qatui trust --yes` in the benchmark's own XDG folders, as a tester does once."""
+    subprocess.run([*qatui_command(), "trust", "--yes", str(checklist)], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
 
 
 if __name__ == "__main__":

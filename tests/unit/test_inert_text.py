@@ -168,3 +168,24 @@ async def test_nothing_raw_reaches_the_terminal_from_the_screen(tmp_path: Path, 
                         "\\e[?1049l", "\\e]0;pwned\\a"):
             assert visible in shown, visible
         assert "out \\e]0;pwned\\a" in shown  # the command's output, expanded, visibly
+
+
+def test_inert_all_is_inert_of_each_and_keeps_a_clean_batch_as_it_is() -> None:
+    from qatui.core.text import inert, inert_all
+
+    clean = ["line one", "line\ttwo", "ünïcode ok"]
+    assert inert_all(clean) is clean
+    dirty = ["ok", "\x1b]0;pwned\x07 title", "tab\there", "\x1b[2J"]
+    assert inert_all(dirty) == [inert(t) for t in dirty]
+    assert inert_all(dirty, one_line=True) == [inert(t, one_line=True) for t in dirty]
+    assert inert_all(["a\tb"], one_line=True) == ["a\\tb"]
+
+
+def test_the_printable_fast_path_never_lets_a_rewritten_character_through() -> None:
+    """`inert_all` skips the regex for a printable batch; that is only right while every
+    character the patterns rewrite is also not printable (all are Cc or Cf)."""
+    from qatui.core import text
+
+    flagged = [chr(code) for code in range(0x110000)
+               if text._UNSAFE_ONE_LINE.search(chr(code)) or text._UNSAFE.search(chr(code))]
+    assert flagged and not [char for char in flagged if char.isprintable()]

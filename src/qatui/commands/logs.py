@@ -36,7 +36,7 @@ from qatui.commands._common import choose_environment as _choose_environment
 from qatui.core.checklist import Checklist, Environment
 from qatui.core.logs.base import LogLine
 from qatui.core.logs.merge import MergedBatch, SourceState
-from qatui.core.text import inert
+from qatui.core.text import inert, inert_all
 
 EXIT_OK = 0
 #: Some log source (or every one) could not be read: engine unreachable, container or service
@@ -228,8 +228,7 @@ class Printer:
         parts: list[str] = []
         for batch, lo, hi in merged.chunks:
             texts = batch.texts if lo == 0 and hi == len(batch.texts) else batch.texts[lo:hi]
-            texts = [inert(self.mask(text), one_line=True) for text in texts] if self.masking else [
-                inert(text, one_line=True) for text in texts]
+            texts = inert_all([self.mask(text) for text in texts] if self.masking else list(texts), one_line=True)
             if batch.times is None and not batch.errors and not batch.notices:
                 dim, undim = self._dim
                 head = f"  {dim}{self.stamp(batch.at)} {undim}{self._name(batch.source)}"

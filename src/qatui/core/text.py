@@ -52,6 +52,21 @@ def inert(text: str, *, one_line: bool = False) -> str:
     return pattern.sub(_visible, text)
 
 
+def inert_all(texts: list[str], *, one_line: bool = False) -> list[str]:
+    """`inert` of every text, with one search over all of them first: a batch of a flooding
+    log source is almost always clean, and one regex over the joined batch costs a fraction
+    of one call per line (`qatui logs --follow` spent most of its time there)."""
+    joined = "".join(texts)
+    # `isprintable` (C, one pass) is False for every character either pattern rewrites (they
+    # are all Cc or Cf), so a printable batch needs no regex at all
+    if joined.isprintable():
+        return texts
+    pattern = _UNSAFE_ONE_LINE if one_line else _UNSAFE
+    if not pattern.search(joined):
+        return texts
+    return [inert(text, one_line=one_line) for text in texts]
+
+
 def is_inert(text: str) -> bool:
     """True when `text` holds nothing `inert` would rewrite (line feeds and tabs allowed)."""
     return not _UNSAFE.search(text)
