@@ -86,6 +86,23 @@ class Evidence:
 
 
 @datatype
+class HistoryEntry:
+    """One change of an item's verdict: what it became, who said so, and when.
+
+    The history is what a team merge and a reviewer rely on: when two testers give one item
+    different verdicts, both entries are kept (the merge never picks one silently), and the
+    item shows who changed what. `note` holds the note as it stood with that verdict, so a
+    failure's explanation survives a later pass. Entries are in time order; the item's
+    current `status` is the last entry's unless a merge marked the item as a conflict.
+    """
+
+    status: Status
+    tester: str
+    at: datetime
+    note: str = ""
+
+
+@datatype
 class ItemResult:
     id: str
     title: str
@@ -95,6 +112,7 @@ class ItemResult:
     updated_at: datetime | None = None
     evidence: list[Evidence] = field(default_factory=list)
     probes: list[ProbeResult] = field(default_factory=list)
+    history: list[HistoryEntry] = field(default_factory=list)
 
 
 @datatype
