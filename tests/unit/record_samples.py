@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from qatui.core.checklist import Checklist, Environment, Item, Metric, Priority, Section
 from qatui.core.session import (
     Evidence,
+    HistoryEntry,
     ItemResult,
     MetricValue,
     ProbeResult,
@@ -88,6 +89,9 @@ probe_results = st.builds(
 evidences = st.builds(
     Evidence, kind=st.sampled_from(["log", "probe", "text", "other", ""]), source=short, text=text, at=maybe_time
 )
+history_entries = st.builds(
+    HistoryEntry, status=st.sampled_from(list(Status)), tester=short, at=aware, note=text
+)
 items = st.builds(
     ItemResult,
     id=short,
@@ -98,6 +102,7 @@ items = st.builds(
     updated_at=maybe_time,
     evidence=st.lists(evidences, max_size=2),
     probes=st.lists(probe_results, max_size=2),
+    history=st.lists(history_entries, max_size=3),
 )
 sections = st.builds(
     SectionResult,
@@ -208,6 +213,11 @@ def basic_session() -> Session:
             where="django-upgrade.yaml:97",
         )
     ]
+    ws404.history = [
+        HistoryEntry(Status.PASSED, "Hannah", T0 + timedelta(minutes=3)),
+        HistoryEntry(Status.FAILED, "Ana", T0 + timedelta(minutes=7),
+                     "Got 200 instead of 404 — `nginx` routes /ws/ to gunicorn.\nsecond line"),
+    ]
     ws404.evidence = [
         Evidence(kind="log", source="web",
                  text="web-1  | [ERROR] Not Found: /ws/\nweb-1  | ```` four backticks", at=T0 + timedelta(minutes=7))
@@ -216,6 +226,7 @@ def basic_session() -> Session:
     token.status = Status.BLOCKED
     token.updated_at = T0 + timedelta(minutes=9)
     token.note = "Blocked: the staging database is down."
+    token.history = [HistoryEntry(Status.BLOCKED, "Hannah", T0 + timedelta(minutes=9), token.note)]
     session.metrics[0].before = 640.0
     session.metrics[0].after = 702.5
     return session

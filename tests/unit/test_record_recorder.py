@@ -12,7 +12,7 @@ from qatui.core.errors import RecordConflict, RecordError
 from qatui.core.record import RecordFile, render
 from qatui.core.recorder import Recorder, default_record_path
 from qatui.core.secrets import MASK, Masker
-from qatui.core.session import Evidence, ProbeResult, ProbeStatus, SignOff, Status
+from qatui.core.session import Evidence, HistoryEntry, ProbeResult, ProbeStatus, SignOff, Status
 
 from .record_samples import T0, sample_checklist
 
@@ -207,3 +207,82 @@ def test_default_record_path() -> None:
     )
     assert default_record_path(checklist, "prod eu/1", datetime(2026, 1, 2, 3, 4, tzinfo=UTC),
                                base="/srv/repo") == Path("/srv/repo/records/django-upgrade-prod-eu-1-2026-01-02.md")
+
+
+def test_every_verdict_change_is_in_the_history(tmp_path: Path) -> None:
+    path = tmp_path / "r.md"
+    recorder = Recorder.open_or_start(sample_checklist(), path, tester="Hannah", environment="local",
+                                      clock=ticking_clock())
+    recorder.set_status("ws-404", Status.PASSED)
+    recorder.set_status("ws-404", Status.FAILED, note="200 instead of 404")
+    recorder.set_note("ws-404", "200 instead of 404\nnginx routes /ws/")  # the failure's note, written after
+    recorder.set_status("ws-404", Status.FAILED)  # the same verdict again: no new entry
+    t = T0 + timedelta(seconds=1)  # the clock's first tick started the record
+    expected = [
+        HistoryEntry(Status.PASSED, "Hannah", t + timedelta(seconds=1)),
+        HistoryEntry(Status.FAILED, "Hannah", t + timedelta(seconds=2), "200 instead of 404\nnginx routes /ws/"),
+    ]
+    assert recorder.session.item("ws-404").history == expected
+    assert on_disk(recorder).item("ws-404").history == expected
+    # A pass later keeps the failure's explanation in its entry, and a resume by Bob names Bob.
+    bob = Recorder.open_or_start(sample_checklist(), path, tester="Bob", environment="local",
+                                 clock=ticking_clock(T0 + timedelta(hours=1)))
+    bob.set_status("ws-404", Status.PASSED, note="")
+    bob.set_note("ws-404", "fixed in nginx.conf")  # Bob's note goes to Bob's entry only
+    history = on_disk(bob).item("ws-404").history
+    assert [(e.status, e.tester, e.note) for e in history] == [
+        (Status.PASSED, "Hannah", ""),
+        (Status.FAILED, "Hannah", "200 instead of 404\nnginx routes /ws/"),
+        (Status.PASSED, "Bob", "fixed in nginx.conf"),
+    ]
+    assert on_disk(bob).tester == "Hannah"  # the record's tester is who started it
+
+
+def test_a_note_never_rewrites_another_verdicts_entry(tmp_path: Path) -> None:
+    recorder = Recorder.open_or_start(sample_checklist(), tmp_path / "r.md", tester="H", environment="local",
+                                      clock=ticking_clock())
+    recorder.set_status("ws-404", Status.FAILED, note="broken")
+    recorder.session.item("ws-404").status = Status.BLOCKED  # e.g. a merge decided otherwise
+    recorder.set_note("ws-404", "now blocked")
+    assert [e.note for e in on_disk(recorder).item("ws-404").history] == ["broken"]
+    assert recorder.set_note("api-token", "no verdict yet").history == []
+
+
+def test_a_failed_save_takes_the_history_entry_back(tmp_path: Path) -> None:
+    path = tmp_path / "r.md"
+    recorder = Recorder.open_or_start(sample_checklist(), path, tester="H", environment="local",
+                                      clock=ticking_clock())
+    recorder.set_status("ws-404", Status.FAILED, note="first")
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # changed on disk
+    with pytest.raises(RecordConflict):
+        recorder.set_status("ws-404", Status.PASSED)
+    with pytest.raises(RecordConflict):
+        recorder.set_note("ws-404", "second")
+    item = recorder.session.item("ws-404")
+    assert [(e.status, e.note) for e in item.history] == [(Status.FAILED, "first")]
+    assert item.status is Status.FAILED and item.note == "first"
+
+
+def test_history_is_masked(tmp_path: Path) -> None:
+    recorder = Recorder.open_or_start(sample_checklist(), tmp_path / "r.md", tester=f"H {CANARY}",
+                                      environment="local", clock=ticking_clock(), masker=Masker([CANARY]))
+    recorder.set_status("ws-404", Status.FAILED, note=f"token {CANARY}")
+    (entry,) = recorder.session.item("ws-404").history
+    assert CANARY not in entry.tester and CANARY not in entry.note and MASK in entry.note
+    assert CANARY.encode() not in (tmp_path / "r.md").read_bytes()
+
+
+def test_imported_ticks_and_checklist_changes_keep_the_history_true(tmp_path: Path) -> None:
+    checklist = sample_checklist()
+    checklist.initial_status = {"ws-404": "passed"}
+    path = tmp_path / "r.md"
+    recorder = Recorder.open_or_start(checklist, path, tester="H", environment="local", clock=ticking_clock())
+    started = recorder.session.started_at
+    assert started is not None
+    assert on_disk(recorder).item("ws-404").history == [HistoryEntry(Status.PASSED, "H", started)]
+    changed = sample_checklist(changed_title=True)  # ws-404's text changed: untested again
+    again = Recorder.open_or_start(changed, path, tester="H", environment="local",
+                                   clock=ticking_clock(T0 + timedelta(days=1)))
+    history = on_disk(again).item("ws-404").history
+    assert [e.status for e in history] == [Status.PASSED, Status.UNTESTED]
+    assert history[-1].at == T0 + timedelta(days=1, seconds=1)

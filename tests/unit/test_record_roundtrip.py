@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -105,9 +106,45 @@ def test_cut_off_record_is_refused_with_its_name() -> None:
 
 def test_dropped_item_anchor_is_noticed() -> None:
     text = render(basic_session())
-    lines = [line for line in text.split("\n") if '"id":"api-token"' not in line]
+    lines = [line for line in text.split("\n") if '"id":"ws-connect"' not in line]
     with pytest.raises(RecordError, match="end marker counts"):
         read("\n".join(lines), "r.md")
+
+
+def test_history_without_its_item_is_refused() -> None:
+    # api-token is the first item of its section: its history has no item to belong to.
+    text = render(basic_session())
+    lines = [line for line in text.split("\n") if '"id":"api-token"' not in line]
+    with pytest.raises(RecordError, match=r"r\.md:\d+: history before any item \(in the hidden qatui:history"):
+        read("\n".join(lines), "r.md")
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ('{"status":"won","tester":"a","at":"2026-03-10T14:00:00+01:00"}', "unknown status 'won'"),
+        ('{"status":"passed","tester":"a"}', "'at' is missing"),
+        ('{"status":"passed","tester":"a","at":"noon"}', "not an ISO date-time"),
+        ('{"status":"passed","tester":3,"at":"2026-03-10T14:00:00+01:00"}', "'tester' must be text"),
+    ],
+)
+def test_broken_history_names_its_line(payload: str, message: str) -> None:
+    text = render(basic_session())
+    lines = text.split("\n")
+    index = next(i for i, line in enumerate(lines) if "qatui:history" in line)
+    lines[index] = f"    <!-- qatui:history {payload} -->"
+    with pytest.raises(RecordError, match=rf"r\.md:{index + 1}: .*{re.escape(message)}"):
+        read("\n".join(lines), "r.md")
+
+
+def test_a_format_1_record_reads_with_empty_histories() -> None:
+    """Records written before histories existed (format 1) read as they always did."""
+    old = (Path(__file__).resolve().parents[1] / "golden" / "record-format1-unsigned.md").read_text(encoding="utf-8")
+    assert '"format":1' in old and "qatui:history" not in old
+    expected = basic_session()
+    for item in expected.items():
+        item.history = []
+    assert read(old, "old.md") == expected
 
 
 def test_broken_anchor_names_file_and_line() -> None:
@@ -126,7 +163,7 @@ def test_broken_anchor_names_file_and_line() -> None:
     [
         (lambda s: s.replace('"status":"failed"', '"status":"exploded"', 1), "unknown status"),
         (lambda s: s.replace('"priority":"critical"', '"priority":"urgent"', 1), "unknown priority"),
-        (lambda s: s.replace('"format":1', '"format":99', 1), "newer qatui"),
+        (lambda s: s.replace('"format":2', '"format":99', 1), "newer qatui"),
         (lambda s: s.replace('"tester":"Hannah"', '"tester":5', 1), "must be text"),
         (lambda s: s.replace('"at":"2026-03-10T14:07:00+01:00"', '"at":"yesterday"', 1), "ISO date-time"),
         (lambda s: s.replace("<!-- qatui:section {", "<!-- qatui:sektion {", 1), "unknown anchor kind"),

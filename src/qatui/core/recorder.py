@@ -36,6 +36,7 @@ from qatui.core.record.store import RecordFile, default_record_path, local_now
 from qatui.core.secrets import Masker
 from qatui.core.session import (
     Evidence,
+    HistoryEntry,
     ItemResult,
     MetricValue,
     ProbeResult,
@@ -72,6 +73,9 @@ class Recorder:
         if self.masker:
             _mask_session(session, self.masker)
             record_file.cache.invalidate()
+        #: Who the history names for the verdicts given through this recorder: the session's
+        #: tester, or whoever resumed the record (`open_or_start(tester=…)`), masked.
+        self.tester = session.tester
         record_file.holder = session.tester  # named in the lock file ("last saved by …"), masked
 
     @property
@@ -130,11 +134,11 @@ class Recorder:
     def _undo_item(self, item: ItemResult) -> Callable[[], None]:
         """What puts `item` back as it is now (the fields a change touches)."""
         status, note, updated_at = item.status, item.note, item.updated_at
-        evidence, probes = list(item.evidence), list(item.probes)
+        evidence, probes, history = list(item.evidence), list(item.probes), list(item.history)
 
         def undo() -> None:
             item.status, item.note, item.updated_at = status, note, updated_at
-            item.evidence[:], item.probes[:] = evidence, probes
+            item.evidence[:], item.probes[:], item.history[:] = evidence, probes, history
 
         return undo
 
@@ -156,13 +160,22 @@ class Recorder:
     # ------------------------------------------------------------ changes
 
     def set_status(self, item_id: str, status: Status, note: str | None = None) -> ItemResult:
+        """Give an item its verdict. A change of verdict adds a history entry (the session's
+        tester, the clock's time, the note as it stands); the same verdict again only updates
+        the note, and with it the latest entry's note (see `set_note`)."""
         self._unsigned()
         item = self._item(item_id)
         with self._saving(self._undo_item(item)):
-            item.status = Status(status)
+            new = Status(status)
+            changed = new is not item.status
+            item.status = new
             if note is not None:
                 item.note = self._mask(note)
             item.updated_at = self.now()
+            if changed:
+                item.history.append(HistoryEntry(new, self.tester, item.updated_at, item.note))
+            else:
+                self._note_in_history(item)
         return item
 
     def set_note(self, item_id: str, text: str) -> ItemResult:
@@ -171,7 +184,19 @@ class Recorder:
         with self._saving(self._undo_item(item)):
             item.note = self._mask(text)
             item.updated_at = self.now()
+            self._note_in_history(item)
         return item
+
+    def _note_in_history(self, item: ItemResult) -> None:
+        """A note written after the verdict belongs to it: the latest entry takes the note when
+        it is this tester's entry for the item's current verdict (a tester marks an item failed,
+        then writes why). Another tester's entry, or an older verdict's, is never rewritten, so
+        a failure's explanation survives a later pass and a merge sees each tester's words."""
+        if not item.history:
+            return
+        last = item.history[-1]
+        if last.status is item.status and last.tester == self.tester and last.note != item.note:
+            item.history[-1] = replace(last, note=item.note)  # a new value: the render cache compares
 
     def attach(self, item_id: str, evidence: Evidence) -> ItemResult:
         self._unsigned()
@@ -297,7 +322,9 @@ class Recorder:
                 )
             recorder = cls(record_file, session, clock=clock, masker=masker)
             recorder.resumed = True
-            recorder.changes = _bring_in_line(session, checklist)
+            if tester:
+                recorder.tester = recorder._mask(tester)
+            recorder.changes = _bring_in_line(session, checklist, recorder.now())
             if recorder.changes:
                 recorder.save()
             return recorder
@@ -329,6 +356,8 @@ def _apply_initial_status(session: Session, checklist: Checklist) -> None:
         if word in statuses:
             item.status = statuses[word]
             item.updated_at = session.started_at
+            if item.status is not Status.UNTESTED and session.started_at is not None:
+                item.history.append(HistoryEntry(item.status, session.tester, session.started_at))
 
 
 def _same_checklist(session: Session, checklist: Checklist) -> bool:
@@ -338,8 +367,11 @@ def _same_checklist(session: Session, checklist: Checklist) -> bool:
     )
 
 
-def _bring_in_line(session: Session, checklist: Checklist) -> list[str]:
-    """Make a resumed session's structure match the checklist; say what changed."""
+def _bring_in_line(session: Session, checklist: Checklist, now: datetime) -> list[str]:
+    """Make a resumed session's structure match the checklist; say what changed.
+
+    An item made untested again because its text changed gets a history entry for that (with
+    the session's tester and `now`) when it has a history, so its last entry stays its status."""
     if checklist.content_hash and session.checklist_hash == checklist.content_hash:
         return []
     changes: list[str] = []
@@ -361,6 +393,8 @@ def _bring_in_line(session: Session, checklist: Checklist) -> list[str]:
                         f"{old.status.value}; it is untested again"
                     )
                     old.status = Status.UNTESTED
+                    if old.history:
+                        old.history.append(HistoryEntry(Status.UNTESTED, session.tester, now, old.note))
                 old.fingerprint = fingerprint
             old.title = item.title
             result.items.append(old)
@@ -422,6 +456,10 @@ def _mask_session(session: Session, masker: Masker) -> None:
             for evidence in item.evidence
         ]
         item.probes = [_mask_probe(result, masker) for result in item.probes]
+        if item.history:
+            item.history = [
+                replace(entry, tester=mask(entry.tester), note=mask(entry.note)) for entry in item.history
+            ]
     for metric in session.metrics:
         metric.notes = mask(metric.notes)
     if session.signoff is not None:

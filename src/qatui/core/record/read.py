@@ -25,6 +25,7 @@ from qatui.core.errors import RecordError
 from qatui.core.record.render import FORMAT_VERSION
 from qatui.core.session import (
     Evidence,
+    HistoryEntry,
     ItemResult,
     MetricValue,
     ProbeResult,
@@ -133,6 +134,28 @@ def _evidence(where: _Where, data: dict[str, Any]) -> Evidence:
         source=where.text_field(data, "source"),
         text=where.text_field(data, "text"),
         at=where.time_field(data, "at"),
+    )
+
+
+def _history(where: _Where, data: dict[str, Any]) -> HistoryEntry:
+    get = data.get
+    status, tester, at, note = get("status"), get("tester", ""), get("at"), get("note", "")
+    if type(status) is str and type(tester) is str and type(at) is str and type(note) is str:
+        state = _STATUS.get(status)
+        if state is not None:
+            try:
+                return HistoryEntry(state, tester, _fromisoformat(at), note)
+            except ValueError:
+                pass
+    # Something is unusual: check every field and say exactly what is wrong.
+    when = where.time_field(data, "at")
+    if when is None:
+        where.fail("'at' is missing")
+    return HistoryEntry(
+        status=where.choice(_STATUS, status, "status"),
+        tester=where.text_field(data, "tester"),
+        at=when,
+        note=where.text_field(data, "note"),
     )
 
 
@@ -321,6 +344,7 @@ def read(text: str, path: str = "") -> Session:
     session = _session(where, values[0])
     indexed_sections: list[tuple[int, SectionResult]] = []
     items: list[ItemResult] | None = None
+    item: ItemResult | None = None  # the last item read: history anchors belong to it
     item_count = 0
     end: dict[str, Any] | None = None
     for index, (kind, data) in enumerate(zip(kinds, values, strict=True)):
@@ -334,12 +358,18 @@ def read(text: str, path: str = "") -> Session:
         if kind == "item":
             if items is None:
                 where.fail("item before any section")
-            items.append(_item(where, data))
+            item = _item(where, data)
+            items.append(item)
             item_count += 1
+        elif kind == "history":
+            if item is None:
+                where.fail("history before any item")
+            item.history.append(_history(where, data))
         elif kind == "section":
             section = _section(where, data)
             indexed_sections.append((data["i"], section))
             items = section.items
+            item = None
         elif kind == "metric":
             session.metrics.append(_metric(where, data))
         elif kind == "signoff":

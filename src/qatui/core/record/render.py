@@ -37,6 +37,7 @@ from qatui.core.record.escape import (
 )
 from qatui.core.session import (
     Evidence,
+    HistoryEntry,
     ItemResult,
     MetricValue,
     ProbeResult,
@@ -47,8 +48,10 @@ from qatui.core.session import (
     Status,
 )
 
-#: Version of the anchor format; `read` refuses records written in a newer one.
-FORMAT_VERSION = 1
+#: Version of the anchor format; `read` refuses records written in a newer one. Format 2 added
+#: `history` anchors (an older qatui would refuse them as unknown, so it is told to upgrade);
+#: format 1 records read as they always did, with an empty history.
+FORMAT_VERSION = 2
 
 #: GitHub/GitLab emoji shortcodes: coloured dots when rendered, ASCII in the file. (A single
 #: character outside the BMP would make Python hold the whole record as UCS-4, which makes
@@ -168,6 +171,17 @@ def item_payload(item: ItemResult, at: str | None = None) -> str:
         payload += ',"evidence":' + jdump([evidence_data(e) for e in item.evidence])
     if item.probes:
         payload += ',"probes":' + jdump([probe_data(p) for p in item.probes])
+    return payload + "}"
+
+
+def history_payload(entry: HistoryEntry) -> str:
+    """One history entry; `note` only when there is one (most verdicts have none)."""
+    payload = (
+        f'{{"status":"{entry.status.value}","tester":{_enc(entry.tester)},'
+        f'"at":"{entry.at.isoformat()}"'
+    )
+    if entry.note:
+        payload += f',"note":{_enc(entry.note)}'
     return payload + "}"
 
 
@@ -298,6 +312,31 @@ def _probe_details(result: ProbeResult, out: list[str]) -> None:
     out.append(f"{_ITEM_INDENT}</details>")
 
 
+#: How much of a note a history line shows (the anchor below it holds all of it).
+HISTORY_NOTE_CHARS = 80
+
+
+def _history(history: list[HistoryEntry], out: list[str]) -> None:
+    """The item's verdicts, oldest first: one line each, its anchor on the line below.
+
+    A new verdict adds two lines at the end of the item (the history comes last in an item) and changes no other line, so a
+    record's diff shows exactly the change. The anchor is indented into the entry's list item
+    (an HTML comment may interrupt a paragraph), which keeps the list one tight list.
+    """
+    out.append(f"{_ITEM_INDENT}History:")
+    out.append("")
+    for entry in history:
+        line = f"{_ITEM_INDENT}- {when(entry.at)} {entry.status.mark} {entry.status.value}"
+        if entry.tester:
+            line += f" by {inline(entry.tester)}"
+        first = entry.note.strip().split("\n", 1)[0].strip() if entry.note else ""
+        if first:
+            shown = first if len(first) <= HISTORY_NOTE_CHARS else first[: HISTORY_NOTE_CHARS - 1] + "…"
+            line += f": {inline(shown)}"
+        out.append(line)
+        out.append(f"{_ITEM_INDENT}  <!-- qatui:history {anchor_safe(history_payload(entry))} -->")
+
+
 _PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/+-]*")
 
 
@@ -318,7 +357,7 @@ def item_chunk(item: ItemResult, label: str | None = None) -> str:
         f"{_STATUS_HEAD[status]}{label or _label(item)}\n"
         f"{_ITEM_INDENT}<!-- qatui:item {anchor_safe(item_payload(item, at))} -->\n"
     )
-    if not (item.note or item.probes or item.evidence):
+    if not (item.note or item.probes or item.evidence or item.history):
         if at is None or status is Status.UNTESTED:
             return chunk
         # isoformat output holds only digits, `-:.+T`: safe as it is.
@@ -351,6 +390,10 @@ def item_chunk(item: ItemResult, label: str | None = None) -> str:
         out.append(line + ":")
         out.append("")
         out.extend(fence(evidence.text, _ITEM_INDENT, "log" if evidence.kind == "log" else "text"))
+    if item.history:
+        # Last in the item: a list right after the probe list would join it.
+        out.append("")
+        _history(item.history, out)
     out.append("")
     return "\n".join(out)
 
@@ -365,8 +408,8 @@ class RenderCache:
 
     A record is saved on every tick, and a tick changes one item out of thousands, so
     re-rendering only what changed keeps saving cheap. An item is unchanged when its id, title,
-    fingerprint, status, note and time are the same and its evidence and probe lists hold the
-    same (or equal) objects. Evidence and probe results are values: replace them rather than
+    fingerprint, status, note and time are the same and its evidence, probe and history lists
+    hold the same (or equal) objects. Evidence and probe results are values: replace them rather than
     edit one in place, or call `invalidate(item_id)` after editing (the Recorder does both).
     The output is byte for byte what `render` without a cache produces.
     """
@@ -421,8 +464,10 @@ def _sections(
                     passed += 1
                 evidence = item.evidence
                 probes = item.probes
+                history = item.history
                 key = (item.id, item.title, item.fingerprint, status, item.note, item.updated_at,
-                       tuple(evidence) if evidence else (), tuple(probes) if probes else ())
+                       tuple(evidence) if evidence else (), tuple(probes) if probes else (),
+                       tuple(history) if history else ())
                 entry = old.get(item.id)
                 if entry is None or entry[0] != key:
                     label = _label(item)
