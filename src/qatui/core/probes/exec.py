@@ -48,7 +48,7 @@ from qatui.core.procs import MARK_VAR, ProcessTree
 from qatui.core.session import ProbeStatus
 
 if TYPE_CHECKING:
-    from qatui.core.loader import ProbeChecker
+    from qatui.core.load.probe_checker import ProbeChecker
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
