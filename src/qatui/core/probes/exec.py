@@ -73,7 +73,7 @@ def compose_project(ctx: ProbeContext) -> str:
 
 
 def _unreachable(spec: ProbeSpec, base_url: str | None, error: BaseException) -> _Fault:
-    from qatui.core.logs.docker_source import engine_reason
+    from qatui.core.logs.docker_engine import engine_reason
 
     found = explain.engine_unreachable(base_url or "", engine_reason(error))
     return _Fault(Outcome(ProbeStatus.ERROR, with_where(spec, "service", found.actual), found.explanation))
