@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from qatui.core.logs import CommandSource, DockerSource, LineBuffer  # noqa: E402
-from qatui.core.logs.docker_source import _LogStream  # noqa: E402
+from qatui.core.logs.docker_stream import LogStream  # noqa: E402
 
 #: The line the issue names (`yes line | head`), judged; and a realistic 80-byte log line,
 #: reported too, because scanning for errors costs per byte while the floor costs per line.
@@ -146,7 +146,7 @@ def docker_run(client: Any, lines: int) -> tuple[float, float, float, int] | Non
         # is slower still). On the last fifth of the lines: the engine is slow enough that the
         # whole million takes long.
         started = time.perf_counter()
-        stream = _LogStream(client, container.id, {"stdout": 1, "stderr": 1, "timestamps": 1, "follow": 0,
+        stream = LogStream(client, container.id, {"stdout": 1, "stderr": 1, "timestamps": 1, "follow": 0,
                                                    "tail": max(lines // 5, 1)})
         frames = sum(len(bulk) for bulk in stream.bulks(tty=False))
         stream.close()

@@ -12,7 +12,8 @@ import pytest
 
 from qatui import cli
 from qatui.core import yamlpos
-from qatui.core.markdown_import import _Ids, import_markdown_text_report
+from qatui.core.markdown_import import import_markdown_text_report
+from qatui.core.mdimport.titles import Ids
 
 
 class _CountingSet(set[str]):
@@ -24,7 +25,7 @@ class _CountingSet(set[str]):
 
 
 def test_id_allocation_tries_a_bounded_number_of_candidates_per_id() -> None:
-    ids = _Ids()
+    ids = Ids()
     ids.used = _CountingSet()
     _CountingSet.lookups = 0
     made = [ids.make("Smoke", "section") for _ in range(3000)]

@@ -7,16 +7,16 @@ from pathlib import Path
 from qatui.core.checklist import Checklist
 from qatui.core.markdown_import import (
     ConvertedFence,
-    _Ids,
     convert_fence,
     import_markdown_text,
     split_commands,
 )
+from qatui.core.mdimport.titles import Ids
 from tests.unit.import_helpers import comparable, reload
 
 
 def convert(text: str) -> ConvertedFence:
-    return convert_fence(text, _Ids(), "item")
+    return convert_fence(text, Ids(), "item")
 
 
 def test_backslash_continuations_join_and_hash_lines_are_comments() -> None:
@@ -211,11 +211,11 @@ def test_grep_patterns_python_cannot_read_are_matched_literally() -> None:
 
 
 def test_option_parsing_before_or_among_the_arguments() -> None:
-    from qatui.core.markdown_import import _parse_intermixed, _parse_options
+    from qatui.core.mdimport.shell_lines import parse_intermixed, parse_options
 
     # before: the first positional ends the options, so the command keeps its own flags
-    assert _parse_options(["-u", "app", "--workdir=/srv", "-T", "web", "python", "-V"], {"-u"}) == (
+    assert parse_options(["-u", "app", "--workdir=/srv", "-T", "web", "python", "-V"], {"-u"}) == (
         {"-u": "app", "--workdir": "/srv", "-T": ""}, ["web", "python", "-V"])
     # among: options anywhere, positionals in order; a value-taking option at the end is a flag
-    assert _parse_intermixed(["huey", "--tail", "50", "-f", "web", "-", "--since"], {"--tail", "--since"}) == (
+    assert parse_intermixed(["huey", "--tail", "50", "-f", "web", "-", "--since"], {"--tail", "--since"}) == (
         {"--tail": "50", "-f": "", "--since": ""}, ["huey", "web", "-"])

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from qatui.core import checklist_cache, loader
+from qatui.core import cache_entries, checklist_cache, loader
 from qatui.core.checklist_cache import load_checklist
 from qatui.core.errors import ChecklistError
 
@@ -112,7 +112,7 @@ def test_the_loader_itself_is_pure_and_the_cache_wraps_it(tmp_path: Path) -> Non
     path = tmp_path / "c.yaml"
     path.write_text(TEXT)
     pure = loader.load_checklist(path, env=env)
-    assert entries(tmp_path / "c") == [] and not checklist_cache.key_path(env).exists()
+    assert entries(tmp_path / "c") == [] and not cache_entries.key_path(env).exists()
     assert load_checklist(path, env=env) == pure
     assert len(entries(tmp_path / "c")) == 1
 
@@ -125,30 +125,30 @@ def test_an_entry_made_by_other_model_code_is_a_miss(tmp_path: Path, monkeypatch
     path.write_text(TEXT)
     load_checklist(path, env=env)
     assert checklist_cache.lookup(str(path), env) is not None
-    monkeypatch.setattr(checklist_cache, "_code_hash", b"\0" * 32)
+    monkeypatch.setattr(cache_entries, "_code_hash", b"\0" * 32)
     assert checklist_cache.lookup(str(path), env) is None
 
 
 def test_the_code_hash_follows_the_core_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Hashed from the files on disk: an edit to one of them (here a probe kind's module, which
     # the loader imports by name) gives another key; compiled files do not count.
-    monkeypatch.setattr(checklist_cache, "_code_hash", None)
-    first = checklist_cache.code_hash()
-    assert checklist_cache.code_hash() is first  # once per process
-    here = Path(checklist_cache.__file__).parent
+    monkeypatch.setattr(cache_entries, "_code_hash", None)
+    first = cache_entries.code_hash()
+    assert cache_entries.code_hash() is first  # once per process
+    here = Path(cache_entries.__file__).parent
     copy = tmp_path / "core"
     shutil.copytree(here, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(checklist_cache, "__file__", str(copy / "checklist_cache.py"))
-    monkeypatch.setattr(checklist_cache, "_code_hash", None)
-    assert checklist_cache.code_hash() == first
+    monkeypatch.setattr(cache_entries, "__file__", str(copy / "cache_entries.py"))
+    monkeypatch.setattr(cache_entries, "_code_hash", None)
+    assert cache_entries.code_hash() == first
     (copy / "probes" / "__pycache__").mkdir()
     (copy / "probes" / "__pycache__" / "tcp.cpython-311.pyc").write_bytes(b"compiled")
-    monkeypatch.setattr(checklist_cache, "_code_hash", None)
-    assert checklist_cache.code_hash() == first
+    monkeypatch.setattr(cache_entries, "_code_hash", None)
+    assert cache_entries.code_hash() == first
     with (copy / "probes" / "tcp.py").open("a") as handle:
         handle.write("# edited\n")
-    monkeypatch.setattr(checklist_cache, "_code_hash", None)
-    assert checklist_cache.code_hash() != first
+    monkeypatch.setattr(cache_entries, "_code_hash", None)
+    assert cache_entries.code_hash() != first
 
 
 def test_pending_writes_belong_to_their_cache_object(tmp_path: Path) -> None:
@@ -268,7 +268,7 @@ def test_a_pickle_planted_in_the_cache_never_runs(tmp_path: Path, prefix: bytes)
     path.write_text(TEXT)
     env = {"XDG_CACHE_HOME": str(tmp_path / "c"), "XDG_STATE_HOME": str(tmp_path / "s"), "DB_HOST": "127.0.0.1"}
     marker = tmp_path / "pwned"
-    entry = checklist_cache._entry(str(path), path.read_bytes(), env)  # the name is no secret
+    entry = cache_entries.entry_path(str(path), path.read_bytes(), env)  # the name is no secret
     entry.parent.mkdir(parents=True)
     run_python(PLANTED % {"marker": str(marker), "entry": str(entry), "prefix": prefix}, {})
     assert entry.exists() and not marker.exists()
@@ -277,7 +277,7 @@ def test_a_pickle_planted_in_the_cache_never_runs(tmp_path: Path, prefix: bytes)
                               capture_output=True, text=True, timeout=60, check=False)
         assert done.returncode == 0 and "ok: 1 section" in done.stdout, (attempt, done.stderr)
         assert not marker.exists(), attempt
-        assert checklist_cache.key_path(env).exists()  # made by the first good load
+        assert cache_entries.key_path(env).exists()  # made by the first good load
         run_python(PLANTED % {"marker": str(marker), "entry": str(entry), "prefix": prefix}, {})
     # A good entry written by this user is still a hit (the cache is there for speed).
     load_checklist(path, env=env)
@@ -289,17 +289,17 @@ def test_the_key_is_this_users_private_file_outside_the_cache(tmp_path: Path) ->
     path = tmp_path / "c.yaml"
     path.write_text(TEXT)
     load_checklist(path, env=env)
-    key = checklist_cache.key_path(env)
+    key = cache_entries.key_path(env)
     assert key.stat().st_mode & 0o777 == 0o600 and not key.is_relative_to(tmp_path / "c")
     assert checklist_cache.lookup(str(path), env) is not None
     # An entry moved under another checklist's name is a miss, not the other checklist.
     other = tmp_path / "d.yaml"
     other.write_text(TEXT.replace("title: Cache", "title: Other"))
     [entry] = entries(tmp_path / "c")
-    entry.rename(checklist_cache._entry(str(other), other.read_bytes(), env))
+    entry.rename(cache_entries.entry_path(str(other), other.read_bytes(), env))
     assert checklist_cache.lookup(str(other), env) is None
     # A key others can read (or write) is no key: nothing is read from the cache with it.
     load_checklist(path, env=env)
-    checklist_cache._keys.clear()
+    cache_entries._keys.clear()
     key.chmod(0o644)
     assert checklist_cache.lookup(str(path), env) is None

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from qatui.core.logs import DockerSource
-from qatui.core.logs.docker_source import _Dechunker
+from qatui.core.logs.docker_stream import Dechunker
 from tests.unit.logs_support import FLOOD, numbers, slow_reader
 
 
@@ -62,7 +62,7 @@ def test_chunked_framing_is_removed_whatever_the_read_boundaries(step: int) -> N
     wire = b"".join(b"%x;ext=1\r\n%s\r\n" % (len(p), p) if i == 1 else b"%x\r\n%s\r\n" % (len(p), p)
                     for i, p in enumerate(payloads))
     wire += b"0\r\n\r\nnot body"
-    dechunker = _Dechunker(Trickle(wire, step))
+    dechunker = Dechunker(Trickle(wire, step))
     body = b""
     while piece := dechunker.read():
         body += piece

@@ -48,7 +48,7 @@ def test_textual_scroll_update() -> None:
 
 
 def test_docker_api_request_helpers() -> None:
-    """core/logs/docker_source.py `_LogStream` streams logs with the SDK's own request helpers."""
+    """core/logs/docker_stream.py `LogStream` streams logs with the SDK's own request helpers."""
     from docker.api.client import APIClient
 
     for name in ("_get", "_url", "_raise_for_status"):
@@ -59,11 +59,11 @@ def test_docker_api_request_helpers() -> None:
 @pytest.mark.docker
 def test_the_docker_log_reader_takes_its_fast_path(docker_client: Any, run_container: Callable[..., Any]) -> None:
     """The bulk de-chunking reader depends on urllib3's `raw._fp.fp` and `chunk_left`; if they
-    move, `_LogStream` falls back to the SDK's slow reads. This says so, on a real engine."""
-    from qatui.core.logs.docker_source import _LogStream
+    move, `LogStream` falls back to the SDK's slow reads. This says so, on a real engine."""
+    from qatui.core.logs.docker_stream import LogStream
 
     container = run_container("for i in 1 2 3; do echo line $i; done; sleep 30")
-    stream = _LogStream(docker_client, container.id, {"stdout": 1, "stderr": 1, "follow": 0, "timestamps": 1})
+    stream = LogStream(docker_client, container.id, {"stdout": 1, "stderr": 1, "follow": 0, "timestamps": 1})
     try:
         frames = [frame for bulk in stream.bulks(tty=False) for frame in bulk]
         assert stream.path == "dechunked", "urllib3 moved: the docker log reader took the SDK's slow path"

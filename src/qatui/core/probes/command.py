@@ -37,7 +37,7 @@ from qatui.core.procs import Ended, ProcessTree
 from qatui.core.session import ProbeStatus
 
 if TYPE_CHECKING:
-    from qatui.core.loader import ProbeChecker
+    from qatui.core.load.probe_checker import ProbeChecker
 
 
 def command_line(cfg: Mapping[str, Any]) -> str:

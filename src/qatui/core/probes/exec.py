@@ -48,7 +48,7 @@ from qatui.core.procs import MARK_VAR, ProcessTree
 from qatui.core.session import ProbeStatus
 
 if TYPE_CHECKING:
-    from qatui.core.loader import ProbeChecker
+    from qatui.core.load.probe_checker import ProbeChecker
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
@@ -73,7 +73,7 @@ def compose_project(ctx: ProbeContext) -> str:
 
 
 def _unreachable(spec: ProbeSpec, base_url: str | None, error: BaseException) -> _Fault:
-    from qatui.core.logs.docker_source import engine_reason
+    from qatui.core.logs.docker_engine import engine_reason
 
     found = explain.engine_unreachable(base_url or "", engine_reason(error))
     return _Fault(Outcome(ProbeStatus.ERROR, with_where(spec, "service", found.actual), found.explanation))

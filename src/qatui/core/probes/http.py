@@ -39,7 +39,7 @@ from qatui.core.suggest import did_you_mean
 from qatui.core.yamlpos import YNode, YScalar, YSeq
 
 if TYPE_CHECKING:
-    from qatui.core.loader import ProbeChecker
+    from qatui.core.load.probe_checker import ProbeChecker
 
 _HIDDEN_HEADERS = {"authorization", "cookie", "set-cookie", "proxy-authorization", "x-api-key"}
 

@@ -44,7 +44,7 @@ from qatui.core.session import ProbeStatus
 from qatui.core.yamlpos import YMap, YNode, YScalar, describe
 
 if TYPE_CHECKING:
-    from qatui.core.loader import ProbeChecker
+    from qatui.core.load.probe_checker import ProbeChecker
 
 #: Matching lines (with their blocks) shown in a result's detail.
 SHOWN = 10
@@ -304,7 +304,7 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
 
 def check(c: ProbeChecker) -> None:
     """`source`, one of `absent`/`present`, `within` (with present), `window`, `min_lines` (with absent)."""
-    from qatui.core.loader import MAX_UNTIL
+    from qatui.core.load.keys import MAX_UNTIL
 
     source = c.node.get("source")
     if source is None:

@@ -4,7 +4,7 @@ The loader validates a probe with it, the YAML writer orders keys with it, the e
 kinds from the registry (`kinds.py`) and a test checks docs/checklist-format.md's probe table
 against it. Common keys (`id`, `timeout`, `retry`, …) are here once, with the default timeout.
 
-`check` receives the loader's probe checker (`qatui.core.loader.ProbeChecker`): it reads the
+`check` receives the loader's probe checker (`qatui.core.load.probe_checker.ProbeChecker`): it reads the
 kind-specific keys from `checker.node`, writes validated values into `checker.config` and
 reports mistakes with `checker.v.add(position, message)`, so every problem keeps its
 file:line:col. `expect_parsers` does the same for expectation keys the generic parser does not

@@ -20,7 +20,7 @@ from qatui.core.probes.schema import KindSchema
 from qatui.core.session import ProbeStatus
 
 if TYPE_CHECKING:
-    from qatui.core.loader import ProbeChecker
+    from qatui.core.load.probe_checker import ProbeChecker
 
 
 async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Outcome:

@@ -31,7 +31,7 @@ from qatui.core.session import ProbeStatus
 from qatui.core.yamlpos import YNode, YScalar
 
 if TYPE_CHECKING:
-    from qatui.core.loader import ProbeChecker
+    from qatui.core.load.probe_checker import ProbeChecker
 
 DEFAULT_PORT = 443
 #: OpenSSL's X509_V_ERR_* codes a tester can act on, in their words.

@@ -54,7 +54,7 @@ from qatui.core.session import ProbeStatus
 from qatui.core.yamlpos import YMap, YScalar, YSeq, describe
 
 if TYPE_CHECKING:
-    from qatui.core.loader import ProbeChecker
+    from qatui.core.load.probe_checker import ProbeChecker
 
 
 def _describe(wanted: Mapping[str, Any]) -> str:
