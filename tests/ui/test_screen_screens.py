@@ -9,8 +9,8 @@ import pytest
 
 from qatui.core.errors import QatuiError
 from qatui.core.record import render
+from qatui.core.record.paths import is_record_file
 from qatui.core.session import Status
-from qatui.ui.app import is_record_file
 from qatui.ui.screens.main import MainScreen
 from qatui.ui.screens.modals import ConflictModal, ErrorModal
 from qatui.ui.screens.signoff import SignOffScreen

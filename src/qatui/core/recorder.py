@@ -32,7 +32,8 @@ from pathlib import Path
 from qatui import __version__
 from qatui.core.checklist import Checklist
 from qatui.core.errors import RecordError, RecordSigned
-from qatui.core.record.store import RecordFile, default_record_path, local_now
+from qatui.core.record.paths import default_record_path
+from qatui.core.record.store import RecordFile, local_now
 from qatui.core.secrets import Masker
 from qatui.core.session import (
     Evidence,
@@ -307,27 +308,8 @@ class Recorder:
         start a new one there (saved at once)."""
         record_file = RecordFile(path)
         if record_file.exists():
-            session = record_file.load()
-            if not _same_checklist(session, checklist):
-                raise RecordError(
-                    f"{path} is a record of another checklist ({session.title!r}, "
-                    f"{session.checklist_path}); choose another record path",
-                    title="Record belongs to another checklist",
-                )
-            if session.environment != environment:
-                raise RecordError(
-                    f"{path} is a record of environment {session.environment!r}, not "
-                    f"{environment!r}; choose another record path",
-                    title="Record belongs to another environment",
-                )
-            recorder = cls(record_file, session, clock=clock, masker=masker)
-            recorder.resumed = True
-            if tester:
-                recorder.tester = recorder._mask(tester)
-            recorder.changes = _bring_in_line(session, checklist, recorder.now())
-            if recorder.changes:
-                recorder.save()
-            return recorder
+            return cls.resume(checklist, record_file, record_file.load(), environment=environment, clock=clock,
+                              masker=masker, tester=tester)
         now = clock()
         session = Session.start(
             checklist,
@@ -339,6 +321,43 @@ class Recorder:
         _apply_initial_status(session, checklist)
         recorder = cls(record_file, session, clock=clock, masker=masker)
         recorder.save()
+        return recorder
+
+    @classmethod
+    def resume(
+        cls,
+        checklist: Checklist,
+        record_file: RecordFile,
+        session: Session,
+        *,
+        environment: str,
+        clock: Clock = local_now,
+        masker: Masker | None = None,
+        tester: str = "",
+    ) -> Recorder:
+        """Resume a record already read (`record_file.load()` gave `session`): it must be of
+        this checklist and environment; it is brought in line with the checklist (saved if
+        that changed anything). The screen reads the record in a thread and resumes here."""
+        path = record_file.path
+        if not _same_checklist(session, checklist):
+            raise RecordError(
+                f"{path} is a record of another checklist ({session.title!r}, "
+                f"{session.checklist_path}); choose another record path",
+                title="Record belongs to another checklist",
+            )
+        if session.environment != environment:
+            raise RecordError(
+                f"{path} is a record of environment {session.environment!r}, not "
+                f"{environment!r}; choose another record path",
+                title="Record belongs to another environment",
+            )
+        recorder = cls(record_file, session, clock=clock, masker=masker)
+        recorder.resumed = True
+        if tester:
+            recorder.tester = recorder._mask(tester)
+        recorder.changes = _bring_in_line(session, checklist, recorder.now())
+        if recorder.changes:
+            recorder.save()
         return recorder
 
 

@@ -46,6 +46,7 @@ from qatui.core import runtime
 from qatui.core.checklist import Checklist, Item, ProbeSpec
 from qatui.core.datatypes import datatype
 from qatui.core.errors import QatuiError, RecordConflict, RecordSigned
+from qatui.core.record.paths import free_name
 from qatui.core.runtime import KEYS_SWITCH_INTERVAL
 from qatui.core.session import Evidence, ItemResult, ProbeResult, Session, SignOff, Status
 from qatui.ui.config import UiConfig, discover
@@ -53,6 +54,15 @@ from qatui.ui.config import config_dir as default_config_dir
 from qatui.ui.gc_pacing import IdleCollector
 from qatui.ui.keys import KEYS, bindings
 from qatui.ui.logfeed import LogFeed, follow_source
+from qatui.ui.startup import (
+    Baseline,
+    Chosen,
+    OpenedRecord,
+    read_baseline,
+    read_choice,
+    read_record,
+    read_session_record,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -60,7 +70,6 @@ if TYPE_CHECKING:
     from qatui.ui.screens.main import MainScreen
 
 Clock = Callable[[], datetime]
-RECORD_ANCHOR = "<!-- qatui:record"
 #: Lines the log pane takes per 100 ms drain before a flooding source is made to wait.
 FLOOD_LINES_PER_DRAIN = 1000
 #: Seconds qatui waits for Textual's way out after a hangup or SIGTERM (see `_hung_up`).
@@ -109,55 +118,6 @@ class ProbesFinished(Message):
         self.error = error
 
 
-def is_record_file(path: str | Path) -> bool:
-    """A `.md` file that qatui wrote (its hidden anchor), as opposed to a plain checklist."""
-    p = Path(path)
-    if p.suffix.lower() not in (".md", ".markdown"):
-        return False
-    try:
-        with p.open(encoding="utf-8", errors="replace") as handle:
-            head = handle.read(65536)
-    except OSError:
-        return False
-    return RECORD_ANCHOR in head
-
-
-def load_checklist(path: str, env_vars: Mapping[str, str]) -> Checklist:
-    """The loader's result; a YAML checklist already in the cache is taken from it directly.
-
-    On a cache hit the loader module (PyYAML, the position-keeping parser, the validator's
-    regexes) is never imported: about a tenth of the start-up of a bare Textual app. The
-    cache checks the file's bytes itself, so this is the same checklist the loader would give.
-    """
-    from qatui.core import checklist_cache
-
-    if checklist_cache.prefetching(path):
-        # The main screen's modules are imported while the child still parses, not after.
-        import qatui.ui.screens.main  # noqa: F401
-    return checklist_cache.load_checklist(path, env=env_vars, defer=True)  # written by _after_first_paint
-
-
-def resolve_record_checklist(record_path: str) -> str:
-    """The checklist a record was made from, found relative to the record when needed."""
-    from qatui.core.record.read import read
-
-    text = Path(record_path).read_text(encoding="utf-8")
-    session = read(text, record_path)
-    recorded = Path(session.checklist_path)
-    candidates = [recorded]
-    if not recorded.is_absolute():
-        base = Path(record_path).resolve().parent
-        candidates += [base / recorded, base.parent / recorded]
-    for candidate in candidates:
-        if candidate.is_file():
-            return str(candidate)
-    raise QatuiError(
-        f"{record_path} was made from {session.checklist_path}, which is not there any more. "
-        "Run qatui from the repository the record belongs to.",
-        title="Checklist of this record not found",
-    )
-
-
 def create_app(
     checklist_path: str | Path | None,
     *,
@@ -191,14 +151,14 @@ def create_app(
     )
     checklist: Checklist | None = None
     if checklist_path is not None:
-        path = str(checklist_path)
-        if is_record_file(path):
-            options.resume = path
-            options.record_path = options.record_path or path
-            path = resolve_record_checklist(path)
-        options.checklist_path = path
-        checklist = load_checklist(path, env)
-    return QatuiApp(options, checklist, clock=clock or system_clock)
+        chosen = read_choice(str(checklist_path), env)
+        if chosen.resume:
+            options.resume = chosen.resume
+            options.record_path = options.record_path or chosen.resume
+        options.checklist_path, checklist = chosen.checklist_path, chosen.checklist
+    app = QatuiApp(options, checklist, clock=clock or system_clock)
+    app.read_before_start()
+    return app
 
 
 class QatuiApp(App[None]):
@@ -220,7 +180,15 @@ class QatuiApp(App[None]):
         self.config = UiConfig.load(options.config_dir or default_config_dir(options.env_vars))
         self.recorder: Any = None
         self._new_session: Session | None = None
-        self._baseline_tried = False
+        #: None: not read yet; False: being read (a thread worker); else the answer.
+        self._baseline: Any = None
+        self._signoff_waits = False
+        #: What `read_before_start` read for a start with nothing to ask (or why it failed).
+        self._opened: OpenedRecord | QatuiError | None = None
+        #: The chooser's list (checklists and recent records), read before the app starts.
+        self._choices: list[tuple[str, str]] = []
+        #: Thread workers reading files → what to do with the answer on this thread.
+        self._answers: dict[Worker[Any], Callable[[Any], None]] = {}
         self._masker: Any = None
         #: The run both faces share (`core/run`): trust, scope, masker, gates, probe runner, log
         #: sources. Made with the session (it needs the environment).
@@ -293,6 +261,30 @@ class QatuiApp(App[None]):
 
     # ------------------------------------------------------------------ start-up
 
+    def read_before_start(self) -> None:
+        """The files the first screen needs, read before the app starts (`create_app`): the
+        chooser's list, or the record of a session that starts without asking anything."""
+        if self.checklist is None:
+            self._choices = discover(self.config)
+            return
+        start = self._direct_start()
+        if start is not None:
+            self._opened = self._read_record(start[1])
+
+    def _read_record(self, env_key: str) -> OpenedRecord | QatuiError:
+        """The session's record, read (in a thread worker, or before the app starts)."""
+        assert self.checklist is not None
+        try:
+            return read_session_record(self.checklist, env_key, resume=self.options.resume,
+                                       record_path=self.options.record_path, today=self.clock())
+        except QatuiError as error:
+            return error
+
+    def _read_then(self, work: Callable[[], Any], then: Callable[[Any], None], description: str) -> None:
+        """Read files in a thread worker; `then` gets the answer on the screen's thread."""
+        worker = self.run_worker(work, thread=True, group="reads", exit_on_error=False, description=description)
+        self._answers[worker] = then
+
     def get_default_screen(self) -> Screen[Any]:
         """The main screen itself when nothing needs asking: one screen built, not two.
 
@@ -302,7 +294,9 @@ class QatuiApp(App[None]):
         usual way from `on_mount`.
         """
         start = self._direct_start()
-        if start is not None and self._prepare_session(*start, report=False):
+        opened = self._opened
+        if start is not None and isinstance(opened, OpenedRecord) and self._prepare_session(
+                *start, opened, report=False):
             from qatui.ui.screens.main import MainScreen
 
             self._main_is_default = True
@@ -379,7 +373,7 @@ class QatuiApp(App[None]):
         if self.checklist is None:
             from qatui.ui.screens.start import ChooserScreen
 
-            self.push_screen(ChooserScreen(discover(self.config)), self._chosen)
+            self.push_screen(ChooserScreen(self._choices), self._chosen)
         else:
             self._ask_or_start()
         self.call_after_refresh(self._after_first_paint)
@@ -402,22 +396,28 @@ class QatuiApp(App[None]):
         if not path:
             self.exit(return_code=0)
             return
-        try:
-            if is_record_file(path):
-                self.options.resume = path
-                self.options.record_path = path
-                path = resolve_record_checklist(path)
-            self.options.checklist_path = path
-            self.checklist = load_checklist(path, self.options.env_vars)
-        except QatuiError as error:
-            self.show_error(error.title, error.message, then=lambda: self.call_later(self._rechoose))
+
+        def read() -> Chosen | QatuiError:
+            try:
+                return read_choice(path, self.options.env_vars)
+            except QatuiError as error:
+                return error
+
+        self._read_then(read, self._choice_read, f"reading {path}")
+
+    def _choice_read(self, chosen: Chosen | QatuiError) -> None:
+        if isinstance(chosen, QatuiError):
+            self.show_error(chosen.title, chosen.message, then=lambda: self.call_later(self._rechoose))
             return
+        if chosen.resume:
+            self.options.resume = self.options.record_path = chosen.resume
+        self.options.checklist_path, self.checklist = chosen.checklist_path, chosen.checklist
         self._ask_or_start()
 
     def _rechoose(self) -> None:
         from qatui.ui.screens.start import ChooserScreen
 
-        self.push_screen(ChooserScreen(discover(self.config)), self._chosen)
+        self.push_screen(ChooserScreen(self._choices), self._chosen)
 
     def _ask_or_start(self) -> None:
         assert self.checklist is not None
@@ -455,15 +455,24 @@ class QatuiApp(App[None]):
         self._start_session(tester, env_key)
 
     def _start_session(self, tester: str, env_key: str) -> None:
-        """Open the record (resume) or prepare a new session, then show the main screen."""
-        if not self._prepare_session(tester, env_key, report=True):
+        """Open the record (resume) or prepare a new session, then show the main screen (the
+        record is read in a thread worker, unless `read_before_start` read it)."""
+        opened, self._opened = self._opened, None
+        if opened is not None:
+            self._session_read(tester, env_key, opened)
+        else:
+            self._read_then(partial(self._read_record, env_key), partial(self._session_read, tester, env_key),
+                            "reading the record")
+
+    def _session_read(self, tester: str, env_key: str, opened: OpenedRecord | QatuiError) -> None:
+        if not self._prepare_session(tester, env_key, opened, report=True):
             return
         from qatui.ui.screens.main import MainScreen
 
         self.push_screen(MainScreen())
         self.call_after_refresh(self._after_session_shown)
 
-    def _prepare_session(self, tester: str, env_key: str, *, report: bool) -> bool:
+    def _prepare_session(self, tester: str, env_key: str, opened: OpenedRecord | QatuiError, *, report: bool) -> bool:
         """Open the record (resume) or prepare a new session; False (said, if `report`) on error.
 
         A new session is shown first and written right after the first paint: the record
@@ -473,19 +482,19 @@ class QatuiApp(App[None]):
         assert self.checklist is not None
         asked_tester = tester
         try:
+            if isinstance(opened, QatuiError):
+                raise opened
+            path = opened.path
             if self.options.resume:
-                path = self.options.resume
-                recorded = self._record_file(path).load()
-                tester, env_key = recorded.tester, recorded.environment
-            else:
-                path = self.options.record_path or str(self._default_record_path(env_key))
+                assert opened.session is not None
+                tester, env_key = opened.session.tester, opened.session.environment
             self._make_run_model(env_key)
-            if Path(path).exists():
+            if opened.session is not None and opened.record_file is not None:
                 from qatui.core.recorder import Recorder
 
-                self.recorder = Recorder.open_or_start(
-                    self.checklist, path, tester=tester, environment=env_key, clock=self.clock,
-                    masker=self._masker,
+                self.recorder = Recorder.resume(
+                    self.checklist, opened.record_file, opened.session, environment=env_key, clock=self.clock,
+                    masker=self._masker, tester=tester,
                 )
             else:
                 from qatui import __version__
@@ -584,30 +593,23 @@ class QatuiApp(App[None]):
         self._new_session = None
         return self._saved(lambda: self.recorder.save())
 
-    def _default_record_path(self, env_key: str) -> Path:
-        from qatui.core.recorder import default_record_path
-
-        assert self.checklist is not None
-        return default_record_path(
-            self.checklist, env_key, self.clock().date(), base=repo_root(Path(self.checklist.path))
-        )
-
     def _load_baseline(self) -> None:
-        if self._baseline_tried:
+        """Read the baseline record (the sign-off's "before") in a thread worker, once."""
+        if self._baseline is not None:
             return
-        self._baseline_tried = True
-        path = self.options.baseline
-        if path is None:
-            path = find_previous_record(self.record_path, self.checklist)
-        if path is None:
-            return
-        try:
-            from qatui.core.record.read import read
+        self._baseline = False
+        work = partial(read_baseline, self.options.baseline, self.record_path,
+                       self.checklist.path if self.checklist is not None else None)
+        self._read_then(work, self._baseline_read, "reading the baseline record")
 
-            self.baseline = read(Path(path).read_text(encoding="utf-8"), str(path))
-        except (OSError, QatuiError) as error:
-            message = error.message if isinstance(error, QatuiError) else str(error)
-            self.notify(f"baseline {path} not read: {message}", severity="warning")
+    def _baseline_read(self, baseline: Baseline) -> None:
+        self._baseline = baseline
+        self.baseline = baseline.session
+        if baseline.warning:
+            self.notify(baseline.warning, severity="warning")
+        if self._signoff_waits:
+            self._signoff_waits = False
+            self.open_signoff()
 
     # ------------------------------------------------------------------ queries
 
@@ -822,32 +824,40 @@ class QatuiApp(App[None]):
         self._quit_unsaved = False
         if answer is None:
             return
-        from qatui.core.record.store import RecordFile
-        from qatui.core.recorder import Recorder
-
         action, target = answer
+        if action == "reload":  # read in a thread worker; `_reloaded` takes the answer
+            self._read_then(partial(read_record, self.record_path), self._reloaded, "reading the record")
+            return
         try:
-            if action == "reload":
-                record_file = RecordFile(self.record_path)
-                self.recorder = Recorder(
-                    record_file, record_file.load(), clock=self.clock, masker=self._masker
-                )
-                self._unsaved = []
-                self.notify(f"reloaded {self.record_path}")
-            else:
-                self.recorder.save_as(target)
-                self.config.remember(record=target)
-                # The changes that met the conflict, made again in the new file (each saved).
-                unsaved, self._unsaved = self._unsaved, []
-                for change in unsaved:
-                    self._saved(partial(change, self.recorder), pending=change)
-                self.notify(f"saved as {target}; ticks now go there")
+            self.recorder.save_as(target)
+            self.config.remember(record=target)
+            # The changes that met the conflict, made again in the new file (each saved).
+            unsaved, self._unsaved = self._unsaved, []
+            for change in unsaved:
+                self._saved(partial(change, self.recorder), pending=change)
+            self.notify(f"saved as {target}; ticks now go there")
         except RecordConflict as conflict:
             self._open_conflict(conflict)
             return
         except QatuiError as error:
             self.show_error(error.title, error.message)
             return
+        self._reindex()
+        screen = self.main_screen
+        if screen is not None:
+            screen.refresh_all()
+
+    def _reloaded(self, loaded: tuple[Any, Session] | QatuiError) -> None:
+        """The record as it is on disk now replaces the session (the conflict's "Reload")."""
+        if isinstance(loaded, QatuiError):
+            self.show_error(loaded.title, loaded.message)
+            return
+        from qatui.core.recorder import Recorder
+
+        record_file, session = loaded
+        self.recorder = Recorder(record_file, session, clock=self.clock, masker=self._masker)
+        self._unsaved = []
+        self.notify(f"reloaded {self.record_path}")
         self._reindex()
         screen = self.main_screen
         if screen is not None:
@@ -863,8 +873,11 @@ class QatuiApp(App[None]):
         self.push_screen(ErrorModal(title, message), (lambda _: then()) if then else None)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.SUCCESS and event.worker in self._answers:
+            self._answers.pop(event.worker)(event.worker.result)
         if event.state is not WorkerState.ERROR:
             return
+        self._answers.pop(event.worker, None)
         error = event.worker.error
         if isinstance(error, QatuiError):
             self.show_error(error.title, error.message)
@@ -1169,6 +1182,9 @@ class QatuiApp(App[None]):
 
         assert self.checklist is not None
         self._load_baseline()
+        if not self._baseline:  # still being read: the screen opens with its answer
+            self._signoff_waits = True
+            return
         self.push_screen(SignOffScreen(self.checklist, self.session, self.baseline, self.clock), self._signed)
 
     def _signed(self, signoff: SignOff | None) -> None:
@@ -1246,35 +1262,3 @@ class QatuiApp(App[None]):
         self._collector.stop()
         self._runtime.close()
 
-
-def free_name(path: Path, tag: str) -> Path:
-    """`name-tag.md` beside `path`, or `name-tag-2.md`, … : the first that does not exist (the
-    tag is not added twice when `path` already ends with it, as after an earlier "Save as")."""
-    stem = path.stem if path.stem.endswith(f"-{tag}") else f"{path.stem}-{tag}"
-    candidate, number = path.with_name(f"{stem}{path.suffix}"), 2
-    while candidate.exists():
-        candidate, number = path.with_name(f"{stem}-{number}{path.suffix}"), number + 1
-    return candidate
-
-
-def repo_root(checklist_path: Path) -> Path:
-    """The folder records go under: the repository holding the checklist, else its parent."""
-    start = checklist_path.resolve().parent
-    for folder in (start, *start.parents):
-        if (folder / ".git").exists():
-            return folder
-    return start.parent if start.name == "checklists" else start
-
-
-def find_previous_record(current: Path, checklist: Checklist | None) -> str | None:
-    """The newest other record of the same checklist next to the current one (the "before")."""
-    if checklist is None:
-        return None
-    folder = current.resolve().parent
-    stem = Path(checklist.path).stem
-    candidates = sorted(
-        (p for p in folder.glob(f"{stem}-*.md") if p.resolve() != current.resolve()),
-        key=lambda p: p.stat().st_mtime,
-        reverse=True,
-    )
-    return str(candidates[0]) if candidates else None

@@ -34,16 +34,14 @@ import fcntl
 import hashlib
 import json
 import os
-import re
 import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
-from qatui.core.checklist import Checklist
 from qatui.core.errors import RecordConflict, RecordError
 from qatui.core.fsutil import TMP_SUFFIX as _TMP_SUFFIX
 from qatui.core.fsutil import write_atomic as atomic_write
@@ -355,16 +353,3 @@ class RecordFile:
 def local_now() -> datetime:
     """Now, in the local time zone, to the second."""
     return datetime.now().astimezone().replace(microsecond=0)
-
-
-def default_record_path(
-    checklist: Checklist, env: str, day: date | datetime | None = None, *, base: str | Path = "."
-) -> Path:
-    """`records/<checklist-stem>-<env>-<YYYY-MM-DD>.md` under `base`."""
-    day = day or local_now()
-    if isinstance(day, datetime):
-        day = day.date()
-    stem = Path(checklist.path).stem or "checklist"
-    safe = re.compile(r"[^A-Za-z0-9._-]+")
-    name = f"{safe.sub('-', stem)}-{safe.sub('-', env) or 'env'}-{day.isoformat()}.md"
-    return Path(base) / "records" / name
