@@ -25,15 +25,6 @@ EXCEPTIONS = {
         "the LogLine type, for annotations only (a value, no rule)",
     ("qatui.ui.widgets.log_pane", "qatui.core.logs.base"):
         "the LogLine type, for annotations only (a value, no rule)",
-    ("qatui.commands.logs", "qatui.core.logs.base"):
-        "the LogLine type of the lines it prints (a value, no rule)",
-    ("qatui.commands.logs", "qatui.core.logs.merge"):
-        "interleaving and printing lines of sources that `RunModel.log_source` built (presentation: "
-        "which sources, their scope, trust and masking are decided by the run)",
-    ("qatui.commands.logs", "qatui.core.logs"):
-        "`merge`, as above",
-    ("qatui.commands.trust", "qatui.core.trust"):
-        "`qatui trust` is the command that manages the trust store itself (review, trust, revoke)",
 }
 
 

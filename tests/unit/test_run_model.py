@@ -182,3 +182,54 @@ def test_a_secret_echoed_to_a_probe_that_uses_no_variable_is_masked(tmp_path: Pa
     [result] = RunModel(checklist, "local", env_of(tmp_path), trusted=True).run_to_end([echo])
     assert result.status is ProbeStatus.PASSED
     assert "pw-••••••" in result.detail and PASSWORD not in result.detail + result.summary
+
+
+def test_follow_logs_merges_the_runs_sources_masked_and_only_once_trusted(tmp_path: Path) -> None:
+    # `qatui logs` asks the run for one merged stream; the run builds the sources with its own
+    # scope (a secret in a path is read from the run's secrets) and refuses before trust.
+    import threading
+
+    from qatui.core.checklist import LogSourceSpec, Secret
+    from qatui.core.run.logs import MergedBatch, SourceHealth
+
+    (tmp_path / "app.log").write_text("first\nsecond s3cret\n")
+    (tmp_path / "worker.log").write_text("third\n")
+    checklist = checklist_of(path=str(tmp_path / "c.yaml"))
+    (tmp_path / "c.yaml").write_text("qatui: 1  # stands for the checklist above\n")
+    checklist.secrets = {"pw": Secret(name="pw", env="QATUI_TEST_PW")}
+    checklist.logs = {
+        "app": LogSourceSpec(name="app", kind="file", target=str(tmp_path / "app.log")),
+        "worker": LogSourceSpec(name="worker", kind="file", target=str(tmp_path.parent / "${dir_name}" / "worker.log")),
+    }
+    checklist.vars = {"dir_name": tmp_path.name}  # the run's scope fills in the path
+    env = env_of(tmp_path, QATUI_TEST_PW="s3cret")
+    model = RunModel(checklist, None, env)
+    with pytest.raises(NotTrusted):
+        model.follow_logs(["app"], threading.Event())
+    model.grant_trust()
+    stop = threading.Event()
+    stream = model.follow_logs(["app", "worker"], stop)
+    health = SourceHealth(["app", "worker"])
+    lines = []
+    for merged in stream:
+        assert isinstance(merged, MergedBatch)
+        health.see(merged)
+        lines += [(line.source, model.mask(line.text)) for line in merged if not line.notice]
+    assert sorted(lines) == [("app", "first"), ("app", "second ••••••"), ("worker", "third")]
+    assert health.failed() == []
+
+
+def test_revoking_through_the_run_stops_a_trusted_checklist(tmp_path: Path) -> None:
+    # `qatui trust --revoke` goes through the run's TrustState, as the screen's trust does.
+    from qatui.core.run import TrustState
+    from qatui.core.trust import is_trusted
+
+    checklist = checklist_of(path=str(tmp_path / "c.yaml"))
+    (tmp_path / "c.yaml").write_text("qatui: 1\n")
+    env = env_of(tmp_path)
+    state = TrustState(checklist, env)
+    assert not state.trusted and state.revoke() is False
+    state.grant()
+    assert state.trusted and is_trusted(checklist, env)
+    assert state.revoke() is True
+    assert not state.trusted and not is_trusted(checklist, env)

@@ -34,8 +34,7 @@ from typing import Any, TextIO
 from qatui.commands._common import UsageError, did_you_mean, env_help, load_or_report, use_colour
 from qatui.commands._common import choose_environment as _choose_environment
 from qatui.core.checklist import Checklist, Environment
-from qatui.core.logs.base import LogLine
-from qatui.core.logs.merge import MergedBatch, SourceState
+from qatui.core.run.logs import LogLine, MergedBatch, SourceState
 from qatui.core.text import inert, inert_all
 
 EXIT_OK = 0
@@ -273,8 +272,7 @@ def fault_summary(failed: Sequence[SourceState], total: int, mask: Callable[[str
 def run(args: argparse.Namespace) -> int:
     env: Mapping[str, str] = getattr(args, "env_vars", None) or os.environ
     from qatui.core.errors import QatuiError
-    from qatui.core.logs import merge
-    from qatui.core.logs.merge import SourceHealth
+    from qatui.core.run.logs import SourceHealth
 
     try:
         since = parse_since(args.since) if args.since else None
@@ -307,8 +305,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"qatui logs: {model.trust.why_not()}", file=sys.stderr)
         return EXIT_SOURCES_FAILED
     masker = model.masker
+    stop = threading.Event()
     try:
-        sources = [model.log_source(n) for n in names]
+        stream = model.follow_logs(names, stop, tail=args.tail, since=since, follow=args.follow)
     except QatuiError as error:  # a source that cannot be built (undefined variable, unknown kind)
         print(f"qatui logs: {masker.mask(error.message)}", file=sys.stderr)
         return EXIT_USAGE
@@ -320,8 +319,6 @@ def run(args: argparse.Namespace) -> int:
     # goes elsewhere (a file, a pipe): its notice line alone would go unseen there.
     warn_now = args.follow and not sys.stdout.isatty()
     filtered = args.errors or grep is not None
-    stop = threading.Event()
-    stream = merge(sources, stop, tail=args.tail, since=since, follow=args.follow)
     from qatui.core.procs import sigterm_interrupts
 
     with sigterm_interrupts():  # SIGTERM stops like Ctrl-C: a command source's processes end

@@ -25,15 +25,15 @@ def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from qatui.commands._common import UsageError, choose_environment, load_or_report
-    from qatui.core.trust import changed_since_trusted, is_trusted, revoke, trust
-    from qatui.core.trust_review import command_count, review_blocks
+    from qatui.core.run import TrustState
 
     env: Mapping[str, str] = getattr(args, "env_vars", None) or os.environ
     checklist = load_or_report(args.checklist, env)
     if checklist is None:
         return 2
+    state = TrustState(checklist, env)  # the run's view of the store: the screen asks the same
     if args.revoke:
-        was = revoke(checklist, env)
+        was = state.revoke()
         print(f"{args.checklist}: {'no longer trusted' if was else 'was not trusted'}")
         return 0
 
@@ -44,17 +44,17 @@ def run(args: argparse.Namespace) -> int:
         return 2
     env_key = environment.key if environment else None
 
-    count = command_count(checklist)
-    if is_trusted(checklist, env) and not args.yes:
+    count = state.command_count()
+    if state.trusted and not args.yes:
         print(f"{args.checklist} is already trusted as it is now ({count} command(s)).")
         return 0
-    if changed_since_trusted(checklist, env):
+    if state.changed():
         print(f"{args.checklist} changed since you trusted it; review it again.")
     # Workspace trust: an untrusted checklist runs nothing at all (HTTP, WebSocket and TCP
     # probes and log sources included), so one without commands is trusted the same way. The
     # review is whole and inert (core/trust_review.py): nothing cut, no control character.
     print(f"{args.checklist} runs {count} command(s); per environment, what it runs, talks to and reads:\n")
-    for block in review_blocks(checklist, env_key):
+    for block in state.review(env_key):
         print(block)
     print()
     if not args.yes:
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("Not trusted; nothing from it runs (no probe, no log source, no secret read).")
             return 1
-    trust(checklist, env)
+    state.grant()
     print(f"Trusted {args.checklist} (until it changes).")
     return 0
 

@@ -42,6 +42,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 from qatui.core.import_secrets import SecretBook, is_secret_name, is_variable
+from qatui.core.probes.kinds import schema
 
 _FORM = "application/x-www-form-urlencoded"
 
@@ -463,8 +464,7 @@ def _convert(tokens: list[str], book: SecretBook, where: str) -> CurlConversion:
     method = request.method
     if method is None:
         method = "HEAD" if request.head else ("POST" if has_body else "GET")
-    if method != "GET":
-        result["method"] = method
+    result["method"] = method  # GET, the http kind's default, is left out by its schema
     result["url"] = _url(url, book, where)
     if headers:
         result["headers"] = {k: _header_value(k, v, book, where) for k, v in headers.items()}
@@ -486,7 +486,7 @@ def _convert(tokens: list[str], book: SecretBook, where: str) -> CurlConversion:
         result[body_key[0]] = body_key[1]
     result.update(request.config)
     result["expect"] = {"status": "2xx"}
-    return CurlConversion(result, timeout=request.timeout, notes=notes)
+    return CurlConversion(schema("http").config(result), timeout=request.timeout, notes=notes)
 
 
 def _dedupe_case(headers: dict[str, str]) -> dict[str, str]:

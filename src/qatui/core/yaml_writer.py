@@ -4,7 +4,8 @@ Used by `qatui import` to turn a Markdown checklist into a file people then edit
 the output is written for a reader: block style, keys in the order the format documents them,
 multi-line text as `|` literal blocks, short lists (`logs`, `tags`, compose `files`) and small
 rules (log sources, captures) on one line, and nothing that merely repeats a default (an item's
-`location` equal to its section's, a probe's 10 s timeout).
+`location` equal to its section's, a probe's default timeout). A probe's keys are written in the
+order its kind's `SCHEMA` declares (`core/probes/`), the common ones after them.
 
 The contract: `load_checklist(file with dump_checklist(c))` gives back `c`, apart from what only
 exists once a file is read (path, content hash, positions) and `initial_status`, which is a
@@ -29,10 +30,7 @@ from qatui.core.checklist import (
     SignoffSpec,
 )
 from qatui.core.probes import kinds
-from qatui.core.probes.schema import DEFAULT_TIMEOUT
-
-#: Keys every kind writes after its own ones (in this order).
-_PROBE_TAIL = ("retry", "until", "expect", "capture")
+from qatui.core.probes.schema import CONFIG_COMMON, DEFAULT_TIMEOUT
 
 
 class _Flow(list[Any]):
@@ -145,10 +143,12 @@ def _probe(probe: ProbeSpec, item: Item) -> dict[str, Any]:
     if probe.name:
         data["name"] = probe.name
     config = dict(probe.config)
-    order = kinds.schema(probe.kind).keys if probe.kind in kinds.KINDS else ()
-    for key in (*order, *_PROBE_TAIL):
+    schema = kinds.schema(probe.kind) if probe.kind in kinds.KINDS else None
+    order = schema.keys if schema is not None else ()
+    inline = schema.inline if schema is not None else ()
+    for key in (*order, *CONFIG_COMMON):
         if key in config:
-            data[key] = _probe_value(key, config.pop(key))
+            data[key] = _probe_value(key, config.pop(key), inline)
     data.update(config)  # keys a newer loader knows and this writer does not order
     if probe.timeout != DEFAULT_TIMEOUT:
         data["timeout"] = _number(probe.timeout)
@@ -161,7 +161,7 @@ def _probe(probe: ProbeSpec, item: Item) -> dict[str, Any]:
     return data
 
 
-def _probe_value(key: str, value: Any) -> Any:
+def _probe_value(key: str, value: Any, inline: tuple[str, ...]) -> Any:
     if key == "capture" and isinstance(value, dict):
         return {name: _short_map(rule) if isinstance(rule, dict) else rule for name, rule in value.items()}
     if key == "expect" and isinstance(value, dict):
@@ -171,9 +171,7 @@ def _probe_value(key: str, value: Any) -> Any:
                 path: _short_map(m) if isinstance(m, dict) else m for path, m in expect["json"].items()
             }
         return expect
-    if key == "retry" and isinstance(value, dict):
-        return _short_map(value)
-    if key == "window" and isinstance(value, dict):
+    if (key == "retry" or key in inline) and isinstance(value, dict):
         return _short_map(value)
     return value
 

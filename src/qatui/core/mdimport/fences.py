@@ -32,6 +32,7 @@ from qatui.core.mdimport.titles import (
     Ids,
     slugify,
 )
+from qatui.core.probes import kinds
 
 SHELL_LANGUAGES = {"", "sh", "bash", "shell", "console", "zsh", "shell-session", "terminal"}
 
@@ -239,5 +240,7 @@ def _exec_config(
 
 
 def _probe(ids: Ids, kind: str, item_id: str, name: str, config: dict[str, Any]) -> ProbeSpec:
+    """Every probe the import makes goes through its kind's schema: known keys only, in the
+    documented order, defaults left out (so curl's GET writes no `method:`)."""
     probe_id = ids.make(f"{kind} {name}", kind)
-    return ProbeSpec(id=probe_id, kind=kind, item_id=item_id, config=config, name=name)
+    return ProbeSpec(id=probe_id, kind=kind, item_id=item_id, config=kinds.schema(kind).config(config), name=name)

@@ -119,7 +119,7 @@ async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, int, 
 
 async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Outcome:
 
-    method = str(cfg.get("method", "GET")).upper()
+    method = str(cfg.get("method", SCHEMA.defaults["method"])).upper()
     url = str(cfg.get("url", ""))
     headers = {str(k): str(v) for k, v in (cfg.get("headers") or {}).items()}
     if not any(name.lower() == "accept-encoding" for name in headers):
@@ -137,11 +137,11 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
     elif "body" in cfg:
         kwargs["content"] = str(cfg["body"]).encode()
     params = {str(k): str(v) for k, v in (cfg.get("query") or {}).items()} or None
-    verify = cfg.get("verify", True)
+    verify = cfg.get("verify", SCHEMA.defaults["verify"])
     if isinstance(verify, str):
         path = ctx.checklist_dir / verify
         verify = str(path) if path.exists() else verify
-    follow = bool(cfg.get("follow_redirects", False))
+    follow = bool(cfg.get("follow_redirects", SCHEMA.defaults["follow_redirects"]))
     expect: Mapping[str, Any] = cfg.get("expect") or {}
     seconds = spec.timeout
 

@@ -359,6 +359,7 @@ SCHEMA = KindSchema(
     name="logs",
     keys=("source", "absent", "present", "within", "window", "min_lines"),
     required=("source",),
-    defaults={"min_lines": 1},
+    defaults={"min_lines": DEFAULT_MIN_LINES},
+    inline=("window",),
     check=check,
 )

@@ -1,8 +1,10 @@
 """What a probe kind accepts, declared once, in the kind's own module (`SCHEMA = KindSchema(…)`).
 
-The loader validates a probe with it, the YAML writer orders keys with it, the engine lists
-kinds from the registry (`kinds.py`) and a test checks docs/checklist-format.md's probe table
-against it. Common keys (`id`, `timeout`, `retry`, …) are here once, with the default timeout.
+The loader validates a probe with it, the YAML writer orders keys with it, the importers build
+configs with it (`KindSchema.config`: known keys only, defaults left out), the runners read
+their defaults from it, the engine lists kinds from the registry (`kinds.py`) and a test checks
+docs/checklist-format.md's probe table (every key, every default) against it. Common keys
+(`id`, `timeout`, `retry`, …) are here once, with the default timeout.
 
 `check` receives the loader's probe checker (`qatui.core.load.probe_checker.ProbeChecker`): it reads the
 kind-specific keys from `checker.node`, writes validated values into `checker.config` and
@@ -23,6 +25,9 @@ DEFAULT_TIMEOUT = 10.0
 #: Keys every probe takes, whatever its kind.
 COMMON_KEYS = ("id", "kind", "name", "timeout", "destructive", "retry", "until", "expect", "capture",
                "only_env")
+#: The common keys kept in a probe's `config` (the others are `ProbeSpec` fields), in the order
+#: they are written after the kind's own keys.
+CONFIG_COMMON = ("retry", "until", "expect", "capture")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,3 +53,40 @@ class KindSchema:
     #: The network place a probe contacts, from its (expanded) config, as the trust review lists
     #: it (`tcp db:5432`); None: the review handles the kind itself (urls, commands, logs).
     destination: Callable[[Mapping[str, Any]], str] | None = None
+    #: Mapping keys the YAML writer puts on one line when short (`window: {lines: 500}`).
+    inline: tuple[str, ...] = ()
+
+    def default(self, key: str) -> Any:
+        """The value `key` (`method`, `expect.exit_code`) takes when left out; KeyError if none."""
+        return self.defaults[key]
+
+    def config(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """A probe config made by code (the Markdown and curl importers), as the loader would
+        keep it: the kind's keys in their documented order, then `retry`, `until`, `expect`,
+        `capture`; a value equal to the kind's default left out (`method: GET` is not written).
+
+        A key the kind does not take is a bug in the caller, not a user's mistake: it raises
+        KeyError naming it (the importers' tests load everything they make)."""
+        unknown = [key for key in values if key not in self.keys and key not in CONFIG_COMMON]
+        unknown += [f"expect.{key}" for key in values.get("expect") or {} if key not in self.expect]
+        rules = (*self.capture, "secret", *self.capture_options)
+        for name, rule in (values.get("capture") or {}).items():
+            unknown += [f"capture.{name}.{key}" for key in rule if key not in rules]
+        if unknown:
+            raise KeyError(f"a {self.name} probe takes no {', '.join(unknown)}")
+        result: dict[str, Any] = {}
+        for key in (*self.keys, *CONFIG_COMMON):
+            if key not in values or _is_default(self.defaults, key, values[key]):
+                continue
+            value = values[key]
+            if key == "expect" and isinstance(value, Mapping):
+                value = {k: v for k, v in value.items() if not _is_default(self.defaults, f"expect.{k}", v)}
+                if not value:
+                    continue
+            result[key] = value
+        return result
+
+
+def _is_default(defaults: Mapping[str, Any], key: str, value: Any) -> bool:
+    """`value` is the declared default of `key` (same type too: `verify: 1` is not `true`)."""
+    return key in defaults and type(defaults[key]) is type(value) and defaults[key] == value

@@ -197,7 +197,7 @@ async def run(spec: ProbeSpec, cfg: Mapping[str, Any], ctx: ProbeContext) -> Out
         found = explain.ws_closed(close.code if close else None, close.reason if close else "", waiting)
         log.append(f"! closed by the server: {close.code if close else 'no close frame'} {close.reason if close else ''}")
         return Outcome(ProbeStatus.FAILED, with_where(spec, "expect.messages", found.actual), found.explanation, capped("\n".join(log)), duration_ms=elapsed())
-    if cfg.get("close", True):
+    if cfg.get("close", SCHEMA.defaults["close"]):
         await _close(ws)
     else:
         asyncio.get_running_loop().create_task(_close(ws))

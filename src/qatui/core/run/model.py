@@ -5,13 +5,14 @@ holds the run's `TrustState`, its `Scope` (variables, secrets, masker, captures)
 probe is asked for, its `ProbeRunner` built on that same scope and trust, so every rule the
 runner applies is the one the face asked about. Log sources are built here too, with the same
 scope and masker (a secret variable works in a log source on the screen as in `qatui logs`,
-and is masked in both), and only for a trusted checklist.
+and is masked in both), and only for a trusted checklist; `follow_logs` merges them for a face
+that prints them (the types it reads: `core/run/logs.py`).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ from qatui.core.session import ProbeResult
 
 if TYPE_CHECKING:
     from qatui.core.logs.base import LogSource
+    from qatui.core.logs.merge import MergedBatch
     from qatui.core.probes.engine import OnResult, ProbeRunner
 
 
@@ -164,6 +166,24 @@ class RunModel:
 
             source = pumped(source)
         return source
+
+    def follow_logs(
+        self,
+        names: Sequence[str],
+        stop: threading.Event,
+        *,
+        tail: int | None = None,
+        since: datetime | None = None,
+        follow: bool = False,
+    ) -> Iterator[MergedBatch]:
+        """The log sources `names`, merged in time order (`core/logs/merge.py`), until `stop`
+        is set or (without `follow`) every source has given what it has. Every source is built
+        first, so a source that cannot be (`NotTrusted`, `UndefinedVariable`,
+        `LogSourceError`) raises here, before anything is opened or printed."""
+        from qatui.core.logs import merge
+
+        sources = [self.log_source(name) for name in names]
+        return merge(sources, stop, tail=tail, since=since, follow=follow)
 
     @property
     def checklist_dir(self) -> Path:

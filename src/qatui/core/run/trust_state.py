@@ -61,6 +61,17 @@ class TrustState:
             if self._fixed is False:
                 self._fixed = True
 
+    def revoke(self) -> bool:
+        """Forget the checklist in the store (`qatui trust --revoke`): from now on it runs
+        nothing. True when it was trusted before."""
+        from qatui.core.trust import revoke
+
+        with self._lock:
+            self._granted = False
+            if self._fixed:
+                self._fixed = False
+        return revoke(self.checklist, self._env)
+
     def changed(self) -> bool:
         """The file was trusted with other content: it was edited since."""
         from qatui.core.trust import changed_since_trusted
