@@ -6,6 +6,14 @@ fast. `qatui CHECKLIST` (no subcommand) opens the screen; that is the `open` com
 
 Options a CI job sets also come from `QATUI_*` environment variables (QATUI_ENV,
 QATUI_TESTER, QATUI_RECORD, QATUI_FORMAT); command-line flags win.
+
+Short flags mean one thing in every command (`SHORT_FLAGS`; a test holds every parser to it):
+`-e` is `--env` wherever an environment is chosen and `-f` is `--follow` (as in `tail -f` and
+`docker logs -f`); `--format` has no short form, so `-f` never means two things.
+
+A first word that is neither a command nor a file but spells one nearly (`qatui reprot x.md`)
+is a mistyped command, said as such with the command meant (exit 2), not handed to `open` as a
+checklist path that then fails with "unrecognized arguments".
 """
 
 from __future__ import annotations
@@ -31,7 +39,23 @@ COMMANDS: dict[str, str] = {
     "trust": "review the commands a checklist runs and trust it",
     "logs": "show the checklist's log sources in the terminal",
     "report": "summarise a record, compare it with an older one, gate a release",
+    "completion": "print a shell completion script: bash, zsh or fish",
 }
+
+#: The one meaning of each short flag, in every command that has it.
+SHORT_FLAGS: dict[str, str] = {
+    "-h": "--help",
+    "-V": "--version",
+    "-e": "--env",
+    "-f": "--follow",
+    "-n": "--tail",
+    "-j": "--jobs",
+    "-o": "--output",
+    "-y": "--yes",
+}
+
+#: Short flags that once meant something else in a command, and what to write now.
+RETIRED_SHORT_FLAGS: dict[tuple[str, str], str] = {("probe", "-f"): "--format"}
 
 
 class ExitStatus(IntEnum):
@@ -56,6 +80,14 @@ class _Parser(argparse.ArgumentParser):
         if message:
             (file or sys.stderr).write(message)
 
+    def error(self, message: str) -> Any:
+        """argparse's usage error, with the long form to write for a retired short flag."""
+        command = getattr(self, "command", None) or self.prog.split()[-1]
+        for (where, flag), instead in RETIRED_SHORT_FLAGS.items():
+            if where == command and flag in message.split():
+                message += f" ({flag} is {SHORT_FLAGS[flag]} in qatui logs; write {instead} here)"
+        super().error(message)
+
 
 def build_parser(env: Mapping[str, str], only: str | None = None) -> argparse.ArgumentParser:
     """The parser; with `only`, just that subcommand's module is imported (start-up stays fast:
@@ -68,13 +100,14 @@ def build_parser(env: Mapping[str, str], only: str | None = None) -> argparse.Ar
             "options of the same name; flags win. NO_COLOR turns colour off."
         ),
     )
-    parser.add_argument("--version", action="version", version=f"qatui {__version__}")
+    parser.command = only  # type: ignore[attr-defined]  # for `error`: unknown arguments are said by the top parser
+    parser.add_argument("-V", "--version", action="version", version=f"qatui {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():
         if only is not None and name != only:
             continue  # each sub-parser is a whole ArgumentParser: build only the one that runs
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
-        module = importlib.import_module(f"qatui.commands.{name.replace('import', 'import_')}")
+        module = importlib.import_module(f"qatui.commands.{'import_' if name == 'import' else name}")
         module.register(sub, env)
         sub.set_defaults(_module=module)
     return parser
@@ -94,11 +127,15 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     """Entry point; `argv` and `env` are injectable so tests can run the CLI in-process."""
     argv = list(sys.argv[1:] if argv is None else argv)
     env = os.environ if env is None else env
-    if argv and argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version"):
+    _tolerate_any_encoding()
+    if argv and argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "-V", "--version"):
+        mistyped = _mistyped_command(argv)
+        if mistyped is not None:
+            print(f"qatui: {mistyped}", file=sys.stderr)
+            return ExitStatus.USAGE
         argv.insert(0, "open")
     elif not argv:
         argv = ["open"]
-    _tolerate_any_encoding()
     from qatui.output import OutputLost, guard_stdout, report_lost, silence
 
     try:
@@ -110,6 +147,25 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     except BrokenPipeError:  # `qatui report … | head`: the reader had enough
         silence(sys.stdout)
         return ExitStatus.OK
+
+
+def _mistyped_command(argv: Sequence[str]) -> str | None:
+    """Why the first word is a command spelt wrong, or None when it may be a checklist.
+
+    A word that names a file, or looks like a path (a `/` or a `.` in it), is a checklist for
+    `open`. Otherwise it is a mistyped command when it is close to one (`reprot`), or when more
+    words follow that are not options (`qatui chek x.yaml`: `open` takes one path)."""
+    from qatui.core.suggest import closest
+
+    word = argv[0]
+    if word.startswith("-") or "/" in word or "." in word or os.path.lexists(word):
+        return None
+    meant = closest(word, COMMANDS)
+    if meant is not None:
+        return f"unknown command {word!r}. Did you mean {meant!r}?"
+    if any(not arg.startswith("-") for arg in argv[1:2]):
+        return f"unknown command {word!r}; the commands are: {', '.join(COMMANDS)}"
+    return None
 
 
 def _run(argv: list[str], env: Mapping[str, str]) -> int:

@@ -100,7 +100,7 @@ async def test_a_typed_metric_is_saved_at_once_and_compared_with_the_baseline(tm
     old.write_text(render(session))
     app = make_app(tmp_path, baseline=old)
     async with app.run_test(size=SMALL) as pilot:
-        await pilot.press("S", "tab")  # the first field is "Login time (ms)"
+        await pilot.press("S")  # the cursor starts in the first field, "Login time (ms)"
         await pilot.press(*"abc", "enter")
         await pilot.pause()
         assert "'abc' is not a number" in screen_text(app)
@@ -111,6 +111,8 @@ async def test_a_typed_metric_is_saved_at_once_and_compared_with_the_baseline(tm
         screen = app.screen
         assert isinstance(screen, SignOffScreen)
         table = str(screen.query_one("#signoff-performance").render())
+        await pilot.press("pagedown")  # the table is below the summary at 80×24
+        await pilot.pause()
         row = next(line for line in screen_text(app).split("\n") if "Login time" in line and "400" in line)
         assert "420 ms" in row and "+20 (+5.0%)" in row and "500 ms ✓" in row, (row, table)
         await pilot.press("shift+tab", *["backspace"] * 3, *"415", "escape")  # typed, not entered: back saves it

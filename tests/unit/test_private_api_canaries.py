@@ -70,3 +70,17 @@ def test_the_docker_log_reader_takes_its_fast_path(docker_client: Any, run_conta
     finally:
         stream.close()
     assert any(b"line 3" in frame for frame in frames)
+
+
+def test_argparse_parser_internals_for_completion() -> None:
+    """commands/completion.py reads `parser._actions`, `argparse._SubParsersAction` and its
+    `_choices_actions` (the commands' help) to generate the shell scripts from the parser."""
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--x", "-x")
+    sub = parser.add_subparsers()
+    sub.add_parser("one", help="the one")
+    [action] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert [(c.dest, c.help) for c in action._choices_actions] == [("one", "the one")]
+    assert any(a.option_strings == ["--x", "-x"] for a in parser._actions)

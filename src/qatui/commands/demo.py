@@ -51,7 +51,7 @@ def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
                         help="who is testing (default: the name remembered, or asked)")
     parser.add_argument("--record", metavar="PATH", default=None,
                         help="where to write the record (default: qatui's data folder)")
-    parser.add_argument("--env", dest="environment", choices=DEMO_ENVIRONMENTS, default="demo",
+    parser.add_argument("--env", "-e", dest="environment", choices=DEMO_ENVIRONMENTS, default="demo",
                         help="demo-protected shows how a protected environment looks (default: demo)")
     parser.add_argument("--serve", action="store_true",
                         help="only run the target and print its variables (for qatui probe, tests)")

@@ -94,7 +94,7 @@ def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     parser.add_argument("checklist", metavar="CHECKLIST", help="checklist file (YAML or Markdown)")
     parser.add_argument("sources", metavar="SOURCE", nargs="*",
                         help="log sources to show, by their name in the checklist (default: all)")
-    parser.add_argument("--env", "-e", default=env.get("QATUI_ENV") or None,
+    parser.add_argument("--env", "-e", default=env.get("QATUI_ENV") or None, metavar="NAME",
                         help="environment of the checklist (default: its default one; QATUI_ENV)")
     parser.add_argument("--tail", "-n", type=int, default=None, metavar="N",
                         help="last N lines of each source (default: each source's `tail`)")

@@ -43,7 +43,7 @@ def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
         metavar="CHECKLIST",
         help="a checklist (.yaml, or plain Markdown .md) or a qatui record (.md) to resume",
     )
-    parser.add_argument("--env", default=env.get("QATUI_ENV") or None, metavar="NAME",
+    parser.add_argument("--env", "-e", default=env.get("QATUI_ENV") or None, metavar="NAME",
                         help="environment key from the checklist (QATUI_ENV)")
     parser.add_argument("--tester", default=env.get("QATUI_TESTER") or None, metavar="NAME",
                         help="who is testing (QATUI_TESTER); asked on the start screen if missing")

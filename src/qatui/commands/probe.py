@@ -77,7 +77,7 @@ def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
                              "need captures from run too")
     parser.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
                         help="probes run at once (default: the checklist's settings.jobs, 8)")
-    parser.add_argument("--format", "-f", choices=FORMATS, default=env_default(env, "FORMAT", "table").strip().lower(),
+    parser.add_argument("--format", choices=FORMATS, default=env_default(env, "FORMAT", "table").strip().lower(),
                         help="output: table (default, $QATUI_FORMAT), json or junit")
     parser.add_argument("--record", metavar="PATH", default=env_default(env, "RECORD"),
                         help="also write the results as evidence into this Markdown record ($QATUI_RECORD)")

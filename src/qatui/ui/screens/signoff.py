@@ -12,6 +12,16 @@ at once through the app (the Recorder's `set_metric_after`), like every other ch
 Everything here must fit 80 columns: the summary table has no vertical rules and a total
 column, like the record's. Times are shown to the minute with their zone, the way a tester
 reads them. A signed record shows who signed and offers "Reopen" instead of "Sign".
+
+Nothing typed here is lost. The screen opens with the cursor in the first field (a figure to
+type, else the name), so the first key typed lands somewhere; the focused field's label turns
+into `▶ Name` in reverse video, a mark that survives NO_COLOR. Every field is in the form at the
+bottom, above the footer (the figures to type, then name, role, meaning, comment and the
+buttons; many figures scroll in a few rows of their own), so at 80×24 it is on screen whatever
+the summary's length, and the screen opens with the summary at the top; the summary, the open
+items and the performance table scroll above the form (PageUp/PageDown from any field). What was
+typed in the form is kept for the rest of the session (`_DRAFTS`), so Back and `S` again bring
+the comment back; figures are saved to the record on Back anyway.
 """
 
 from __future__ import annotations
@@ -21,15 +31,16 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, cast
+from weakref import WeakKeyDictionary
 
 from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual import events
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
@@ -41,6 +52,16 @@ from qatui.core.session import MetricValue, Session, SignOff
 
 if TYPE_CHECKING:
     from qatui.ui.app import QatuiApp
+
+#: The signature form as typed, per app (one app is one session), until it is signed: a new
+#: `SignOffScreen` is made each time `S` is pressed, and Back must not lose a written comment.
+#: Kept here rather than on the app so that the app needs no sign-off state of its own.
+_DRAFTS: WeakKeyDictionary[App[object], dict[str, str]] = WeakKeyDictionary()
+
+#: The form's fields: input id → label.
+FORM_FIELDS = {"signoff-name": "Name", "signoff-role": "Role", "signoff-meaning": "Meaning",
+               "signoff-comment": "Comment"}
+FOCUS_MARK = "▶ "
 
 
 def shown_time(value: datetime) -> str:
@@ -172,8 +193,10 @@ class SignOffScreen(Screen[SignOff | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Back"),
         Binding("ctrl+s", "sign", "Sign"),
+        Binding("pageup", "scroll_summary(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll_summary(1)", "Scroll down", show=False),
     ]
-    AUTO_FOCUS = "#signoff"
+    AUTO_FOCUS = None  # `on_mount` picks the first field that can be typed in
 
     def __init__(self, checklist: Checklist, session: Session, baseline: Session | None, clock: Callable[[], datetime]) -> None:
         super().__init__()
@@ -191,8 +214,9 @@ class SignOffScreen(Screen[SignOff | None]):
     def compose(self) -> ComposeResult:
         spec = self.checklist.signoff
         signed = self.session.signoff
+        draft = _DRAFTS.get(self.app, {}) if signed is None else {}
+        yield Label(f"Sign-off · {self.session.title}", classes="dialog-title", id="signoff-title")
         with VerticalScroll(id="signoff", can_focus=True):
-            yield Label(f"Sign-off · {self.session.title}", classes="dialog-title")
             if signed is not None:
                 yield Static(
                     Text(
@@ -205,28 +229,32 @@ class SignOffScreen(Screen[SignOff | None]):
             yield Static(summary_table(self.session), id="signoff-summary")
             yield Static(open_items(self.session), id="signoff-open")
             yield Static(performance_table(self.session, self.baseline), id="signoff-performance")
+        with Vertical(id="signoff-form"):
             manual = self.manual_metrics
             if manual:
                 yield Label("Figures you measure (enter saves):", classes="signoff-heading")
-                with Grid(id="signoff-metrics"):
+                with VerticalScroll(id="signoff-figures"), Grid(id="signoff-metrics"):
                     for metric in manual:
-                        yield Label(f"{metric.name} ({metric.unit})" if metric.unit else metric.name)
+                        yield Label(f"  {metric.name} ({metric.unit})" if metric.unit else f"  {metric.name}",
+                                    id=f"label-metric-{metric.id}", classes="signoff-label")
                         yield Input(
                             "" if metric.after is None else number(metric.after),
                             id=f"metric-{metric.id}", compact=True, placeholder="a number",
                             disabled=signed is not None,
                         )
             with Grid(id="signoff-fields"):
-                roles = ", ".join(spec.roles)
-                yield Label("Name")
-                yield Input(self.session.tester, id="signoff-name", compact=True)
-                yield Label("Role")
-                yield Input(spec.roles[0] if spec.roles else "QA", id="signoff-role", compact=True,
-                            placeholder=roles or "QA, Tech lead, …")
-                yield Label("Meaning")
-                yield Input(spec.meaning, id="signoff-meaning", compact=True)
-                yield Label("Comment")
-                yield Input("", id="signoff-comment", compact=True, placeholder="optional")
+                defaults = {
+                    "signoff-name": self.session.tester,
+                    "signoff-role": spec.roles[0] if spec.roles else "QA",
+                    "signoff-meaning": spec.meaning,
+                    "signoff-comment": "",
+                }
+                placeholders = {"signoff-role": ", ".join(spec.roles) or "QA, Tech lead, …",
+                                "signoff-comment": "optional"}
+                for field_id, label in FORM_FIELDS.items():
+                    yield Label(f"  {label}", id=f"label-{field_id}", classes="signoff-label")
+                    yield Input(draft.get(field_id, defaults[field_id]), id=field_id, compact=True,
+                                placeholder=placeholders.get(field_id, ""))
             yield Static("", id="signoff-error", classes="dialog-hint")
             with Horizontal(classes="dialog-buttons"):
                 if signed is None:
@@ -247,6 +275,32 @@ class SignOffScreen(Screen[SignOff | None]):
         if self.session.signoff is not None:
             for field in self.query("#signoff-fields Input").results(Input):
                 field.disabled = True
+        first = next((field for field in self.query(Input).results(Input) if not field.disabled), None)
+        self.set_focus(first or self.query_one("#signoff", VerticalScroll))
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._mark(event.widget, True)
+
+    def _mark(self, widget: object, focused: bool) -> None:
+        """`▶ Name` in reverse video beside the focused field (a mark NO_COLOR keeps)."""
+        if not isinstance(widget, Input) or not widget.id:
+            return
+        for label in self.query(f"#label-{widget.id}").results(Label):
+            text = str(label.content).removeprefix(FOCUS_MARK).removeprefix("  ")
+            label.update(f"{FOCUS_MARK if focused else '  '}{text}")
+            label.set_class(focused, "-focused")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id in FORM_FIELDS and self.session.signoff is None:
+            _DRAFTS.setdefault(self.app, {})[event.input.id] = event.value
+
+    def action_scroll_summary(self, direction: int) -> None:
+        """PageUp/PageDown move the summary above the form, whichever field has focus."""
+        body = self.query_one("#signoff", VerticalScroll)
+        if direction < 0:
+            body.scroll_page_up(animate=False)
+        else:
+            body.scroll_page_down(animate=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -256,6 +310,7 @@ class SignOffScreen(Screen[SignOff | None]):
 
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
         widget = event.widget
+        self._mark(widget, False)
         if isinstance(widget, Input) and widget.id and widget.id.startswith("metric-") and widget.is_attached:
             self._save_figure(widget)
 
@@ -336,6 +391,7 @@ class SignOffScreen(Screen[SignOff | None]):
 
     def _signed(self, name: str, role: str, meaning: str, comment: str, yes: bool) -> None:
         if yes:
+            _DRAFTS.pop(self.app, None)  # signed: the next sign-off (after a reopen) starts afresh
             self.dismiss(SignOff(name=name, role=role, at=self.clock(), meaning=meaning, comment=comment))
 
     def action_cancel(self) -> None:
