@@ -344,14 +344,14 @@ def merge_item(
     if len(copies) == 1:
         item, tester, started = copies[0]
         return _copy(item, normalized_history(item, tester, started))
-    items = [item for item, _, _ in copies]
-    first = items[0]
-    if all(item == first for item in items[1:]):
-        return _copy(first, normalized_history(first, copies[0][1], copies[0][2]))
     worked = [copy for copy in copies if not _pristine(copy[0])]
-    if len(worked) == 1:
-        item, tester, started = worked[0]
+    if len(worked) <= 1:  # the common case: nobody, or one tester, worked the item
+        item, tester, started = worked[0] if worked else copies[0]
         return _copy(item, normalized_history(item, tester, started))
+    items = [item for item, _, _ in copies]
+    first = worked[0][0]
+    if all(copy[0] == first for copy in worked[1:]):
+        return _copy(first, normalized_history(first, worked[0][1], worked[0][2]))
     deciding = worked
     if base is not None:
         changed = [copy for copy in worked if copy[0] != base]
@@ -376,10 +376,10 @@ def merge_item(
                      key=lambda entry: _history_sort_key(entry, 0))
         note = chosen.note
         conflict = sorted((by_key[_key(entry)] for entry in verdicts), key=lambda entry: position[id(entry)])
-    title = first.title
+    title = items[0].title
     fingerprint = next((item.fingerprint for item in items if item.fingerprint), "")
     return ItemResult(
-        id=first.id,
+        id=items[0].id,
         title=title,
         fingerprint=fingerprint,
         status=status,
