@@ -122,7 +122,8 @@ def test_one_item_given_different_verdicts_stops_the_merge_with_the_conflict_in_
     from qatui.core.record.store import RecordFile
     from qatui.core.recorder import Recorder
 
-    recorder = Recorder(RecordFile(repo / RECORD), RecordFile(repo / RECORD).load())
+    record = RecordFile(repo / RECORD)
+    recorder = Recorder(record, record.load())
     recorder.set_status("ws-404", Status.FAILED, "nginx routes /ws/ to gunicorn")
     assert not load(repo).item("ws-404").conflict
     git(repo, "add", RECORD)

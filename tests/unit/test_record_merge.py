@@ -232,3 +232,24 @@ def test_a_conflict_naming_a_missing_history_entry_is_refused_with_its_line() ->
     text = render(merge([ana, ben]).session).replace('"conflict":[0,1]', '"conflict":[0,7]')
     with pytest.raises(RecordError, match=r"merged\.md:\d+: 'conflict' names history entries \[0, 7\]"):
         read(text, "merged.md")
+
+
+def test_a_verdict_given_through_the_recorder_decides_the_conflict(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from qatui.core.record.store import RecordFile
+    from qatui.core.recorder import Recorder
+
+    ana, ben = blank("Ana"), blank("Ben")
+    work(ana, "ws-404", (PASSED, 5, ""))
+    work(ben, "ws-404", (FAILED, 8, "200"))
+    record = RecordFile(tmp_path / "release.md")
+    record.save(merge([ana, ben]).session)
+    decided_at = T0 + timedelta(hours=1)
+    recorder = Recorder(record, record.load(), clock=lambda: decided_at)
+    recorder.tester = "Lea"
+    # The same verdict as the conflict shows is still a decision: it is recorded, by Lea.
+    recorder.set_status("ws-404", FAILED, "nginx routes /ws/ to gunicorn")
+    item = read((tmp_path / "release.md").read_text(encoding="utf-8")).item("ws-404")
+    assert not item.conflict
+    assert [(e.tester, e.status) for e in item.history] == [("Ana", PASSED), ("Ben", FAILED), ("Lea", FAILED)]
+    assert item.history[-1].at == decided_at
+    assert not any("conflict" in reason for reason in gate_reasons(read((tmp_path / "release.md").read_text())))
