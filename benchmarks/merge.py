@@ -10,7 +10,8 @@ team that overlaps on the critical items would.
 
 Printed, as medians of several runs:
 
-- floor: reading the 10 records (file → Session, what any merge must do first);
+- floor: reading the 10 records (file → Session, what any merge must do first), with the
+  cyclic collector paused as `qatui merge` runs (the figure with it on is printed too);
 - merge: `core.record.merge.merge` of the 10 sessions (no I/O);
 - whole command: read + merge + render + atomic write, i.e. `qatui merge … -o` without the
   interpreter's start-up.
@@ -38,6 +39,7 @@ from qatui.core.fsutil import write_atomic
 from qatui.core.record import RecordFile, render
 from qatui.core.record.merge import merge
 from qatui.core.record.render import render_bytes
+from qatui.core.runtime import paused_gc
 from qatui.core.session import (
     Evidence,
     HistoryEntry,
@@ -122,17 +124,19 @@ def main(argv: list[str] | None = None) -> int:
             return [RecordFile(path).load() for path in paths]
 
         loaded = load_all()
+        collector_on = median_s(load_all, args.runs)
         sources: list[SourceRef | None] = [SourceRef(p.name, "0" * 64, s.tester) for p, s in zip(paths, loaded, strict=True)]
         result = merge(loaded, sources=sources)
-        floor = median_s(load_all, args.runs)
-        merge_s = median_s(lambda: merge(loaded, sources=sources), args.runs)
 
         def whole() -> None:
             sessions = load_all()
             merged = merge(sessions, sources=sources)
             write_atomic(out, render_bytes(merged.session))
 
-        whole_s = median_s(whole, args.runs)
+        with paused_gc():  # as `qatui merge` runs
+            floor = median_s(load_all, args.runs)
+            merge_s = median_s(lambda: merge(loaded, sources=sources), args.runs)
+            whole_s = median_s(whole, args.runs)
         size_mb = sum(p.stat().st_size for p in paths) / 1e6
 
     worked = sum(1 for item in result.session.items() if item.history)
@@ -141,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.runs} runs (load average {load:.1f} on {os.cpu_count()} CPUs)")
     print(f"  merged record: {worked} items worked, {len(result.conflicts)} conflicts, "
           f"by tester {sum(result.by_tester.values())} verdict-items")
+    print(f"  (reading them with the cyclic collector on: {collector_on * 1000:.1f} ms; qatui merge pauses it)")
     print(f"  floor: read the {args.records} records           {floor * 1000:8.1f} ms")
     print(f"  merge (sessions → merged session)       {merge_s * 1000:8.1f} ms   {merge_s / floor:4.2f}× floor")
     print(f"  read + merge + render + atomic write     {whole_s * 1000:8.1f} ms   {whole_s / floor:4.2f}× floor")

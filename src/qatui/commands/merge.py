@@ -54,6 +54,15 @@ def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from qatui.core.runtime import paused_gc
+
+    # Reading and merging build large acyclic structures: without the cyclic collector
+    # rescanning them, reading 10 records of 5,000 items is several times faster (benchmarks/merge.py).
+    with paused_gc():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.git:
         if len(args.records) != 3 or args.output:
             print("qatui merge: --git takes exactly three files, %O %A %B (as git's merge driver), and no -o",
