@@ -142,3 +142,33 @@ def test_report_says_when_a_source_changed_after_the_sign_off(
 def test_git_mode_takes_three_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["merge", "--git", "a", "b"], env={}) == 2
     assert "exactly three files" in capsys.readouterr().err
+
+
+def test_part_records_merge_in_the_order_of_the_checklist_they_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from qatui.core.loader import load_checklist
+
+    root = Path(__file__).resolve().parents[2]
+    checklist = load_checklist(root / "checklists" / "django-upgrade.yaml", env={})
+    full = Session.start(checklist, tester="Ana", environment="local", started_at=T0)
+    full.checklist_path = "checklists/django-upgrade.yaml"  # as written when started from the repository
+    ana = replace(full, sections=[s for s in full.sections if s.id in ("websockets", "orders")])
+    ben = replace(full, tester="Ben", sections=[s for s in full.sections if s.id in ("product-search", "api")])
+    monkeypatch.chdir(root)
+    out = tmp_path / "release.md"
+    assert cli.main(["merge", str(write(tmp_path / "ana.md", ana)), str(write(tmp_path / "ben.md", ben)),
+                     "-o", str(out)], env={}) == 0
+    merged = read(out.read_text(encoding="utf-8"))
+    # By id the four would come api, orders, product-search, websockets; the checklist decides.
+    assert [s.id for s in merged.sections] == ["websockets", "orders", "product-search", "api"]
+
+
+def test_a_fifo_named_as_a_record_is_refused_without_waiting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.md"
+    os.mkfifo(fifo)
+    a = write(tmp_path / "a.md", blank("Ana"))
+    assert cli.main(["merge", str(a), str(fifo), "-o", str(tmp_path / "r.md")], env={}) == 2
+    assert "is a named pipe (FIFO), not a regular file" in capsys.readouterr().err

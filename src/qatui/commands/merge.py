@@ -72,7 +72,7 @@ def _run(args: argparse.Namespace) -> int:
     if not args.output:
         print("qatui merge: say where to write the merged record: -o FILE", file=sys.stderr)
         return EXIT_REFUSED
-    return _run_files(args.records, Path(args.output), force=args.force)
+    return _run_files(args.records, Path(args.output), force=args.force, env=getattr(args, "env_vars", None) or {})
 
 
 def _load(path: str) -> tuple[Session, str]:
@@ -95,7 +95,7 @@ def source_name(record: Path, output: Path) -> str:
     return Path(relative).as_posix()
 
 
-def _run_files(paths: Sequence[str], output: Path, *, force: bool) -> int:
+def _run_files(paths: Sequence[str], output: Path, *, force: bool, env: Mapping[str, str]) -> int:
     from qatui import __version__
     from qatui.core.fsutil import write_atomic
     from qatui.core.record.merge import MergeRefused, merge
@@ -117,7 +117,7 @@ def _run_files(paths: Sequence[str], output: Path, *, force: bool) -> int:
             # A merged record is listed by what it was made from, not by itself.
             sources.append(None if session.sources else
                            SourceRef(source_name(Path(path), output), digest, session.tester))
-        result = merge(sessions, names=list(paths), sources=sources, order=_checklist_order(sessions, paths),
+        result = merge(sessions, names=list(paths), sources=sources, order=_checklist_order(sessions, paths, env),
                        qatui_version=__version__)
     except MergeRefused as error:
         print(f"qatui merge: {error.title}: {error.message}", file=sys.stderr)
@@ -141,7 +141,9 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _checklist_order(sessions: Sequence[Session], paths: Sequence[str]) -> list[tuple[str, list[str]]]:
+def _checklist_order(
+    sessions: Sequence[Session], paths: Sequence[str], env: Mapping[str, str]
+) -> list[tuple[str, list[str]]]:
     """The checklist's order of sections and items, when the records cover different parts and
     the checklist they name is at hand (same content hash); else none (the records' own order)."""
     first = [(s.id, [i.id for i in s.items]) for s in sessions[0].sections]
@@ -160,7 +162,7 @@ def _checklist_order(sessions: Sequence[Session], paths: Sequence[str]) -> list[
         if not candidate.is_file():
             continue
         try:
-            checklist = load_checklist(candidate)
+            checklist = load_checklist(candidate, env=env)
         except (QatuiError, OSError):
             continue
         if checklist.content_hash == head.checklist_hash:
