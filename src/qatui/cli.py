@@ -39,6 +39,8 @@ COMMANDS: dict[str, str] = {
     "trust": "review the commands a checklist runs and trust it",
     "logs": "show the checklist's log sources in the terminal",
     "report": "summarise a record, compare it with an older one, gate a release",
+    "merge": "merge the records of a team (or of two git branches) item by item",
+    "git-setup": "let git merge qatui records item by item (the merge driver)",
     "completion": "print a shell completion script: bash, zsh or fish",
 }
 
@@ -107,7 +109,7 @@ def build_parser(env: Mapping[str, str], only: str | None = None) -> argparse.Ar
         if only is not None and name != only:
             continue  # each sub-parser is a whole ArgumentParser: build only the one that runs
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
-        module = importlib.import_module(f"qatui.commands.{'import_' if name == 'import' else name}")
+        module = importlib.import_module(f"qatui.commands.{name.replace('import', 'import_').replace('-', '_')}")
         module.register(sub, env)
         sub.set_defaults(_module=module)
     return parser

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,7 @@ from qatui.core.session import (
     SectionResult,
     Session,
     SignOff,
+    SourceRef,
     Status,
 )
 
@@ -103,6 +105,11 @@ items = st.builds(
     evidence=st.lists(evidences, max_size=2),
     probes=st.lists(probe_results, max_size=2),
     history=st.lists(history_entries, max_size=3),
+).flatmap(
+    # A merge's conflict names entries of the item's history (any of them, in any order).
+    lambda item: st.lists(st.sampled_from(range(len(item.history))), unique=True, max_size=3).map(
+        lambda positions: replace(item, conflict=[item.history[p] for p in positions]))
+    if item.history else st.just(item)
 )
 sections = st.builds(
     SectionResult,
@@ -132,6 +139,8 @@ sessions = st.builds(
     sections=st.lists(sections, max_size=4),
     metrics=st.lists(metrics, max_size=3),
     signoff=st.one_of(st.none(), signoffs),
+    sources=st.lists(st.builds(SourceRef, name=short, sha256=st.text(alphabet="0123456789abcdef", max_size=64),
+                               tester=short), max_size=2),
 )
 
 

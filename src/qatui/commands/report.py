@@ -91,7 +91,9 @@ def run(args: argparse.Namespace) -> int:
     except QatuiError as error:
         print(f"qatui report: {error.message}", file=sys.stderr)
         return 2
-    data = summary(session, args.record)
+    from qatui.core.record.sources import check_sources
+
+    data = summary(session, args.record, check_sources(session, args.record) if session.sources else None)
     if fmt == "json":
         if comparison is not None:
             data["changes"] = comparison.as_json()

@@ -136,10 +136,12 @@ class Recorder:
         """What puts `item` back as it is now (the fields a change touches)."""
         status, note, updated_at = item.status, item.note, item.updated_at
         evidence, probes, history = list(item.evidence), list(item.probes), list(item.history)
+        conflict = item.conflict
 
         def undo() -> None:
             item.status, item.note, item.updated_at = status, note, updated_at
             item.evidence[:], item.probes[:], item.history[:] = evidence, probes, history
+            item.conflict = conflict
 
         return undo
 
@@ -163,12 +165,15 @@ class Recorder:
     def set_status(self, item_id: str, status: Status, note: str | None = None) -> ItemResult:
         """Give an item its verdict. A change of verdict adds a history entry (the session's
         tester, the clock's time, the note as it stands); the same verdict again only updates
-        the note, and with it the latest entry's note (see `set_note`)."""
+        the note, and with it the latest entry's note (see `set_note`). On an item in conflict
+        (testers gave different verdicts, `core/record/merge.py`) any verdict is the decision:
+        it always adds an entry, by whoever decided, and ends the conflict."""
         self._unsigned()
         item = self._item(item_id)
         with self._saving(self._undo_item(item)):
             new = Status(status)
-            changed = new is not item.status
+            changed = new is not item.status or bool(item.conflict)
+            item.conflict = []
             item.status = new
             if note is not None:
                 item.note = self._mask(note)

@@ -113,6 +113,23 @@ class ItemResult:
     evidence: list[Evidence] = field(default_factory=list)
     probes: list[ProbeResult] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
+    #: The verdicts a merge could not reconcile (entries of `history`, in its order): testers
+    #: gave this item different verdicts and nobody has decided yet. Empty when there is no
+    #: conflict; a new verdict (`Recorder.set_status`) is the decision and empties it. While it
+    #: is set, `status` is the most severe of these verdicts (failed > blocked > skipped >
+    #: passed), so anything that does not know about conflicts never reads a pass in it.
+    conflict: list[HistoryEntry] = field(default_factory=list)
+
+
+@datatype(frozen=True)
+class SourceRef:
+    """A record a merged record was made from: its file name (relative to the merged record's
+    folder), the sha256 of its bytes when it was merged, and its tester. The sign-off of a
+    merged record covers these: `qatui report` says when one of them changed since."""
+
+    name: str
+    sha256: str
+    tester: str = ""
 
 
 @datatype
@@ -160,6 +177,8 @@ class Session:
     sections: list[SectionResult] = field(default_factory=list)
     metrics: list[MetricValue] = field(default_factory=list)
     signoff: SignOff | None = None
+    #: The records this one was merged from (`qatui merge`); empty for a tester's own record.
+    sources: list[SourceRef] = field(default_factory=list)
 
     # --- queries ---
 

@@ -33,6 +33,7 @@ from qatui.core.session import (
     SectionResult,
     Session,
     SignOff,
+    SourceRef,
     Status,
 )
 
@@ -346,6 +347,9 @@ def read(text: str, path: str = "") -> Session:
     items: list[ItemResult] | None = None
     item: ItemResult | None = None  # the last item read: history anchors belong to it
     item_count = 0
+    #: (anchor index, item, positions): a conflict names entries of the item's history, which
+    #: is complete only once every anchor is read.
+    pending_conflicts: list[tuple[int, ItemResult, Any]] = []
     end: dict[str, Any] | None = None
     for index, (kind, data) in enumerate(zip(kinds, values, strict=True)):
         if not index:
@@ -361,6 +365,8 @@ def read(text: str, path: str = "") -> Session:
             item = _item(where, data)
             items.append(item)
             item_count += 1
+            if "conflict" in data:
+                pending_conflicts.append((index, item, data["conflict"]))
         elif kind == "history":
             if item is None:
                 where.fail("history before any item")
@@ -395,9 +401,35 @@ def read(text: str, path: str = "") -> Session:
             f"{expected} but the file holds {counted}",
             title="Record cannot be read",
         )
+    for index, item, positions in pending_conflicts:
+        where.index = index
+        _resolve_conflict(where, item, positions)
     indexed_sections.sort(key=lambda pair: pair[0])
     session.sections = [section for _, section in indexed_sections]
     return session
+
+
+def _resolve_conflict(where: _Where, item: ItemResult, positions: Any) -> None:
+    """`"conflict": [0, 2]`: the competing verdicts, by their positions in the item's history."""
+    history = item.history
+    if type(positions) is not list or not all(type(p) is int for p in positions):
+        where.fail("'conflict' must be a list of positions in the item's history")
+    if len(set(positions)) != len(positions) or not all(0 <= p < len(history) for p in positions):
+        where.fail(
+            f"'conflict' names history entries {positions} but the item's history holds {len(history)}"
+        )
+    item.conflict = [history[p] for p in positions]
+
+
+def _sources(where: _Where, data: dict[str, Any]) -> list[SourceRef]:
+    return [
+        SourceRef(
+            name=where.text_field(ref, "name", None),
+            sha256=where.text_field(ref, "sha256"),
+            tester=where.text_field(ref, "tester"),
+        )
+        for ref in where.records(data, "sources")
+    ]
 
 
 def _section(where: _Where, data: dict[str, Any]) -> SectionResult:
@@ -461,4 +493,5 @@ def _session(where: _Where, data: dict[str, Any]) -> Session:
         finished_at=where.time_field(data, "finished_at"),
         qatui_version=where.text_field(data, "qatui_version"),
         facts=dict(where.text_map(data, "facts")),
+        sources=_sources(where, data),
     )

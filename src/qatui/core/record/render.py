@@ -73,6 +73,10 @@ PROBE_MARK = {
 EVIDENCE_LABEL = {"log": "Log excerpt", "probe": "Probe output", "text": "Attached text"}
 
 _OPEN_HEAD = {status: f"- {status.mark} **{status.value.upper()}** " for status in Status}
+#: An item in conflict (testers gave different verdicts): never ticked, whatever its status.
+CONFLICT_MARK = "≠"
+_CONFLICT_HEAD = f"- [ ] **CONFLICT** {CONFLICT_MARK} "
+_CONFLICT_OPEN_HEAD = f"- {CONFLICT_MARK} **CONFLICT** "
 _ITEM_INDENT = "  "  # content column of `- [ ] ` list items
 # Status word and mark shown on each task line, computed once.
 _STATUS_HEAD = {
@@ -107,6 +111,10 @@ def record_payload(session: Session) -> str:
         "qatui_version": session.qatui_version,
         "facts": session.facts,
     }
+    if session.sources:  # only a merged record has them: a tester's record reads as before
+        data["sources"] = [
+            {"name": ref.name, "sha256": ref.sha256, "tester": ref.tester} for ref in session.sources
+        ]
     return jdump(data)
 
 
@@ -171,6 +179,8 @@ def item_payload(item: ItemResult, at: str | None = None) -> str:
         payload += ',"evidence":' + jdump([evidence_data(e) for e in item.evidence])
     if item.probes:
         payload += ',"probes":' + jdump([probe_data(p) for p in item.probes])
+    if item.conflict:
+        payload += ',"conflict":' + jdump(conflict_positions(item))
     return payload + "}"
 
 
@@ -183,6 +193,22 @@ def history_payload(entry: HistoryEntry) -> str:
     if entry.note:
         payload += f',"note":{_enc(entry.note)}'
     return payload + "}"
+
+
+def conflict_positions(item: ItemResult) -> list[int]:
+    """Where the competing verdicts of a conflict are in the item's history (the anchor keeps
+    positions, not copies: the entries themselves are written once, in the history)."""
+    positions: list[int] = []
+    for entry in item.conflict:
+        position = next(
+            (index for index, held in enumerate(item.history) if held is entry and index not in positions), None
+        )
+        if position is None:
+            position = next(
+                index for index, held in enumerate(item.history) if held == entry and index not in positions
+            )
+        positions.append(position)
+    return positions
 
 
 def metric_payload(metric: MetricValue) -> str:
@@ -271,6 +297,10 @@ def _summary(session: Session, counts: dict[Priority, dict[Status, int]], out: l
     else:
         out.append("No critical items.")
     out.append("")
+    in_conflict = sum(1 for item in session.items() if item.conflict)
+    if in_conflict:
+        out.append(f"**{in_conflict} item(s) in conflict: testers gave different verdicts; a new verdict decides.**")
+        out.append("")
     if session.signoff is not None:
         out.append(f"Signed by {inline(session.signoff.name) or '—'} on {when(session.signoff.at)}.")
     else:
@@ -349,14 +379,26 @@ def _label(item: ItemResult) -> str:
     return f"{shown_title} · {shown_id}"
 
 
+def verdicts_text(entries: list[HistoryEntry]) -> str:
+    """`passed by Ana at 2026-03-10 14:05:00+01:00 vs failed by Ben at …` (escaped inline)."""
+    return " vs ".join(
+        f"{entry.status.value} by {inline(entry.tester) or '—'} at {when(entry.at)}" for entry in entries
+    )
+
+
 def item_chunk(item: ItemResult, label: str | None = None) -> str:
     """The Markdown of one item; joined with "\n" to what follows, it ends in a blank line."""
     status = item.status
     at = item.updated_at.isoformat() if item.updated_at is not None else None
     chunk = (
-        f"{_STATUS_HEAD[status]}{label or _label(item)}\n"
+        f"{_CONFLICT_HEAD if item.conflict else _STATUS_HEAD[status]}{label or _label(item)}\n"
         f"{_ITEM_INDENT}<!-- qatui:item {anchor_safe(item_payload(item, at))} -->\n"
     )
+    if item.conflict:
+        chunk += (
+            f"\n{_ITEM_INDENT}**Conflict:** {verdicts_text(item.conflict)}. "
+            "A new verdict decides it.\n"
+        )
     if not (item.note or item.probes or item.evidence or item.history):
         if at is None or status is Status.UNTESTED:
             return chunk
@@ -436,6 +478,7 @@ def _sections(
     old: dict[str, _Entry] = cache._entries if cache is not None else {}
     new: dict[str, _Entry] = {}
     issues: dict[Priority, list[str]] = {priority: [] for priority in Priority}
+    conflicts: list[str] = []  # open issues too, listed first: they need a decision
     counts = {priority: dict.fromkeys(Status, 0) for priority in Priority}
     misses = 0
     indexed = list(enumerate(session.sections))
@@ -465,9 +508,10 @@ def _sections(
                 evidence = item.evidence
                 probes = item.probes
                 history = item.history
+                conflict = item.conflict
                 key = (item.id, item.title, item.fingerprint, status, item.note, item.updated_at,
                        tuple(evidence) if evidence else (), tuple(probes) if probes else (),
-                       tuple(history) if history else ())
+                       tuple(history) if history else (), tuple(conflict) if conflict else ())
                 entry = old.get(item.id)
                 if entry is None or entry[0] != key:
                     label = _label(item)
@@ -480,7 +524,11 @@ def _sections(
                     entry = (*entry[:4], entry[1].encode())
                 new[item.id] = entry
                 chunks.append(entry[4] if encoded else entry[1])
-                if status is Status.FAILED or status is Status.BLOCKED:
+                if conflict:
+                    conflicts.append(
+                        f"{_CONFLICT_OPEN_HEAD}{entry[2]} — {priority.label}, {title}: {verdicts_text(conflict)}"
+                    )
+                elif status is Status.FAILED or status is Status.BLOCKED:
                     line = f"{_OPEN_HEAD[status]}{entry[2]} — {priority.label}, {title}"
                     open_lines.append(f"{line}: {entry[3]}" if entry[3] else line)
             add(f"{passed} of {len(section.items)} passed.")
@@ -490,7 +538,7 @@ def _sections(
         cache._entries = new
         cache.misses += misses
         cache.hits += len(new) - misses
-    return counts, [line for priority in Priority for line in issues[priority]]
+    return counts, conflicts + [line for priority in Priority for line in issues[priority]]
 
 
 def newer_evidence(item: ItemResult) -> Any:
@@ -544,6 +592,19 @@ def _open_issues(lines: list[str], out: list[str]) -> None:
     out.append("")
 
 
+def _sources(session: Session, out: list[str]) -> None:
+    """The records a merged record was made from (the anchor in the header holds them)."""
+    if not session.sources:
+        return
+    out.append("## Merged from")
+    out.append("")
+    out.append("| Record | Tester | sha256 |")
+    out.append("|---|---|---|")
+    for ref in session.sources:
+        out.append(f"| {inline(ref.name) or '—'} | {inline(ref.tester) or '—'} | {inline(ref.sha256[:16]) or '—'}… |")
+    out.append("")
+
+
 def _signoff(session: Session, out: list[str]) -> None:
     out.append("## Sign-off")
     out.append("")
@@ -575,6 +636,7 @@ def _render(session: Session, cache: RenderCache | None, encoded: bool) -> tuple
     tail: list[str] = []
     _metrics(session, tail)
     _open_issues(open_issues, tail)
+    _sources(session, tail)
     _signoff(session, tail)
     items = sum(len(section.items) for section in session.sections)
     tail.append(

@@ -16,6 +16,7 @@ from typing import Any
 
 from qatui.core.checklist import Priority
 from qatui.core.record.render import STATUS_ORDER, threshold_ok
+from qatui.core.record.sources import SourceState, source_reasons
 from qatui.core.session import MetricValue, ProbeStatus, Session, Status
 
 #: Version of the JSON produced by `summary`; bumped only for incompatible changes.
@@ -141,6 +142,10 @@ def _mismatches(new: Session, old: Session) -> list[str]:
 def gate_reasons(session: Session) -> list[str]:
     """Why this record does not clear the release gate; empty when it does."""
     reasons: list[str] = []
+    in_conflict = [item.id for item in session.items() if item.conflict]
+    if in_conflict:
+        shown = ", ".join(in_conflict[:10]) + (" …" if len(in_conflict) > 10 else "")
+        reasons.append(f"{len(in_conflict)} item(s) in conflict need a decision: {shown}")
     open_critical = session.open_critical()
     if open_critical:
         shown = ", ".join(open_critical[:10]) + (" …" if len(open_critical) > 10 else "")
@@ -216,8 +221,11 @@ def _metric_json(metric: MetricValue) -> dict[str, Any]:
     }
 
 
-def summary(session: Session, path: str = "") -> dict[str, Any]:
-    """The documented JSON contract of `qatui report --format json`."""
+def summary(session: Session, path: str = "", sources: list[SourceState] | None = None) -> dict[str, Any]:
+    """The documented JSON contract of `qatui report --format json`.
+
+    `sources`: the merged record's sources as found on disk (`core/record/sources.py`); a
+    source changed since the merge fails the gate."""
     totals = session.counts()
     by_priority = {
         priority.value: {status.value: count for status, count in session.counts(priority).items()}
@@ -231,7 +239,7 @@ def summary(session: Session, path: str = "") -> dict[str, Any]:
         if item.status in (Status.FAILED, Status.BLOCKED)
     ]
     signoff = session.signoff
-    reasons = gate_reasons(session)
+    reasons = gate_reasons(session) + source_reasons(sources or [], signoff is not None)
     return {
         "version": JSON_VERSION,
         "record": path,
@@ -265,7 +273,25 @@ def summary(session: Session, path: str = "") -> dict[str, Any]:
         "gate": {"passed": not reasons, "reasons": reasons},
         "probe_totals": probe_totals(session),
         "passed_against_probes": passed_against_probes(session),
+        "conflicts": [
+            {"id": item.id, "title": item.title, "priority": section.priority.value, "status": item.status.value,
+             "verdicts": [{"status": entry.status.value, "tester": entry.tester, "at": entry.at.isoformat(),
+                           "note": entry.note} for entry in item.conflict]}
+            for section in session.sections
+            for item in section.items
+            if item.conflict
+        ],
+        "sources": _sources_json(session, sources),
     }
+
+
+def _sources_json(session: Session, sources: list[SourceState] | None) -> list[dict[str, Any]]:
+    """The merged record's sources; `found` and `changed` are null when they were not looked for."""
+    if sources is None:
+        return [{"name": ref.name, "sha256": ref.sha256, "tester": ref.tester, "found": None, "changed": None}
+                for ref in session.sources]
+    return [{"name": state.ref.name, "sha256": state.ref.sha256, "tester": state.ref.tester,
+             "found": state.found, "changed": state.changed} for state in sources]
 
 
 def _num(value: float | None) -> str:
@@ -325,6 +351,20 @@ def _lines(data: dict[str, Any], comparison: Comparison | None, against: str) ->
         lines.append(
             f"  PASSED   {entry['id']} — but probe {entry['probe']} {entry['probe_status']}: {entry['summary']}"
         )
+    conflicts = data.get("conflicts") or []
+    if conflicts:
+        lines.append(f"conflicts ({len(conflicts)}) — testers gave different verdicts; a new verdict decides:")
+        for conflict in conflicts:
+            verdicts = " vs ".join(f"{v['status']} by {v['tester'] or '—'} at {v['at']}" for v in conflict["verdicts"])
+            lines.append(f"  CONFLICT {conflict['id']} — {conflict['title']} ({conflict['priority']}): {verdicts}")
+    sources = data.get("sources") or []
+    if sources:
+        lines.append(f"merged from {len(sources)} record(s):")
+        for source in sources:
+            state = {None: "", True: " — CHANGED since the merge", False: " — unchanged"}[source["changed"]]
+            if source["found"] is False:
+                state = " — not found beside the record (not checked)"
+            lines.append(f"  {source['name']} ({source['tester'] or '—'}, sha256 {source['sha256'][:12]}…){state}")
     signoff = data["signoff"]
     if signoff:
         lines.append(
