@@ -53,23 +53,11 @@ def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
                         help="the record to write (QATUI_RECORD); default records/<checklist>-<env>-<date>.md")
     parser.add_argument("--baseline", default=None, metavar="OLD.md",
                         help="an earlier record whose timings are the 'before' column")
+    from qatui.commands._common import add_part_options
+
     add_part_options(parser)
     parser.add_argument("--auto-run", dest="auto_run", action="store_true", default=None,
                         help="run an item's probes when it is opened (overrides the checklist)")
-
-
-def add_part_options(parser: argparse.ArgumentParser, *, only: bool = True) -> None:
-    """`--only`, `--section`, `--tag`, `--all`: the tester's part (`core/run/part.py`); the
-    screen and `qatui probe` take the same options (probe has its own `--only`)."""
-    if only:
-        parser.add_argument("--only", default="", metavar="PRIORITY,…",
-                            help="only the items of these priorities (critical, important, nice)")
-    parser.add_argument("--section", dest="sections", action="append", default=[], metavar="ID,…",
-                        help="only the items of these sections (ids, comma-separated)")
-    parser.add_argument("--tag", dest="tags", action="append", default=[], metavar="TAG,…",
-                        help="only the items with one of these tags")
-    parser.add_argument("--all", dest="everything", action="store_true",
-                        help="the whole checklist, even for a tester the checklist's assign: gives a part")
 
 
 def _part_problem(app: QatuiApp, args: argparse.Namespace) -> str | None:
