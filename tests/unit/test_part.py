@@ -179,3 +179,60 @@ parts = st.lists(
 def test_the_part_round_trips_through_the_record(session: Session, part_specs: list[PartSpec]) -> None:
     session.part = part_specs
     assert read(render(session)) == session
+
+
+ASSIGNED = """\
+qatui: 1
+title: Assigned
+environments:
+  local: {label: Local, default: true}
+assign:
+  api: Ben
+  web-login: ana
+sections:
+  - id: api
+    title: API
+    priority: critical
+    items:
+      - {id: api-token, title: Token}
+      - {id: api-list, title: List}
+  - id: web
+    title: Web
+    priority: important
+    items:
+      - {id: web-login, title: Login}
+      - {id: web-logout, title: Logout}
+"""
+
+
+def test_assign_is_read_from_the_file_and_gives_the_default_part(tmp_path: Path) -> None:
+    path = tmp_path / "assigned.yaml"
+    path.write_text(ASSIGNED, encoding="utf-8")
+    checklist = load_checklist(path)
+    assert checklist.assign == {"api": "Ben", "web-login": "ana"}
+    ana = part.choose(checklist, tester="Ana")
+    assert ana.specs == [PartSpec(assigned="ana")] and ana.by_assignment
+    assert part.item_ids(checklist, ana.specs) == {"web-login"}
+    assert part.item_ids(checklist, part.choose(checklist, tester="ben").specs) == {"api-token", "api-list"}
+
+
+@pytest.mark.parametrize(
+    ("assign", "line_col", "words"),
+    [
+        ("  apii: Ben\n", "6:3", "no section or item has the id 'apii' (did you mean 'api'?)"),
+        ("  web-logon: Ana\n", "6:3", "(did you mean 'web-login'?)"),
+        ("  api: ''\n", "6:8", "expected a tester's name"),
+        ("  api: [Ben]\n", "6:8", "expected a string"),
+    ],
+)
+def test_a_wrong_assign_names_file_line_col_and_the_nearest_id(
+    tmp_path: Path, assign: str, line_col: str, words: str
+) -> None:
+    from qatui.core.errors import ChecklistError
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(ASSIGNED.replace("  api: Ben\n  web-login: ana\n", assign), encoding="utf-8")
+    with pytest.raises(ChecklistError) as caught:
+        load_checklist(path)
+    problems = [str(problem) for problem in caught.value.problems]
+    assert len(problems) == 1 and f"bad.yaml:{line_col}: error:" in problems[0] and words in problems[0], problems
