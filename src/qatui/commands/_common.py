@@ -8,6 +8,7 @@ same did-you-mean sentence, and colour must follow the same rule (a terminal, no
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -60,6 +61,20 @@ def choose_environment(checklist: Checklist, name: str | None, env: Mapping[str,
         f"{checklist.path} has no environment {name!r}{origin}{did_you_mean(name, choices)}; "
         f"choose one of: {', '.join(choices) or '(none defined)'}"
     )
+
+
+def add_part_options(parser: argparse.ArgumentParser, *, only: bool = True) -> None:
+    """`--only`, `--section`, `--tag`, `--all`: the tester's part (`core/run/part.py`); the
+    screen and `qatui probe` take the same options (probe has its own `--only`)."""
+    if only:
+        parser.add_argument("--only", default="", metavar="PRIORITY,…",
+                            help="only the items of these priorities (critical, important, nice)")
+    parser.add_argument("--section", dest="sections", action="append", default=[], metavar="ID,…",
+                        help="only the items of these sections (ids, comma-separated)")
+    parser.add_argument("--tag", dest="tags", action="append", default=[], metavar="TAG,…",
+                        help="only the items with one of these tags")
+    parser.add_argument("--all", dest="everything", action="store_true",
+                        help="the whole checklist, even for a tester the checklist's assign: gives a part")
 
 
 def env_help(*lines: str) -> str:

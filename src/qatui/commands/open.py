@@ -1,7 +1,9 @@
 """`qatui CHECKLIST` — open a checklist (or resume a record) on the screen.
 
-`qatui CHECKLIST [--env NAME] [--tester NAME] [--record PATH] [--baseline OLD.md]`; the
-options default to QATUI_ENV, QATUI_TESTER and QATUI_RECORD. `qatui RECORD.md` resumes a
+`qatui CHECKLIST [--env NAME] [--tester NAME] [--record PATH] [--baseline OLD.md]
+[--only PRIORITY,…] [--section ID,…] [--tag TAG,…] [--all]`; the options default to QATUI_ENV,
+QATUI_TESTER and QATUI_RECORD. The part options open only a tester's part of the checklist
+(`core/run/part.py`); a name the checklist lacks is a usage error said before the screen. `qatui RECORD.md` resumes a
 record (told apart from a plain Markdown checklist by its hidden `<!-- qatui:record` anchor);
 `qatui` alone offers the checklists in ./checklists/ and recent records.
 
@@ -51,8 +53,24 @@ def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
                         help="the record to write (QATUI_RECORD); default records/<checklist>-<env>-<date>.md")
     parser.add_argument("--baseline", default=None, metavar="OLD.md",
                         help="an earlier record whose timings are the 'before' column")
+    from qatui.commands._common import add_part_options
+
+    add_part_options(parser)
     parser.add_argument("--auto-run", dest="auto_run", action="store_true", default=None,
                         help="run an item's probes when it is opened (overrides the checklist)")
+
+
+def _part_problem(app: QatuiApp, args: argparse.Namespace) -> str | None:
+    """Why the part options name nothing in the checklist, or None (said before the screen)."""
+    from qatui.core.run.part import PartError, choose
+
+    if app.checklist is None:
+        return None
+    try:
+        choose(app.checklist, only=args.only, sections=args.sections, tags=args.tags, everything=args.everything)
+    except PartError as error:
+        return f"{error.title}: {error.message}"
+    return None
 
 
 def _unknown_environment(app: QatuiApp, env_key: str | None, env_vars: Mapping[str, str]) -> str | None:
@@ -111,6 +129,10 @@ def _run(args: argparse.Namespace) -> int:
             baseline=args.baseline,
             auto_run=args.auto_run,
             env_vars=env_vars,
+            only=args.only,
+            sections=",".join(args.sections),
+            tags=",".join(args.tags),
+            everything=args.everything,
         )
     except ChecklistError as error:
         for problem in error.problems:
@@ -122,6 +144,10 @@ def _run(args: argparse.Namespace) -> int:
     unknown = _unknown_environment(app, args.env, env_vars)
     if unknown is not None:  # said here, like `qatui probe` says it, not behind the start screen
         print(f"qatui: {unknown}", file=sys.stderr)
+        return EXIT_USAGE
+    problem = _part_problem(app, args)
+    if problem is not None:
+        print(f"qatui: {problem}", file=sys.stderr)
         return EXIT_USAGE
     reason = no_terminal()  # after the checks above: a typo is reported with or without one
     if reason is not None:

@@ -73,8 +73,11 @@ def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     parser.add_argument("--env", "-e", dest="environment", default=env_default(env, "ENV"), metavar="NAME",
                         help="environment key (default: $QATUI_ENV, else the checklist's default)")
     parser.add_argument("--only", metavar="ID,ID", default="",
-                        help="only these items, sections or probes (comma-separated ids); probes they "
-                             "need captures from run too")
+                        help="only these items, sections or probes (comma-separated ids), or priorities "
+                             "(critical, important, nice) as on the screen; probes they need captures from run too")
+    from qatui.commands._common import add_part_options
+
+    add_part_options(parser, only=False)
     parser.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
                         help="probes run at once (default: the checklist's settings.jobs, 8)")
     parser.add_argument("--format", choices=FORMATS, default=env_default(env, "FORMAT", "table").strip().lower(),
@@ -147,10 +150,19 @@ def run(args: argparse.Namespace) -> int:
             "type the name of the environment the probes run against"
         )
 
-    probes, unknown = select(checklist, args.only)
+    try:
+        opened, id_words = _part(args, checklist)
+    except QatuiError as error:
+        return _usage(f"{error.title}: {error.message}")
+    probes, unknown = select(checklist, id_words)
+    if opened.part:
+        held = {item.id for item in opened.checklist.items()}
+        probes = [probe for probe in probes if probe.item_id in held]
     if unknown:
         ids = [p.id for p in checklist.probes()] + [i.id for i in checklist.items()] + [s.id for s in checklist.sections]
-        return _usage("; ".join(f"--only: no item, section or probe {u!r}{did_you_mean(u, ids)}" for u in unknown))
+        ids += ["critical", "important", "nice"]
+        return _usage("; ".join(f"--only: no item, section, probe or priority {u!r}{did_you_mean(u, ids)}"
+                                for u in unknown))
 
     session_started = None
     if args.record:
@@ -191,7 +203,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if args.record:
-        _record(args, checklist, env_key, pairs, model)
+        _record(args, opened, env_key, pairs, model)
     not_run = [r for r in results if r.status is ProbeStatus.NOT_RUN]
     if args.strict and not_run:
         print(f"qatui probe: --strict: {len(not_run)} probe(s) not run; the reason is beside each one",
@@ -375,9 +387,34 @@ def _record_started(path: str) -> datetime | None:
     return record_file.load().started_at if record_file.exists() else None
 
 
+def _part(args: argparse.Namespace, checklist: Checklist) -> tuple[Any, str]:
+    """The part the options choose (`core/run/part.py`, as on the screen) and the `--only`
+    words left for `select`: a priority word is a priority unless the checklist has an item,
+    section or probe of that id (as before priorities were known here)."""
+    from qatui.core.run import part
+    from qatui.core.run.part import priority_word, words
+
+    ids = {p.id for p in checklist.probes()} | {i.id for i in checklist.items()} | {s.id for s in checklist.sections}
+    only = words(args.only)
+    priorities = [word for word in only if priority_word(word) is not None and word not in ids]
+    rest = ",".join(word for word in only if word not in priorities)
+    choice = part.choose(checklist, only=priorities, sections=args.sections, tags=args.tags,
+                         tester=args.tester or "", everything=args.everything)
+    if choice.by_assignment:
+        print(f"qatui probe: the part assigned to {choice.specs[0].assigned} in the checklist (assign:); "
+              "--all runs every probe", file=sys.stderr)
+    record = None
+    if args.record:
+        from qatui.core.record.store import RecordFile
+
+        record_file = RecordFile(args.record)
+        record = record_file.load() if record_file.exists() else None
+    return part.opening(checklist, choice, record), rest
+
+
 def _record(
     args: argparse.Namespace,
-    checklist: Checklist,
+    opened: Any,
     env_key: str | None,
     pairs: Sequence[tuple[ProbeSpec, ProbeResult]],
     model: Any,
@@ -385,11 +422,14 @@ def _record(
     """Write the results into a Markdown record through the Recorder: probe evidence per item,
     facts from captures (sign-off `facts`) and the "after" figures of probe-timed metrics."""
     from qatui.core.recorder import Recorder
+    from qatui.core.run.part import cover
 
     masker = model.masker
     recorder = Recorder.open_or_start(
-        checklist, args.record, tester=args.tester or "qatui probe", environment=env_key or "", masker=masker
+        opened.checklist, args.record, tester=args.tester or "qatui probe", environment=env_key or "", masker=masker
     )
+    if cover(recorder.session, opened):
+        recorder.save()
     by_item: dict[str, list[ProbeResult]] = {}
     for spec, result in pairs:
         by_item.setdefault(spec.item_id, []).append(result)

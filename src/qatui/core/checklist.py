@@ -297,6 +297,10 @@ class Checklist:
     #: Item id → status word ("passed") for boxes already ticked (`[x]`) in an imported Markdown
     #: checklist. A result, not part of the checklist: YAML files never set it.
     initial_status: dict[str, str] = field(default_factory=dict)
+    #: Who tests what (top-level `assign:`): section or item id → tester name. An item's own
+    #: entry wins over its section's; a tester opening the checklist without --only, --section
+    #: or --tag gets the items assigned to them as their part (`core/run/part.py`).
+    assign: dict[str, str] = field(default_factory=dict)
 
     # --- derived views, cheap enough to compute on demand ---
 

@@ -11,6 +11,7 @@ same instant.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import field
 from datetime import datetime
 from enum import StrEnum
@@ -102,6 +103,44 @@ class HistoryEntry:
     note: str = ""
 
 
+@datatype(frozen=True)
+class PartSpec:
+    """One way of choosing a tester's part of a checklist: the items that match every criterion
+    given (`priorities` critical…, `sections` by id, `tags`, `assigned` to a tester by the
+    checklist's `assign:`); a criterion left empty does not narrow, and the names within one
+    criterion are alternatives (`sections=("api", "websockets")`: either section).
+
+    Only the shape lives here (the record stores it); which items a part holds is decided in
+    `core/run/part.py`, the one place the screen and `qatui probe` ask.
+    """
+
+    priorities: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    assigned: str = ""
+
+
+def describe_part(specs: Iterable[PartSpec]) -> str:
+    """`critical · sections api, websockets` / `assigned to Ben`: the criteria of a spec joined
+    by ` · `, the specs of a union by ` + `; `the whole checklist` for none. The record's header,
+    the screen and `qatui report` say a part in these words."""
+    shown = [_describe_spec(spec) for spec in specs]
+    return " + ".join(shown) if shown else "the whole checklist"
+
+
+def _describe_spec(spec: PartSpec) -> str:
+    bits: list[str] = []
+    if spec.priorities:
+        bits.append(", ".join(spec.priorities))
+    if spec.sections:
+        bits.append(("section " if len(spec.sections) == 1 else "sections ") + ", ".join(spec.sections))
+    if spec.tags:
+        bits.append(("tag " if len(spec.tags) == 1 else "tags ") + ", ".join(spec.tags))
+    if spec.assigned:
+        bits.append(f"assigned to {spec.assigned}")
+    return " · ".join(bits) or "everything"
+
+
 @datatype
 class ItemResult:
     id: str
@@ -179,6 +218,9 @@ class Session:
     signoff: SignOff | None = None
     #: The records this one was merged from (`qatui merge`); empty for a tester's own record.
     sources: list[SourceRef] = field(default_factory=list)
+    #: The part of the checklist this record covers: the union of these specs; empty means the
+    #: whole checklist. A tester's part record holds only the part's items (`core/run/part.py`).
+    part: list[PartSpec] = field(default_factory=list)
 
     # --- queries ---
 

@@ -97,6 +97,11 @@ class AppOptions:
     env_vars: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     #: When the path given was a record: the record to resume.
     resume: str | None = None
+    #: The tester's part (`--only`, `--section`, `--tag`, `--all`), chosen in `core/run/part.py`.
+    part_only: str = ""
+    part_sections: str = ""
+    part_tags: str = ""
+    part_all: bool = False
 
 
 class ProbeResultArrived(Message):
@@ -131,6 +136,10 @@ def create_app(
     env_vars: Mapping[str, str] | None = None,
     deterministic: bool = False,
     log_max_lines: int = 5000,
+    only: str = "",
+    sections: str = "",
+    tags: str = "",
+    everything: bool = False,
 ) -> QatuiApp:
     """The app as the CLI and the tests build it. Raises `ChecklistError` for a bad checklist.
 
@@ -148,6 +157,10 @@ def create_app(
         log_max_lines=log_max_lines,
         config_dir=Path(config_dir) if config_dir else default_config_dir(env),
         env_vars=env,
+        part_only=only,
+        part_sections=sections,
+        part_tags=tags,
+        part_all=everything,
     )
     checklist: Checklist | None = None
     if checklist_path is not None:
@@ -173,6 +186,10 @@ class QatuiApp(App[None]):
         super().__init__()
         self.options = options
         self.checklist = checklist
+        #: The whole checklist; `checklist` is the tester's part of it once a session opens.
+        self.full_checklist = checklist
+        #: How the part was chosen (`core/run/part.Choice`), once a session opens.
+        self.part_choice: Any = None
         self.clock = clock
         self.deterministic = options.deterministic
         if options.deterministic:
@@ -269,14 +286,16 @@ class QatuiApp(App[None]):
             return
         start = self._direct_start()
         if start is not None:
-            self._opened = self._read_record(start[1])
+            self._opened = self._read_record(start[1], start[0])
 
-    def _read_record(self, env_key: str) -> OpenedRecord | QatuiError:
-        """The session's record, read (in a thread worker, or before the app starts)."""
+    def _read_record(self, env_key: str, tester: str = "") -> OpenedRecord | QatuiError:
+        """The session's record, read (in a thread worker, or before the app starts); a new
+        part record is named after its tester."""
         assert self.checklist is not None
         try:
+            named = tester if self._choose_part(tester).specs else ""
             return read_session_record(self.checklist, env_key, resume=self.options.resume,
-                                       record_path=self.options.record_path, today=self.clock())
+                                       record_path=self.options.record_path, today=self.clock(), tester=named)
         except QatuiError as error:
             return error
 
@@ -412,6 +431,7 @@ class QatuiApp(App[None]):
         if chosen.resume:
             self.options.resume = self.options.record_path = chosen.resume
         self.options.checklist_path, self.checklist = chosen.checklist_path, chosen.checklist
+        self.full_checklist = chosen.checklist
         self._ask_or_start()
 
     def _rechoose(self) -> None:
@@ -461,7 +481,7 @@ class QatuiApp(App[None]):
         if opened is not None:
             self._session_read(tester, env_key, opened)
         else:
-            self._read_then(partial(self._read_record, env_key), partial(self._session_read, tester, env_key),
+            self._read_then(partial(self._read_record, env_key, tester), partial(self._session_read, tester, env_key),
                             "reading the record")
 
     def _session_read(self, tester: str, env_key: str, opened: OpenedRecord | QatuiError) -> None:
@@ -489,6 +509,7 @@ class QatuiApp(App[None]):
                 assert opened.session is not None
                 tester, env_key = opened.session.tester, opened.session.environment
             self._make_run_model(env_key)
+            opening = self._open_part(tester, opened.session)
             if opened.session is not None and opened.record_file is not None:
                 from qatui.core.recorder import Recorder
 
@@ -506,6 +527,7 @@ class QatuiApp(App[None]):
                     qatui_version=__version__,
                     fingerprints=False,  # added by `_ensure_recorder`, after the first paint
                 )
+            self._cover_part(opening)
         except QatuiError as error:
             if report:
                 # The dialog goes with the screen: `run` says it again on stderr afterwards.
@@ -529,6 +551,40 @@ class QatuiApp(App[None]):
         self._reindex()
         return True
 
+    def _choose_part(self, tester: str) -> Any:
+        """The part the options (or `assign:` for `tester`) choose: `core/run/part.py`, the rule
+        `qatui probe` asks too. Raises `PartError` (a `QatuiError`) for a name the checklist lacks."""
+        from qatui.core.run import part
+
+        full = self.full_checklist or self.checklist
+        assert full is not None
+        options = self.options
+        return part.choose(full, only=options.part_only, sections=options.part_sections, tags=options.part_tags,
+                           tester=tester, everything=options.part_all)
+
+    def _open_part(self, tester: str, record: Session | None) -> Any:
+        """The checklist the screen shows becomes the tester's part: its items and those the
+        record already holds (`core/run/part.opening`)."""
+        from qatui.core.run import part
+
+        full = self.full_checklist or self.checklist
+        assert full is not None
+        self.part_choice = self._choose_part(tester)
+        opening = part.opening(full, self.part_choice, record)
+        self.checklist = opening.checklist
+        if self.part_choice.by_assignment and record is None:
+            self._start_notice = (f"Your part: the {len(opening.checklist.items())} item(s) assigned to "
+                                  f"{self.part_choice.specs[0].assigned} in the checklist (assign:). "
+                                  "--all opens the whole checklist; --only, --section, --tag another part.")
+        return opening
+
+    def _cover_part(self, opening: Any) -> None:
+        """The record says which part it covers and holds every item the screen shows."""
+        from qatui.core.run import part
+
+        if part.cover(self.session, opening) and self.recorder is not None:
+            self.recorder.save()
+
     def _make_run_model(self, env_key: str) -> None:
         """The session's run (`core/run/model.py`); its masker is the record's masker, so a
         secret is hidden in the record, the log pane and the probe results alike (its secrets
@@ -537,8 +593,8 @@ class QatuiApp(App[None]):
             return
         from qatui.core.run.model import RunModel
 
-        assert self.checklist is not None
-        self.run_model = RunModel(self.checklist, env_key, self.options.env_vars,
+        assert self.checklist is not None  # the whole checklist: a part's probes may need others' captures
+        self.run_model = RunModel(self.full_checklist or self.checklist, env_key, self.options.env_vars,
                                   session_started=None, jobs=self.checklist.settings.jobs)
         self._masker = self.run_model.masker  # (reads the secrets now if already trusted)
 

@@ -75,12 +75,13 @@ class OpenedRecord:
 
 
 def read_session_record(
-    checklist: Checklist, env_key: str, *, resume: str | None, record_path: str | None, today: datetime
+    checklist: Checklist, env_key: str, *, resume: str | None, record_path: str | None, today: datetime,
+    tester: str = "",
 ) -> OpenedRecord:
     """Open the record of a session: the one to resume, the one `--record` names, or the
-    default path under the checklist's repository. Raises `QatuiError` for a record that
-    cannot be read."""
-    path = resume or record_path or str(record_path_for(checklist, env_key, today))
+    default path under the checklist's repository (named after `tester` for a part record).
+    Raises `QatuiError` for a record that cannot be read."""
+    path = resume or record_path or str(record_path_for(checklist, env_key, today, tester))
     if not resume and not Path(path).exists():
         return OpenedRecord(path)
     from qatui.core.record.store import RecordFile

@@ -8,6 +8,7 @@ summary); this package holds the rooms behind it, one per part of the file.
 - `environments.py`: environments, compose, log sources
 - `items.py`: sections, items, probes (the probe's own keys: `probe_checker.py` and the kinds)
 - `signoff.py`: metrics and the sign-off
+- `assign.py`: `assign:` (who tests what), its ids checked against the sections and items
 - `cross_checks.py`: what needs the whole file (log-source names, `${…}` variables, cycles)
 - `validator.py`: one class made of the above that turns a parsed tree into the model
 

@@ -14,7 +14,7 @@ from qatui.core.probes.schema import COMMON_KEYS
 FORMAT_VERSION = 1
 
 TOP_KEYS = ("qatui", "title", "version", "description", "notes", "settings", "vars", "secrets", "from_env",
-            "environments", "logs", "sections", "metrics", "signoff")
+            "environments", "logs", "sections", "metrics", "signoff", "assign")
 NOTE_KEYS = ("title", "text", "kind")
 NOTE_KINDS = ("info", "config", "known-issues", "rollback", "monitoring")
 SETTINGS_KEYS = ("auto_run_probes", "jobs")

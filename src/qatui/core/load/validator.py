@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from qatui.core.checklist import Checklist
 from qatui.core.errors import Position
+from qatui.core.load.assign import AssignReader
 from qatui.core.load.cross_checks import CrossChecks
 from qatui.core.load.environments import EnvironmentReader
 from qatui.core.load.items import ItemReader
@@ -17,7 +18,7 @@ from qatui.core.load.top_keys import TopKeyReader
 from qatui.core.yamlpos import YMap, YNode, describe
 
 
-class Validator(TopKeyReader, EnvironmentReader, ItemReader, SignoffReader, CrossChecks):
+class Validator(TopKeyReader, EnvironmentReader, ItemReader, SignoffReader, AssignReader, CrossChecks):
     """One walk over the tree: builds the model and collects problems."""
 
     def checklist(self, root: YNode | None) -> Checklist:
@@ -58,6 +59,8 @@ class Validator(TopKeyReader, EnvironmentReader, ItemReader, SignoffReader, Cros
             result.sections = self.sections(sections)
         result.metrics = self.metrics(top.get("metrics"))
         result.signoff = self.signoff(top.get("signoff"))
+        result.assign = self.assign(top.get("assign"))
+        self.check_assign(result)
         self.check_log_refs(result)
         self.check_variables(result)
         return result

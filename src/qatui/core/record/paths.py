@@ -22,6 +22,8 @@ RECORD_ANCHOR = "<!-- qatui:record"
 #: How much of a `.md` file is read to find the anchor (it is near the top of a record).
 SNIFF_BYTES = 65536
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+#: A tester's name in a file name keeps the letters of any script (`Zoë` → `zoë`).
+_UNSAFE_NAME = re.compile(r"[^\w.-]+")
 
 
 def is_record_file(path: str | Path) -> bool:
@@ -82,21 +84,26 @@ def repo_root(checklist_path: Path) -> Path:
 
 
 def default_record_path(
-    checklist: Checklist, env: str, day: date | datetime | None = None, *, base: str | Path = "."
+    checklist: Checklist, env: str, day: date | datetime | None = None, *, base: str | Path = ".",
+    tester: str = "",
 ) -> Path:
-    """`records/<checklist-stem>-<env>-<YYYY-MM-DD>.md` under `base`."""
+    """`records/<checklist-stem>-<env>-<YYYY-MM-DD>.md` under `base`; with `tester` (a tester
+    working a part of the checklist) `…-<YYYY-MM-DD>-<tester>.md`, so two testers splitting a
+    checklist never write the same file."""
     if day is None:
         day = datetime.now().astimezone()
     if isinstance(day, datetime):
         day = day.date()
     stem = Path(checklist.path).stem or "checklist"
-    name = f"{_UNSAFE.sub('-', stem)}-{_UNSAFE.sub('-', env) or 'env'}-{day.isoformat()}.md"
-    return Path(base) / "records" / name
+    name = f"{_UNSAFE.sub('-', stem)}-{_UNSAFE.sub('-', env) or 'env'}-{day.isoformat()}"
+    who = _UNSAFE_NAME.sub("-", tester.strip()).strip("-.").lower()
+    return Path(base) / "records" / (f"{name}-{who}.md" if who else f"{name}.md")
 
 
-def record_path_for(checklist: Checklist, env: str, day: date | datetime) -> Path:
-    """Where the screen writes a new record: `default_record_path` under `repo_root`."""
-    return default_record_path(checklist, env, day, base=repo_root(Path(checklist.path)))
+def record_path_for(checklist: Checklist, env: str, day: date | datetime, tester: str = "") -> Path:
+    """Where the screen writes a new record: `default_record_path` under `repo_root` (a part
+    record named after its tester)."""
+    return default_record_path(checklist, env, day, base=repo_root(Path(checklist.path)), tester=tester)
 
 
 def find_previous_record(current: Path, checklist_path: str | None) -> str | None:

@@ -28,6 +28,7 @@ from qatui.core.session import (
     HistoryEntry,
     ItemResult,
     MetricValue,
+    PartSpec,
     ProbeResult,
     ProbeStatus,
     SectionResult,
@@ -494,4 +495,18 @@ def _session(where: _Where, data: dict[str, Any]) -> Session:
         qatui_version=where.text_field(data, "qatui_version"),
         facts=dict(where.text_map(data, "facts")),
         sources=_sources(where, data),
+        part=[_part(where, spec) for spec in where.records(data, "part")],
     )
+
+
+def _part(where: _Where, data: dict[str, Any]) -> PartSpec:
+    """One spec of the record's `part` (see `Session.part`): lists of names, and a tester."""
+
+    def names(key: str) -> tuple[str, ...]:
+        value = data.get(key) or []
+        if type(value) is not list or not all(type(v) is str for v in value):
+            where.fail(f"'part' {key!r} must be a list of names")
+        return tuple(value)
+
+    return PartSpec(priorities=names("priorities"), sections=names("sections"), tags=names("tags"),
+                    assigned=where.text_field(data, "assigned"))

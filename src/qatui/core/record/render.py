@@ -40,12 +40,14 @@ from qatui.core.session import (
     HistoryEntry,
     ItemResult,
     MetricValue,
+    PartSpec,
     ProbeResult,
     ProbeStatus,
     SectionResult,
     Session,
     SignOff,
     Status,
+    describe_part,
 )
 
 #: Version of the anchor format; `read` refuses records written in a newer one. Format 2 added
@@ -115,7 +117,23 @@ def record_payload(session: Session) -> str:
         data["sources"] = [
             {"name": ref.name, "sha256": ref.sha256, "tester": ref.tester} for ref in session.sources
         ]
+    if session.part:  # only a part record says so: a whole-checklist record reads as before
+        data["part"] = [part_data(spec) for spec in session.part]
     return jdump(data)
+
+
+def part_data(spec: PartSpec) -> dict[str, object]:
+    """One spec of `Session.part` as the record's JSON: only the criteria it has."""
+    data: dict[str, object] = {}
+    if spec.priorities:
+        data["priorities"] = list(spec.priorities)
+    if spec.sections:
+        data["sections"] = list(spec.sections)
+    if spec.tags:
+        data["tags"] = list(spec.tags)
+    if spec.assigned:
+        data["assigned"] = spec.assigned
+    return data
 
 
 def section_payload(index: int, section: SectionResult) -> str:
@@ -258,6 +276,7 @@ def _header(session: Session, out: list[str]) -> None:
         ("Content hash", f"sha256 {inline(digest[:16])}…" if len(digest) > 16 else inline(digest) or "—"),
         ("Tester", inline(session.tester) or "—"),
         ("Environment", environment or "—"),
+        *([("Part", inline(describe_part(session.part)))] if session.part else []),
         ("Started", when(session.started_at)),
         ("Finished", when(session.finished_at)),
         ("qatui", inline(session.qatui_version) or "—"),

@@ -6,7 +6,11 @@ only the rows in view (`render_line`), the way Textual's own OptionList and Data
 the cursor repaints two lines; a tick recounts in O(items) with no widget churn.
 
 Rows are: a priority heading (Critical first), a section with done/total and its failure count,
-and items with a status mark that reads without colour (✓ ✗ ⊘ ↷ ·).
+and items with a status mark that reads without colour (✓ ✗ ⊘ ↷ ·, and ≠ for an item a team
+merge left in conflict). A team's record shows who did what: when its items were ticked by more
+than one tester, each item shows the tester of its latest verdict at the right edge (the name
+in a wide pane, initials in a narrow one); the checklist's `assign:` is shown the same way
+(`→Ben` beside a section, and beside an item assigned on its own).
 
 Attributes down, messages up: the screen hands it the checklist and the session and calls
 `refresh_statuses()` after a tick; the widget posts `ItemHighlighted` when the cursor moves.
@@ -43,6 +47,12 @@ class Row:
     item: Item | None = None
 
 
+#: From this many cells wide the list shows testers' names (8 cells), below it their initials.
+WIDE_LIST = 44
+#: An item a team merge left in conflict (the record writes the same mark).
+CONFLICT_MARK = "≠"
+
+
 class ChecklistView(ScrollView, can_focus=True):
     """Sections by priority with per-section progress; items with status marks."""
 
@@ -60,6 +70,8 @@ class ChecklistView(ScrollView, can_focus=True):
         "checklist--blocked",
         "checklist--skipped",
         "checklist--untested",
+        "checklist--conflict",
+        "checklist--who",
     }
 
     DEFAULT_CSS = """
@@ -77,6 +89,8 @@ class ChecklistView(ScrollView, can_focus=True):
         & > .checklist--blocked { color: $text-warning; text-style: bold; }
         & > .checklist--skipped { color: $text-muted; }
         & > .checklist--untested { color: $text-muted; }
+        & > .checklist--conflict { color: $text-warning; text-style: bold reverse; }
+        & > .checklist--who { color: $text-secondary; }
     }
     """
 
@@ -120,6 +134,9 @@ class ChecklistView(ScrollView, can_focus=True):
         self._lines: dict[int, Strip] = {}
         self._lines_width = -1
         self._status: dict[str, Status] = {}
+        #: item id → who gave its latest verdict, filled only when several testers did (a team's record).
+        self._who: dict[str, str] = {}
+        self._conflicts: set[str] = set()
         self._section_counts: list[tuple[int, int, int]] = []  # done, total, failed
         self._priority_counts: dict[Priority, tuple[int, int, int]] = {}
         self._priority_of: dict[int, Priority] = {
@@ -162,6 +179,7 @@ class ChecklistView(ScrollView, can_focus=True):
     def _read_statuses(self) -> None:
         self._lines.clear()
         self._status = {item.id: item.status for item in self._session.items()}
+        self._read_team()
         counts: list[tuple[int, int, int]] = []
         by_priority: dict[Priority, list[int]] = {p: [0, 0, 0] for p in Priority}
         for section in self.checklist.sections:
@@ -179,6 +197,19 @@ class ChecklistView(ScrollView, can_focus=True):
             totals[2] += failed
         self._section_counts = counts
         self._priority_counts = {p: (v[0], v[1], v[2]) for p, v in by_priority.items()}
+
+    def _read_team(self) -> None:
+        """Who gave each item its latest verdict, kept only when that is more than one tester,
+        and the items in conflict (`ItemResult.conflict`, from a team merge)."""
+        who: dict[str, str] = {}
+        conflicts: set[str] = set()
+        for item in self._session.items():
+            if getattr(item, "conflict", None):
+                conflicts.add(item.id)
+            if item.history and item.history[-1].status is not Status.UNTESTED:
+                who[item.id] = item.history[-1].tester
+        self._who = who if len(set(who.values())) > 1 else {}
+        self._conflicts = conflicts
 
     def _build_rows(self) -> None:
         self._lines.clear()
@@ -417,21 +448,44 @@ class ChecklistView(ScrollView, can_focus=True):
         done, total, failed = self._section_counts[row.section]
         style = self.get_component_rich_style("checklist--section")
         counts = self._count_segments(done, total, failed)
+        assignee = self.checklist.assign.get(section.id, "")
+        if assignee:
+            counts.append(Segment(" →" + self._name(assignee), self.get_component_rich_style("checklist--who")))
         width = self.scrollable_content_region.width
         room = max(4, width - 1 - sum(seg.cell_length for seg in counts))
         return [Segment(" " + _fit(section.title, room), style), *counts]
 
+    def _name(self, name: str) -> str:
+        """A tester's name for the list: up to 8 cells in a wide pane, initials in a narrow one."""
+        name = inert(name, one_line=True).strip() or "?"
+        if self.scrollable_content_region.width >= WIDE_LIST:
+            return _fit(name, 8)
+        words = name.split()
+        return ("".join(word[0] for word in words[:2]) if len(words) > 1 else name[:2]).upper()
+
     def _item_segments(self, row: Row) -> list[Segment]:
         assert row.item is not None
-        status = self._status.get(row.item.id, Status.UNTESTED)
-        mark_style = self.get_component_rich_style(f"checklist--{status.value}")
+        item_id = row.item.id
+        status = self._status.get(item_id, Status.UNTESTED)
+        mark, mark_style = status.mark, self.get_component_rich_style(f"checklist--{status.value}")
+        if item_id in self._conflicts:
+            mark, mark_style = CONFLICT_MARK, self.get_component_rich_style("checklist--conflict")
         base = self.get_component_rich_style("checklist--item")
-        room = self.scrollable_content_region.width - 4 - cell_len(status.mark)
-        return [
-            Segment("   ", base),
-            Segment(status.mark, mark_style),
-            Segment(" " + _fit(row.item.title, room), base),
-        ]
+        who = self._who.get(item_id, "")
+        if who:
+            tail = " " + self._name(who)
+        elif item_id in self.checklist.assign:
+            tail = " →" + self._name(self.checklist.assign[item_id])
+        else:
+            tail = ""
+        width = self.scrollable_content_region.width
+        room = width - 4 - cell_len(mark) - cell_len(tail)
+        title = " " + _fit(row.item.title, room)
+        segments = [Segment("   ", base), Segment(mark, mark_style), Segment(title, base)]
+        if tail:  # at the right edge, so the names line up as a column
+            gap = max(0, width - 3 - cell_len(mark) - cell_len(title) - cell_len(tail))
+            segments += [Segment(" " * gap, base), Segment(tail, self.get_component_rich_style("checklist--who"))]
+        return segments
 
 
 def _fit(text: str, cells: int) -> str:

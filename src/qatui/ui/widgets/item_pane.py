@@ -14,9 +14,11 @@ from rich.text import Text
 
 from qatui.core.checklist import Checklist, Item, Section
 from qatui.core.run.evidence import newer_evidence
-from qatui.core.session import ItemResult, Status
+from qatui.core.run.part import owner
+from qatui.core.session import HistoryEntry, ItemResult, Status
 from qatui.core.text import inert
 from qatui.ui.inert_filter import shown
+from qatui.ui.widgets.checklist_view import CONFLICT_MARK
 from qatui.ui.widgets.rich_pane import RichPane
 
 _STATUS_STYLE = {
@@ -47,6 +49,11 @@ def render_item(
     parts.append(head)
     parts.append(shown(item.title, "bold"))
     parts.append(shown(f"{section.title} · {section.priority.label}", "dim"))
+    assignee = owner(checklist, item)
+    if assignee:
+        parts.append(_field("Assigned to", assignee))
+    if result is not None:
+        parts.extend(_team(result))
     newer = newer_evidence(result) if result is not None else None
     if newer is not None:  # a re-run replaced the evidence the tick was made on
         parts.append(Text(f"⚠ {newer.text()}: look at the probes again before you rely on the tick",
@@ -89,6 +96,33 @@ def render_item(
                 label += f" (last {EVIDENCE_LINES} of {len(lines)} lines)"
             parts.append(Panel(shown(lines_shown), title=label, title_align="left", border_style="dim"))
     return Group(*parts)
+
+
+def _verdict(entry: HistoryEntry) -> Text:
+    """`✗ failed by Ben at 2026-03-10 14:07 — the token expired` (one line, inert)."""
+    text = Text()
+    text.append(f"{entry.status.mark} {entry.status.value}", style=_STATUS_STYLE[entry.status])
+    text.append_text(shown(f" by {entry.tester or '—'} at {entry.at.strftime('%Y-%m-%d %H:%M')}"))
+    note = entry.note.strip().splitlines()[0] if entry.note.strip() else ""
+    if note:
+        text.append_text(shown(f" — {note}", "italic"))
+    return text
+
+
+def _team(result: ItemResult) -> list[RenderableType]:
+    """A conflict's competing verdicts (framed: they need a decision), or, for an item more
+    than one tester gave a verdict, who said what."""
+    conflict: list[HistoryEntry] = list(getattr(result, "conflict", None) or [])
+    if conflict:
+        lines = Text("\n").join(_verdict(entry) for entry in conflict)
+        lines.append("\nA verdict (p f b s) decides; the history keeps all of them.", style="dim")
+        return [Panel(lines, title=f"{CONFLICT_MARK} CONFLICT", title_align="left", border_style="bold yellow")]
+    worked = [entry for entry in result.history if entry.status is not Status.UNTESTED]
+    if len({entry.tester for entry in worked}) < 2:
+        return []
+    who = Text("Who\n", style="bold underline")
+    who.append_text(Text("\n").join(_verdict(entry) for entry in worked[-5:]))
+    return [who]
 
 
 def _field(label: str, value: str, style: str = "") -> Text:

@@ -30,7 +30,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from qatui.core.datatypes import datatype
-from qatui.core.session import Session, Status
+from qatui.core.session import Session, Status, describe_part
 from qatui.core.text import inert
 
 #: The title keeps at least this many cells before the other fields are compacted further.
@@ -90,6 +90,9 @@ class Layout:
     progress: str = "all"  # see progress_text
     env_long: bool = True  # "⚠ PRODUCTION · PROTECTED" rather than "⚠ PRODUCTION"
     name_max: int | None = None
+    #: A part record's part: "long" (`part: critical · section api`), "short" (cut to NAME_MAX
+    #: cells), "none" (the list shows only the part anyway).
+    part: str = "long"
 
 
 #: From roomiest to tightest. At 80 columns with a protected environment and a long title the
@@ -98,11 +101,12 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout(),
     Layout(brand=False),
     Layout(brand=False, progress="bad"),
-    Layout(brand=False, progress="bad", tester_label="by ", clock_mark=False),
-    Layout(brand=False, progress="none", tester_label="by ", clock_mark=False),
-    Layout(brand=False, progress="none", tester_label="by ", clock_mark=False, env_long=False),
+    Layout(brand=False, progress="bad", tester_label="by ", clock_mark=False, part="short"),
+    Layout(brand=False, progress="none", tester_label="by ", clock_mark=False, part="short"),
+    Layout(brand=False, progress="none", tester_label="by ", clock_mark=False, env_long=False, part="none"),
     # The tightest: names cut (to no less than NAME_MAX cells) as far as the title needs.
-    Layout(brand=False, progress="none", tester_label="", clock_mark=False, env_long=False, name_max=NAME_MAX),
+    Layout(brand=False, progress="none", tester_label="", clock_mark=False, env_long=False, name_max=NAME_MAX,
+           part="none"),
 )
 
 
@@ -174,6 +178,10 @@ class SessionHeader(Widget):
         if layout.name_max is not None:
             tester = ellipsize(tester, layout.name_max)
         text.append(f" {layout.tester_label}{tester} ")
+        if session.part and layout.part != "none":
+            part = inert(describe_part(session.part), one_line=True)
+            shown = f"part: {part}" if layout.part == "long" else "◧ " + ellipsize(part, NAME_MAX)
+            text.append(f" {shown} ", style="bold magenta" if not no_color else "bold")
         if elapsed is not None:
             text.append(f" ⏱ {elapsed} " if layout.clock_mark else f" {elapsed} ", style="dim")
         text.append(" ")
