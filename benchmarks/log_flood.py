@@ -8,8 +8,10 @@ consumer keeps them in a bounded buffer.
 Three runs, each into the same consumer (a `LineBuffer` of 10,000 lines, as the screen keeps):
 
 * command: `yes line | head -n 1000000` through `CommandSource` — judged against the pipe floor
-  of the same command; then the same with an 80-byte log line, reported: error detection
-  scans every byte (a few regex passes), so long lines cost more than the floor's memchr.
+  of the same command; then the same with an 80-byte log line, judged too (issue 14: logs people
+  actually write): error detection looks at every byte, so long lines cost more than the floor's
+  memchr. It looks for a character of each error pattern's literal first (`errors.py`), and the
+  pipe is read into one reused buffer (`line_reader.py`): 27 % → about 60 % of the floor.
 * docker: a busybox container that printed 1,000,000 lines with `yes | head`, read back through
   `DockerSource` (a compose service, engine timestamps parsed, restart-proof bookkeeping). The
   engine sends one frame per line, slowly, so its floor is the engine itself: the same logs
@@ -41,8 +43,8 @@ sys.path.insert(0, str(ROOT / "src"))
 from qatui.core.logs import CommandSource, DockerSource, LineBuffer  # noqa: E402
 from qatui.core.logs.docker_stream import LogStream  # noqa: E402
 
-#: The line the issue names (`yes line | head`), judged; and a realistic 80-byte log line,
-#: reported too, because scanning for errors costs per byte while the floor costs per line.
+#: The line the issue names (`yes line | head`), and a realistic 80-byte log line (scanning for
+#: errors costs per byte while the floor costs per line); both judged.
 LINE = "line"
 LONG_LINE = "2026-03-01 12:00:00,000 INFO huey.consumer Executing tasks.sync_products 1234"
 IMAGE = "qatui-test/busybox:latest"
@@ -171,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"rss at start : {rss_mb():.1f} MB")
     floor = 0.0
-    for line, judged in ((LINE, True), (LONG_LINE, False)):
+    for line in (LINE, LONG_LINE):
         label = f"{len(line) + 1}-byte lines"
         # Floor and source alternate, five pairs; the judged ratio is the median of the pairs'
         # ratios, so that a busy moment on the machine hurts both sides of a pair alike.
@@ -180,16 +182,13 @@ def main(argv: list[str] | None = None) -> int:
             floors.append(pipe_floor(lines, line))
             runs.append(consume(CommandSource("flood", f"yes '{line}' | head -n {lines}"), lines, follow=True))
         line_floor = statistics.median(floors)
-        floor = line_floor if judged else floor
+        floor = line_floor if line == LINE else floor  # the docker run is compared with the short lines' floor
         speed = statistics.median(r[0] for r in runs)
         growth = max(r[1] for r in runs)
         ratio = statistics.median(r[0] / f for r, f in zip(runs, floors, strict=True))
         print(f"pipe floor   : {line_floor / 1e6:6.2f} M lines/s  ({label}; `yes | head` read by `for line in pipe`)")
-        if judged:
-            verdict = "PASS" if ratio >= SPEED_TARGET else "FAIL"
-            ok &= verdict == "PASS"
-        else:
-            verdict = "(reported, not judged)"
+        verdict = "PASS" if ratio >= SPEED_TARGET else "FAIL"
+        ok &= verdict == "PASS"
         print(f"command      : {speed / 1e6:6.2f} M lines/s  = {ratio:5.0%} of the floor "
               f"(target ≥ {SPEED_TARGET:.0%})  {verdict}")
         verdict = "PASS" if growth < RSS_TARGET_MB else "FAIL"

@@ -130,6 +130,7 @@ def test_splitter_bulk_decoding() -> None:
     assert splitter.feed(b"g\n" + b"x" * 25) == ["efg", "x" * 10 + " … [line truncated]"]
     assert splitter.feed(b"yyy\nok\n") == ["ok"]
     assert splitter.feed(b"\xff\xfeabc\n") == ["\ufffd\ufffdabc"]
+    assert splitter.feed(b"crlf\r\n") == ["crlf"]  # the chunk's last line too (it kept its \r)
 
 
 def test_times() -> None:

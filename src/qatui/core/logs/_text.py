@@ -323,7 +323,10 @@ class LineSplitter:
             self._keep(data, out)
             return out, None
         rest = data[last + 1:]
-        text: str | None = data[:last].decode("utf-8", "replace")
+        # A `\r\n` ending the last complete line: the `\n` is not in the slice, so drop its `\r`
+        # (it used to stay, shown as `\r` at the end of each chunk's last line).
+        stop = last - 1 if last > 0 and data[last - 1] == 13 else last
+        text: str | None = data[:stop].decode("utf-8", "replace")
         assert text is not None
         if "\r" in text:
             text = text.replace("\r\n", "\n")
@@ -352,12 +355,12 @@ class LineSplitter:
         return [rest.decode("utf-8", "replace").rstrip("\r")] if rest else []
 
 
-def _has_long_line(data: bytes, end: int, limit: int) -> bool:
-    """Whether `data[:end]` holds a line longer than `limit` bytes: hops from newline to the
-    last newline within `limit + 1` bytes, so a chunk of short lines costs a few `rfind`s."""
-    if end <= limit:
+def _has_long_line(data: bytes | bytearray, end: int, limit: int, start: int = 0) -> bool:
+    """Whether `data[start:end]` holds a line longer than `limit` bytes: hops from newline to
+    the last newline within `limit + 1` bytes, so a chunk of short lines costs a few `rfind`s."""
+    if end - start <= limit:
         return False
-    pos = 0
+    pos = start
     while end - pos > limit:
         newline = data.rfind(b"\n", pos, pos + limit + 1)
         if newline < 0:

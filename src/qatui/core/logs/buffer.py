@@ -53,6 +53,8 @@ class LineBuffer:
             return
         # Only the newest `maxlen` lines of a huge batch can stay; skip building the rest.
         skip = max(0, count - self.maxlen)
+        if count >= self.maxlen:  # (a flood) every line goes: clearing is cheaper than popping each
+            self.clear()
         self._texts.extend(islice(batch.texts, skip, None) if skip else batch.texts)
         if batch.times is not None:
             self._times.extend(islice(batch.times, skip, None))

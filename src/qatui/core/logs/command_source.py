@@ -1,10 +1,10 @@
 """A command's output as a log source: `ssh staging docker logs -f web`, `kubectl logs -f …`.
 
 This is how servers beyond this machine are covered. The command's stdout and stderr go into
-one pipe (enlarged to 1 MB), read with `os.read` in large chunks by the thread that iterates the
-source (asyncio's per-line `readline` reads a flood at a tenth of the speed, and a second reader
-thread only adds hand-offs); the chunks are split and decoded in bulk and handed over in
-batches every ~0.1 s. Nothing is read while the consumer is busy, so a flood fills the pipe
+one pipe (enlarged to 1 MB), read in large chunks into one reused buffer (`LineReader`: no
+megabyte-sized copy per batch) by the thread that iterates the source (asyncio's per-line
+`readline` reads a flood at a tenth of the speed, and a second reader thread only adds
+hand-offs); the chunks are split and decoded in bulk and handed over in batches every ~0.1 s. Nothing is read while the consumer is busy, so a flood fills the pipe
 and the command waits on its writes: backpressure instead of memory growth. `select` with a
 short timeout keeps the stop event noticed within 0.1 s. The command runs in its own session and
 process group, with qatui's mark in its environment (`qatui.core.procs`), so that stopping the
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import os
 import select
 import shlex
 import signal
@@ -34,9 +33,10 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
-from qatui.core.logs._text import MAX_LINE, LineSplitter, line_time, now
+from qatui.core.logs._text import MAX_LINE, line_time, now
 from qatui.core.logs.base import LogBatch
 from qatui.core.logs.errors import ErrorDetector
+from qatui.core.logs.line_reader import LineReader
 from qatui.core.procs import ProcessTree
 
 BATCH_SECONDS = 0.1
@@ -113,7 +113,7 @@ class CommandSource:
         fd = process.stdout.fileno()
         with contextlib.suppress(OSError):
             fcntl.fcntl(fd, _F_SETPIPE_SZ, _READ_SIZE)  # fewer, larger reads in a flood
-        splitter = LineSplitter(self.max_line)
+        reader = LineReader(self.max_line, _READ_SIZE)
         kept: deque[tuple[list[str], set[int], datetime]] = deque()  # follow=False: the last lines
         kept_count = 0
         try:
@@ -121,7 +121,7 @@ class CommandSource:
             started = last_output = time.monotonic()
             cut_short = False
             while not ended and not stop.is_set():
-                texts, joined, ended = _collect(fd, splitter, stop)
+                texts, joined, ended = _collect(fd, reader, stop)
                 if not texts:
                     if not follow and _gave_up(started, last_output):
                         cut_short = True
@@ -161,14 +161,14 @@ class CommandSource:
             process.stdout.close()
 
 
-def _collect(fd: int, splitter: LineSplitter, stop: threading.Event) -> tuple[list[str], str | None, bool]:
-    """Read what arrives during about BATCH_SECONDS (at most BATCH_BYTES) in large `os.read`s,
-    and split it into lines: (lines, their joined text when free, whether the output ended)."""
-    parts: list[bytes] = []
+def _collect(fd: int, reader: LineReader, stop: threading.Event) -> tuple[list[str], str | None, bool]:
+    """Read what arrives during about BATCH_SECONDS (at most BATCH_BYTES) in large reads into
+    the reader's buffer, and split it into lines: (lines, their joined text when free, whether
+    the output ended)."""
     size = 0
     ended = False
     deadline = time.monotonic() + BATCH_SECONDS
-    while size < BATCH_BYTES and not stop.is_set():
+    while size < BATCH_BYTES and reader.room and not stop.is_set():
         timeout = deadline - time.monotonic()
         if timeout <= 0:
             break
@@ -176,17 +176,16 @@ def _collect(fd: int, splitter: LineSplitter, stop: threading.Event) -> tuple[li
         if not ready:
             break
         try:
-            data = os.read(fd, _READ_SIZE)
+            count = reader.read(fd)
         except OSError:
-            data = b""
-        if not data:
+            count = 0
+        if not count:
             ended = True
             break
-        parts.append(data)
-        size += len(data)
-    texts, joined = splitter.feed_joined(b"".join(parts) if len(parts) != 1 else parts[0]) if parts else ([], None)
+        size += count
+    texts, joined = reader.lines() if size else ([], None)
     if ended:
-        rest = splitter.flush()
+        rest = reader.flush()
         if rest:
             texts.extend(rest)
             joined = None
