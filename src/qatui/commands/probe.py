@@ -150,8 +150,14 @@ def run(args: argparse.Namespace) -> int:
             "type the name of the environment the probes run against"
         )
 
+    existing = None  # the session of an existing --record, read once
+    if args.record:
+        try:
+            existing = _existing_record(args.record)
+        except QatuiError as error:
+            return _usage(f"--record {args.record}: {error.message}")
     try:
-        opened, id_words = _part(args, checklist)
+        opened, id_words = _part(args, checklist, existing)
     except QatuiError as error:
         return _usage(f"{error.title}: {error.message}")
     probes, unknown = select(checklist, id_words)
@@ -164,12 +170,8 @@ def run(args: argparse.Namespace) -> int:
         return _usage("; ".join(f"--only: no item, section, probe or priority {u!r}{did_you_mean(u, ids)}"
                                 for u in unknown))
 
-    session_started = None
-    if args.record:
-        try:
-            session_started = _record_started(args.record)
-        except QatuiError as error:
-            return _usage(f"--record {args.record}: {error.message}")
+    # a logs probe's "since the session started" window is the existing record's session's
+    session_started = existing.started_at if existing is not None else None
     model = RunModel(checklist, env_key, env, session_started=session_started, jobs=args.jobs)
     probes = model.plan(probes)
     progress = _Progress(sys.stderr, len(probes), checklist) if sys.stderr.isatty() else None
@@ -378,16 +380,15 @@ def to_junit(checklist: Checklist, env_key: str | None, pairs: Sequence[tuple[Pr
 # --- record -----------------------------------------------------------------------------------
 
 
-def _record_started(path: str) -> datetime | None:
-    """When the session of an existing record started: a logs probe's "since the session
-    started" window is that session's, not this run's (None: a new record starts now)."""
+def _existing_record(path: str) -> Any:
+    """The session of an existing `--record` (None: a new record starts there)."""
     from qatui.core.record.store import RecordFile
 
     record_file = RecordFile(path)
-    return record_file.load().started_at if record_file.exists() else None
+    return record_file.load() if record_file.exists() else None
 
 
-def _part(args: argparse.Namespace, checklist: Checklist) -> tuple[Any, str]:
+def _part(args: argparse.Namespace, checklist: Checklist, record: Any) -> tuple[Any, str]:
     """The part the options choose (`core/run/part.py`, as on the screen) and the `--only`
     words left for `select`: a priority word is a priority unless the checklist has an item,
     section or probe of that id (as before priorities were known here)."""
@@ -403,12 +404,6 @@ def _part(args: argparse.Namespace, checklist: Checklist) -> tuple[Any, str]:
     if choice.by_assignment:
         print(f"qatui probe: the part assigned to {choice.specs[0].assigned} in the checklist (assign:); "
               "--all runs every probe", file=sys.stderr)
-    record = None
-    if args.record:
-        from qatui.core.record.store import RecordFile
-
-        record_file = RecordFile(args.record)
-        record = record_file.load() if record_file.exists() else None
     return part.opening(checklist, choice, record), rest
 
 
