@@ -64,8 +64,8 @@ def main_ready(app: Any) -> Callable[[], bool]:
         return (
             app.recorder is not None
             and type(app.screen).__name__ == "MainScreen"
-            and not app.running_probes
-            and bool(app.probe_results("health"))
+            and not app.view.running_probes
+            and bool(app.view.probe_results("health"))
         )
 
     return ready
@@ -88,7 +88,7 @@ async def tick(pilot: Any, app: Any, key: str, note: str = "") -> None:
     """Wait for the selected item's probes (auto-run), then tick it, with a note if asked."""
     item_id = app.screen.current_item_id
     item = app.checklist.item(item_id)
-    await settle(pilot, lambda: not item.probes or (bool(app.probe_results(item_id)) and not app.running_probes),
+    await settle(pilot, lambda: not item.probes or (bool(app.view.probe_results(item_id)) and not app.view.running_probes),
                  what=f"{item_id}'s probe results")
     await pilot.press(key)
     if note:

@@ -78,9 +78,9 @@ async def screen_verdicts(checklist: Path, env_key: str, env: Mapping[str, str],
             if declined:
                 declined = wanted  # the screen's "no" runs none of the item's probes
             await _until(pilot, lambda w=wanted - declined, i=item.id:
-                         not app.running_probes and w <= set(app.probe_results(i)))
+                         not app.view.running_probes and w <= set(app.view.probe_results(i)))
             for probe_id in wanted:
-                result = app.probe_results(item.id).get(probe_id)
+                result = app.view.probe_results(item.id).get(probe_id)
                 verdicts[probe_id] = result.status.value if result is not None else "not_run"
         await pilot.press("q")
     return verdicts

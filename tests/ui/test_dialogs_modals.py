@@ -155,7 +155,7 @@ async def test_trust_dialog_keeps_its_buttons_on_screen_and_never_trusts_blindly
         await pilot.press("y")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen) and trusted(tmp_path)
-        await wait_for(pilot, lambda: len(app.probe_results("steps")) == 15 and not app.running_probes)
+        await wait_for(pilot, lambda: len(app.view.probe_results("steps")) == 15 and not app.view.running_probes)
 
 
 async def test_trust_dialog_n_and_escape_do_not_trust(tmp_path: Path) -> None:
@@ -168,7 +168,7 @@ async def test_trust_dialog_n_and_escape_do_not_trust(tmp_path: Path) -> None:
             await pilot.press(key)
             await pilot.pause()
             assert isinstance(app.screen, MainScreen)
-        assert not trusted(tmp_path) and not app.running_probes
+        assert not trusted(tmp_path) and not app.view.running_probes
 
 
 async def test_trust_dialog_shows_each_command_as_qatui_trust_prints_it(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ def test_log_pane_with_a_selection(snap_compare: Any, tmp_path: Path) -> None:
         assert isinstance(screen, MainScreen)
         pane = screen.log_pane
         pane.set_sources(["web"], "item")
-        app.inject_log_lines([
+        app.logs.inject([
             LogLine("web", f"GET /api/orders/{n} 200") for n in range(8)
         ] + [LogLine("web", "ERROR order 8 failed", is_error=True)])
         await pilot.pause(0.3)

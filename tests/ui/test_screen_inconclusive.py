@@ -42,7 +42,7 @@ async def test_inconclusive_is_shown_as_not_passed(tmp_path: Path) -> None:
     trust(app.checklist, env)  # as `qatui trust --yes` would: an untrusted checklist runs nothing
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
-        await wait_for(pilot, lambda: bool(app.probe_results("huey-clean")) and not app.running_probes)
+        await wait_for(pilot, lambda: bool(app.view.probe_results("huey-clean")) and not app.view.running_probes)
         text = screen_text(app)
         assert "? logs      huey-no-errors" in text and "inconclusive:" in text
         assert "ms  inconclusive: no l" in text  # the word, not only the colour (NO_COLOR)

@@ -231,7 +231,7 @@ async def test_space_pauses_and_follows_the_log(tmp_path: Path) -> None:
         assert pane.following
         await pilot.press("space")
         assert not pane.following
-        app.inject_log_lines([LogLine("web", f"line {i}") for i in range(3)])
+        app.logs.inject([LogLine("web", f"line {i}") for i in range(3)])
         await pilot.pause(0.25)
         assert pane.pending == 3
         await pilot.pause()
@@ -246,7 +246,7 @@ async def test_a_attaches_log_lines_as_evidence(tmp_path: Path) -> None:
         screen = app.screen
         assert isinstance(screen, MainScreen)
         screen.log_pane.set_sources(["web"], "item")
-        app.inject_log_lines([
+        app.logs.inject([
             LogLine("web", "GET / 200"),
             LogLine("web", "ERROR boom", is_error=True),
         ])
@@ -272,9 +272,9 @@ async def test_l_toggles_item_and_environment_logs(tmp_path: Path) -> None:
 async def test_t_toggles_auto_run(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        assert app.auto_run is False  # the checklist's setting
+        assert app.probes.auto_run is False  # the checklist's setting
         await pilot.press("t")
-        assert app.auto_run is True
+        assert app.probes.auto_run is True
 
 
 async def test_r_on_an_item_without_probes_says_so(tmp_path: Path) -> None:
@@ -283,7 +283,7 @@ async def test_r_on_an_item_without_probes_says_so(tmp_path: Path) -> None:
         await pilot.press("r", "R", "x")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
-        assert app.running_probes == set()
+        assert app.view.running_probes == set()
 
 
 async def test_q_quits_and_everything_is_saved(tmp_path: Path) -> None:

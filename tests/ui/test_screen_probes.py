@@ -33,14 +33,14 @@ def probe_app(tmp_path: Path, http_app: HttpApp, **options: Any) -> QatuiApp:
 
 
 def idle(app: QatuiApp) -> Callable[[], bool]:
-    return lambda: not app.running_probes
+    return lambda: not app.view.running_probes
 
 
 async def test_r_runs_the_probes_and_records_results_metric_and_fact(tmp_path: Path, http_app: HttpApp) -> None:
     app = probe_app(tmp_path, http_app)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
-        await wait_for(pilot, lambda: bool(app.probe_results("version")) and idle(app)())
+        await wait_for(pilot, lambda: bool(app.view.probe_results("version")) and idle(app)())
         session = record_of(app)
         result = session.item("version").probes[0]
         assert result.status is ProbeStatus.PASSED
@@ -54,7 +54,7 @@ async def test_a_failed_probe_expands_to_its_explanation_and_can_be_attached(tmp
     app = probe_app(tmp_path, http_app)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("j", "r")
-        await wait_for(pilot, lambda: "error-page" in app.probe_results("broken") and idle(app)())
+        await wait_for(pilot, lambda: "error-page" in app.view.probe_results("broken") and idle(app)())
         assert record_of(app).item("broken").probes[0].status is ProbeStatus.FAILED
         screen = app.screen
         assert isinstance(screen, MainScreen)
@@ -72,7 +72,7 @@ async def test_R_runs_the_whole_section(tmp_path: Path, http_app: HttpApp) -> No
     app = probe_app(tmp_path, http_app)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("R")
-        await wait_for(pilot, lambda: "error-page" in app.probe_results("broken"), timeout=10)
+        await wait_for(pilot, lambda: "error-page" in app.view.probe_results("broken"), timeout=10)
         await pilot.press("x")  # the slow one is cancelled
         await wait_for(pilot, idle(app))
         session = record_of(app)
@@ -88,9 +88,9 @@ async def test_untrusted_command_probe_asks_to_trust_first(tmp_path: Path, http_
         assert isinstance(app.screen, TrustModal)
         assert "echo hello-from-probe" in screen_text(app)
         await pilot.press("n")  # not trusted: nothing runs
-        assert not app.running_probes and not app.probe_results("greet")
+        assert not app.view.running_probes and not app.view.probe_results("greet")
         await pilot.press("r", "y")
-        await wait_for(pilot, lambda: "say-hello" in app.probe_results("greet") and idle(app)())
+        await wait_for(pilot, lambda: "say-hello" in app.view.probe_results("greet") and idle(app)())
         assert record_of(app).item("greet").probes[0].status is ProbeStatus.PASSED
         assert (tmp_path / "data" / "qatui" / "trusted.json").exists()
 
@@ -106,22 +106,22 @@ async def test_destructive_probe_on_a_protected_environment_needs_its_name(tmp_p
         await pilot.press(*"prod", "enter")
         assert isinstance(app.screen, TypeNameModal)  # not the name: still asking
         await pilot.press(*"uction", "enter")
-        await wait_for(pilot, lambda: "wipe-cache" in app.probe_results("wipe") and idle(app)())
+        await wait_for(pilot, lambda: "wipe-cache" in app.view.probe_results("wipe") and idle(app)())
         assert record_of(app).item("wipe").probes[0].status is ProbeStatus.PASSED
         # The name counts for that run only: the next run asks again, and "no" runs nothing.
-        first = app.probe_results("wipe")["wipe-cache"]
+        first = app.view.probe_results("wipe")["wipe-cache"]
         await pilot.press("r")
         assert isinstance(app.screen, TypeNameModal)
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, TypeNameModal)
-        assert not app.running_probes and app.probe_results("wipe")["wipe-cache"] is first
+        assert not app.view.running_probes and app.view.probe_results("wipe")["wipe-cache"] is first
 
 
 async def test_auto_run_runs_probes_when_an_item_is_opened(tmp_path: Path, http_app: HttpApp) -> None:
     app = probe_app(tmp_path, http_app, auto_run=True)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: "version-json" in app.probe_results("version") and idle(app)())
+        await wait_for(pilot, lambda: "version-json" in app.view.probe_results("version") and idle(app)())
         assert record_of(app).item("version").probes[0].status is ProbeStatus.PASSED
 
 
@@ -134,13 +134,13 @@ async def test_probes_on_a_signed_record_are_shown_not_saved(tmp_path: Path, htt
 
     app = probe_app(tmp_path, http_app, auto_run=True)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: bool(app.probe_results("version")) and idle(app)())
-        app.sign(SignOff(name="Hannah", role="QA", at=T0, meaning="tested"))
+        await wait_for(pilot, lambda: bool(app.view.probe_results("version")) and idle(app)())
+        app.sessions.sign(SignOff(name="Hannah", role="QA", at=T0, meaning="tested"))
         await pilot.press("j")
         await pilot.pause(0.3)
-        assert not app.probe_results("broken") and idle(app)()  # auto-run is off for a signed record
+        assert not app.view.probe_results("broken") and idle(app)()  # auto-run is off for a signed record
         await pilot.press("r")
-        await wait_for(pilot, lambda: "error-page" in app.probe_results("broken") and idle(app)())
+        await wait_for(pilot, lambda: "error-page" in app.view.probe_results("broken") and idle(app)())
         assert not isinstance(app.screen, ErrorModal)
         assert any("shown, not saved" in note.message for note in app._notifications)
     saved = record_of(app)

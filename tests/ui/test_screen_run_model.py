@@ -68,7 +68,7 @@ async def run_item(pilot: Any, app: QatuiApp, item_id: str) -> None:
     app.screen.checklist_view.select_item(item_id)  # type: ignore[attr-defined]
     await pilot.pause()
     await pilot.press("r")
-    await wait_for(pilot, lambda: bool(app.probe_results(item_id)) and not app.running_probes)
+    await wait_for(pilot, lambda: bool(app.view.probe_results(item_id)) and not app.view.running_probes)
 
 
 async def test_a_capture_is_taken_once_and_newer_evidence_is_said(tmp_path: Path, http_app: HttpApp) -> None:
@@ -77,10 +77,10 @@ async def test_a_capture_is_taken_once_and_newer_evidence_is_said(tmp_path: Path
     async with app.run_test(size=SIZE) as pilot:
         await run_item(pilot, app, "products")  # needs the token: the login runs first, once
         assert logins(http_app) == before + 1
-        assert app.probe_results("products")["products"].status is ProbeStatus.PASSED
+        assert app.view.probe_results("products")["products"].status is ProbeStatus.PASSED
         await run_item(pilot, app, "products-again")  # the token is reused: no second login
         assert logins(http_app) == before + 1
-        assert app.probe_results("products-again")["products-again"].status is ProbeStatus.PASSED
+        assert app.view.probe_results("products-again")["products-again"].status is ProbeStatus.PASSED
         # the tester ticks the login item, then re-runs it: the evidence is newer than the tick
         app.screen.checklist_view.select_item("login")  # type: ignore[attr-defined]
         await pilot.pause()
@@ -88,7 +88,7 @@ async def test_a_capture_is_taken_once_and_newer_evidence_is_said(tmp_path: Path
         await pilot.press("p")
         assert "evidence newer than the verdict" not in screen_text(app)
         await pilot.press("r")
-        await wait_for(pilot, lambda: logins(http_app) == before + 2 and not app.running_probes)
+        await wait_for(pilot, lambda: logins(http_app) == before + 2 and not app.view.running_probes)
         await wait_for(pilot, lambda: "evidence newer than the verdict" in screen_text(app))
         assert "· ⚠ evidence newer than the verdict (ticked " in record_of_text(app)
         assert record_of(app).item("login").status.value == "passed"  # the tick itself stays
@@ -110,11 +110,11 @@ async def test_destructive_always_asks_on_an_unprotected_environment(tmp_path: P
         assert "destructive: always" in screen_text(app)
         await pilot.press("escape")
         await pilot.pause()
-        assert not app.running_probes and not app.probe_results("mail")
+        assert not app.view.running_probes and not app.view.probe_results("mail")
         assert len(http_app.server.requests) == sent
         await pilot.press("r", *"local", "enter")
-        await wait_for(pilot, lambda: "send-mail" in app.probe_results("mail") and not app.running_probes)
-        assert app.probe_results("mail")["send-mail"].status is ProbeStatus.PASSED
+        await wait_for(pilot, lambda: "send-mail" in app.view.probe_results("mail") and not app.view.running_probes)
+        assert app.view.probe_results("mail")["send-mail"].status is ProbeStatus.PASSED
 
 
 async def test_nothing_is_sent_before_trust_even_with_auto_run(tmp_path: Path, http_app: HttpApp) -> None:
@@ -125,7 +125,7 @@ async def test_nothing_is_sent_before_trust_even_with_auto_run(tmp_path: Path, h
         for item_id in ("login", "products", "products-again"):
             app.screen.checklist_view.select_item(item_id)  # type: ignore[attr-defined]
             await pilot.pause(0.3)
-        assert len(http_app.server.requests) == sent and not app.running_probes
+        assert len(http_app.server.requests) == sent and not app.view.running_probes
         said = [note.message for note in app._notifications if "not trusted" in note.message]
         assert len(said) == 1 and "nothing runs until you review it" in said[0]  # said, once
         await pilot.press("r")  # the review first; no: still nothing

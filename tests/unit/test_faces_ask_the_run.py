@@ -81,3 +81,24 @@ def test_the_run_model_builds_the_runner_and_the_log_sources() -> None:
     for module, path in face_modules().items():
         text = path.read_text(encoding="utf-8")
         assert "ProbeRunner(" not in text and "make_source(" not in text, module
+
+
+def test_screens_and_widgets_do_not_know_the_app() -> None:
+    """Screens and widgets read a `SessionView` and post requests (`ui/messages.py`); they
+    never import the app (not even for a type) nor cast `self.app` to it to call its methods."""
+    offending: list[str] = []
+    for module, path in sorted(face_modules().items()):
+        if not module.startswith(("qatui.ui.screens", "qatui.ui.widgets")):
+            continue
+        names = imported(path)
+        if any(name == "qatui.ui.app" or name.startswith("qatui.ui.app.") for name in names):
+            offending.append(f"{module} imports qatui.ui.app")
+        if 'cast("QatuiApp"' in path.read_text(encoding="utf-8"):
+            offending.append(f"{module} casts self.app to QatuiApp")
+    assert offending == [], "\n".join(offending)
+
+
+def test_the_rule_above_sees_an_import_of_the_app(tmp_path: Path) -> None:
+    module = tmp_path / "screen.py"
+    module.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from qatui.ui.app import QatuiApp\n")
+    assert "qatui.ui.app" in imported(module)

@@ -150,7 +150,7 @@ async def test_nothing_raw_reaches_the_terminal_from_the_screen(tmp_path: Path, 
     async with app.run_test(size=(160, 60)) as pilot:
         await wait_for(pilot, lambda: "ERROR line 2" in screen_text(app))
         await pilot.press("r")
-        await wait_for(pilot, lambda: len(app.probe_results("hostile")) == 3 and not app.running_probes)
+        await wait_for(pilot, lambda: len(app.view.probe_results("hostile")) == 3 and not app.view.running_probes)
         screen = app.screen
         assert isinstance(screen, MainScreen)
         screen.probe_pane.focus()

@@ -173,7 +173,7 @@ async def test_no_fragment_on_the_screen(tmp_path: Path, hostile_server: Hostile
     async with app.run_test(size=(200, 120)) as pilot:
         await wait_for(pilot, lambda: "INFO form" in screen_text(app))
         await pilot.press("r")
-        await wait_for(pilot, lambda: len(app.probe_results("leak")) == 4 and not app.running_probes)
+        await wait_for(pilot, lambda: len(app.view.probe_results("leak")) == 4 and not app.view.running_probes)
         screen = app.screen
         assert isinstance(screen, MainScreen)
         screen.probe_pane.focus()

@@ -1,9 +1,10 @@
 """Log tails for the screen: one thread worker per source, a bounded buffer, drained on a timer.
 
 Sources are blocking iterators (`LogSource.follow(stop)`), so each runs in a Textual thread
-worker. Workers never touch widgets: they append batches to a buffer, and the app drains it on
-the UI thread every 100 ms into `Log.write_lines`, one call per drain: time batching, as
-toolong does, so a flood is a few calls a second, not a message per line.
+worker. Workers never touch widgets: they append batches to a buffer, which `LogControl`
+offers the main screen every 100 ms (one `LogLinesReady` at a time); the screen drains it into
+`Log.write_lines`, one call per drain: time batching, as toolong does, so a flood is a few
+calls a second, not a message per line.
 
 Backpressure: when more lines wait than the screen takes in one drain, `put` blocks the
 source's thread until the next drain. A flood then costs the reading thread no more CPU (and
@@ -46,6 +47,12 @@ class LogFeed:
         #: Applied to every line's text on the reading thread, before the screen sees it (the
         #: app masks secrets and makes control characters visible here).
         self.clean: Callable[[str], str] | None = None
+
+    @property
+    def waiting(self) -> bool:
+        """Lines wait to be drained (a glance without the lock: a batch just missed is seen
+        at the next drain)."""
+        return bool(self._pending)
 
     @property
     def generation(self) -> int:

@@ -1,14 +1,17 @@
 """The main screen: checklist pane, item pane, probe pane and log pane under a header.
 
-The screen holds no session state of its own: it shows what the app gives it and turns keys
-into calls on the app (`tick`, `run_probes`, `attach`, …), which owns the recorder and every
-worker. After a change the app calls `refresh_item()` / `refresh_all()`.
+The screen holds no session state of its own: it reads the session through the `SessionView`
+it is given and turns keys into requests (`TickRequested`, `ProbesRequested`, `AttachRequested`,
+…, `ui/messages.py`) posted to the app, whose controllers own the recorder and every worker.
+They tell the screen what changed (`ItemChanged`, `ProbesChanged`, `LogSourcesChanged`, …) and
+the screen redraws that from the view.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
@@ -17,6 +20,7 @@ from textual.timer import Timer
 from textual.widgets import Input
 
 from qatui.core.session import ProbeResult, Status
+from qatui.ui import messages as m
 from qatui.ui.keys import bindings
 from qatui.ui.widgets.checklist_view import ChecklistView
 from qatui.ui.widgets.filtering import ItemFilter
@@ -26,19 +30,16 @@ from qatui.ui.widgets.probe_pane import ProbePane
 from qatui.ui.widgets.session_header import SessionHeader
 
 if TYPE_CHECKING:
-    from qatui.ui.app import QatuiApp
+    from qatui.ui.session_view import SessionView
 
 
 class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = list(bindings("screen"))
     AUTO_FOCUS = "ChecklistView"
 
-    @property
-    def qapp(self) -> QatuiApp:
-        return cast("QatuiApp", self.app)
-
-    def __init__(self) -> None:
+    def __init__(self, view: SessionView) -> None:
         super().__init__()
+        self.view = view
         self._pending_item: str | None = None
         self._detail_timer: Timer | None = None
         self._filter_field: Input | None = None
@@ -46,35 +47,35 @@ class MainScreen(Screen[None]):
         self._shown_item: str | None = None
 
     def compose(self) -> ComposeResult:
-        app = self.qapp
-        assert app.checklist is not None
-        session = app.session
-        yield SessionHeader(session, app.clock, id="header")
+        view = self.view
+        assert view.checklist is not None
+        session = view.session
+        yield SessionHeader(session, view.clock, id="header")
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 # The filter field is mounted the first time `/` is pressed: an Input (its CSS,
                 # its cursor timer) costs start-up time and is hidden until then anyway.
-                view = ChecklistView(app.checklist, session, start_at=app.resume_item(), id="checklist")
-                yield view
+                checklist_view = ChecklistView(view.checklist, session, start_at=view.resume_item(), id="checklist")
+                yield checklist_view
             with Vertical(id="right"):
                 # The detail panes hold the first item before they are mounted, so the first
                 # frame already shows its steps (not one frame and a detail delay later).
-                item_pane = ItemPane(app.checklist, id="item")
+                item_pane = ItemPane(view.checklist, id="item")
                 probe_pane = ProbePane(id="probes")
-                first = view.initial_item_id()
+                first = checklist_view.initial_item_id()
                 if first is not None:
                     self._fill_details(first, item_pane, probe_pane)
                     self._shown_item = first
                 yield item_pane
                 yield probe_pane
-                yield LogPane(max_lines=app.options.log_max_lines, id="logs")
+                yield LogPane(max_lines=view.log_max_lines, id="logs")
 
     def on_mount(self) -> None:
         self.query_one("#checklist", ChecklistView).border_title = "Checklist"
         # The key bar (ten widgets, each styled and then recomposed) comes one frame after the
         # checklist: the first frame shows what the tester reads first, sooner.
         self.call_after_refresh(self._mount_footer)
-        if not self.qapp.deterministic:
+        if not self.view.deterministic:
             self.set_interval(1.0, self._tick_clock)
 
     async def _mount_footer(self) -> None:
@@ -117,21 +118,19 @@ class MainScreen(Screen[None]):
         self._pending_item = message.item_id
         if self._shown_item is not None and message.item_id == self._shown_item and self._detail_timer is None:
             self._shown_item = None  # the first item, filled in before the first frame
-        elif self.qapp.deterministic:
+        elif self.view.deterministic:
             self._show_pending()
         elif self._detail_timer is None:
             self._detail_timer = self.set_timer(self.DETAIL_DELAY, self._show_pending)
         else:
             self._detail_timer.reset()
-        self.qapp.item_opened(message.item_id)
+        self.app.post_message(m.ItemOpened(message.item_id))
 
     def _show_pending(self) -> None:
         self._detail_timer = None
         self._show_item(self._pending_item)
 
     def _show_item(self, item_id: str | None) -> None:
-        app = self.qapp
-        assert app.checklist is not None
         if item_id is None:
             self.item_pane.show(None, None)
             self.probe_pane.show([], {}, set())
@@ -139,9 +138,8 @@ class MainScreen(Screen[None]):
         self._fill_details(item_id, self.item_pane, self.probe_pane)
 
     def _fill_details(self, item_id: str, item_pane: ItemPane, probe_pane: ProbePane) -> None:
-        app = self.qapp
-        item = app.item(item_id)
-        item_pane.show(item, app.item_result(item_id))
+        view = self.view
+        item_pane.show(view.item(item_id), view.item_result(item_id))
         self._fill_probes(item_id, probe_pane)
 
     def refresh_probes(self, item_id: str) -> None:
@@ -150,11 +148,11 @@ class MainScreen(Screen[None]):
         self._fill_probes(item_id, self.probe_pane)
 
     def _fill_probes(self, item_id: str, probe_pane: ProbePane) -> None:
-        app = self.qapp
-        item = app.item(item_id)
-        results: dict[str, ProbeResult] = app.probe_results(item_id)
-        running = {p.id for p in item.probes if p.id in app.running_probes}
-        recorded = app.item_result(item_id)
+        view = self.view
+        item = view.item(item_id)
+        results: dict[str, ProbeResult] = view.probe_results(item_id)
+        running = {p.id for p in item.probes if view.is_running(p.id)}
+        recorded = view.item_result(item_id)
         probe_pane.show(item.probes, results, running, recorded.status if recorded else Status.UNTESTED)
 
     def refresh_item(self, item_id: str) -> None:
@@ -166,45 +164,79 @@ class MainScreen(Screen[None]):
 
     def refresh_all(self) -> None:
         """After a reload: the session object itself changed."""
-        app = self.qapp
-        session = app.session
+        session = self.view.session
         self.query_one(SessionHeader).session = session
         self.checklist_view.session = session
         self.query_one(SessionHeader).update_header()
         self._show_item(self.current_item_id)
 
+    # --- told what changed (`ui/messages.py`) ---
+
+    @on(m.ItemChanged)
+    def _item_changed(self, message: m.ItemChanged) -> None:
+        self.refresh_item(message.item_id)
+
+    @on(m.SessionChanged)
+    def _session_changed(self) -> None:
+        self.refresh_all()
+
+    @on(m.ProbesChanged)
+    def _probes_changed(self, message: m.ProbesChanged) -> None:
+        for item_id in message.item_ids:
+            self.refresh_probes(item_id)
+
+    @on(m.LogSourcesChanged)
+    def _log_sources_changed(self, message: m.LogSourcesChanged) -> None:
+        self.log_pane.set_sources(message.names, message.scope, message.message)
+        if message.note:
+            self.log_pane.note(message.note)
+
+    @on(m.LogLinesReady)
+    def _log_lines_ready(self, message: m.LogLinesReady) -> None:
+        pane = self.log_pane
+        for batch in message.take():
+            pane.add_lines(batch)
+
+    @on(m.SignoffClosed)
+    def _signoff_closed(self) -> None:
+        self.checklist_view.focus()
+
     # --- actions (keys from qatui.ui.keys) ---
+
+    def _ask(self, request: m.Request) -> None:
+        """Post a request to the app itself, not up through this screen: posted by a key's
+        binding, the app handles it with that key, before the keys typed after it."""
+        self.app.post_message(request)
 
     def action_set_status(self, value: str) -> None:
         item_id = self.current_item_id
         if item_id is None:
             return
-        status = Status(value)
-        self.qapp.tick(item_id, status)
+        self._ask(m.TickRequested(item_id, Status(value)))
 
     def action_note(self) -> None:
         item_id = self.current_item_id
         if item_id is not None:
-            self.qapp.edit_note(item_id)
+            self._ask(m.NoteRequested(item_id))
 
     def action_run_item_probes(self) -> None:
         item_id = self.current_item_id
         if item_id is not None:
-            self.qapp.run_probes([item_id])
+            self._ask(m.ProbesRequested([item_id]))
 
     def action_run_section_probes(self) -> None:
-        app = self.qapp
         item_id = self.current_item_id
-        if item_id is None or app.checklist is None:
+        checklist = self.view.checklist
+        if item_id is None or checklist is None:
             return
-        section = app.checklist.section_of(item_id)
-        app.run_probes([item.id for item in section.items])
+        section = checklist.section_of(item_id)
+        self._ask(m.ProbesRequested([item.id for item in section.items]))
 
     def action_cancel_probes(self) -> None:
-        self.qapp.cancel_probes()
+        self._ask(m.CancelProbesRequested())
 
     def action_toggle_auto_run(self) -> None:
-        self.qapp.toggle_auto_run()
+        self._ask(m.AutoRunToggled())
 
     def action_attach(self) -> None:
         item_id = self.current_item_id
@@ -214,17 +246,17 @@ class MainScreen(Screen[None]):
             probe = self.probe_pane.selected
             result = self.probe_pane.selected_result()
             if probe is not None and result is not None:
-                self.qapp.attach_probe(item_id, result)
+                self._ask(m.AttachRequested(item_id, result=result))
                 return
         lines, which = self.log_pane.log_widget.lines_to_attach()
         if lines:
-            self.qapp.attach_log(item_id, self.log_pane.sources, lines)
+            self._ask(m.AttachRequested(item_id, lines=lines, sources=self.log_pane.sources))
             if which == "selected":
                 self.log_pane.log_widget.action_unselect()  # attached: the selection is done
             return
         result = self.probe_pane.selected_result()
         if result is not None:
-            self.qapp.attach_probe(item_id, result)
+            self._ask(m.AttachRequested(item_id, result=result))
             return
         self.notify("Nothing to attach: no log lines and no probe output yet.", severity="warning")
 
@@ -309,7 +341,7 @@ class MainScreen(Screen[None]):
         self.log_pane.toggle_follow()
 
     def action_toggle_log_scope(self) -> None:
-        self.qapp.toggle_log_scope()
+        self._ask(m.LogScopeToggled())
 
     def action_signoff(self) -> None:
-        self.qapp.open_signoff()
+        self._ask(m.SignoffRequested())

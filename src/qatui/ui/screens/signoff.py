@@ -7,7 +7,8 @@ value, else the baseline record's measurement: `--baseline OLD.md` or the last r
 same checklist) beside "after" (this session's probe timings, or the figure the tester types
 here for a manual metric) and the change, computed by the record's own helpers
 (`core.record.render`), so the screen and the record never disagree. A typed figure is saved
-at once through the app (the Recorder's `set_metric_after`), like every other change.
+at once through `save_figure` (the session control's, the Recorder's `set_metric_after`),
+like every other change.
 
 Everything here must fit 80 columns: the summary table has no vertical rules and a total
 column, like the record's. Times are shown to the minute with their zone, the way a tester
@@ -30,7 +31,7 @@ import math
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 from weakref import WeakKeyDictionary
 
 from rich import box
@@ -49,9 +50,6 @@ from qatui.core.record.escape import number
 from qatui.core.record.render import STATUS_ORDER, threshold_ok
 from qatui.core.run.figures import metric_change
 from qatui.core.session import MetricValue, Session, SignOff
-
-if TYPE_CHECKING:
-    from qatui.ui.app import QatuiApp
 
 #: The signature form as typed, per app (one app is one session), until it is signed: a new
 #: `SignOffScreen` is made each time `S` is pressed, and Back must not lose a written comment.
@@ -198,12 +196,16 @@ class SignOffScreen(Screen[SignOff | None]):
     ]
     AUTO_FOCUS = None  # `on_mount` picks the first field that can be typed in
 
-    def __init__(self, checklist: Checklist, session: Session, baseline: Session | None, clock: Callable[[], datetime]) -> None:
+    def __init__(self, checklist: Checklist, session: Session, baseline: Session | None, clock: Callable[[], datetime],
+                 *, save_figure: Callable[[str, float | None], bool]) -> None:
         super().__init__()
         self.checklist = checklist
         self.session = session
         self.baseline = baseline
         self.clock = clock
+        #: Saves a typed figure through the recorder at once; False when it was not saved
+        #: (the error is shown by whoever saves, and the tester stays on the field).
+        self.save_figure = save_figure
 
     @property
     def manual_metrics(self) -> list[MetricValue]:
@@ -263,10 +265,6 @@ class SignOffScreen(Screen[SignOff | None]):
                     yield Button("Reopen the record", id="reopen", variant="warning", compact=True)
                 yield Button("Back (esc)", id="back", compact=True)
         yield Footer()
-
-    @property
-    def qapp(self) -> QatuiApp:
-        return cast("QatuiApp", self.app)
 
     def on_mount(self) -> None:
         blink = not getattr(self.app, "deterministic", False)
@@ -328,7 +326,7 @@ class SignOffScreen(Screen[SignOff | None]):
             return False
         if value == metric.after:
             return True
-        if not self.qapp.set_metric(metric_id, value):
+        if not self.save_figure(metric_id, value):
             return False
         self._error("")
         self.refresh_tables()
