@@ -21,6 +21,15 @@ import os
 import stat
 from pathlib import Path
 
+#: A Markdown file's suffixes: a plain Markdown checklist, or a record qatui wrote.
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+
+
+def is_markdown(path: str | Path) -> bool:
+    """Named as Markdown (told by the name alone; nothing is read)."""
+    return str(path).lower().endswith(MARKDOWN_SUFFIXES)
+
+
 #: st_mode file type → how it is named in a message.
 _KINDS = (
     (stat.S_ISFIFO, "a named pipe (FIFO)"),

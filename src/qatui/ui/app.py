@@ -31,8 +31,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -46,7 +45,6 @@ from textual.worker import Worker, WorkerState
 
 from qatui.core import runtime
 from qatui.core.checklist import Checklist
-from qatui.core.datatypes import datatype
 from qatui.core.errors import QatuiError
 from qatui.core.runtime import KEYS_SWITCH_INTERVAL
 from qatui.core.session import Session
@@ -59,7 +57,7 @@ from qatui.ui.log_control import DRAIN_EVERY, LogControl
 from qatui.ui.probe_control import ProbeControl
 from qatui.ui.session_control import SessionControl
 from qatui.ui.session_view import LiveSession
-from qatui.ui.startup import Startup, read_choice
+from qatui.ui.startup import AppOptions, Startup, read_choice, system_clock
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -69,34 +67,6 @@ if TYPE_CHECKING:
 Clock = Callable[[], datetime]
 #: Seconds qatui waits for Textual's way out after a hangup or SIGTERM (see `_hung_up`).
 HANGUP_GRACE = 3.0
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC).astimezone()
-
-
-@datatype
-class AppOptions:
-    """What the command line (or a test) asks for; everything size-independent."""
-
-    checklist_path: str | None = None
-    env_key: str | None = None
-    tester: str | None = None
-    record_path: str | None = None
-    baseline: str | None = None
-    auto_run: bool | None = None
-    #: Snapshot mode: no clock ticking, no blinking cursors, no animations.
-    deterministic: bool = False
-    log_max_lines: int = 5000
-    config_dir: Path | None = None
-    env_vars: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    #: When the path given was a record: the record to resume.
-    resume: str | None = None
-    #: The tester's part (`--only`, `--section`, `--tag`, `--all`), chosen in `core/run/part.py`.
-    part_only: str = ""
-    part_sections: str = ""
-    part_tags: str = ""
-    part_all: bool = False
 
 
 def create_app(

@@ -19,7 +19,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from qatui.core.errors import QatuiError, RecordConflict, RecordSigned
-from qatui.core.record.paths import free_name
 from qatui.core.session import Evidence, ProbeResult, Session, SignOff, Status
 from qatui.ui.messages import ItemChanged, SessionChanged, SignoffClosed
 from qatui.ui.startup import Baseline, read_baseline, read_record
@@ -236,6 +235,8 @@ class SessionControl:
 
         if self.conflict_open():
             return  # one question at a time: a probe result meeting the same conflict waits
+        from qatui.core.record.paths import free_name
+
         path = self.state.record_path
         taken = ""
         if conflict.path == str(path):

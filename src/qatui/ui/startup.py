@@ -10,21 +10,18 @@ posted back. The functions here are those reads; they return values, never touch
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qatui.core import runtime
+from qatui.core.datatypes import datatype
 from qatui.core.errors import QatuiError
-from qatui.core.record.paths import (
-    find_previous_record,
-    is_record_file,
-    record_path_for,
-    resolve_record_checklist,
-)
+from qatui.core.files import is_markdown
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -34,6 +31,34 @@ if TYPE_CHECKING:
     from qatui.core.session import Session
     from qatui.ui.app import QatuiApp
     from qatui.ui.session_view import LiveSession
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC).astimezone()
+
+
+@datatype
+class AppOptions:
+    """What the command line (or a test) asks for; everything size-independent."""
+
+    checklist_path: str | None = None
+    env_key: str | None = None
+    tester: str | None = None
+    record_path: str | None = None
+    baseline: str | None = None
+    auto_run: bool | None = None
+    #: Snapshot mode: no clock ticking, no blinking cursors, no animations.
+    deterministic: bool = False
+    log_max_lines: int = 5000
+    config_dir: Path | None = None
+    env_vars: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    #: When the path given was a record: the record to resume.
+    resume: str | None = None
+    #: The tester's part (`--only`, `--section`, `--tag`, `--all`), chosen in `core/run/part.py`.
+    part_only: str = ""
+    part_sections: str = ""
+    part_tags: str = ""
+    part_all: bool = False
 
 
 def load_checklist(path: str, env_vars: Mapping[str, str]) -> Checklist:
@@ -65,8 +90,11 @@ def read_choice(path: str, env_vars: Mapping[str, str]) -> Chosen:
     """Tell a record from a checklist, find a record's checklist, load the checklist.
     Raises `QatuiError` (a `ChecklistError` for a bad checklist)."""
     resume = None
-    if is_record_file(path):
-        resume, path = path, resolve_record_checklist(path)
+    if is_markdown(path):  # (the record modules are imported only for a Markdown file)
+        from qatui.core.record.paths import is_record_file, resolve_record_checklist
+
+        if is_record_file(path):
+            resume, path = path, resolve_record_checklist(path)
     return Chosen(path, load_checklist(path, env_vars), resume)
 
 
@@ -88,7 +116,11 @@ def read_session_record(
     """Open the record of a session: the one to resume, the one `--record` names, or the
     default path under the checklist's repository (named after `tester` for a part record).
     Raises `QatuiError` for a record that cannot be read."""
-    path = resume or record_path or str(record_path_for(checklist, env_key, today, tester))
+    path = resume or record_path
+    if not path:
+        from qatui.core.record.paths import record_path_for
+
+        path = str(record_path_for(checklist, env_key, today, tester))
     if not resume and not Path(path).exists():
         return OpenedRecord(path)
     from qatui.core.record.store import RecordFile
@@ -120,6 +152,8 @@ class Baseline:
 def read_baseline(given: str | None, current: Path, checklist_path: str | None) -> Baseline:
     """`--baseline OLD.md`, else the newest other record of the same checklist beside the
     current one; none is no error, one that cannot be read is a warning."""
+    from qatui.core.record.paths import find_previous_record
+
     path = given if given is not None else find_previous_record(current, checklist_path)
     if path is None:
         return Baseline()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from qatui.core.checklist import Checklist
 from qatui.core.errors import QatuiError
+from qatui.core.files import is_markdown
 
 #: The hidden anchor every record qatui writes starts with (`record/render.py`).
 RECORD_ANCHOR = "<!-- qatui:record"
@@ -28,11 +29,10 @@ _UNSAFE_NAME = re.compile(r"[^\w.-]+")
 
 def is_record_file(path: str | Path) -> bool:
     """A `.md` file that qatui wrote (its hidden anchor), as opposed to a plain checklist."""
-    p = Path(path)
-    if p.suffix.lower() not in (".md", ".markdown"):
+    if not is_markdown(path):
         return False
     try:
-        with p.open(encoding="utf-8", errors="replace") as handle:
+        with Path(path).open(encoding="utf-8", errors="replace") as handle:
             head = handle.read(SNIFF_BYTES)
     except OSError:
         return False
