@@ -202,6 +202,49 @@ def test_bulk_writer_prints_what_the_line_writer_prints(colour: bool) -> None:
         assert bulk.getvalue().splitlines()[3] == "!              app ERROR x"
 
 
+@pytest.mark.parametrize("masking", [False, True])
+def test_bulk_writer_agrees_across_its_slices_and_writes(masking: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches longer than a slice, written in several writes: still line for line what the
+    line writer prints, with a secret and control characters past the first slice masked and
+    made inert, and errors and notices on both sides of a slice boundary."""
+    import io
+    from datetime import UTC
+
+    from qatui.commands import logs
+    from qatui.core.logs.base import LogBatch
+    from qatui.core.logs.merge import MergedBatch
+
+    monkeypatch.setattr(logs, "SLICE_LINES", 7)
+    monkeypatch.setattr(logs, "WRITE_CHARS", 40)
+    at = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+    texts = [f"line {i}" for i in range(30)]
+    texts[9] = "key s3cr3t here"
+    texts[16] = "bell\x07 and \x1b[2J clear"
+    flood = LogBatch("cmd", texts, at=at)
+    mixed = LogBatch("app", list(texts), times=[at + timedelta(seconds=i) for i in range(30)],
+                     errors=frozenset({6, 7}), notices=frozenset({13, 14}))
+    merged = MergedBatch([(flood, 2, 30), (mixed, 0, 30)])
+    writes: list[str] = []
+
+    class Out(io.StringIO):
+        def write(self, text: str) -> int:
+            writes.append(text)
+            return super().write(text)
+
+    def printer(out: io.StringIO) -> logs.Printer:
+        # `masking` is off when the run has no secret: its masker then changes nothing
+        mask = (lambda text: text.replace("s3cr3t", "••••••")) if masking else (lambda text: text)
+        return logs.Printer(["app", "cmd"], out, colour=False, mask=mask, masking=masking)
+
+    bulk, single = Out(), io.StringIO()
+    printer(bulk).write_merged(merged)
+    printer(single).write(list(merged))
+    assert bulk.getvalue() == single.getvalue() and len(writes) > 2
+    assert "\x07" not in bulk.getvalue() and "\x1b" not in bulk.getvalue()
+    assert ("s3cr3t" in bulk.getvalue()) is not masking
+    assert len(bulk.getvalue().splitlines()) == 58
+
+
 def test_an_untrusted_checklist_opens_no_source(tmp_path: Path) -> None:
     """Issue 12.3: `qatui logs` ran the `command:` log source of a checklist nobody trusted."""
     marker = tmp_path / "ran"

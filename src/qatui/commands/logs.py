@@ -27,14 +27,14 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from qatui.commands._common import UsageError, did_you_mean, env_help, load_or_report, use_colour
 from qatui.commands._common import choose_environment as _choose_environment
 from qatui.core.checklist import Checklist, Environment
-from qatui.core.run.logs import LogLine, MergedBatch, SourceState
+from qatui.core.run.logs import LogBatch, LogLine, MergedBatch, SourceState
 from qatui.core.text import inert, inert_all
 
 EXIT_OK = 0
@@ -49,6 +49,16 @@ EXIT_INTERRUPTED = 130
 PALETTE = ("cyan", "magenta", "green", "yellow", "blue", "bright_cyan", "bright_magenta", "bright_green")
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: Lines made into output at a time. A merged batch in a flood holds some 300,000 lines; built
+#: in one piece its strings (tens of MB) are fresh memory each time, and writing ran at a third
+#: of the speed it reaches in slices whose strings stay in the processor's cache
+#: (`benchmarks/logs_follow.py`).
+SLICE_LINES = 4096
+#: Output gathered before one `write`: a whole merged batch of a flood (~9 MB of 5-byte lines).
+#: Each `write` lets the GIL go and must win it back from the sources' reader threads (up to a
+#: switch interval each time): written every 256 KB, two merged sources fell to half the rate.
+#: The bound keeps a whole log at once (without --follow) from being one string.
+WRITE_CHARS = 1 << 24
 #: A fault notice as the end-of-run summary says it: nothing retries or waits any more then.
 _SUMMARY_WORDING = (
     (re.compile(r"; retrying every .*$"), ""),
@@ -223,26 +233,44 @@ class Printer:
         return f"{mark}{dim}{self.stamp(at)} {undim}{self._name(source)}{body}\n"
 
     def write_merged(self, merged: MergedBatch) -> None:
-        """Every line of `merged` (no filter)."""
+        """Every line of `merged` (no filter), masked and made inert, in slices of
+        `SLICE_LINES` lines written about `WRITE_CHARS` at a time."""
+        out, masking, mask = self.out, self.masking, self.mask
         parts: list[str] = []
+        size = 0
         for batch, lo, hi in merged.chunks:
-            texts = batch.texts if lo == 0 and hi == len(batch.texts) else batch.texts[lo:hi]
-            texts = inert_all([self.mask(text) for text in texts] if self.masking else list(texts), one_line=True)
-            if batch.times is None and not batch.errors and not batch.notices:
+            every = batch.texts
+            uniform = batch.times is None and not batch.errors and not batch.notices
+            if uniform:  # one time for every line (a command's or a file's flood): one join a slice
                 dim, undim = self._dim
                 head = f"  {dim}{self.stamp(batch.at)} {undim}{self._name(batch.source)}"
-                parts.append(head + ("\n" + head).join(texts) + "\n")
-            else:
-                errors, notices, times, at, source = batch.errors, batch.notices, batch.times, batch.at, batch.source
-                line = self._line
-                for i, text in enumerate(texts, lo):
-                    kind = "error" if i in errors else "notice" if i in notices else "line"
-                    parts.append(line(kind, times[i] if times is not None else at, source, text))
-            if len(parts) >= 8192:  # a whole log at once (no --follow): written in slices
-                self.out.write("".join(parts))
-                parts.clear()
-        self.out.write("".join(parts))
-        self.out.flush()
+                between = "\n" + head
+            for start in range(lo, hi, SLICE_LINES):
+                end = min(hi, start + SLICE_LINES)
+                texts = every[start:end]
+                texts = inert_all([mask(text) for text in texts] if masking else texts, one_line=True)
+                if uniform:
+                    piece = between.join(texts)
+                    parts += (head, piece, "\n")
+                else:
+                    piece = "".join(self._lines(batch, start, texts))
+                    parts.append(piece)
+                size += len(piece)
+                if size >= WRITE_CHARS:
+                    out.write("".join(parts))
+                    parts.clear()
+                    size = 0
+        if parts:
+            out.write("".join(parts))
+        out.flush()
+
+    def _lines(self, batch: LogBatch, first: int, texts: list[str]) -> Iterator[str]:
+        """`texts` (lines `first`… of `batch`, made inert) as output lines, each with its kind
+        (error, notice, line) and its own time."""
+        errors, notices, times, at, source, line = batch.errors, batch.notices, batch.times, batch.at, batch.source, self._line
+        for i, text in enumerate(texts, first):
+            kind = "error" if i in errors else "notice" if i in notices else "line"
+            yield line(kind, times[i] if times is not None else at, source, text)
 
     def write(self, lines: Sequence[LogLine]) -> None:
         """Some lines (after a filter)."""

@@ -10,7 +10,7 @@ sources could not be read at all (the exit status of `qatui logs`).
 
 from __future__ import annotations
 
-from qatui.core.logs.base import LogLine
+from qatui.core.logs.base import LogBatch, LogLine
 from qatui.core.logs.merge import MergedBatch, SourceHealth, SourceState
 
-__all__ = ["LogLine", "MergedBatch", "SourceHealth", "SourceState"]
+__all__ = ["LogBatch", "LogLine", "MergedBatch", "SourceHealth", "SourceState"]
