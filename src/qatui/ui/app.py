@@ -515,7 +515,7 @@ class QatuiApp(App[None]):
 
                 self.recorder = Recorder.resume(
                     self.checklist, opened.record_file, opened.session, environment=env_key, clock=self.clock,
-                    masker=self._masker, tester=tester,
+                    masker=self._masker, tester=tester, env=self.options.env_vars,
                 )
             else:
                 from qatui import __version__
@@ -644,7 +644,8 @@ class QatuiApp(App[None]):
         assert self.checklist is not None
         session.fill_fingerprints(self.checklist)
         self.recorder = Recorder(
-            self._record_file(self.options.record_path or ""), session, clock=self.clock, masker=self._masker
+            self._record_file(self.options.record_path or ""), session, clock=self.clock, masker=self._masker,
+            env=self.options.env_vars,
         )
         self._new_session = None
         return self._saved(lambda: self.recorder.save())
@@ -840,12 +841,9 @@ class QatuiApp(App[None]):
             self.notify(f"attached {len(lines)} log line{'s' if len(lines) != 1 else ''} to {item_id}")
 
     def attach_probe(self, item_id: str, result: ProbeResult) -> None:
-        parts = [f"{result.status.value}: {result.summary}"]
-        if result.explanation:
-            parts.append(result.explanation)
-        if result.detail:
-            parts.append(result.detail)
-        evidence = Evidence("probe", result.probe_id, "\n".join(parts), at=self.clock())
+        from qatui.core.record.render import probe_evidence_text  # the record stores it once
+
+        evidence = Evidence("probe", result.probe_id, probe_evidence_text(result), at=self.clock())
         if self._change(lambda r: r.attach(item_id, evidence), item_id):
             self.notify(f"attached the output of {result.probe_id} to {item_id}")
 
