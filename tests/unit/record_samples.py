@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
-from qatui.core.checklist import Checklist, Environment, Item, Metric, Priority, Section
+from qatui.core.checklist import Checklist, Environment, Item, Metric, Note, Priority, Section
+from qatui.core.record.render import probe_evidence_text
 from qatui.core.session import (
     Evidence,
     HistoryEntry,
@@ -141,6 +142,13 @@ sessions = st.builds(
     signoff=st.one_of(st.none(), signoffs),
     sources=st.lists(st.builds(SourceRef, name=short, sha256=st.text(alphabet="0123456789abcdef", max_size=64),
                                tester=short), max_size=2),
+    host=short,
+    target=short,
+    build=short,
+    commit=st.one_of(st.just(""), st.text(alphabet="0123456789abcdef", min_size=40, max_size=40)),
+    description=text,
+    notes=st.lists(st.builds(Note, title=short, text=text, kind=st.sampled_from(["info", "rollback", ""])),
+                   max_size=2),
 )
 
 
@@ -193,6 +201,13 @@ def basic_session() -> Session:
     session = Session.start(sample_checklist(), tester="Hannah", environment="local",
                             started_at=T0, qatui_version="0.1.0")
     session.facts = {"Django": "4.2.29", "Python": "3.12.13"}
+    session.host, session.target = "qa-laptop-7", "http://localhost:8001"
+    session.build, session.commit = "v4.2.0-rc1-3-g1a2b3c4", "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
+    session.description = "Run after the upgrade, before the release is tagged."
+    session.notes = [
+        Note("Known issues", "The PrestaShop sync times out every few minutes.", "known-issues"),
+        Note("Rollback", "1. git checkout release-2026.02\n2. docker compose up -d web", "rollback"),
+    ]
     ws = session.item("ws-connect")
     ws.status = Status.PASSED
     ws.updated_at = T0 + timedelta(minutes=5)
@@ -229,7 +244,9 @@ def basic_session() -> Session:
     ]
     ws404.evidence = [
         Evidence(kind="log", source="web",
-                 text="web-1  | [ERROR] Not Found: /ws/\nweb-1  | ```` four backticks", at=T0 + timedelta(minutes=7))
+                 text="web-1  | [ERROR] Not Found: /ws/\nweb-1  | ```` four backticks", at=T0 + timedelta(minutes=7)),
+        Evidence(kind="probe", source="ws-8001", text=probe_evidence_text(ws404.probes[0]),
+                 at=T0 + timedelta(minutes=7)),
     ]
     token = session.item("api-token")
     token.status = Status.BLOCKED

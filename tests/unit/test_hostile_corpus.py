@@ -37,7 +37,7 @@ def made_at_test_time(folder: Path) -> Iterator[Path]:
     huge.write_text("# Huge\n\n## CRITICAL\n\n" + "- [ ] x " * 131_072 + "\n", encoding="utf-8")
     yield huge
     deep = folder / "deep-100000.md"
-    anchor = '"where":"django-upgrade.yaml:88"}]}'
+    anchor = '"where":"django-upgrade.yaml:88"}'
     nested = "[" * 100_000 + "]" * 100_000
     deep.write_text(GOLDEN.read_text(encoding="utf-8").replace(anchor, anchor[:-1] + f',"x":{nested}}}', 1),
                     encoding="utf-8")

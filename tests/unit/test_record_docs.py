@@ -53,7 +53,7 @@ def test_the_json_example_names_every_key_report_writes() -> None:
     assert keys(report) == keys(actual)
     assert set(report["metrics"][0]) == set(actual["metrics"][0])
     assert set(report["open_items"][0]) == set(actual["open_items"][0])
-    changes = compare(signed_session(), basic_session()).as_json()
+    changes = compare(basic_session(), signed_session()).as_json()  # a sign-off that went away
     assert set(with_changes) == {"against", "changes"}
     assert keys(with_changes["changes"]) == keys(changes)
     assert set(with_changes["changes"]["status_changed"][0]) == set(changes["status_changed"][0])

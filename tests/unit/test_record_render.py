@@ -129,11 +129,11 @@ def test_no_text_can_break_the_structure(session: Session) -> None:
     shown = items_in_shown_order(session)
     tasks = task_items(tokens)
     assert [checked for checked, _ in tasks] == [item.status is Status.PASSED for item in shown]
-    expected_h2 = ["Summary"]
+    expected_h2 = ["Summary"] + (["About this checklist"] if session.description or session.notes else [])
     expected_h2 += [f"{p.label}" for p in Priority if any(s.priority is p for s in session.sections)]
     expected_h2 += (["Performance"] if session.metrics else []) + ["Open issues", "Sign-off"]
     h2 = [TAG.sub("", h) for h in re.findall(r"<h2>(.*?)</h2>", rendered)]
-    assert [h.split(" ", 1)[1] if h.startswith(":") else h for h in h2] == expected_h2
+    assert [h.split(" ", 1)[1] if h[0] in "●◐○" else h for h in h2] == expected_h2
     assert rendered.count("<h3>") == len(session.sections)
     assert rendered.count("<table>") == 2 + bool(session.metrics) + session.signed
     visible = visible_text(rendered)

@@ -40,7 +40,9 @@ def test_summary_keeps_the_documented_contract() -> None:
     assert data["signed"] is False and data["signoff"] is None
     assert data["open_critical"] == ["ws-404"]
     assert data["tester"] == "Hannah" and data["environment"] == "local"
-    assert [i["id"] for i in data["open_items"]] == ["ws-404", "api-token"]
+    # failed and blocked first, then untested; critical first in each
+    assert [(i["id"], i["status"]) for i in data["open_items"]] == [
+        ("ws-404", "failed"), ("api-token", "blocked"), ("devices-list", "untested")]
     assert data["metrics"][0] | {"delta_percent": None} == {
         "id": "order-list", "name": "Order list load time", "unit": "ms", "before": 640.0,
         "after": 702.5, "delta": 62.5, "delta_percent": None, "threshold": 800.0, "within_threshold": True,
@@ -97,7 +99,11 @@ def test_subprocess_text_report() -> None:
     done = qatui("report", str(UNSIGNED))
     assert done.returncode == 0, done.stderr
     assert "open critical (1): ws-404" in done.stdout
-    assert done.stdout.splitlines()[2] == "Django 4.2.29 · Python 3.12.13"  # the captured facts
+    lines = done.stdout.splitlines()
+    assert lines[1] == "tester Hannah · environment Local Docker (dev) · started 2026-03-10 14:00 +01:00 · not finished"
+    assert lines[2] == ("target http://localhost:8001 · build v4.2.0-rc1-3-g1a2b3c4 · commit 1a2b3c4d5e6f"
+                        " · host qa-laptop-7")
+    assert lines[3] == "Django 4.2.29 · Python 3.12.13"  # the captured facts
     assert "signed: no" in done.stdout
     assert "Order list load time: before 640 after 702.5 ms, delta +62.5 (+9.8%)" in done.stdout
 
@@ -254,3 +260,107 @@ def test_any_terminal_encoding_and_undecodable_text_never_give_a_traceback(tmp_p
         text = qatui("report", str(record), "--against", str(UNSIGNED), env=env)
         assert text.returncode == 0 and "Traceback" not in text.stderr
         assert ("\\u2192" in text.stdout) is bool(env)  # an escape where the terminal cannot show →
+
+
+def test_json_lists_every_item_with_its_verdict_history_and_the_qatui_version() -> None:
+    from qatui import __version__
+
+    data = summary(basic_session(), "r.md")
+    assert data["qatui_version"] == __version__ and data["recorded_with"] == "0.1.0"
+    assert (data["target"], data["build"], data["host"]) == (
+        "http://localhost:8001", "v4.2.0-rc1-3-g1a2b3c4", "qa-laptop-7")
+    results = {r["id"]: r for r in data["results"]}
+    assert list(results) == ["ws-connect", "ws-404", "api-token", "devices-list"]  # checklist order
+    failed = results["ws-404"]
+    assert failed | {"note": "", "history": []} == {
+        "id": "ws-404", "title": "Port 8001 answers 404 for /ws/", "section": "websockets",
+        "priority": "critical", "status": "failed", "note": "", "tester": "Ana",
+        "at": "2026-03-10T14:07:00+01:00", "history": [],
+    }
+    assert failed["note"].startswith("Got 200 instead of 404")
+    assert [(h["status"], h["tester"], h["at"]) for h in failed["history"]] == [
+        ("passed", "Hannah", "2026-03-10T14:03:00+01:00"), ("failed", "Ana", "2026-03-10T14:07:00+01:00")]
+    # a verdict from before histories: the record's tester; untested: nobody yet
+    assert results["ws-connect"]["tester"] == "Hannah" and results["ws-connect"]["history"] == []
+    assert results["devices-list"]["tester"] is None and results["devices-list"]["at"] is None
+    json.dumps(data, allow_nan=False)
+
+
+def test_text_report_reads_like_a_report() -> None:
+    from qatui.core.record.report import format_text
+
+    session = basic_session()
+    session.metrics.append(type(session.metrics[0])(id="daily", name="Daily report"))  # no figures
+    text = format_text(summary(session, "r.md"))
+    assert "T14:" not in text and ".000" not in text  # no raw ISO times
+    # the failure's note, every line, under the failed item
+    failed = text.split("  FAILED   ws-404")[1].split("\n  BLOCKED")[0]
+    assert "Got 200 instead of 404" in failed and "looks like a fence" in failed
+    assert "  BLOCKED  api-token — Token request returns a token (important)\n" \
+           "           Blocked: the staging database is down." in text
+    assert "  untested (1): devices-list" in text
+    assert "Daily report: before" not in text and "not measured: Daily report" in text
+    signed = format_text(summary(signed_session(), "s.md"))
+    assert "started 2026-03-10 14:00 +01:00 · finished 2026-03-10 23:30 +09:00 (1 h 30 min)" in signed
+    assert "at 2026-03-10 23:30 +09:00: Approved for production deploy" in signed
+
+
+@pytest.mark.parametrize(("seconds", "shown"), [(0, "0 s"), (59.9, "59 s"), (60, "1 min"), (12 * 60 + 5, "12 min"),
+                                                (3600 + 5 * 60, "1 h 05 min"), (27 * 3600, "1 d 3 h")])
+def test_durations_are_human(seconds: float, shown: str) -> None:
+    from qatui.core.record.report import human_duration
+
+    assert human_duration(seconds) == shown
+
+
+def test_human_time_names_utc_and_offsets() -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from qatui.core.record.report import human_time
+
+    assert human_time(datetime(2026, 12, 4, 14, 3, 59, 999, tzinfo=UTC)) == "2026-12-04 14:03 UTC"
+    assert human_time("2026-12-04T14:03:00-05:30") == "2026-12-04 14:03 -05:30"
+    assert human_time(datetime(2026, 12, 4, 14, 3, tzinfo=timezone(timedelta(hours=1)))) == "2026-12-04 14:03 +01:00"
+    assert human_time(None) == "—" and human_time("not a time") == "not a time"
+
+
+def test_against_shows_only_what_changed_including_a_lost_sign_off() -> None:
+    from qatui.core.record.report import format_text
+
+    old = signed_session()
+    new = signed_session()
+    new.signoff = None  # reopened after it was signed
+    comparison = compare(new, old)
+    assert comparison.signoff_change == "removed"
+    assert comparison.as_json()["signoff"]["change"] == "removed"
+    assert comparison.as_json()["signoff"]["old"]["name"] == "Ravi Kumar"
+    text = format_text(summary(new, "new.md"), comparison, "old.md")
+    changes = text.split("changes since old.md:")[1].split("\ngate:")[0]
+    assert "sign-off removed: it was signed by Ravi Kumar (Tech lead) at 2026-03-10 23:30 +09:00" in changes
+    # nothing else changed, and nothing unchanged is listed
+    assert "checklist" not in changes and "Order list" not in changes and "nothing changed" not in changes
+    same = compare(signed_session(), signed_session())
+    assert not same.changed and same.metrics == [] and same.as_json()["signoff"] is None
+    text = format_text(summary(signed_session(), "s.md"), same, "old.md")
+    assert text.split("changes since old.md:")[1].split("\ngate:")[0].strip() == "nothing changed"
+    # a figure that moved is listed; one that did not is not
+    moved = signed_session()
+    moved.metrics[0].after = 650.0
+    assert [(m.id, m.old_after, m.new_after) for m in compare(moved, signed_session()).metrics] == [
+        ("order-list", 610.0, 650.0)]
+    assert compare(basic_session(), signed_session()).signoff_change == "removed"
+    assert compare(signed_session(), basic_session()).signoff_change == "added"
+
+
+def test_subprocess_against_says_a_sign_off_went_away(tmp_path: Path) -> None:
+    old, new = tmp_path / "old.md", tmp_path / "new.md"
+    RecordFile(old).save(signed_session())
+    reopened = signed_session()
+    reopened.signoff = None
+    reopened.finished_at = None
+    RecordFile(new).save(reopened)
+    text = qatui("report", str(new), "--against", str(old))
+    assert text.returncode == 0, text.stderr
+    assert "sign-off removed: it was signed by Ravi Kumar" in text.stdout
+    data = json.loads(qatui("report", str(new), "--against", str(old), "--format", "json").stdout)
+    assert data["changes"]["signoff"]["change"] == "removed" and data["changes"]["metrics"] == []

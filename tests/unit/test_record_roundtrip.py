@@ -81,7 +81,7 @@ def test_sections_keep_their_order_though_shown_by_priority() -> None:
     session = basic_session()
     session.sections.reverse()  # nice, important, critical
     text = render(session)
-    assert text.index("## :red_circle: Critical") < text.index("## :green_circle: Nice to have")
+    assert text.index("## ● Critical") < text.index("## ○ Nice to have")
     assert [s.id for s in read(text).sections] == ["devices", "api", "websockets"]
 
 
@@ -106,7 +106,7 @@ def test_cut_off_record_is_refused_with_its_name() -> None:
 
 def test_dropped_item_anchor_is_noticed() -> None:
     text = render(basic_session())
-    lines = [line for line in text.split("\n") if '"id":"ws-connect"' not in line]
+    lines = [line for line in text.split("\n") if '"id":"devices-list"' not in line]
     with pytest.raises(RecordError, match="end marker counts"):
         read("\n".join(lines), "r.md")
 
@@ -144,6 +144,9 @@ def test_a_format_1_record_reads_with_empty_histories() -> None:
     expected = basic_session()
     for item in expected.items():
         item.history = []
+    expected.item("ws-404").evidence.pop()  # the format-1 sample had no probe-output evidence
+    expected.host = expected.target = expected.build = expected.commit = expected.description = ""
+    expected.notes = []
     assert read(old, "old.md") == expected
 
 

@@ -51,6 +51,9 @@ def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
                         help="who is testing (QATUI_TESTER); asked on the start screen if missing")
     parser.add_argument("--record", default=env.get("QATUI_RECORD") or None, metavar="PATH",
                         help="the record to write (QATUI_RECORD); default records/<checklist>-<env>-<date>.md")
+    parser.add_argument("--build", default=env.get("QATUI_BUILD") or None, metavar="BUILD",
+                        help="the build or commit under test, written in the record (QATUI_BUILD); "
+                             "default: git describe where the checklist lives")
     parser.add_argument("--baseline", default=None, metavar="OLD.md",
                         help="an earlier record whose timings are the 'before' column")
     from qatui.commands._common import add_part_options
@@ -118,6 +121,8 @@ def _run(args: argparse.Namespace) -> int:
         from qatui.core.checklist_cache import prefetch
 
         prefetch(args.checklist, env_vars)
+    if getattr(args, "build", None):  # the Recorder reads it from the environment it is given
+        env_vars = {**env_vars, "QATUI_BUILD": args.build}
     try:
         from qatui.ui.app import create_app
 

@@ -56,6 +56,7 @@ ENV_HELP = (
     "QATUI_FORMAT     output format, like --format (table, json or junit)",
     "QATUI_RECORD     record to write evidence into, like --record",
     "QATUI_TESTER     tester of a new record, like --tester (else USER)",
+    "QATUI_BUILD      build under test written in the record, like --build",
     "NO_COLOR         plain table even on a terminal (so does TERM=dumb)",
     "XDG_DATA_HOME    where trusted checklists are remembered (qatui/trusted.json)",
     "DOCKER_HOST      Docker engine for exec probes, unless the environment sets docker_host",
@@ -84,6 +85,9 @@ def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
                         help="output: table (default, $QATUI_FORMAT), json or junit")
     parser.add_argument("--record", metavar="PATH", default=env_default(env, "RECORD"),
                         help="also write the results as evidence into this Markdown record ($QATUI_RECORD)")
+    parser.add_argument("--build", metavar="BUILD", default=env_default(env, "BUILD"),
+                        help="the build or commit under test, for a new --record ($QATUI_BUILD; "
+                             "default: git describe where the checklist lives)")
     parser.add_argument("--tester", default=env_default(env, "TESTER", env.get("USER", "")),
                         help="tester name for a new --record ($QATUI_TESTER, else $USER)")
     parser.add_argument("--allow-destructive", metavar="ENVNAME", default=None,
@@ -421,7 +425,8 @@ def _record(
 
     masker = model.masker
     recorder = Recorder.open_or_start(
-        opened.checklist, args.record, tester=args.tester or "qatui probe", environment=env_key or "", masker=masker
+        opened.checklist, args.record, tester=args.tester or "qatui probe", environment=env_key or "", masker=masker,
+        build=args.build, env=getattr(args, "env_vars", None),
     )
     if cover(recorder.session, opened):
         recorder.save()

@@ -23,7 +23,7 @@ each listed in `changes`) or starts a new one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -32,6 +32,7 @@ from pathlib import Path
 from qatui import __version__
 from qatui.core.checklist import Checklist
 from qatui.core.errors import RecordError, RecordSigned
+from qatui.core.record.context import fill_context
 from qatui.core.record.paths import default_record_path
 from qatui.core.record.store import RecordFile, local_now
 from qatui.core.secrets import Masker
@@ -45,6 +46,8 @@ from qatui.core.session import (
     Session,
     SignOff,
     Status,
+    checklist_notes,
+    target_of,
 )
 from qatui.core.text import inert
 
@@ -63,11 +66,18 @@ class Recorder:
         *,
         clock: Clock = local_now,
         masker: Masker | None = None,
+        build: str | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
+        """`build` (else `QATUI_BUILD` in `env`, else git where the checklist lives) names the
+        build under test; see `core/record/context.py` for what else is filled in here."""
         self.file = record_file
         self.session = session
         self.clock = clock
         self.masker = masker if masker is not None else Masker()
+        fill_context(session, record_file.path, build=build, env=env)
+        if session.started_at is not None:  # a session started elsewhere (the screen's first frame)
+            session.started_at = _to_the_second(session.started_at)
         #: What `open_or_start` changed when it brought a resumed record in line with its checklist.
         self.changes: list[str] = []
         self.resumed = False
@@ -86,10 +96,7 @@ class Recorder:
     # ------------------------------------------------------------ helpers
 
     def now(self) -> datetime:
-        value = self.clock()
-        if value.tzinfo is None:
-            value = value.astimezone()  # a naive clock means local time
-        return value
+        return _to_the_second(self.clock())
 
     def _mask(self, text: str) -> str:
         """Secrets masked and control characters made visible: the record holds only text
@@ -213,7 +220,7 @@ class Recorder:
                     kind=evidence.kind,
                     source=self._mask(evidence.source),
                     text=self._mask(evidence.text),
-                    at=evidence.at or self.now(),
+                    at=self.now() if evidence.at is None else _to_the_second(evidence.at),
                 )
             )
         return item
@@ -225,8 +232,7 @@ class Recorder:
         with self._saving(self._undo_item(item)):
             for result in results:
                 masked = _mask_probe(result, self.masker)
-                if masked.at is None:
-                    masked.at = self.now()
+                masked.at = self.now() if masked.at is None else _to_the_second(masked.at)
                 for index, existing in enumerate(item.probes):
                     if existing.probe_id == masked.probe_id:
                         item.probes[index] = masked
@@ -274,7 +280,7 @@ class Recorder:
     def sign(self, signoff: SignOff) -> None:
         """Sign the record; it is finished now. Further changes need `reopen()`."""
         self._unsigned()
-        at = signoff.at if signoff.at.tzinfo is not None else signoff.at.astimezone()
+        at = _to_the_second(signoff.at)
         with self._saving(self._undo_signoff()):
             self.session.signoff = SignOff(
                 name=self._mask(signoff.name),
@@ -308,23 +314,26 @@ class Recorder:
         clock: Clock = local_now,
         masker: Masker | None = None,
         qatui_version: str = __version__,
+        build: str | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> Recorder:
         """Resume the record at `path` if it is one of this checklist and environment, or
         start a new one there (saved at once)."""
         record_file = RecordFile(path)
         if record_file.exists():
             return cls.resume(checklist, record_file, record_file.load(), environment=environment, clock=clock,
-                              masker=masker, tester=tester)
+                              masker=masker, tester=tester, build=build, env=env)
         now = clock()
         session = Session.start(
             checklist,
             tester=tester,
             environment=environment,
-            started_at=now if now.tzinfo is not None else now.astimezone(),
+            started_at=_to_the_second(now),
             qatui_version=qatui_version,
         )
+        session.target = target_of(checklist, environment, env)
         _apply_initial_status(session, checklist)
-        recorder = cls(record_file, session, clock=clock, masker=masker)
+        recorder = cls(record_file, session, clock=clock, masker=masker, build=build, env=env)
         recorder.save()
         return recorder
 
@@ -339,10 +348,13 @@ class Recorder:
         clock: Clock = local_now,
         masker: Masker | None = None,
         tester: str = "",
+        build: str | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> Recorder:
         """Resume a record already read (`record_file.load()` gave `session`): it must be of
         this checklist and environment; it is brought in line with the checklist (saved if
-        that changed anything). The screen reads the record in a thread and resumes here."""
+        that changed anything). The screen reads the record in a thread and resumes here.
+        `build` and `env` as for `Recorder(…)`."""
         path = record_file.path
         if not _same_checklist(session, checklist):
             raise RecordError(
@@ -356,7 +368,8 @@ class Recorder:
                 f"{environment!r}; choose another record path",
                 title="Record belongs to another environment",
             )
-        recorder = cls(record_file, session, clock=clock, masker=masker)
+        session.description, session.notes = checklist.description, checklist_notes(checklist)
+        recorder = cls(record_file, session, clock=clock, masker=masker, build=build, env=env)
         recorder.resumed = True
         if tester:
             recorder.tester = recorder._mask(tester)
@@ -364,6 +377,14 @@ class Recorder:
         if recorder.changes:
             recorder.save()
         return recorder
+
+
+def _to_the_second(value: datetime) -> datetime:
+    """Times in a record are to the second and carry their zone (a naive time means local):
+    microseconds are noise in a diff and mean nothing to a reviewer."""
+    if value.tzinfo is None:
+        value = value.astimezone()
+    return value.replace(microsecond=0) if value.microsecond else value
 
 
 def _zone(value: datetime) -> str:
@@ -471,6 +492,10 @@ def _mask_session(session: Session, masker: Masker) -> None:
         return inert(masker.mask(text))
 
     session.tester = mask(session.tester)
+    session.host, session.target = mask(session.host), mask(session.target)
+    session.build, session.commit = mask(session.build), mask(session.commit)
+    session.description = mask(session.description)
+    session.notes = [replace(note, title=mask(note.title), text=mask(note.text)) for note in session.notes]
     session.facts = {mask(k): mask(v) for k, v in session.facts.items()}
     for item in session.items():
         if item.note:

@@ -11,13 +11,16 @@ same instant.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import field
 from datetime import datetime
 from enum import StrEnum
 
-from qatui.core.checklist import Checklist, Priority
+from qatui.core.checklist import Checklist, Note, Priority
 from qatui.core.datatypes import datatype
+from qatui.core.errors import QatuiError
+from qatui.core.variables import layered_lookup
 
 
 class Status(StrEnum):
@@ -221,6 +224,16 @@ class Session:
     #: The part of the checklist this record covers: the union of these specs; empty means the
     #: whole checklist. A tester's part record holds only the part's items (`core/run/part.py`).
     part: list[PartSpec] = field(default_factory=list)
+    #: Where and what was tested (see `core/record/context.py`): the machine qatui ran on, the
+    #: environment's base URL, and the build and commit under test (`--build`, or git).
+    host: str = ""
+    target: str = ""
+    build: str = ""
+    commit: str = ""
+    #: The checklist's description and notes (known issues, rollback, configuration), kept in
+    #: the record so a reviewer reads them beside the results (positions are not kept).
+    description: str = ""
+    notes: list[Note] = field(default_factory=list)
 
     # --- queries ---
 
@@ -299,6 +312,9 @@ class Session:
             checklist_hash=checklist.content_hash,
             started_at=started_at,
             qatui_version=qatui_version,
+            target=target_of(checklist, environment),
+            description=checklist.description,
+            notes=checklist_notes(checklist),
             sections=[
                 SectionResult(
                     id=section.id,
@@ -318,3 +334,32 @@ class Session:
                 for m in checklist.metrics
             ],
         )
+
+
+def checklist_notes(checklist: Checklist) -> list[Note]:
+    """The checklist's notes as a record keeps them: without their positions in the file."""
+    return [Note(note.title, note.text, note.kind) for note in checklist.notes]
+
+
+#: The variables that name where an environment is reached, in the order they are looked for.
+TARGET_VARS = ("base_url", "url", "host")
+
+
+def target_of(checklist: Checklist, environment: str, process_env: Mapping[str, str] | None = None) -> str:
+    """The base URL of an environment as the record names it: its `base_url` var (else `url`,
+    else `host`), expanded like a probe expands it but without secrets or captures, reading
+    only the process environment variables the checklist declares (`from_env:`). A value that
+    still needs something only a run provides is kept as written; none at all is ""."""
+    env = checklist.environments.get(environment)
+    source = os.environ if process_env is None else process_env
+    declared = {name: source[name] for name in checklist.from_env if name in source}
+    lookup = layered_lookup(written=[env.vars if env else {}, checklist.vars], after=[declared])
+    for name in TARGET_VARS:
+        try:
+            value = lookup(name)
+        except QatuiError:
+            written = (env.vars if env else {}).get(name) or checklist.vars.get(name)
+            value = str(written) if written is not None else None
+        if value:
+            return value
+    return ""

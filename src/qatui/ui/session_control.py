@@ -64,7 +64,7 @@ class SessionControl:
         assert state.checklist is not None
         session.fill_fingerprints(state.checklist)
         state.recorder = Recorder(RecordFile(state.planned_path or ""), session, clock=state.clock,
-                                  masker=state.masker)
+                                  masker=state.masker, env=self.app.options.env_vars)
         state.new_session = None
         return self.saved(lambda: state.recorder.save())
 
@@ -149,12 +149,9 @@ class SessionControl:
             self.app.notify(f"attached {len(lines)} log line{'s' if len(lines) != 1 else ''} to {item_id}")
 
     def attach_probe(self, item_id: str, result: ProbeResult) -> None:
-        parts = [f"{result.status.value}: {result.summary}"]
-        if result.explanation:
-            parts.append(result.explanation)
-        if result.detail:
-            parts.append(result.detail)
-        evidence = Evidence("probe", result.probe_id, "\n".join(parts), at=self.state.clock())
+        from qatui.core.record.render import probe_evidence_text  # the record stores it once
+
+        evidence = Evidence("probe", result.probe_id, probe_evidence_text(result), at=self.state.clock())
         if self.change(lambda r: r.attach(item_id, evidence), item_id):
             self.app.notify(f"attached the output of {result.probe_id} to {item_id}")
 

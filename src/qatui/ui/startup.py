@@ -362,7 +362,8 @@ class Startup:
                 from qatui.core.recorder import Recorder
 
                 state.recorder = Recorder.resume(checklist, opened.record_file, opened.session, environment=env_key,
-                                                 clock=state.clock, masker=state.masker, tester=tester)
+                                                 clock=state.clock, masker=state.masker, tester=tester,
+                                                 env=self.app.options.env_vars)
             else:
                 from qatui import __version__
                 from qatui.core.session import Session

@@ -22,7 +22,7 @@ import re
 from datetime import datetime
 from json import JSONEncoder
 
-from qatui.core.text import inert
+from qatui.core.text import inert, is_inert
 
 # ---------------------------------------------------------------- anchor data (JSON)
 
@@ -150,6 +150,43 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def _has_surrogate(text: str) -> bool:
     return _SURROGATE.search(text) is not None
+
+
+#: The word after a verbatim block's language that tells qatui the block holds data (GitHub
+#: shows only the first word of a fence's info string, as its language).
+BLOCK_WORD = "qatui"
+_ZWSP = "\u200b"
+
+
+def block_safe(text: str) -> bool:
+    """Whether `text` can be stored as a verbatim block, read back exactly (see `block`).
+
+    It must not be empty, hold no control character but line feeds and tabs (the Recorder
+    makes every text so), no zero-width space (`<!--` is shown with one) and no lone surrogate.
+    Anything else stays in its anchor's JSON, shown in a plain fence as before."""
+    return bool(text) and is_inert(text) and _ZWSP not in text and not _has_surrogate(text)
+
+
+def block(text: str, indent: str, info: str = "text") -> list[str]:
+    """`text` as a verbatim block qatui reads back: a fence with `info qatui` as its info
+    string, every line indented by `indent`, `<!--` shown as `<!` ZWSP `--` (so no line can
+    pass for an anchor), nothing else changed. Only for `block_safe` text."""
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+    marker = "`" * max(3, longest + 1)
+    if "<!--" in text:
+        text = text.replace("<!--", "<!" + _ZWSP + "--")
+    out = [f"{indent}{marker}{info} {BLOCK_WORD}"]
+    out.extend(indent + line if line else "" for line in text.split("\n"))
+    out.append(indent + marker)
+    return out
+
+
+def unblock(body: str, indent: int) -> str:
+    """The text of a verbatim block's body (the lines between its fences) written by `block`
+    at `indent` columns; a trailing `\\r` per line (a CRLF checkout) is dropped."""
+    lines = body.split("\n")
+    text = "\n".join(line[indent:].removesuffix("\r") for line in lines)
+    return text.replace("<!" + _ZWSP + "--", "<!--") if _ZWSP in text else text
 
 
 def code(text: str) -> str:

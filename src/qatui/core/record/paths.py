@@ -53,6 +53,11 @@ def resolve_record_checklist(record_path: str | Path) -> str:
     if not recorded.is_absolute():
         base = Path(record_path).resolve().parent
         candidates += [base / recorded, base.parent / recorded]
+        from qatui.core.record.context import git_root  # records keep repository-relative paths
+
+        root = git_root(base)
+        if root is not None:
+            candidates.append(root / recorded)
     for candidate in candidates:
         if candidate.is_file():
             return str(candidate)

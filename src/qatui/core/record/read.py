@@ -20,9 +20,10 @@ import re
 from datetime import datetime
 from typing import Any, NoReturn
 
-from qatui.core.checklist import Priority
+from qatui.core.checklist import Note, Priority
 from qatui.core.errors import RecordError
-from qatui.core.record.render import FORMAT_VERSION
+from qatui.core.record.escape import BLOCK_WORD, unblock
+from qatui.core.record.render import FORMAT_VERSION, IN_BLOCK, probe_evidence_text
 from qatui.core.session import (
     Evidence,
     HistoryEntry,
@@ -41,6 +42,14 @@ from qatui.core.session import (
 #: An anchor line. It is matched after a newline (the text is scanned with one "\n" put in
 #: front) because a `^` in multi-line mode makes the scan about twice as slow.
 ANCHOR = re.compile(r"\n[ \t]*<!-- qatui:([a-z]+)(?: (.*))? -->[ \t]*\r?$", re.MULTILINE)
+#: An anchor line, or a verbatim block (format 2): a backtick fence whose info string ends in
+#: ` qatui`, its indentation, marker and body. A block holds the text an anchor before it
+#: stores as `{"block":1}` (see `escape.block`). One scan finds both, in file order.
+SCAN = re.compile(
+    r"\n[ \t]*<!-- qatui:([a-z]+)(?: (.*))? -->[ \t]*\r?$"
+    r"|\n([ \t]*)(`{3,})[^`\n]* " + BLOCK_WORD + r"\r?\n((?s:.*?))\r?\n[ \t]*\4[ \t]*\r?$",
+    re.MULTILINE,
+)
 
 _STATUS = {status.value: status for status in Status}
 _UNTESTED = Status.UNTESTED
@@ -332,7 +341,14 @@ def read(text: str, path: str = "") -> Session:
             "resolve the conflict (keep one side) before opening it",
             title="Record cannot be read",
         )
-    found: list[tuple[str, str]] = ANCHOR.findall(scanned)
+    found: list[tuple[str, str]] = []
+    #: anchor ordinal → the text of the first verbatim block after it (before the next anchor)
+    blocks: dict[int, str] = {}
+    for kind, payload, indent, _, body in SCAN.findall(scanned):
+        if kind:
+            found.append((kind, payload))
+        elif found and len(found) - 1 not in blocks:
+            blocks[len(found) - 1] = unblock(body, len(indent))
     where = _Where(scanned, path)
     if not found or found[0][0] != "record":
         raise RecordError(
@@ -372,6 +388,28 @@ def read(text: str, path: str = "") -> Session:
             if item is None:
                 where.fail("history before any item")
             item.history.append(_history(where, data))
+        elif kind == "probe":
+            if item is None:
+                where.fail("probe result before any item")
+            _from_block(where, data, "detail", blocks)
+            item.probes.append(_probe_fast(data) or _probe(where, data))
+        elif kind == "evidence":
+            if item is None:
+                where.fail("evidence before any item")
+            reference = data.get("text")
+            if type(reference) is dict and "probe" in reference:
+                data["text"] = _probe_output(where, item, reference["probe"])
+            else:
+                _from_block(where, data, "text", blocks)
+            item.evidence.append(_evidence_fast(data) or _evidence(where, data))
+        elif kind == "description":
+            _from_block(where, data, "text", blocks)
+            session.description = where.text_field(data, "text")
+        elif kind == "note":
+            _from_block(where, data, "text", blocks)
+            session.notes.append(
+                Note(where.text_field(data, "title"), where.text_field(data, "text"), where.text_field(data, "kind"))
+            )
         elif kind == "section":
             section = _section(where, data)
             indexed_sections.append((data["i"], section))
@@ -431,6 +469,21 @@ def _sources(where: _Where, data: dict[str, Any]) -> list[SourceRef]:
         )
         for ref in where.records(data, "sources")
     ]
+def _from_block(where: _Where, data: dict[str, Any], key: str, blocks: dict[int, str]) -> None:
+    """Put the text of the verbatim block after this anchor in `data[key]` when the anchor
+    says its text is there (`{"block":1}`)."""
+    if data.get(key) == IN_BLOCK:
+        if where.index not in blocks:
+            where.fail(f"{key!r} is kept in a text block below this anchor, and none follows it")
+        data[key] = blocks[where.index]
+
+
+def _probe_output(where: _Where, item: ItemResult, probe_id: Any) -> str:
+    """Evidence that refers to a probe's output shown above it: that output, as attached."""
+    for result in item.probes:
+        if result.probe_id == probe_id:
+            return probe_evidence_text(result)
+    where.fail(f"the evidence refers to the output of probe {probe_id!r}, which this item does not hold")
 
 
 def _section(where: _Where, data: dict[str, Any]) -> SectionResult:
@@ -496,6 +549,10 @@ def _session(where: _Where, data: dict[str, Any]) -> Session:
         facts=dict(where.text_map(data, "facts")),
         sources=_sources(where, data),
         part=[_part(where, spec) for spec in where.records(data, "part")],
+        host=where.text_field(data, "host"),
+        target=where.text_field(data, "target"),
+        build=where.text_field(data, "build"),
+        commit=where.text_field(data, "commit"),
     )
 
 

@@ -25,6 +25,8 @@ from typing import Any
 from qatui.core.checklist import Priority
 from qatui.core.record.escape import (
     anchor_safe,
+    block,
+    block_safe,
     code,
     fence,
     html_text,
@@ -55,13 +57,14 @@ from qatui.core.session import (
 #: format 1 records read as they always did, with an empty history.
 FORMAT_VERSION = 2
 
-#: GitHub/GitLab emoji shortcodes: coloured dots when rendered, ASCII in the file. (A single
-#: character outside the BMP would make Python hold the whole record as UCS-4, which makes
-#: decoding a large record about eight times slower.)
+#: Marks that read the same in every viewer, diff and terminal (emoji shortcodes such as
+#: `:red_circle:` render only on some). They stay in the Basic Multilingual Plane: a single
+#: character outside it would make Python hold the whole record as UCS-4, which makes decoding
+#: a large record about eight times slower.
 PRIORITY_BADGE = {
-    Priority.CRITICAL: ":red_circle:",
-    Priority.IMPORTANT: ":yellow_circle:",
-    Priority.NICE: ":green_circle:",
+    Priority.CRITICAL: "●",
+    Priority.IMPORTANT: "◐",
+    Priority.NICE: "○",
 }
 STATUS_ORDER = (Status.PASSED, Status.FAILED, Status.BLOCKED, Status.SKIPPED, Status.UNTESTED)
 PROBE_MARK = {
@@ -119,6 +122,10 @@ def record_payload(session: Session) -> str:
         ]
     if session.part:  # only a part record says so: a whole-checklist record reads as before
         data["part"] = [part_data(spec) for spec in session.part]
+    for key in ("host", "target", "build", "commit"):  # format 2; only when known
+        value = getattr(session, key)
+        if value:
+            data[key] = value
     return jdump(data)
 
 
@@ -143,7 +150,11 @@ def section_payload(index: int, section: SectionResult) -> str:
     )
 
 
-def probe_data(result: ProbeResult) -> dict[str, object]:
+#: What an anchor holds in place of a text stored in the verbatim block that follows it.
+IN_BLOCK = {"block": 1}
+
+
+def probe_data(result: ProbeResult, *, detail_in_block: bool = False) -> dict[str, object]:
     data: dict[str, object] = {
         "probe_id": result.probe_id,
         "kind": result.kind,
@@ -155,7 +166,7 @@ def probe_data(result: ProbeResult) -> dict[str, object]:
     if result.explanation:
         data["explanation"] = result.explanation
     if result.detail:
-        data["detail"] = result.detail
+        data["detail"] = IN_BLOCK if detail_in_block else result.detail
     if result.captures:
         data["captures"] = result.captures
     if result.at is not None:
@@ -165,11 +176,26 @@ def probe_data(result: ProbeResult) -> dict[str, object]:
     return data
 
 
-def evidence_data(evidence: Evidence) -> dict[str, object]:
-    data: dict[str, object] = {"kind": evidence.kind, "source": evidence.source, "text": evidence.text}
+def evidence_data(evidence: Evidence, text: object = None) -> dict[str, object]:
+    """`text`: what the anchor holds for the text when not the text itself (`IN_BLOCK`, or a
+    reference to a probe's output)."""
+    data: dict[str, object] = {"kind": evidence.kind, "source": evidence.source,
+                               "text": evidence.text if text is None else text}
     if evidence.at is not None:
         data["at"] = evidence.at.isoformat()
     return data
+
+
+def probe_evidence_text(result: ProbeResult) -> str:
+    """The text the screen attaches as evidence for a probe's output (`a` on a result): its
+    status and summary, explanation and detail. The record stores such evidence as a reference
+    while the probe's result is still the one it was taken from, so the output is written once."""
+    parts = [f"{result.status.value}: {result.summary}"]
+    if result.explanation:
+        parts.append(result.explanation)
+    if result.detail:
+        parts.append(result.detail)
+    return "\n".join(parts)
 
 
 _STATUS_VALUE = {status: status.value for status in Status}
@@ -193,10 +219,8 @@ def item_payload(item: ItemResult, at: str | None = None) -> str:
         payload += f',"note":{_enc(item.note)}'
     if item.updated_at is not None:
         payload += f',"at":"{at or item.updated_at.isoformat()}"'
-    if item.evidence:
-        payload += ',"evidence":' + jdump([evidence_data(e) for e in item.evidence])
-    if item.probes:
-        payload += ',"probes":' + jdump([probe_data(p) for p in item.probes])
+    # Probe results, evidence and history have anchors of their own (format 2), so a re-run
+    # or a new verdict changes their lines, not this one.
     if item.conflict:
         payload += ',"conflict":' + jdump(conflict_positions(item))
     return payload + "}"
@@ -277,6 +301,10 @@ def _header(session: Session, out: list[str]) -> None:
         ("Tester", inline(session.tester) or "—"),
         ("Environment", environment or "—"),
         *([("Part", inline(describe_part(session.part)))] if session.part else []),
+        ("Target", inline(session.target) or "—"),
+        ("Build", inline(session.build) or "—"),
+        ("Commit", code(session.commit) if session.commit else "—"),
+        ("Host", inline(session.host) or "—"),
         ("Started", when(session.started_at)),
         ("Finished", when(session.finished_at)),
         ("qatui", inline(session.qatui_version) or "—"),
@@ -286,6 +314,40 @@ def _header(session: Session, out: list[str]) -> None:
     out.append("|---|---|")
     out.extend(f"| {label} | {value} |" for label, value in rows)
     out.append("")
+
+
+def text_block(kind: str, data: dict[str, object], text: str, indent: str, out: list[str],
+               info: str = "text", key: str = "text", opening: str = "") -> None:
+    """An anchor whose `data[key]` is `text`, shown in the verbatim block below it and stored
+    only there when it reads back exactly (`block_safe`); else stored in the anchor and shown
+    in a plain fence. `opening` is a line between the anchor and the block (a `<details>`)."""
+    safe = block_safe(text)
+    out.append(f"{indent}{anchor(kind, jdump({**data, key: IN_BLOCK if safe else text}))}")
+    if opening:
+        out.append(f"{indent}{opening}")
+    if text:
+        out.append("")
+        out.extend(block(text, indent, info) if safe else fence(text, indent, info))
+
+
+def _about(session: Session, out: list[str]) -> None:
+    """The checklist's description and notes: known issues, rollback, configuration. Each note
+    is collapsed (it is the same in every record of the checklist)."""
+    if not (session.description or session.notes):
+        return
+    out.append("## About this checklist")
+    out.append("")
+    if session.description:
+        text_block("description", {}, session.description, "", out)
+        out.append("")
+    for note in session.notes:
+        title = html_text(note.title) or "Note"
+        kind = f" ({html_text(note.kind)})" if note.kind and note.kind != "info" else ""
+        text_block("note", {"title": note.title, "kind": note.kind}, note.text, "", out,
+                   opening=f"<details><summary>{title}{kind}</summary>")
+        out.append("")
+        out.append("</details>")
+        out.append("")
 
 
 def _summary(session: Session, counts: dict[Priority, dict[Status, int]], out: list[str]) -> None:
@@ -338,27 +400,56 @@ def _probe_line(result: ProbeResult) -> str:
         line += f" — {number(result.duration_ms)} ms"
     if result.where:
         line += f" — {inline(result.where)}"
+    if result.at is not None:
+        line += f" — {when(result.at)}"
     return line
 
 
-def _probe_details(result: ProbeResult, out: list[str]) -> None:
-    parts: list[str] = []
+_PROBE_INDENT = _ITEM_INDENT + "  "  # content column of a probe's list item
+
+
+def _probe(result: ProbeResult, out: list[str]) -> None:
+    """One probe result: its line, its anchor, the explanation and captures, and its output in
+    a collapsible block. The output is stored once, in that block (`text_block`), so a re-run
+    changes the lines of the output that changed, the probe line and the anchor."""
+    out.append(_probe_line(result))
+    detail = result.detail
+    safe = bool(detail) and block_safe(detail)
+    out.append(f"{_PROBE_INDENT}{anchor('probe', jdump(probe_data(result, detail_in_block=safe)))}")
     if result.explanation:
-        parts.append(result.explanation)
-    if result.detail:
-        parts.append(result.detail)
+        out.append("")
+        out.append(f"{_PROBE_INDENT}{inline(result.explanation)}")
     if result.captures:
-        parts.append("\n".join(f"captured {name} = {value}" for name, value in result.captures.items()))
-    if result.at is not None:
-        parts.append(f"at {when(result.at)}")
-    if not (result.explanation or result.detail or result.captures):
+        out.append("")
+        out.append(f"{_PROBE_INDENT}captured " + ", ".join(
+            f"{code(name)} = {code(value)}" for name, value in result.captures.items()))
+    if detail:
+        out.append("")
+        out.append(f"{_PROBE_INDENT}<details><summary>Output of probe {html_text(result.probe_id)}</summary>")
+        out.append("")
+        out.extend(block(detail, _PROBE_INDENT) if safe else fence(detail, _PROBE_INDENT))
+        out.append("")
+        out.append(f"{_PROBE_INDENT}</details>")
+
+
+def _evidence(evidence: Evidence, item: ItemResult, out: list[str]) -> None:
+    """Attached evidence: a line saying what and when, its anchor, the text in a block. Probe
+    output attached while the probe's result is still the one shown above is a reference to it."""
+    label_text = EVIDENCE_LABEL.get(evidence.kind, f"Attached {inline(evidence.kind)}")
+    line = f"{_ITEM_INDENT}{label_text}"
+    if evidence.source:
+        line += f" from **{inline(evidence.source)}**"
+    if evidence.at is not None:
+        line += f" at {when(evidence.at)}"
+    if evidence.kind == "probe" and any(
+        p.probe_id == evidence.source and probe_evidence_text(p) == evidence.text for p in item.probes
+    ):
+        out.append(f"{line}: the output of probe {code(evidence.source)} shown above.")
+        out.append(f"{_ITEM_INDENT}{anchor('evidence', jdump(evidence_data(evidence, {'probe': evidence.source})))}")
         return
-    out.append("")
-    out.append(f"{_ITEM_INDENT}<details><summary>Full output of probe {html_text(result.probe_id)}</summary>")
-    out.append("")
-    out.extend(fence("\n\n".join(parts), _ITEM_INDENT))
-    out.append("")
-    out.append(f"{_ITEM_INDENT}</details>")
+    out.append(line + ":")
+    text_block("evidence", evidence_data(evidence, IN_BLOCK), evidence.text, _ITEM_INDENT, out,
+               "log" if evidence.kind == "log" else "text")
 
 
 #: How much of a note a history line shows (the anchor below it holds all of it).
@@ -436,21 +527,12 @@ def item_chunk(item: ItemResult, label: str | None = None) -> str:
         mark = f" · ⚠ {newer.text()}" if newer is not None else ""  # digits and words only
         out.append(f"{_ITEM_INDENT}<sub>{_STATUS_VALUE[status]} at {at.replace('T', ' ')}{mark}</sub>")
     if item.probes:
-        out.append("")
-        out.extend(_probe_line(result) for result in item.probes)
         for result in item.probes:
-            _probe_details(result, out)
+            out.append("")
+            _probe(result, out)
     for evidence in item.evidence:
-        label_text = EVIDENCE_LABEL.get(evidence.kind, f"Attached {inline(evidence.kind)}")
-        line = f"{_ITEM_INDENT}{label_text}"
-        if evidence.source:
-            line += f" from **{inline(evidence.source)}**"
-        if evidence.at is not None:
-            line += f" at {when(evidence.at)}"
         out.append("")
-        out.append(line + ":")
-        out.append("")
-        out.extend(fence(evidence.text, _ITEM_INDENT, "log" if evidence.kind == "log" else "text"))
+        _evidence(evidence, item, out)
     if item.history:
         # Last in the item: a list right after the probe list would join it.
         out.append("")
@@ -652,6 +734,7 @@ def _render(session: Session, cache: RenderCache | None, encoded: bool) -> tuple
     head: list[str] = []
     _header(session, head)
     _summary(session, counts, head)
+    _about(session, head)
     tail: list[str] = []
     _metrics(session, tail)
     _open_issues(open_issues, tail)

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from qatui import __version__
 from qatui.core.checklist import Priority
 from qatui.core.record.render import STATUS_ORDER, threshold_ok
 from qatui.core.record.sources import SourceState, source_reasons
-from qatui.core.session import MetricValue, ProbeStatus, Session, Status
+from qatui.core.session import ItemResult, MetricValue, ProbeStatus, Session, SignOff, Status
 
 #: Version of the JSON produced by `summary`; bumped only for incompatible changes.
 JSON_VERSION = 1
@@ -62,6 +64,25 @@ class Comparison:
     #: Why the two records may not be two runs of one thing (another checklist or environment,
     #: the "older" one newer); the comparison is still made, these say what to make of it.
     warnings: list[str] = field(default_factory=list)
+    old_signoff: SignOff | None = None
+    new_signoff: SignOff | None = None
+
+    @property
+    def signoff_change(self) -> str | None:
+        """"removed" (the older record was signed, this one is not), "added", "replaced" (signed
+        by someone else or at another time), or None when the sign-off did not change."""
+        old, new = self.old_signoff, self.new_signoff
+        if old == new:
+            return None
+        if new is None:
+            return "removed"
+        return "added" if old is None else "replaced"
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything at all changed (the checklist, an item, a figure, the sign-off)."""
+        return bool(self.checklist_changed or self.status_changed or self.text_changed or self.added
+                    or self.removed or self.metrics or self.signoff_change)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -81,6 +102,11 @@ class Comparison:
                  "new": _finite(m.new_after), "delta": _finite(m.delta)}
                 for m in self.metrics
             ],
+            "signoff": None if self.signoff_change is None else {
+                "change": self.signoff_change,
+                "old": _signoff_json(self.old_signoff),
+                "new": _signoff_json(self.new_signoff),
+            },
         }
 
 
@@ -112,10 +138,11 @@ def compare(new: Session, old: Session) -> Comparison:
     old_metrics = {metric.id: metric for metric in old.metrics}
     for metric in new.metrics:
         previous = old_metrics.get(metric.id)
-        result.metrics.append(
-            MetricChange(metric.id, metric.name, metric.unit,
-                         previous.after if previous else None, metric.after)
-        )
+        before = previous.after if previous else None
+        if before == metric.after or (before is None and metric.after is None):
+            continue  # only what changed: an unchanged or unmeasured figure says nothing
+        result.metrics.append(MetricChange(metric.id, metric.name, metric.unit, before, metric.after))
+    result.old_signoff, result.new_signoff = old.signoff, new.signoff
     return result
 
 
@@ -231,17 +258,21 @@ def summary(session: Session, path: str = "", sources: list[SourceState] | None 
         priority.value: {status.value: count for status, count in session.counts(priority).items()}
         for priority in Priority
     }
+    by_rank = sorted(session.sections, key=lambda s: s.priority.rank)
+    # Failed and blocked first (they need someone), then untested; critical first in each.
     open_items = [
         {"id": item.id, "title": item.title, "priority": section.priority.value,
          "status": item.status.value, "note": item.note}
-        for section in sorted(session.sections, key=lambda s: s.priority.rank)
+        for wanted in ((Status.FAILED, Status.BLOCKED), (Status.UNTESTED,))
+        for section in by_rank
         for item in section.items
-        if item.status in (Status.FAILED, Status.BLOCKED)
+        if item.status in wanted
     ]
     signoff = session.signoff
     reasons = gate_reasons(session) + source_reasons(sources or [], signoff is not None)
     return {
         "version": JSON_VERSION,
+        "qatui_version": __version__,
         "record": path,
         "title": session.title,
         "checklist": {
@@ -256,6 +287,11 @@ def summary(session: Session, path: str = "", sources: list[SourceState] | None 
         "started_at": session.started_at.isoformat() if session.started_at else None,
         "finished_at": session.finished_at.isoformat() if session.finished_at else None,
         "facts": dict(session.facts),
+        "recorded_with": session.qatui_version,
+        "host": session.host,
+        "target": session.target,
+        "build": session.build,
+        "commit": session.commit,
         "items": sum(totals.values()),
         "totals": {status.value: totals[status] for status in STATUS_ORDER},
         "by_priority": {
@@ -265,10 +301,7 @@ def summary(session: Session, path: str = "", sources: list[SourceState] | None 
         "open_critical": session.open_critical(),
         "open_items": open_items,
         "signed": signoff is not None,
-        "signoff": None
-        if signoff is None
-        else {"name": signoff.name, "role": signoff.role, "at": signoff.at.isoformat(),
-              "meaning": signoff.meaning, "comment": signoff.comment},
+        "signoff": _signoff_json(signoff),
         "metrics": [_metric_json(metric) for metric in session.metrics],
         "gate": {"passed": not reasons, "reasons": reasons},
         "probe_totals": probe_totals(session),
@@ -282,6 +315,11 @@ def summary(session: Session, path: str = "", sources: list[SourceState] | None 
             if item.conflict
         ],
         "sources": _sources_json(session, sources),
+        "results": [
+            _item_json(item, section.id, section.priority.value, session.tester)
+            for section in session.sections
+            for item in section.items
+        ],
     }
 
 
@@ -292,6 +330,73 @@ def _sources_json(session: Session, sources: list[SourceState] | None) -> list[d
                 for ref in session.sources]
     return [{"name": state.ref.name, "sha256": state.ref.sha256, "tester": state.ref.tester,
              "found": state.found, "changed": state.changed} for state in sources]
+
+
+def verdict_by(item: ItemResult, tester: str) -> str | None:
+    """Who gave the item its current verdict: the last history entry's tester, else the
+    record's tester for a verdict given before histories were kept; None while untested."""
+    if item.history:
+        return item.history[-1].tester
+    return None if item.status is Status.UNTESTED else tester
+
+
+def _item_json(item: ItemResult, section: str, priority: str, tester: str) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "title": item.title,
+        "section": section,
+        "priority": priority,
+        "status": item.status.value,
+        "note": item.note,
+        "tester": verdict_by(item, tester),
+        "at": item.updated_at.isoformat() if item.updated_at else None,
+        "history": [
+            {"status": entry.status.value, "tester": entry.tester, "at": entry.at.isoformat(), "note": entry.note}
+            for entry in item.history
+        ],
+    }
+
+
+def _signoff_json(signoff: SignOff | None) -> dict[str, str] | None:
+    if signoff is None:
+        return None
+    return {"name": signoff.name, "role": signoff.role, "at": signoff.at.isoformat(),
+            "meaning": signoff.meaning, "comment": signoff.comment}
+
+
+def human_time(value: datetime | str | None) -> str:
+    """A time as a person reads it in a report: `2026-12-04 14:03 UTC`, `2026-03-10 14:05
+    +01:00` (minutes are enough there; the record keeps the seconds)."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if value.tzinfo is None:
+        return f"{value:%Y-%m-%d %H:%M}"
+    offset = value.utcoffset()
+    if not offset:
+        return f"{value:%Y-%m-%d %H:%M} UTC"
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{value:%Y-%m-%d %H:%M} {sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def human_duration(seconds: float) -> str:
+    """`45 s`, `12 min`, `2 h 05 min`, `3 d 4 h`: how long a session took, roughly."""
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{int(seconds)} s"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
 
 
 def _num(value: float | None) -> str:
@@ -320,10 +425,22 @@ def _lines(data: dict[str, Any], comparison: Comparison | None, against: str) ->
     if data["protected"]:
         env += " [PROTECTED]"
     lines.append(f"{data['title']} — {data['record']}")
-    lines.append(
-        f"tester {data['tester'] or '—'} · environment {env or '—'} · "
-        f"started {data['started_at'] or '—'} · finished {data['finished_at'] or '—'}"
-    )
+    when = f"started {human_time(data['started_at'])}"
+    if data["finished_at"]:
+        when += f" · finished {human_time(data['finished_at'])}"
+        try:
+            took = datetime.fromisoformat(data["finished_at"]) - datetime.fromisoformat(data["started_at"])
+        except (TypeError, ValueError):
+            pass
+        else:
+            when += f" ({human_duration(took.total_seconds())})"
+    else:
+        when += " · not finished"
+    lines.append(f"tester {data['tester'] or '—'} · environment {env or '—'} · {when}")
+    where = [f"{label} {data.get(key)}" for key, label in
+             (("target", "target"), ("build", "build"), ("commit", "commit"), ("host", "host")) if data.get(key)]
+    if where:
+        lines.append(" · ".join(w if not w.startswith("commit ") else w[:19] for w in where))
     if data["facts"]:
         lines.append(" · ".join(f"{label} {value}" for label, value in data["facts"].items()))
     lines.append("")
@@ -342,8 +459,17 @@ def _lines(data: dict[str, Any], comparison: Comparison | None, against: str) ->
         lines.append(f"open critical ({len(data['open_critical'])}): " + ", ".join(data["open_critical"]))
     else:
         lines.append("open critical: none")
+    untested: list[str] = []
     for item in data["open_items"]:
+        if item["status"] == Status.UNTESTED.value:
+            untested.append(item["id"])
+            continue
         lines.append(f"  {item['status'].upper():<8} {item['id']} — {item['title']} ({item['priority']})")
+        # The tester's words are why the item is open: every line of the note, indented.
+        lines.extend(f"           {line}" for line in item["note"].strip().split("\n") if line.strip())
+    if untested:
+        shown = ", ".join(untested[:10]) + (f" … ({len(untested) - 10} more)" if len(untested) > 10 else "")
+        lines.append(f"  untested ({len(untested)}): {shown}")
     probes = data.get("probe_totals") or {}
     if any(probes.values()):
         lines.append("probes: " + ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in probes.items() if n))
@@ -368,14 +494,18 @@ def _lines(data: dict[str, Any], comparison: Comparison | None, against: str) ->
     signoff = data["signoff"]
     if signoff:
         lines.append(
-            f"signed: yes — {signoff['name']} ({signoff['role']}) at {signoff['at']}: {signoff['meaning']}"
+            f"signed: yes — {signoff['name']} ({signoff['role']}) at {human_time(signoff['at'])}: {signoff['meaning']}"
         )
     else:
         lines.append("signed: no")
+    measured = [m for m in data["metrics"] if m["before"] is not None or m["after"] is not None]
+    unmeasured = [m["name"] or m["id"] for m in data["metrics"] if m not in measured]
     if data["metrics"]:
         lines.append("")
         lines.append("performance:")
-        for m in data["metrics"]:
+        if unmeasured:
+            lines.append(f"  not measured: {', '.join(unmeasured)}")
+        for m in measured:
             delta = "—"
             if m["delta"] is not None:
                 delta = ("+" if m["delta"] > 0 else "") + _num(m["delta"])
@@ -398,8 +528,13 @@ def _lines(data: dict[str, Any], comparison: Comparison | None, against: str) ->
                 f"  the checklist changed (hash {comparison.old_hash[:12] or '—'} → "
                 f"{comparison.new_hash[:12] or '—'})"
             )
-        else:
-            lines.append("  the checklist is unchanged")
+        old_sign, new_sign = comparison.old_signoff, comparison.new_signoff
+        if comparison.signoff_change == "removed" and old_sign is not None:
+            lines.append(f"  sign-off removed: it was signed by {old_sign.name} ({old_sign.role}) "
+                         f"at {human_time(old_sign.at)}, and is not any more")
+        elif comparison.signoff_change is not None and new_sign is not None:
+            lines.append(f"  signed by {new_sign.name} ({new_sign.role}) at {human_time(new_sign.at)}"
+                         + (" (replacing an earlier sign-off)" if comparison.signoff_change == "replaced" else ""))
         for change in comparison.status_changed:
             lines.append(f"  {change.id}: {change.old} → {change.new} — {change.title}")
         if comparison.text_changed:
@@ -414,9 +549,8 @@ def _lines(data: dict[str, Any], comparison: Comparison | None, against: str) ->
                     f"  {metric.name}: {_num(metric.old_after)} → {_num(metric.new_after)} "
                     f"{metric.unit} ({'+' if metric.delta > 0 else ''}{_num(metric.delta)})"
                 )
-        if not (comparison.status_changed or comparison.text_changed or comparison.added
-                or comparison.removed):
-            lines.append("  no item changed")
+        if not comparison.changed:
+            lines.append("  nothing changed")
     gate = data["gate"]
     lines.append("")
     lines.append("gate: pass" if gate["passed"] else "gate: FAIL — " + "; ".join(gate["reasons"]))
