@@ -253,3 +253,12 @@ def test_a_verdict_given_through_the_recorder_decides_the_conflict(tmp_path) -> 
     assert [(e.tester, e.status) for e in item.history] == [("Ana", PASSED), ("Ben", FAILED), ("Lea", FAILED)]
     assert item.history[-1].at == decided_at
     assert not any("conflict" in reason for reason in gate_reasons(read((tmp_path / "release.md").read_text())))
+
+
+def test_an_ancestor_of_another_checklist_version_is_left_out_not_refused() -> None:
+    base = replace(blank("Ana"), checklist_version="1.3", checklist_hash="cd" * 32)
+    ours, theirs = blank("Ana"), blank("Ana")
+    work(ours, "ws-404", (PASSED, 5, ""))
+    work(theirs, "api-token", (PASSED, 6, ""))
+    result = merge([ours, theirs], base=base)
+    assert result.clean and "merged without it" in result.warnings[0]

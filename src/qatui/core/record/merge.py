@@ -500,9 +500,15 @@ def merge(
     names = list(names) or [f"record {index + 1}" for index in range(len(sessions))]
     source_refs = list(sources) or [None] * len(sessions)
     _check_same_run(sessions, names)
-    if base is not None:
-        _check_same_run([*sessions, base], [*names, "the common ancestor"])
     warnings: list[str] = []
+    if base is not None:
+        try:
+            _check_same_run([*sessions, base], [*names, "the common ancestor"])
+        except MergeRefused:
+            # Both sides moved to another checklist version since they parted: the ancestor
+            # says nothing about their items any more, so they are merged two-way.
+            base = None
+            warnings.append("the common ancestor is of another checklist version; merged without it")
     base_items = {item.id: item for item in base.items()} if base is not None else {}
 
     known_sections = [section_id for section_id, _ in order]
