@@ -30,6 +30,9 @@ of it), or by one record changed on two git branches. `merge` joins such records
   Notes that differ are joined.
 * **Facts** (Django 4.2.29 …): united; a fact the records disagree on keeps every value, joined
   with ` / `, and the summary says so (two testers may have tested two builds).
+* **Part**: records of parts of the checklist (`--only`, `--section`, `--tag`, `assign:`) merge
+  into a record of the union of their parts (`Session.part`); the whole checklist as soon as
+  one of them covers it all.
 * **Header**: testers joined (`Ana, Ben`), the earliest start, the latest finish (none while
   any record is unfinished), the records it was made from in `sources` (name + sha256), and
   no sign-off: a sign-off vouches for what the signer saw, so the lead signs the merged record.
@@ -54,6 +57,7 @@ from qatui.core.session import (
     HistoryEntry,
     ItemResult,
     MetricValue,
+    PartSpec,
     ProbeResult,
     SectionResult,
     Session,
@@ -467,6 +471,16 @@ def _merge_metrics(sessions: Sequence[Session], warnings: list[str]) -> list[Met
     return merged
 
 
+def merge_parts(sessions: Sequence[Session]) -> list[PartSpec]:
+    """The part a merged record covers: the union of its records' parts (`Session.part`), the
+    whole checklist (empty) as soon as one of them covers it all. In one order whatever the
+    order of the records (`core/run/part.union` keeps the order it is given, for a screen)."""
+    if any(not session.part for session in sessions):
+        return []
+    specs = {spec for session in sessions for spec in session.part}
+    return sorted(specs, key=lambda spec: (spec.priorities, spec.sections, spec.tags, spec.assigned))
+
+
 def _merge_sources(sessions: Sequence[Session], sources: Sequence[SourceRef | None]) -> list[SourceRef]:
     """The records named directly, and the sources of merged records among them; a record
     named directly wins over an older copy of the same name in a merged record's sources."""
@@ -565,6 +579,7 @@ def merge(
         metrics=_merge_metrics(sessions, warnings),
         signoff=None,
         sources=_merge_sources(sessions, source_refs),
+        part=merge_parts(sessions),
     )
     result.by_tester = worked_by(result.session)
     result.warnings = warnings
