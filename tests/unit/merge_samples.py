@@ -14,6 +14,7 @@ from qatui.core.session import (
     HistoryEntry,
     ItemResult,
     MetricValue,
+    PartSpec,
     ProbeResult,
     ProbeStatus,
     SectionResult,
@@ -85,6 +86,8 @@ def team(draw: Any, *, conflicts: bool = False, max_records: int = 3) -> list[Se
         part = draw(st.one_of(st.none(), st.sets(st.sampled_from(all_items), min_size=1)))
         started = T0 + timedelta(minutes=draw(st.integers(min_value=0, max_value=30)))
         session = blank(tester, started, keep=part)
+        if part is not None:
+            session.part = [PartSpec(sections=tuple(sorted(part))[:1], assigned=tester)]
         finished = draw(st.booleans())
         session.finished_at = started + timedelta(hours=5) if finished else None
         session.facts = {k: v for k, v in FACTS.items() if draw(st.booleans())}

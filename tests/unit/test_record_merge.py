@@ -11,7 +11,7 @@ from qatui.core.errors import RecordError
 from qatui.core.record import read, render
 from qatui.core.record.merge import MergeRefused, conflicts, merge, merge_order, normalized_history
 from qatui.core.record.report import gate_reasons, summary
-from qatui.core.session import Evidence, HistoryEntry, SignOff, Status
+from qatui.core.session import Evidence, HistoryEntry, PartSpec, SignOff, Status
 
 from .merge_samples import T0, blank, order, work
 
@@ -149,6 +149,11 @@ def test_part_records_merge_into_the_whole_in_the_checklists_order() -> None:
     session = merge([ana, ben], order=order()).session
     assert [s.id for s in session.sections] == ["websockets", "api", "devices"]
     assert [i.id for i in session.items()] == ["ws-connect", "ws-404", "api-token", "devices-list", "devices-add"]
+    assert session.part == []  # neither record says it is a part
+    ana.part, ben.part = [PartSpec(assigned="Ana")], [PartSpec(priorities=("critical",)), PartSpec(assigned="Ben")]
+    assert merge([ana, ben]).session.part == merge([ben, ana]).session.part == [
+        PartSpec(assigned="Ana"), PartSpec(assigned="Ben"), PartSpec(priorities=("critical",))]
+    assert merge([ana, blank("Chloé")]).session.part == []  # Chloé's record is of the whole checklist
     # Without the checklist, the records' own orders are kept where they say something.
     without = merge([ana, ben]).session
     assert [s.id for s in without.sections] == ["websockets", "api", "devices"]
@@ -253,3 +258,12 @@ def test_a_verdict_given_through_the_recorder_decides_the_conflict(tmp_path) -> 
     assert [(e.tester, e.status) for e in item.history] == [("Ana", PASSED), ("Ben", FAILED), ("Lea", FAILED)]
     assert item.history[-1].at == decided_at
     assert not any("conflict" in reason for reason in gate_reasons(read((tmp_path / "release.md").read_text())))
+
+
+def test_an_ancestor_of_another_checklist_version_is_left_out_not_refused() -> None:
+    base = replace(blank("Ana"), checklist_version="1.3", checklist_hash="cd" * 32)
+    ours, theirs = blank("Ana"), blank("Ana")
+    work(ours, "ws-404", (PASSED, 5, ""))
+    work(theirs, "api-token", (PASSED, 6, ""))
+    result = merge([ours, theirs], base=base)
+    assert result.clean and "merged without it" in result.warnings[0]

@@ -172,3 +172,11 @@ def test_a_fifo_named_as_a_record_is_refused_without_waiting(tmp_path: Path, cap
     a = write(tmp_path / "a.md", blank("Ana"))
     assert cli.main(["merge", str(a), str(fifo), "-o", str(tmp_path / "r.md")], env={}) == 2
     assert "is a named pipe (FIFO), not a regular file" in capsys.readouterr().err
+
+
+def test_a_testers_own_record_is_never_the_output(team: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    a, b = team
+    before = a.read_bytes()
+    assert cli.main(["merge", str(a), str(b), "-o", str(a)], env={}) == 2
+    assert "is Ana's own record, not a merged one" in capsys.readouterr().err
+    assert a.read_bytes() == before

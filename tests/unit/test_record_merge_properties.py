@@ -16,7 +16,7 @@ from qatui.core.session import Session, Status
 
 from .merge_samples import order, ref, team
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def merged(*records: Session) -> Session:

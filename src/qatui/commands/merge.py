@@ -113,6 +113,10 @@ def _run_files(paths: Sequence[str], output: Path, *, force: bool, env: Mapping[
     try:
         for path in paths:
             session, digest = _load(path)
+            if not session.sources and _same_file(Path(path), output):
+                print(f"qatui merge: {path} is {session.tester or 'a tester'}'s own record, not a merged one; "
+                      "write the merged record to another file (-o)", file=sys.stderr)
+                return EXIT_REFUSED
             sessions.append(session)
             # A merged record is listed by what it was made from, not by itself.
             sources.append(None if session.sources else

@@ -47,8 +47,11 @@ def check_sources(session: Session, record_path: str | Path) -> list[SourceState
     folder = Path(record_path).parent
     states: list[SourceState] = []
     for ref in session.sources:
-        path = Path(ref.name) if Path(ref.name).is_absolute() else folder / ref.name
-        states.append(SourceState(ref, path, _sha256(path)))
+        path = folder / ref.name
+        # A name is relative to the merged record (qatui writes no other); an absolute one in a
+        # record from elsewhere is not looked for: a report never hashes a file the record picks.
+        found = None if Path(ref.name).is_absolute() else _sha256(path)
+        states.append(SourceState(ref, path, found))
     return states
 
 
@@ -65,9 +68,8 @@ def source_reasons(states: list[SourceState], signed: bool) -> list[str]:
     """Why the gate fails because of the sources: one reason per source changed since."""
     when = "after the sign-off" if signed else "since the merge"
     return [
-        f"source record {state.ref.name} changed {when} (sha256 {state.ref.sha256[:12]}… merged, "
-        f"{(state.sha256 or '')[:12]}… now): merge the records again"
-        + (" and sign the result" if signed else "")
+        f"source record {state.ref.name} changed {when} (it was merged as sha256 "
+        f"{state.ref.sha256[:12]}…): merge the records again" + (" and sign the result" if signed else "")
         for state in states
         if state.changed
     ]
