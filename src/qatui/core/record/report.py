@@ -138,10 +138,10 @@ def compare(new: Session, old: Session) -> Comparison:
     old_metrics = {metric.id: metric for metric in old.metrics}
     for metric in new.metrics:
         previous = old_metrics.get(metric.id)
-        before = previous.after if previous else None
-        if before == metric.after or (before is None and metric.after is None):
+        old_after = previous.after if previous else None
+        if old_after == metric.after or (old_after is None and metric.after is None):
             continue  # only what changed: an unchanged or unmeasured figure says nothing
-        result.metrics.append(MetricChange(metric.id, metric.name, metric.unit, before, metric.after))
+        result.metrics.append(MetricChange(metric.id, metric.name, metric.unit, old_after, metric.after))
     result.old_signoff, result.new_signoff = old.signoff, new.signoff
     return result
 
@@ -371,9 +371,10 @@ def human_time(value: datetime | str | None) -> str:
         return "—"
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value)
+            parsed = datetime.fromisoformat(value)
         except ValueError:
             return value
+        value = parsed
     if value.tzinfo is None:
         return f"{value:%Y-%m-%d %H:%M}"
     offset = value.utcoffset()
