@@ -73,6 +73,9 @@ def test_git_setup_writes_the_attribute_and_the_driver_once(repo: Path) -> None:
     driver = git(repo, "config", "merge.qatui.driver").stdout.strip()
     assert driver == f"{QATUI} merge --git %O %A %B"
     assert git(repo, "check-attr", "merge", RECORD).stdout.strip().endswith("merge: qatui")
+    # --global: the driver for every repository of this user (HOME is the test's own).
+    assert qatui(repo, "git-setup", "--global").returncode == 0
+    assert git(repo, "config", "--global", "merge.qatui.driver").stdout.strip() == driver
 
 
 def test_branches_that_tick_different_items_merge_cleanly(repo: Path) -> None:
