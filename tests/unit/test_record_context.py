@@ -64,9 +64,13 @@ def test_git_describe_says_dirty_for_a_new_record(tmp_path: Path) -> None:
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "one")
     Path(checklist.path).write_text("qatui: 1\n# edited\n", encoding="utf-8")
-    recorder = Recorder.open_or_start(checklist, tmp_path / "r.md", tester="H", environment="local", env={})
+    recorder = Recorder.open_or_start(checklist, repo / "r.md", tester="H", environment="local", env={})
     assert recorder.session.build.endswith("-dirty")
     assert recorder.session.checklist_path == "list.yaml"
+    # A record outside the checklist's repository keeps a path it can be resumed from.
+    outside = Recorder.open_or_start(checklist, tmp_path / "elsewhere" / "far" / "r.md", tester="H",
+                                     environment="local", env={})
+    assert outside.session.checklist_path == checklist.path and outside.session.build.endswith("-dirty")
 
 
 def test_without_git_the_build_comes_from_the_option_and_the_path_from_the_record(tmp_path: Path) -> None:

@@ -6,9 +6,10 @@ nothing there, and "which build did this pass on?" is the first question. The `R
 fills these in when it takes a session, leaving what a record already says alone (a resumed
 record keeps the build it was started on, unless one is given again).
 
-- The checklist path becomes relative to the repository holding the checklist (`git`'s top
-  folder, found by looking for `.git`), or to the record's folder when there is no repository
-  and the checklist is near it; otherwise it is kept as it was.
+- The checklist path becomes relative to the repository holding both the checklist and the
+  record (`git`'s top folder, found by looking for `.git`), or else to the record's folder when
+  the checklist is near it (`../checklists/x.yaml`); otherwise it is kept as it was (a record
+  outside the checklist's repository must still find it when resumed).
 - The build is what the tester gives (`--build`, `QATUI_BUILD`), else `git describe --always
   --dirty --tags` where the checklist lives; the commit is `git rev-parse HEAD` there. A folder
   without git, or git missing or slow (2 s), leaves them empty.
@@ -62,7 +63,7 @@ def relative_checklist_path(checklist_path: str, absolute: Path, record_path: st
     """The path a reviewer can follow for the checklist at `absolute` (resolved), written
     `checklist_path` so far (see the module docstring)."""
     root = git_root(absolute)
-    if root is not None:
+    if root is not None and git_root(Path(record_path).resolve().parent) == root:
         return absolute.relative_to(root).as_posix()
     if not Path(checklist_path).is_absolute():
         return checklist_path
