@@ -86,6 +86,7 @@ def create_app(
     sections: str = "",
     tags: str = "",
     everything: bool = False,
+    record_folder: str | Path | None = None,
 ) -> QatuiApp:
     """The app as the CLI and the tests build it. Raises `ChecklistError` for a bad checklist.
 
@@ -107,6 +108,7 @@ def create_app(
         part_sections=sections,
         part_tags=tags,
         part_all=everything,
+        record_folder=str(record_folder) if record_folder else None,
     )
     checklist: Checklist | None = None
     if checklist_path is not None:
