@@ -48,6 +48,7 @@ from qatui.core.checklist import Checklist
 from qatui.core.errors import QatuiError
 from qatui.core.runtime import KEYS_SWITCH_INTERVAL
 from qatui.core.session import Session
+from qatui.ui import keymap
 from qatui.ui import messages as m
 from qatui.ui.config import UiConfig
 from qatui.ui.config import config_dir as default_config_dir
@@ -138,6 +139,8 @@ class QatuiApp(App[None]):
         if options.deterministic:
             self.animation_level = "none"
         self.config = UiConfig.load(options.config_dir or default_config_dir(options.env_vars))
+        #: The tester's `keymap.toml` (`ui/keymap.py`): applied on mount, shown by the help screen.
+        self.user_keymap = keymap.load(options.config_dir or default_config_dir(options.env_vars))
         #: The session as the screens read it (`SessionView`), and the controllers change it.
         self.view = LiveSession(checklist, clock, deterministic=options.deterministic,
                                 log_max_lines=options.log_max_lines, record_path=options.record_path)
@@ -262,6 +265,7 @@ class QatuiApp(App[None]):
     # ------------------------------------------------------------------ mount and signals
 
     def on_mount(self) -> None:
+        keymap.apply(self, self.user_keymap)
         if self.no_color:
             self.add_class("-no-color")  # app.tcss: the cursor row in reverse video, not a colour
         if not self.deterministic:
