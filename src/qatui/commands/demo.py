@@ -140,6 +140,8 @@ def _open(args: argparse.Namespace) -> int:
     result = app.run()
     record = app.record_path
     if app.recorder is not None and record.is_file():
+        from qatui.commands._common import qatui_command
+
         print(f"qatui demo: your record is {record}")
-        print(f"  read it in any Markdown viewer, or: qatui report {shlex.quote(str(record))}")
+        print(f"  read it in any Markdown viewer, or: {qatui_command()} report {shlex.quote(str(record))}")
     return result if isinstance(result, int) else int(app.return_code or 0)
