@@ -16,6 +16,8 @@ import pytest
 
 from tests.e2e.helpers import IN_CI, Tmux, isolated_env, qatui_binary, require_tmux, wait_for
 
+pytestmark = [pytest.mark.tmux, pytest.mark.timeout(120)]
+
 PROMPT = "QP> "
 
 #: (typed before Tab, what the edited line must then hold; tmux drops trailing spaces)
