@@ -134,7 +134,19 @@ async def shoot_failure_help_signoff(out: Path, env: dict[str, str], work: Path)
 
 
 async def shoot_start(out: Path, env: dict[str, str], work: Path) -> None:
-    app = make_app(work / "start.md", env, tester=None)
+    """As `qatui demo` opens for a newcomer: the record line names the demo's data folder
+    under a home folder (`~/.local/share/qatui/demo/…`), not this script's temporary one."""
+    from qatui.core.trust import trust
+    from qatui.ui.app import create_app
+
+    home = work / "home"
+    env = {**env, "HOME": str(home)}
+    env.pop("XDG_DATA_HOME", None)
+    app = create_app(DEMO, env_key="demo", tester=None, clock=fixed_clock, env_vars=env,
+                     config_dir=work / "start-config", deterministic=True,
+                     record_folder=home / ".local" / "share" / "qatui" / "demo")
+    assert app.checklist is not None
+    trust(app.checklist, env)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, lambda: type(app.screen).__name__ == "StartScreen", what="the start screen")
         await pilot.pause(0.2)

@@ -16,6 +16,8 @@ import pytest
 
 from tests.e2e.helpers import IN_CI, Tmux, isolated_env, qatui_binary, require_tmux, wait_for
 
+pytestmark = [pytest.mark.tmux, pytest.mark.timeout(120)]
+
 PROMPT = "QP> "
 
 #: (typed before Tab, what the edited line must then hold; tmux drops trailing spaces)
@@ -50,6 +52,19 @@ def edited_line(screen: str) -> str:
     return lines[-1] if lines else ""
 
 
+def fresh_prompt(tmux: Tmux) -> None:
+    """Drop the line being edited (ctrl+c, again if a busy machine lost it) and wait for an
+    empty prompt, so the next case types on a clean line."""
+    for _ in range(3):
+        tmux.keys("C-c")
+        try:
+            tmux.wait_screen(lambda s: edited_line(s) == PROMPT.strip(), timeout=5, what="an empty prompt")
+            return
+        except AssertionError:
+            continue
+    tmux.wait_screen(lambda s: edited_line(s) == PROMPT.strip(), timeout=5, what="an empty prompt")
+
+
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
 def test_completion_in_a_real_shell(shell: str, tmp_path: Path) -> None:
     tmux_path = require_tmux()
@@ -81,8 +96,6 @@ def test_completion_in_a_real_shell(shell: str, tmp_path: Path) -> None:
                          what=f"{shell}: {typed!r} + Tab → {expected!r}")
             except AssertionError as error:
                 raise AssertionError(f"{error}\n--- screen ---\n{tmux.screen()}") from None
-            tmux.keys("C-c")
-            tmux.keys("clear", "Enter")
-            tmux.wait_screen(lambda s: edited_line(s).strip() == PROMPT.strip(), what="line cleared")
+            fresh_prompt(tmux)
     finally:
         tmux.kill()

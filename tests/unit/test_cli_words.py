@@ -100,3 +100,21 @@ def test_completion_knows_every_command_and_option() -> None:
     assert not shape.command("completion").file_args
     env = next(o for o in shape.command("probe").options if "--env" in o.flags)
     assert env.takes_value and not env.file and env.flags == ("--env", "-e")
+
+
+def test_the_suggested_command_is_the_one_that_works_in_this_shell(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Straight after the README's set-up line `qatui` is not on PATH: the quit line's
+    `… report R.md` must say `.venv/bin/qatui`; once the venv is active, plain `qatui`."""
+    from qatui.commands._common import qatui_command
+
+    venv_bin = tmp_path / ".venv" / "bin"
+    venv_bin.mkdir(parents=True)
+    (venv_bin / "qatui").write_text("#!/bin/sh\n")
+    (venv_bin / "qatui").chmod(0o755)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    assert qatui_command(".venv/bin/qatui") == ".venv/bin/qatui"
+    monkeypatch.setenv("PATH", f"{venv_bin}:/usr/bin:/bin")
+    assert qatui_command(".venv/bin/qatui") == "qatui"
+    assert qatui_command("/somewhere/python -m") == "qatui"

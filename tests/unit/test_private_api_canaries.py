@@ -84,3 +84,10 @@ def test_argparse_parser_internals_for_completion() -> None:
     [action] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     assert [(c.dest, c.help) for c in action._choices_actions] == [("one", "the one")]
     assert any(a.option_strings == ["--x", "-x"] for a in parser._actions)
+
+
+def test_textual_character_to_key() -> None:
+    """ui/keymap.py builds the key names a keymap may use from `textual.keys._character_to_key`."""
+    from textual.keys import _character_to_key
+
+    assert _character_to_key("?") == "question_mark" and _character_to_key("x") == "x"

@@ -93,3 +93,20 @@ def write_utf8(text: str, stream: TextIO | None = None) -> None:
     stream.flush()
     buffer.write(text.encode("utf-8", "backslashreplace"))
     buffer.flush()
+
+
+def qatui_command(argv0: str | None = None) -> str:
+    """How to type qatui again in this shell, for the commands qatui suggests (`… report R.md`):
+    `qatui` when that finds this same program on PATH, else the path it was started by
+    (`.venv/bin/qatui` straight after the README's set-up line, where `qatui` is not on PATH)."""
+    import os
+    import shlex
+    import shutil
+
+    started = argv0 if argv0 is not None else sys.argv[0]
+    if not started or os.path.basename(started) != "qatui":
+        return "qatui"  # `python -m qatui`, a test: the name is the best advice
+    found = shutil.which("qatui")
+    if found and os.path.realpath(found) == os.path.realpath(started):
+        return "qatui"
+    return shlex.quote(started)

@@ -12,8 +12,10 @@ on screen; any other checklist still asks.
 
 The record goes to qatui's data folder (`$XDG_DATA_HOME/qatui/demo/`), not into the current
 folder: a newcomer trying qatui inside some repository should not find a new `records/` folder
-there. The path is printed on exit so the Markdown can be read, and running the demo again the
-same day resumes it.
+there. The file is named after the environment chosen on the start screen and the day; the
+start screen shows it, and it is printed on exit so the Markdown can be read. Running the demo
+again the same day carries on with that day's record, unless it is signed: then a new one
+(`…-2.md`) starts and the screen says so (`core/record/choose.py`).
 
 `qatui demo --serve` runs only the target and prints its variables as `export` lines, for
 headless runs (`qatui probe`), the end-to-end tests and the benchmarks.
@@ -66,8 +68,9 @@ def data_home(env: Mapping[str, str]) -> Path:
     return user_dir("data", env)
 
 
-def default_record_path(env: Mapping[str, str], environment: str, day: str) -> Path:
-    return data_home(env) / "demo" / f"demo-{environment}-{day}.md"
+def record_folder(env: Mapping[str, str]) -> Path:
+    """Where the demo's records go (`demo-<environment>-<day>.md`, as any checklist's)."""
+    return data_home(env) / "demo"
 
 
 def export_lines(variables: Mapping[str, str]) -> list[str]:
@@ -112,8 +115,6 @@ def _serve(target: DemoTarget) -> int:
 
 
 def _open(args: argparse.Namespace) -> int:
-    from datetime import date
-
     from qatui.commands.open import EXIT_USAGE, no_terminal
     from qatui.core.run.trust_state import TrustState
     from qatui.ui.app import create_app
@@ -123,22 +124,24 @@ def _open(args: argparse.Namespace) -> int:
         print(f"{reason} Run `qatui demo` in a terminal.", file=sys.stderr)
         return EXIT_USAGE
     env = dict(os.environ)
-    record = Path(args.record) if args.record else default_record_path(
-        env, args.environment, date.today().isoformat()
-    )
-    record.parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(args.record).parent if args.record else record_folder(env)
+    folder.mkdir(parents=True, exist_ok=True)
     app = create_app(
         demo_checklist_path(),
         env_key=args.environment,
         tester=args.tester,
-        record_path=record,
+        record_path=args.record,
+        record_folder=folder,
         env_vars=env,
     )
     assert app.checklist is not None
     TrustState(app.checklist, env).grant()  # the same trust store `qatui trust` writes
     app.notify(TRUST_NOTICE, title="Demo", timeout=12)
     result = app.run()
-    if record.exists():
+    record = app.record_path
+    if app.recorder is not None and record.is_file():
+        from qatui.commands._common import qatui_command
+
         print(f"qatui demo: your record is {record}")
-        print(f"  read it in any Markdown viewer, or: qatui report {shlex.quote(str(record))}")
+        print(f"  read it in any Markdown viewer, or: {qatui_command()} report {shlex.quote(str(record))}")
     return result if isinstance(result, int) else int(app.return_code or 0)

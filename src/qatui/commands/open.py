@@ -169,8 +169,10 @@ def _run(args: argparse.Namespace) -> int:
         done = sum(item.status.value != "untested" for item in app.session.items())
         total = len(app.session.items())
         try:
+            from qatui.commands._common import qatui_command
+
             print(f"qatui: {done} of {total} items done; the record is {app.record_path}")
-            print(f"  read it in any Markdown viewer, or: qatui report {shlex.quote(str(app.record_path))}")
+            print(f"  read it in any Markdown viewer, or: {qatui_command()} report {shlex.quote(str(app.record_path))}")
             sys.stdout.flush()
         except OutputLost as error:
             # The terminal was closed (EIO): the session ended as the app says, every tick is

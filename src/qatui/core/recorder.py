@@ -356,7 +356,7 @@ class Recorder:
         that changed anything). The screen reads the record in a thread and resumes here.
         `build` and `env` as for `Recorder(…)`."""
         path = record_file.path
-        if not _same_checklist(session, checklist):
+        if not same_checklist(session, checklist):
             raise RecordError(
                 f"{path} is a record of another checklist ({session.title!r}, "
                 f"{session.checklist_path}); choose another record path",
@@ -405,7 +405,9 @@ def _apply_initial_status(session: Session, checklist: Checklist) -> None:
                 item.history.append(HistoryEntry(item.status, session.tester, session.started_at))
 
 
-def _same_checklist(session: Session, checklist: Checklist) -> bool:
+def same_checklist(session: Session, checklist: Checklist) -> bool:
+    """A record of this checklist: the same file name or the same title (a checklist moved or
+    renamed keeps its records)."""
     return (
         Path(session.checklist_path).name == Path(checklist.path).name
         or session.title == checklist.title

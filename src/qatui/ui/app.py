@@ -48,6 +48,7 @@ from qatui.core.checklist import Checklist
 from qatui.core.errors import QatuiError
 from qatui.core.runtime import KEYS_SWITCH_INTERVAL
 from qatui.core.session import Session
+from qatui.ui import keymap
 from qatui.ui import messages as m
 from qatui.ui.config import UiConfig
 from qatui.ui.config import config_dir as default_config_dir
@@ -86,6 +87,7 @@ def create_app(
     sections: str = "",
     tags: str = "",
     everything: bool = False,
+    record_folder: str | Path | None = None,
 ) -> QatuiApp:
     """The app as the CLI and the tests build it. Raises `ChecklistError` for a bad checklist.
 
@@ -107,6 +109,7 @@ def create_app(
         part_sections=sections,
         part_tags=tags,
         part_all=everything,
+        record_folder=str(record_folder) if record_folder else None,
     )
     checklist: Checklist | None = None
     if checklist_path is not None:
@@ -136,6 +139,8 @@ class QatuiApp(App[None]):
         if options.deterministic:
             self.animation_level = "none"
         self.config = UiConfig.load(options.config_dir or default_config_dir(options.env_vars))
+        #: The tester's `keymap.toml` (`ui/keymap.py`): applied on mount, shown by the help screen.
+        self.user_keymap = keymap.load(options.config_dir or default_config_dir(options.env_vars))
         #: The session as the screens read it (`SessionView`), and the controllers change it.
         self.view = LiveSession(checklist, clock, deterministic=options.deterministic,
                                 log_max_lines=options.log_max_lines, record_path=options.record_path)
@@ -260,6 +265,7 @@ class QatuiApp(App[None]):
     # ------------------------------------------------------------------ mount and signals
 
     def on_mount(self) -> None:
+        keymap.apply(self, self.user_keymap)
         if self.no_color:
             self.add_class("-no-color")  # app.tcss: the cursor row in reverse video, not a colour
         if not self.deterministic:

@@ -45,19 +45,7 @@ class Key:
     @property
     def display(self) -> str:
         """The keys as a tester types them: `j / down`."""
-        names = {
-            "slash": "/",
-            "question_mark": "?",
-            "space": "space",
-            "enter": "enter",
-            "escape": "esc",
-            "tab": "tab",
-            "shift+tab": "shift+tab",
-            "ctrl+p": "ctrl+p",
-            "shift+up": "shift+↑",
-            "shift+down": "shift+↓",
-        }
-        return " / ".join(names.get(k, k) for k in self.keys.split(","))
+        return display_keys(self.keys)
 
     def binding(self, *, in_footer_of: str | None = None, hidden: bool = False) -> Binding:
         """The Textual binding; `in_footer_of` a pane scope: the same key, run on the screen and
@@ -74,6 +62,21 @@ class Key:
             id=self.id,
             tooltip=self.help,
         )
+
+
+#: Key names as a tester reads them (the rest are shown as Textual spells them).
+_SHOWN = {
+    "slash": "/",
+    "question_mark": "?",
+    "escape": "esc",
+    "shift+up": "shift+↑",
+    "shift+down": "shift+↓",
+}
+
+
+def display_keys(spec: str) -> str:
+    """A Textual key spec (`down,j`) as a tester types it (`down / j`)."""
+    return " / ".join(_SHOWN.get(k.strip(), k.strip()) for k in spec.split(","))
 
 
 KEYS: tuple[Key, ...] = (

@@ -59,6 +59,9 @@ class AppOptions:
     part_sections: str = ""
     part_tags: str = ""
     part_all: bool = False
+    #: Where a record goes without `--record` (the demo: qatui's data folder); None: `records/`
+    #: under the checklist's repository.
+    record_folder: str | None = None
 
 
 def load_checklist(path: str, env_vars: Mapping[str, str]) -> Checklist:
@@ -107,26 +110,63 @@ class OpenedRecord:
     path: str
     record_file: RecordFile | None = None
     session: Session | None = None
+    #: Why the record asked for is not this one (signed, another environment or checklist:
+    #: `core/record/choose.py`), "" when it is; the screen says it as the session starts.
+    reason: str = ""
+
+
+def new_record_path(checklist: Checklist, env_key: str, *, record_path: str | None, today: datetime,
+                    tester: str = "", record_folder: str | None = None) -> str:
+    """Where a new session's record is asked to go: `--record`, else the default name under
+    `record_folder` (the demo's data folder) or the checklist's repository."""
+    if record_path:
+        return record_path
+    from qatui.core.record.paths import record_path_for
+
+    default = record_path_for(checklist, env_key, today, tester)
+    return str(Path(record_folder) / default.name) if record_folder else str(default)
 
 
 def read_session_record(
     checklist: Checklist, env_key: str, *, resume: str | None, record_path: str | None, today: datetime,
-    tester: str = "",
+    tester: str = "", record_folder: str | None = None,
 ) -> OpenedRecord:
     """Open the record of a session: the one to resume, the one `--record` names, or the
     default path under the checklist's repository (named after `tester` for a part record).
+    A record there that cannot take this session (signed, another environment or checklist)
+    is left alone and the next free or open `…-N.md` beside it is used, with the reason.
     Raises `QatuiError` for a record that cannot be read."""
-    path = resume or record_path
-    if not path:
-        from qatui.core.record.paths import record_path_for
-
-        path = str(record_path_for(checklist, env_key, today, tester))
+    path = resume or new_record_path(checklist, env_key, record_path=record_path, today=today, tester=tester,
+                                     record_folder=record_folder)
     if not resume and not Path(path).exists():
         return OpenedRecord(path)
     from qatui.core.record.store import RecordFile
 
+    if not resume:
+        from qatui.core.record.choose import choose_record
+
+        choice = choose_record(path, checklist, env_key)
+        if choice.session is not None:
+            return OpenedRecord(str(choice.path), choice.record_file, choice.session, choice.reason)
+        if choice.path != Path(path):
+            return OpenedRecord(str(choice.path), reason=choice.reason)
     record_file = RecordFile(path)
     return OpenedRecord(path, record_file, record_file.load())
+
+
+def record_lines(checklist: Checklist, *, record_path: str | None, today: datetime,
+                 record_folder: str | None, env: Mapping[str, str]) -> dict[str, str]:
+    """The start screen's "Record: …" line of every environment (read before the app starts,
+    or in a thread worker)."""
+    from qatui.core.record.choose import choose_record
+    from qatui.ui.record_notice import record_line
+
+    lines = {}
+    for key in list(checklist.environments) or ["default"]:
+        path = new_record_path(checklist, key, record_path=record_path, today=today, record_folder=record_folder)
+        choice = choose_record(path, checklist, key)
+        lines[key] = record_line(choice.path, choice.reason, choice.session is not None, env)
+    return lines
 
 
 def read_record(path: str | Path) -> tuple[RecordFile, Session] | QatuiError:
@@ -189,6 +229,10 @@ class Startup:
         self._choices: list[tuple[str, str]] = []
         #: Said once the session is on the screen (a record another tester started, a part).
         self._start_notice: str | None = None
+        #: Where the record goes (and why not the usual file), said once the session shows.
+        self._record_notice: tuple[str, bool] | None = None
+        #: The start screen's record line per environment, when read before the app started.
+        self._record_lines: dict[str, str] | None = None
         self.main_is_default = False
         #: How the part was chosen (`core/run/part.Choice`), once a session opens.
         self.part_choice: Any = None
@@ -206,6 +250,13 @@ class Startup:
         start = self.direct_start()
         if start is not None:
             self._opened = self._read_record(start[1], start[0])
+        else:  # the start screen's record line of each environment
+            self._record_lines = self._read_record_lines()
+
+    def _read_record_lines(self) -> dict[str, str]:
+        assert self.state.checklist is not None
+        return record_lines(self.state.checklist, record_path=self.options.record_path, today=self.state.clock(),
+                            record_folder=self.options.record_folder, env=self.options.env_vars)
 
     def _read_record(self, env_key: str, tester: str = "") -> OpenedRecord | QatuiError:
         """The session's record, read (in a thread worker, or before the app starts); a new
@@ -214,7 +265,8 @@ class Startup:
         try:
             named = tester if self._choose_part(tester).specs else ""
             return read_session_record(self.state.checklist, env_key, resume=self.options.resume,
-                                       record_path=self.options.record_path, today=self.state.clock(), tester=named)
+                                       record_path=self.options.record_path, today=self.state.clock(), tester=named,
+                                       record_folder=self.options.record_folder)
         except QatuiError as error:
             return error
 
@@ -309,11 +361,19 @@ class Startup:
         from qatui.ui.screens.start import StartScreen
 
         default_env = env_key or (env.key if (env := checklist.default_environment()) else "")
-        self.app.push_screen(
-            StartScreen(checklist, tester or self.app.config.tester, default_env, environment_given=bool(env_key),
-                        notice=notice),
-            self._started,
-        )
+        start_screen = StartScreen(checklist, tester or self.app.config.tester, default_env,
+                                   environment_given=bool(env_key), notice=notice)
+        self.app.push_screen(start_screen, self._started)
+        lines, self._record_lines = self._record_lines, None  # read before the app started, or now
+        if lines is not None:
+            start_screen.record_lines = lines
+        else:
+            self.app.read_then(self._read_record_lines, partial(self._record_lines_read, start_screen),
+                               "reading today's records")
+
+    def _record_lines_read(self, screen: Any, lines: Any) -> None:
+        if isinstance(lines, dict):
+            screen.record_lines = lines
 
     def _started(self, answer: tuple[str, str] | None) -> None:
         if answer is None:
@@ -354,6 +414,11 @@ class Startup:
             if options.resume:
                 assert opened.session is not None
                 tester, env_key = opened.session.tester, opened.session.environment
+            else:  # where the record goes, said once the session shows (`ui/record_notice.py`)
+                from qatui.ui.record_notice import start_notice
+
+                self._record_notice = start_notice(Path(path), opened.reason, opened.session is not None,
+                                                   given=bool(options.record_path), env=options.env_vars)
             self._make_run_model(env_key)
             opening = self._open_part(tester, opened.session)
             checklist = state.checklist
@@ -447,6 +512,11 @@ class Startup:
 
     def after_session_shown(self) -> None:
         app, state = self.app, self.state
+        if self._record_notice is not None:
+            message, warning = self._record_notice
+            app.notify(message, title="Record", severity="warning" if warning else "information",
+                       timeout=12 if warning else 8)
+            self._record_notice = None
         if self._start_notice:  # one record, one tester: say so before the first tick
             app.notify(self._start_notice, title="Someone else's record", severity="warning", timeout=10)
             self._start_notice = None

@@ -7,6 +7,7 @@ screen.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from rich.table import Table
@@ -23,7 +24,12 @@ from qatui.ui.screens.modals import ScrollBody, dialog_footer
 GROUP_ORDER = ("Session", "Probes", "Logs", "Move", "App")
 
 
-def keys_table() -> Table:
+def keys_table(keymap: Mapping[str, str] | None = None) -> Table:
+    """Every key by group; `keymap` (binding id → keys, the user's `keymap.toml`) shows the
+    keys as remapped."""
+    from qatui.ui.keymap import shown_keys
+
+    keymap = keymap or {}
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
@@ -37,7 +43,7 @@ def keys_table() -> Table:
             if key.action in seen:
                 continue
             seen.add(key.action)
-            table.add_row(key.display, text)
+            table.add_row(shown_keys(key.id, key.keys, keymap), text)
         table.add_row("", "")
     return table
 
@@ -50,8 +56,9 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog", classes="dialog"):
             yield Label("Keys", classes="dialog-title dialog-top")
+            user = getattr(self.app, "user_keymap", None)
             yield ScrollBody(
-                Static(keys_table()),
+                Static(keys_table(user.keys if user is not None else None)),
                 Static(
                     Text(
                         "Filter words: plain words match titles, ids and tags; "

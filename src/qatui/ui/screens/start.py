@@ -4,6 +4,10 @@
 config (the app remembers it). Protected environments are listed as such, in words. A
 `notice` (an environment the tester asked for that the checklist does not have) is shown on
 this screen, where the choice is made, rather than in a dialog that the screen would cover.
+Under the environments, `record_lines` (environment → line, read by the app in a thread
+worker: the screen's thread reads no file) says which record file the highlighted environment's
+session writes (new, carried on with, or why today's file is not used), so the tester knows
+where the record goes before starting, not only at quit.
 `ChooserScreen` answers a path: a checklist from `./checklists/` or a recent record.
 """
 
@@ -51,6 +55,7 @@ class StartScreen(Screen[tuple[str, str] | None]):
     ) -> None:
         super().__init__()
         self.checklist = checklist
+        self._record_lines: dict[str, str] = {}
         self.notice = notice
         self.tester = tester
         self.environment = environment
@@ -76,6 +81,7 @@ class StartScreen(Screen[tuple[str, str] | None]):
             if not options:
                 options = [Option(environment_prompt("default", "", False), id="default")]
             yield OptionList(*options, id="environments")
+            yield Static("", id="start-record", classes="dialog-hint")
             yield Static(self.notice, id="start-error", classes="dialog-hint")
             yield Button("Start", id="start-button", variant="primary")
         yield Footer()
@@ -86,6 +92,29 @@ class StartScreen(Screen[tuple[str, str] | None]):
         envs = self.query_one(OptionList)
         keys = [env for env in self.checklist.environments] or ["default"]
         envs.highlighted = keys.index(self.environment) if self.environment in keys else 0
+        self._say_record()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        self._say_record()
+
+    @property
+    def record_lines(self) -> dict[str, str]:
+        return self._record_lines
+
+    @record_lines.setter
+    def record_lines(self, lines: dict[str, str]) -> None:
+        self._record_lines = lines
+        self._say_record()
+
+    def _say_record(self) -> None:
+        if not self.is_mounted:
+            return
+        envs = self.query_one(OptionList)
+        if envs.highlighted is None:
+            return
+        key = envs.get_option_at_index(envs.highlighted).id or "default"
+        self.query_one("#start-record", Static).update(Text(self._record_lines.get(key, "")))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
