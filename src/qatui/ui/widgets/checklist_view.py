@@ -204,7 +204,7 @@ class ChecklistView(ScrollView, can_focus=True):
         who: dict[str, str] = {}
         conflicts: set[str] = set()
         for item in self._session.items():
-            if getattr(item, "conflict", None):
+            if item.conflict:
                 conflicts.add(item.id)
             if item.history and item.history[-1].status is not Status.UNTESTED:
                 who[item.id] = item.history[-1].tester
