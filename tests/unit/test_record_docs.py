@@ -48,7 +48,7 @@ def test_the_example_record_is_the_golden_file_and_reads() -> None:
 
 
 def test_the_json_example_names_every_key_report_writes() -> None:
-    report, with_changes = (json.loads(block.replace("…", "")) for block in blocks("json"))
+    report, with_changes, team = (json.loads(block.replace("…", "")) for block in blocks("json"))
     actual = summary(basic_session(), "records/x.md")
     assert keys(report) == keys(actual)
     assert set(report["metrics"][0]) == set(actual["metrics"][0])
@@ -58,6 +58,12 @@ def test_the_json_example_names_every_key_report_writes() -> None:
     assert keys(with_changes["changes"]) == keys(changes)
     assert set(with_changes["changes"]["status_changed"][0]) == set(changes["status_changed"][0])
     assert set(with_changes["changes"]["metrics"][0]) == set(changes["metrics"][0])
+    # the team's keys: what every report adds to `summary` (core/record/team.py)
+    from qatui.core.record.team import team_summary
+
+    teamed = team_summary([("records/x.md", basic_session())])
+    assert set(team) == set(teamed) - set(actual)
+    assert set(team["coverage"][0]) == set(teamed["coverage"][0])
 
 
 def test_the_python_api_shown_exists() -> None:

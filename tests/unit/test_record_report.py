@@ -199,9 +199,11 @@ def test_qatui_format_values(value: str, shown: str, warned: bool, capsys: pytes
     assert ("ignoring QATUI_FORMAT='xml'" in captured.err) is warned
 
 
-def test_a_folder_or_an_endless_file_is_refused_at_once(tmp_path: Path) -> None:
+def test_a_folder_without_records_or_an_endless_file_is_refused_at_once(tmp_path: Path) -> None:
+    # A folder is a team's records (`qatui report records/`); one without any is said so.
+    (tmp_path / "README.md").write_text("# not a record\n", encoding="utf-8")
     folder = qatui("report", str(tmp_path))
-    assert folder.returncode == 2 and "is a folder, not a record" in folder.stderr
+    assert folder.returncode == 2 and "holds no qatui record" in folder.stderr
     endless = qatui("report", "/dev/zero")
     assert endless.returncode == 2 and "/dev/zero is a character device, not a regular file" in endless.stderr
     assert "Traceback" not in folder.stderr + endless.stderr

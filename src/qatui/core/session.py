@@ -131,6 +131,17 @@ def describe_part(specs: Iterable[PartSpec]) -> str:
     return " + ".join(shown) if shown else "the whole checklist"
 
 
+def union_parts(*parts: list[PartSpec]) -> list[PartSpec]:
+    """The part a merge of records covers: their specs together, each once; the whole
+    checklist (an empty list) as soon as one of them covers the whole checklist."""
+    merged: list[PartSpec] = []
+    for part in parts:
+        if not part:
+            return []
+        merged.extend(spec for spec in part if spec not in merged)
+    return merged
+
+
 def _describe_spec(spec: PartSpec) -> str:
     bits: list[str] = []
     if spec.priorities:

@@ -210,8 +210,10 @@ class SessionControl:
         if not self._baseline:  # still being read: the screen opens with its answer
             self._signoff_waits = True
             return
+        signer = state.recorder.tester if state.recorder is not None else ""  # the lead of a team's record
         self.app.push_screen(
-            SignOffScreen(state.checklist, state.session, state.baseline, state.clock, save_figure=self.set_metric),
+            SignOffScreen(state.checklist, state.session, state.baseline, state.clock, save_figure=self.set_metric,
+                          signer=signer),
             self._signed,
         )
 

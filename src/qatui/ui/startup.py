@@ -233,6 +233,7 @@ class Startup:
         self._record_notice: tuple[str, bool] | None = None
         #: The start screen's record line per environment, when read before the app started.
         self._record_lines: dict[str, str] | None = None
+        self._start_title = "Someone else's record"
         self.main_is_default = False
         #: How the part was chosen (`core/run/part.Choice`), once a session opens.
         self.part_choice: Any = None
@@ -427,7 +428,8 @@ class Startup:
                 from qatui.core.recorder import Recorder
 
                 state.recorder = Recorder.resume(checklist, opened.record_file, opened.session, environment=env_key,
-                                                 clock=state.clock, masker=state.masker, tester=tester,
+                                                 clock=state.clock, masker=state.masker,
+                                                 tester=asked_tester or tester,  # who works it now: the history says so
                                                  env=self.app.options.env_vars)
             else:
                 from qatui import __version__
@@ -449,7 +451,9 @@ class Startup:
             return False
         options.record_path = state.planned_path = str(path)
         owner = state.session.tester
-        if asked_tester and owner and state.masked(asked_tester) != owner:
+        from qatui.core.record.team import is_team_record
+
+        if asked_tester and owner and state.masked(asked_tester) != owner and not is_team_record(state.session):
             self._start_notice = (
                 f"This record was started by {owner}; changes are saved under that name. "
                 "Use --record PATH for a record of your own."
@@ -484,6 +488,7 @@ class Startup:
         opening = part.opening(full, self.part_choice, record)
         self.state.checklist = opening.checklist
         if self.part_choice.by_assignment and record is None:
+            self._start_title = "Your part"
             self._start_notice = (f"Your part: the {len(opening.checklist.items())} item(s) assigned to "
                                   f"{self.part_choice.specs[0].assigned} in the checklist (assign:). "
                                   "--all opens the whole checklist; --only, --section, --tag another part.")
@@ -510,6 +515,15 @@ class Startup:
                                    session_started=None, jobs=state.checklist.settings.jobs)
         state.masker = state.run_model.masker  # (reads the secrets now if already trusted)
 
+    def _say_conflicts(self) -> None:
+        """A team's record with items in conflict: which, and how they are decided."""
+        conflicts = [item.id for item in self.state.session.items() if item.conflict]
+        if conflicts:
+            shown = ", ".join(conflicts[:5]) + (" …" if len(conflicts) > 5 else "")
+            self.app.notify(f"{len(conflicts)} item(s) in conflict (≠): {shown}. Testers gave different verdicts; "
+                            "a verdict (p f b s) decides each, and the history keeps every one.",
+                            title="Team record: decide the conflicts", severity="warning", timeout=20)
+
     def after_session_shown(self) -> None:
         app, state = self.app, self.state
         if self._record_notice is not None:
@@ -518,8 +532,9 @@ class Startup:
                        timeout=12 if warning else 8)
             self._record_notice = None
         if self._start_notice:  # one record, one tester: say so before the first tick
-            app.notify(self._start_notice, title="Someone else's record", severity="warning", timeout=10)
+            app.notify(self._start_notice, title=self._start_title, severity="warning", timeout=10)
             self._start_notice = None
+        self._say_conflicts()
         if not app.sessions.ensure_recorder():
             return
         app.config.remember(tester=state.session.tester, record=str(state.record_path))

@@ -29,7 +29,14 @@ from dataclasses import replace
 from qatui.core.checklist import PRIORITY_SYNONYMS, Checklist, Item, Priority, Section
 from qatui.core.datatypes import datatype
 from qatui.core.errors import QatuiError
-from qatui.core.session import ItemResult, PartSpec, SectionResult, Session, describe_part
+from qatui.core.session import (
+    ItemResult,
+    PartSpec,
+    SectionResult,
+    Session,
+    describe_part,
+    union_parts,
+)
 from qatui.core.suggest import did_you_mean
 
 
@@ -262,14 +269,8 @@ def widen(session: Session, checklist: Checklist) -> list[str]:
 
 
 def union(*parts: list[PartSpec]) -> list[PartSpec]:
-    """The part a merge of records covers: their specs together; the whole checklist (empty)
-    as soon as one of them covers the whole checklist."""
-    merged: list[PartSpec] = []
-    for part in parts:
-        if not part:
-            return []
-        merged.extend(spec for spec in part if spec not in merged)
-    return merged
+    """The part a merge of records covers (`session.union_parts`, which the team merge uses)."""
+    return union_parts(*parts)
 
 
 def describe(specs: Iterable[PartSpec]) -> str:

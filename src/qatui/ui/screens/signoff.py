@@ -197,8 +197,11 @@ class SignOffScreen(Screen[SignOff | None]):
     AUTO_FOCUS = None  # `on_mount` picks the first field that can be typed in
 
     def __init__(self, checklist: Checklist, session: Session, baseline: Session | None, clock: Callable[[], datetime],
-                 *, save_figure: Callable[[str, float | None], bool]) -> None:
+                 *, save_figure: Callable[[str, float | None], bool], signer: str = "") -> None:
         super().__init__()
+        #: Who signs: the person working the record now (a lead signing a team's merged record
+        #: is not its first tester); the record's tester when not given.
+        self.signer = signer or session.tester
         self.checklist = checklist
         self.session = session
         self.baseline = baseline
@@ -246,7 +249,7 @@ class SignOffScreen(Screen[SignOff | None]):
                         )
             with Grid(id="signoff-fields"):
                 defaults = {
-                    "signoff-name": self.session.tester,
+                    "signoff-name": self.signer,
                     "signoff-role": spec.roles[0] if spec.roles else "QA",
                     "signoff-meaning": spec.meaning,
                     "signoff-comment": "",

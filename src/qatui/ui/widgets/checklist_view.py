@@ -204,7 +204,7 @@ class ChecklistView(ScrollView, can_focus=True):
         who: dict[str, str] = {}
         conflicts: set[str] = set()
         for item in self._session.items():
-            if getattr(item, "conflict", None):
+            if item.conflict:
                 conflicts.add(item.id)
             if item.history and item.history[-1].status is not Status.UNTESTED:
                 who[item.id] = item.history[-1].tester
@@ -450,12 +450,12 @@ class ChecklistView(ScrollView, can_focus=True):
         counts = self._count_segments(done, total, failed)
         assignee = self.checklist.assign.get(section.id, "")
         if assignee:
-            counts.append(Segment(" →" + self._name(assignee), self.get_component_rich_style("checklist--who")))
+            counts.append(Segment(" →" + self._tester_name(assignee), self.get_component_rich_style("checklist--who")))
         width = self.scrollable_content_region.width
         room = max(4, width - 1 - sum(seg.cell_length for seg in counts))
         return [Segment(" " + _fit(section.title, room), style), *counts]
 
-    def _name(self, name: str) -> str:
+    def _tester_name(self, name: str) -> str:
         """A tester's name for the list: up to 8 cells in a wide pane, initials in a narrow one."""
         name = inert(name, one_line=True).strip() or "?"
         if self.scrollable_content_region.width >= WIDE_LIST:
@@ -473,9 +473,9 @@ class ChecklistView(ScrollView, can_focus=True):
         base = self.get_component_rich_style("checklist--item")
         who = self._who.get(item_id, "")
         if who:
-            tail = " " + self._name(who)
+            tail = " " + self._tester_name(who)
         elif item_id in self.checklist.assign:
-            tail = " →" + self._name(self.checklist.assign[item_id])
+            tail = " →" + self._tester_name(self.checklist.assign[item_id])
         else:
             tail = ""
         width = self.scrollable_content_region.width

@@ -112,7 +112,7 @@ def _verdict(entry: HistoryEntry) -> Text:
 def _team(result: ItemResult) -> list[RenderableType]:
     """A conflict's competing verdicts (framed: they need a decision), or, for an item more
     than one tester gave a verdict, who said what."""
-    conflict: list[HistoryEntry] = list(getattr(result, "conflict", None) or [])
+    conflict: list[HistoryEntry] = list(result.conflict)
     if conflict:
         lines = Text("\n").join(_verdict(entry) for entry in conflict)
         lines.append("\nA verdict (p f b s) decides; the history keeps all of them.", style="dim")
