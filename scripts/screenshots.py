@@ -94,7 +94,7 @@ async def tick(pilot: Any, app: Any, key: str, note: str = "") -> None:
     if note:
         await settle(pilot, lambda: type(app.screen).__name__ == "NoteModal", what="the note prompt")
         await pilot.press(*note)
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")  # enter would start a new line
     await settle(pilot, lambda: app.recorder.session.item(item_id).status.value != "untested",
                  what=f"{item_id} to be ticked")
 
@@ -104,15 +104,15 @@ async def shoot_failure_help_signoff(out: Path, env: dict[str, str], work: Path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, main_ready(app), what="the main screen")
         # A tester's first minutes: three passes, the label endpoint's 500, the echo passes …
+        # (each verdict moves on to the next open item: no j)
         await tick(pilot, app, "p")
         for key, note in (("p", ""), ("p", ""),
                           ("f", "HTTP 500: request.is_ajax() is gone in Django 4 (traceback in the log)"),
                           ("p", "")):
-            await pilot.press("j")
             await tick(pilot, app, key, note)
         # … and the WebSocket aimed at the HTTP port, failed, with its explanation expanded.
-        await pilot.press("j")
         await tick(pilot, app, "f", "The HTTP port answers plain HTTP; the socket is on the Daphne port")
+        await pilot.press("k")  # back on it: the cursor moved on after the verdict
         app.screen.query_one("#probes").focus()
         await pilot.press("enter")  # expand: detail and explanation
         await pilot.pause(0.3)
@@ -124,6 +124,13 @@ async def shoot_failure_help_signoff(out: Path, env: dict[str, str], work: Path)
         await pilot.pause(0.2)
         app.save_screenshot("help.svg", str(out))
         print(f"  {out / 'help.svg'}")
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+
+        await pilot.press("i")  # the checklist's description and notes
+        await pilot.pause(0.3)
+        app.save_screenshot("notes.svg", str(out))
+        print(f"  {out / 'notes.svg'}")
         await pilot.press("escape")
         await pilot.pause(0.2)
 

@@ -67,6 +67,15 @@ def isolated_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def advance_off(tmp_path: Path) -> None:
+    """`advance: false` in the config `isolated_env` points at: a verdict leaves the cursor on
+    its item. For the tests written before tick and advance, which move with `j`/`k` themselves
+    (`test_tmux_items.py` drives the default, advancing)."""
+    folder = tmp_path / "config" / "qatui"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.json").write_text('{"advance": false}\n', encoding="utf-8")
+
+
 @dataclass
 class ServedDemo:
     """`qatui demo --serve` running as a real process; `variables` are its export lines."""

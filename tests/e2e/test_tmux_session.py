@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.helpers import Tmux, isolated_env, qatui_binary, require_tmux, wait_for
+from tests.e2e.helpers import Tmux, advance_off, isolated_env, qatui_binary, require_tmux, wait_for
 
 pytestmark = [pytest.mark.tmux, pytest.mark.timeout(120)]
 
@@ -106,6 +106,7 @@ def tmux_path() -> str:
 
 @pytest.fixture
 def term(tmux_path: str, tmp_path: Path) -> Iterator[Tmux]:
+    advance_off(tmp_path)
     session = Tmux(tmux_path, isolated_env(tmp_path))
     yield session
     session.kill()
@@ -113,10 +114,10 @@ def term(tmux_path: str, tmp_path: Path) -> Iterator[Tmux]:
 
 def type_note(term: Tmux, text: str) -> None:
     """Answer the note prompt, then wait until it has closed (so the next prompt is a new one)."""
-    term.wait_screen("enter saves", what="the note prompt")
+    term.wait_screen("ctrl+s saves", what="the note prompt")
     term.keys(text, literal=True)
-    term.keys("Enter")
-    term.wait_screen(lambda s: "enter saves" not in s, what="the note prompt to close")
+    term.keys("C-s")
+    term.wait_screen(lambda s: "ctrl+s saves" not in s, what="the note prompt to close")
 
 
 def test_demo_ticks_notes_quit_and_resume(term: Tmux, tmp_path: Path) -> None:
@@ -249,9 +250,9 @@ def test_a_note_typed_before_the_prompt_shows_is_kept(term: Tmux, tmp_path: Path
     term.start(argv, cwd=tmp_path)
     term.wait_screen("Check number 01", timeout=30)
 
-    # A tester who knows the keys does not wait for the prompt: f, the note, enter, next, pass.
+    # A tester who knows the keys does not wait for the prompt: f, the note, ctrl+s, next, pass.
     term.keys("fdoor was locked", literal=True)
-    term.keys("Enter")
+    term.keys("C-s")
     term.keys("jp", literal=True)
     wait_record(record, {ids[0]: ("failed", "door was locked"), ids[1]: "passed"}, timeout=10)
 
@@ -285,7 +286,7 @@ def test_qatui_does_not_outlive_its_terminal(term: Tmux, tmp_path: Path) -> None
     term.wait_screen("Check number 01", timeout=30)
     pid = term.pane_pid()
     term.keys("fno power", literal=True)
-    term.keys("Enter")
+    term.keys("C-s")
     term.keys("jp", literal=True)
     wait_record(record, {ids[0]: ("failed", "no power"), ids[1]: "passed"}, timeout=10)
     term.kill()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from qatui.core.record import read
-from tests.e2e.helpers import Tmux, isolated_env, qatui_binary, require_tmux, wait_for
+from tests.e2e.helpers import Tmux, advance_off, isolated_env, qatui_binary, require_tmux, wait_for
 
 pytestmark = [pytest.mark.tmux, pytest.mark.timeout(400)]
 
@@ -42,6 +42,7 @@ def record_statuses(record: Path) -> dict[str, str]:
 @pytest.fixture
 def terms(tmp_path: Path) -> Iterator[tuple[Tmux, Tmux]]:
     tmux = require_tmux()
+    advance_off(tmp_path)  # each moves with j / k itself
     env = isolated_env(tmp_path)
     first, second = Tmux(tmux, env, height=40), Tmux(tmux, env, height=40)
     yield first, second

@@ -36,12 +36,17 @@ class FixedClock:
 
 
 def make_app(tmp_path: Path, checklist: Path | str | None = CHECKLIST, *, trusted: bool = True,
-             **options: Any) -> QatuiApp:
+             advance: bool | None = False, **options: Any) -> QatuiApp:
     """The app exactly as the CLI builds it, with a tmp record, XDG dirs in tmp and a fixed clock.
 
     `trusted`: the checklist is trusted first, as `qatui trust --yes` does (in the test's own
     trust store under `env_vars`' HOME): an untrusted checklist runs no probe and opens no log
-    source, so only the tests of that rule pass `trusted=False`."""
+    source, so only the tests of that rule pass `trusted=False`.
+
+    `advance`: tick and advance (the config's `advance`, on by default for a tester). The tests
+    written before it move the cursor with `j`/`k` themselves and pin those moves, so they run
+    with it off; the tests of ticking (`test_ticking.py`) and the snapshots of a tester's
+    screens turn it on; None leaves it as the config file says."""
     options.setdefault("env_key", "local")
     options.setdefault("tester", "Hannah")
     options.setdefault("record_path", tmp_path / "record.md")
@@ -50,6 +55,8 @@ def make_app(tmp_path: Path, checklist: Path | str | None = CHECKLIST, *, truste
     options.setdefault("deterministic", True)
     options.setdefault("env_vars", {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")})
     app = create_app(checklist, **options)
+    if advance is not None:
+        app.config.advance = advance
     if trusted and app.checklist is not None:
         from qatui.core.trust import trust
 

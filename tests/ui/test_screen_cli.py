@@ -63,7 +63,7 @@ async def test_no_color_keeps_marks_and_words(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setenv("NO_COLOR", "1")
     app = make_app(tmp_path, env_key="production")
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("p", "j", "f", "enter")
+        await pilot.press("p", "j", "f", "ctrl+s")
         await pilot.pause()
         text = screen_text(app)
         assert app.no_color

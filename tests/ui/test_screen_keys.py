@@ -58,7 +58,7 @@ async def test_f_asks_for_a_note_and_fails_with_it(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f")
         assert isinstance(app.screen, NoteModal)
-        await pilot.press(*"500 on login", "enter")
+        await pilot.press(*"500 on login", "ctrl+s")
         session = record_of(app)
         assert session.item("api-login").status.value == "failed"
         assert session.item("api-login").note == "500 on login"
@@ -79,7 +79,7 @@ async def test_escape_in_the_note_cancels_the_fail(tmp_path: Path) -> None:
 async def test_b_blocks_with_a_note(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("j", "b", *"no VPN", "enter")
+        await pilot.press("j", "b", *"no VPN", "ctrl+s")
         item = record_of(app).item("api-products")
         assert (item.status.value, item.note) == ("blocked", "no VPN")
 
@@ -87,7 +87,7 @@ async def test_b_blocks_with_a_note(tmp_path: Path) -> None:
 async def test_n_writes_a_note_without_changing_the_status(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("n", *"looks fine", "enter")
+        await pilot.press("n", *"looks fine", "ctrl+s")
         item = record_of(app).item("api-login")
         assert (item.status.value, item.note) == ("untested", "looks fine")
         await pilot.pause()
@@ -115,7 +115,7 @@ async def test_a_burst_of_keys_is_applied_in_order(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         # no pauses between keys: the note modal must catch what is typed right after `f`
-        await pilot.press("p", "j", "f", *"bad", "enter", "j", "s", "j", "b", *"vpn", "enter", "j", "p")
+        await pilot.press("p", "j", "f", *"bad", "ctrl+s", "j", "s", "j", "b", *"vpn", "ctrl+s", "j", "p")
         session = record_of(app)
         got = {item.id: (item.status.value, item.note) for item in session.items()}
         assert got == {
@@ -130,7 +130,7 @@ async def test_a_burst_of_keys_is_applied_in_order(tmp_path: Path) -> None:
 async def test_filter_by_status_priority_and_words(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("p", "j", "f", "enter")
+        await pilot.press("p", "j", "f", "ctrl+s")
         view = app.screen.query_one(ChecklistView)
         await pilot.press("slash", *"status:failed", "enter")
         assert view.visible_item_ids() == ["api-products"]
@@ -272,9 +272,9 @@ async def test_l_toggles_item_and_environment_logs(tmp_path: Path) -> None:
 async def test_t_toggles_auto_run(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        assert app.probes.auto_run is False  # the checklist's setting
+        assert app.view.auto_run is False  # the checklist's setting
         await pilot.press("t")
-        assert app.probes.auto_run is True
+        assert app.view.auto_run is True
 
 
 async def test_r_on_an_item_without_probes_says_so(tmp_path: Path) -> None:
@@ -315,10 +315,10 @@ async def test_keys_arriving_together_are_applied_in_order_across_the_note_promp
     app = make_app(tmp_path, deterministic=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        keys = ["f", *"door was locked", "enter", "j", "p", "j", "b", *"no vpnx", "backspace", "enter", "k", "n", *"ok", "enter"]
+        keys = ["f", *"door was locked", "ctrl+s", "j", "p", "j", "b", *"no vpnx", "backspace", "ctrl+s", "k", "n", *"ok", "ctrl+s"]
         for key in keys:
             name = {" ": "space"}.get(key, key)
-            character = {"enter": "\r", "backspace": "\x7f"}.get(key, key)
+            character = {"ctrl+s": "\x13", "backspace": "\x7f"}.get(key, key)
             app.post_message(events.Key(name, character))
         for _ in range(100):
             await pilot.pause(0.02)

@@ -42,7 +42,7 @@ def test_signoff_screen(snap_compare: Any, tmp_path: Path, size: tuple[int, int]
     app = make_app(tmp_path)
 
     async def to_signoff(pilot: Pilot[Any]) -> None:
-        await pilot.press("p", "j", "f", *"500", "enter", "S")
+        await pilot.press("p", "j", "f", *"500", "ctrl+s", "S")
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=to_signoff)
@@ -71,7 +71,7 @@ def test_failed_item_with_if_fails_and_probe_explanation(snap_compare: Any, tmp_
         assert isinstance(app, QatuiApp)
         await pilot.pause()
         app.recorder.add_probe_results("broken", [_failed_probe()])
-        await pilot.press("j", "f", *"500 page", "enter")
+        await pilot.press("j", "f", *"500 page", "ctrl+s")
         screen = app.screen
         assert isinstance(screen, MainScreen)
         screen.probe_pane.focus()

@@ -35,7 +35,7 @@ async def test_a_note_whose_save_fails_stays_in_its_dialog(tmp_path: Path) -> No
         await pilot.pause()  # where chmod does not stop a write: a file where the folder was does)
         folder.rename(tmp_path / "moved")
         folder.write_text("a file where the record's folder should be")
-        await pilot.press("n", *note, "enter")
+        await pilot.press("n", *note, "ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, ErrorModal)  # said, in words
         await pilot.press("escape")
@@ -45,7 +45,7 @@ async def test_a_note_whose_save_fails_stays_in_its_dialog(tmp_path: Path) -> No
         assert "not saved: your note is kept here" in str(app.screen.query_one(".dialog-hint").render())
         folder.unlink()  # the tester puts the folder back, then tries again
         (tmp_path / "moved").rename(folder)
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await pilot.pause()
         assert not isinstance(app.screen, NoteModal)
     assert note in (folder / "record.md").read_text(encoding="utf-8")

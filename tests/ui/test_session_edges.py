@@ -78,7 +78,7 @@ async def test_a_note_that_met_a_changed_record_is_not_shown_after_reload_or_bef
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         edit_behind_qatuis_back(app.record_path)
-        await pilot.press("n", *"seen it", "enter")
+        await pilot.press("n", *"seen it", "ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, ConflictModal)
         assert app.session.item("api-login").note == ""

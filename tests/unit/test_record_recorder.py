@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -286,3 +287,39 @@ def test_imported_ticks_and_checklist_changes_keep_the_history_true(tmp_path: Pa
     history = on_disk(again).item("ws-404").history
     assert [e.status for e in history] == [Status.PASSED, Status.UNTESTED]
     assert history[-1].at == T0 + timedelta(days=1, seconds=1)
+
+
+def test_a_batch_of_probe_results_for_several_items_is_written_once(tmp_path: Path) -> None:
+    recorder = Recorder.open_or_start(sample_checklist(), tmp_path / "r.md", tester="Hannah",
+                                      environment="local", clock=ticking_clock())
+    writes: list[int] = []
+    save = recorder.file.save
+    recorder.file.save = lambda *a, **k: (writes.append(1), save(*a, **k))[1]  # type: ignore[method-assign]
+    recorder.add_probe_results_of({
+        "ws-connect": [ProbeResult("a", "tcp", ProbeStatus.PASSED, "open")],
+        "api-token": [ProbeResult("b", "http", ProbeStatus.FAILED, "status 500")],
+    })
+    assert len(writes) == 1
+    saved = on_disk(recorder)
+    assert [r.summary for r in saved.item("ws-connect").probes] == ["open"]
+    assert [r.summary for r in saved.item("api-token").probes] == ["status 500"]
+    assert saved.item("api-token").probes[0].at is not None  # stamped by the clock
+
+
+def test_a_batch_that_cannot_be_saved_changes_no_item(tmp_path: Path) -> None:
+    recorder = Recorder.open_or_start(sample_checklist(), tmp_path / "r.md", tester="Hannah",
+                                      environment="local", clock=ticking_clock())
+    recorder.add_probe_results("ws-connect", [ProbeResult("a", "tcp", ProbeStatus.PASSED, "open")])
+    other = Recorder.open_or_start(sample_checklist(), tmp_path / "r.md", tester="Ben",  # a teammate
+                                   environment="local", clock=ticking_clock(T0 + timedelta(hours=1)))
+    other.set_status("devices-list", Status.BLOCKED, note="no VPN")
+    path = Path(recorder.file.path)
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+    with pytest.raises(RecordConflict):
+        recorder.add_probe_results_of({
+            "ws-connect": [ProbeResult("a", "tcp", ProbeStatus.FAILED, "closed")],
+            "api-token": [ProbeResult("b", "http", ProbeStatus.FAILED, "status 500")],
+        })
+    assert [r.summary for r in recorder.session.item("ws-connect").probes] == ["open"]  # put back
+    assert recorder.session.item("api-token").probes == []

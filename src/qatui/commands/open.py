@@ -164,14 +164,14 @@ def _run(args: argparse.Namespace) -> int:
     if app.recorder is not None and Path(app.record_path).is_file():
         import shlex
 
+        from qatui.core.run.tally import tally
         from qatui.output import OutputLost, report_lost
 
-        done = sum(item.status.value != "untested" for item in app.session.items())
-        total = len(app.session.items())
+        counts = tally(app.session)  # the header's counts: failed and blocked are not done
         try:
             from qatui.commands._common import qatui_command
 
-            print(f"qatui: {done} of {total} items done; the record is {app.record_path}")
+            print(f"qatui: {counts.words()} (of {counts.total} items); the record is {app.record_path}")
             print(f"  read it in any Markdown viewer, or: {qatui_command()} report {shlex.quote(str(app.record_path))}")
             sys.stdout.flush()
         except OutputLost as error:

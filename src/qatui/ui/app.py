@@ -409,7 +409,7 @@ class QatuiApp(App[None]):
 
     @on(m.TickRequested)
     def _tick(self, request: m.TickRequested) -> None:
-        self.sessions.tick(request.item_id, request.status)
+        self.sessions.tick(request.item_id, request.status, then=request.then)
 
     @on(m.NoteRequested)
     def _note(self, request: m.NoteRequested) -> None:
@@ -428,7 +428,7 @@ class QatuiApp(App[None]):
 
     @on(m.ProbesRequested)
     def _run_probes(self, request: m.ProbesRequested) -> None:
-        self.probes.run_probes(request.item_ids)
+        self.probes.run_probes(request.item_ids, label=request.label, section=request.section)
 
     @on(m.CancelProbesRequested)
     def _cancel_probes(self) -> None:

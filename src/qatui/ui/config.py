@@ -1,4 +1,11 @@
-"""What the screen remembers between sessions: the tester's name and recent records.
+"""What the screen remembers between sessions: the tester's name, recent records and two
+settings of the keys.
+
+* `advance` (default true): after `p`, `f`, `b` or `s` the cursor moves on to the next open
+  (untested) item; false keeps it on the item just ticked.
+* `auto_run`: the last state of `t` (run an item's probes when it is opened); absent until the
+  tester first presses `t`, and then it wins over the checklist's `settings.auto_run_probes`
+  (`--auto-run` on the command line wins over both).
 
 Kept in `$XDG_CONFIG_HOME/qatui/config.json` (default `~/.config/qatui/config.json`); tests pass
 their own directory. A missing or unreadable file is an empty config, never an error: this is
@@ -27,6 +34,10 @@ class UiConfig:
     path: Path
     tester: str = ""
     recent: list[str] = field(default_factory=list)
+    #: Tick and advance: move to the next open item after a verdict.
+    advance: bool = True
+    #: `t`'s last state (None: never pressed; the checklist's setting applies).
+    auto_run: bool | None = None
 
     @classmethod
     def load(cls, directory: Path) -> UiConfig:
@@ -39,10 +50,14 @@ class UiConfig:
             return cls(path)
         tester = data.get("tester")
         recent = data.get("recent")
+        advance = data.get("advance")
+        auto_run = data.get("auto_run")
         return cls(
             path,
             tester=tester if isinstance(tester, str) else "",
             recent=[r for r in recent if isinstance(r, str)] if isinstance(recent, list) else [],
+            advance=advance if isinstance(advance, bool) else True,
+            auto_run=auto_run if isinstance(auto_run, bool) else None,
         )
 
     def remember(self, *, tester: str | None = None, record: str | None = None) -> None:
@@ -56,7 +71,10 @@ class UiConfig:
     def save(self) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            data = json.dumps({"tester": self.tester, "recent": self.recent}, indent=2)
+            fields: dict[str, object] = {"tester": self.tester, "recent": self.recent, "advance": self.advance}
+            if self.auto_run is not None:
+                fields["auto_run"] = self.auto_run
+            data = json.dumps(fields, indent=2)
             write_atomic(self.path, (data + "\n").encode("utf-8"))
         except OSError:
             pass  # remembering a name is a convenience; never stop a session over it

@@ -102,9 +102,12 @@ KEYS: tuple[Key, ...] = (
     Key("page_up", "pageup", "page_up", "Page up", "Move one page up.", scope="list", group="Move", show=False, palette=False),
     Key("first", "home,g", "first", "First", "Select the first item.", scope="list", group="Move", show=False, palette=False),
     Key("last", "end,G", "last", "Last", "Select the last item.", scope="list", group="Move", show=False, palette=False),
+    Key("open_probes", "enter", "screen.focus_probes", "Probes", "Move to the selected item's probes (enter there shows a probe's detail).", scope="list", group="Move", palette=False),
+    Key("clear_filter", "escape", "screen.clear_filter", "Clear filter", "Clear the checklist filter.", scope="list", group="Move", show=False, palette=False),
     Key("probe_down", "down,j", "cursor_down", "Down", "Select the next probe.", scope="probes", group="Move", show=False, palette=False),
     Key("probe_up", "up,k", "cursor_up", "Up", "Select the previous probe.", scope="probes", group="Move", show=False, palette=False),
-    Key("expand", "enter", "expand", "Expand", "Show or hide the selected probe's detail and explanation.", scope="probes", group="Probes"),
+    Key("expand", "enter", "expand", "Detail", "Show or hide the selected probe's detail and explanation.", scope="probes", group="Probes"),
+    Key("back_to_list", "escape", "screen.focus_list", "Back", "Back to the checklist.", scope="probes", group="Move", show=False, palette=False),
     # --- logs ---
     Key("follow", "space", "toggle_follow", "Pause/follow", "Pause the log tail or follow it again (drops a line selection).", group="Logs", show=False, footer_in=("logs",)),
     Key("log_scope", "l", "toggle_log_scope", "Item/all", "Show the item's log sources or every source of the environment.", group="Logs", show=False, footer_in=("logs",)),
@@ -120,10 +123,12 @@ KEYS: tuple[Key, ...] = (
     Key("log_first", "home,g", "line_first", "Oldest", "In the log pane: put the line cursor on the oldest line.", scope="logs", group="Logs", show=False, palette=False),
     Key("log_end", "end,G", "follow_end", "Newest", "In the log pane: go to the newest line and follow again.", scope="logs", group="Logs", show=False, palette=False),
     # --- session ---
+    Key("checklist_notes", "i", "checklist_notes", "Notes", "Show the checklist's description and notes (known issues, rollback, configuration, monitoring).", group="Session", show=False),
     Key("signoff", "S", "signoff", "Sign off", "Open the sign-off screen: what is open, the performance table, the signature.", footer_hidden_in=("logs",)),
     Key("reopen", "O", "app.reopen", "Reopen", "Reopen a signed record (asks first): removes the sign-off so items can change again.", show=False),
     Key("help", "question_mark", "app.help", "Help", "Show every key and what it does.", scope="app", group="App"),
     Key("quit", "q", "app.quit", "Quit", "Quit; everything is already saved.", scope="app", group="App"),
+    Key("quit_ctrl_c", "ctrl+c", "app.quit", "Quit", "Quit as q does (everything is already saved); in a text field ctrl+c copies.", scope="app", group="App", show=False, palette=False),
     Key("palette", "ctrl+p", "app.command_palette", "Palette", "Open the command palette with every action.", scope="app", group="App", show=False, palette=False),
 )
 

@@ -34,12 +34,14 @@ class Request(Event):
 
 
 class TickRequested(Request):
-    """Mark an item (failed and blocked ask for a note first)."""
+    """Mark an item (failed and blocked ask for a note first); `then` runs once it is saved
+    (tick and advance, `ui/ticking.py`)."""
 
-    def __init__(self, item_id: str, status: Status) -> None:
+    def __init__(self, item_id: str, status: Status, then: Callable[[], None] | None = None) -> None:
         super().__init__()
         self.item_id = item_id
         self.status = status
+        self.then = then
 
 
 class NoteRequested(Request):
@@ -53,9 +55,13 @@ class NoteRequested(Request):
 class ProbesRequested(Request):
     """Run the probes of these items (asking for trust or the environment's name if needed)."""
 
-    def __init__(self, item_ids: list[str]) -> None:
+    def __init__(self, item_ids: list[str], *, label: str = "", section: bool = False) -> None:
         super().__init__()
         self.item_ids = item_ids
+        #: The key that asked (`r`, `R`): named in the run's one-line summary ("" says none).
+        self.label = label
+        #: A whole section (`R`): probes that may change data are left out, and said so.
+        self.section = section
 
 
 class CancelProbesRequested(Request):
@@ -109,6 +115,14 @@ class SessionChanged(Message, bubble=False):
     """The session as a whole changed (a reload, a figure, a sign-off): redraw from it."""
 
 
+class AutoRunChanged(Message, bubble=False):
+    """`t` turned auto-run on or off (the header shows it)."""
+
+    def __init__(self, on: bool) -> None:
+        super().__init__()
+        self.on = on
+
+
 class ProbesChanged(Message, bubble=False):
     """Probe results or running probes of these items changed."""
 
@@ -160,8 +174,11 @@ class ProbeResultArrived(Message):
 class ProbesFinished(Message):
     """A submitted batch of probes is done, or failed as a whole (posted from the runner's thread)."""
 
-    def __init__(self, owners: dict[str, str], results: list[ProbeResult], error: BaseException | None) -> None:
+    def __init__(self, owners: dict[str, str], results: list[ProbeResult], error: BaseException | None,
+                 label: str = "", started: float = 0.0) -> None:
         super().__init__()
         self.owners = owners  # probe id -> item id, every probe of the batch
         self.results = results
         self.error = error
+        self.label = label  # the key that ran it (`r`, `R`), for the summary; "" says none
+        self.started = started  # time.monotonic() when it was submitted

@@ -14,6 +14,7 @@ is told which items' probes changed (`ProbesChanged`).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from concurrent.futures import Future
 from functools import partial
@@ -21,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from qatui.core.errors import QatuiError
 from qatui.core.session import ProbeResult
-from qatui.ui.messages import ProbeResultArrived, ProbesChanged, ProbesFinished
+from qatui.ui.messages import AutoRunChanged, ProbeResultArrived, ProbesChanged, ProbesFinished
+from qatui.ui.probe_summary import run_summary, skipped_destructive
 
 if TYPE_CHECKING:
     from qatui.core.checklist import ProbeSpec
@@ -42,7 +44,6 @@ class ProbeControl:
         self.state = state
         self.sessions = sessions
         self.logs = logs
-        self.auto_run = False
         self._said_untrusted = False
         self._open_timer: Any = None
 
@@ -63,7 +64,7 @@ class ProbeControl:
         state = self.state
         item_id = state.current_item
         self.logs.switch(item_id)
-        if item_id is None or not self.auto_run or state.checklist is None:
+        if item_id is None or not state.auto_run or state.checklist is None:
             return
         item = state.item(item_id)
         if state.session.signoff is not None:
@@ -73,12 +74,17 @@ class ProbeControl:
         self.run_probes([item_id], interactive=False)
 
     def toggle_auto_run(self) -> None:
-        self.auto_run = not self.auto_run
-        self.app.notify(f"auto-run probes {'on' if self.auto_run else 'off'}")
+        """`t`: shown in the header while on, and remembered in the config for next time."""
+        on = self.state.auto_run = not self.state.auto_run
+        self.app.config.auto_run = on
+        self.app.config.save()
+        self.app.tell_main(AutoRunChanged(on))
+        self.app.notify(f"auto-run probes {'on' if on else 'off'} (remembered for next time)")
 
     # ------------------------------------------------------------------ asking
 
-    def run_probes(self, item_ids: list[str], *, interactive: bool = True, confirmed: bool = False) -> None:
+    def run_probes(self, item_ids: list[str], *, interactive: bool = True, confirmed: bool = False,
+                   label: str = "", section: bool = False) -> None:
         """Run the probes of these items, and the earlier probes whose captures they need and
         this session has not taken yet (`RunModel.plan`: a token login is taken once, not
         before every item); asks for trust and for the environment's name first when needed.
@@ -88,7 +94,11 @@ class ProbeControl:
         probe that needs confirming (destructive on a protected environment, or marked
         `destructive: always`, on any) asks for the environment's name on every run that
         includes it (`confirmed` is that answer), never remembered: a tester who typed it an
-        hour ago for one probe has not agreed to the next. Auto-run never includes one."""
+        hour ago for one probe has not agreed to the next. Auto-run never includes one.
+
+        `section` (`R`): a probe that may change data (`RunModel.destructive`) is left out and
+        said so, on any environment; `r` on its item runs it. `label` names the key in the
+        one-line summary the batch ends with (`ui/probe_summary.py`)."""
         state, app = self.state, self.app
         assert state.checklist is not None
         model = state.run_model
@@ -111,12 +121,16 @@ class ProbeControl:
             blocks = model.trust.review(env.key if env is not None else None)  # as `qatui trust` prints
             app.push_screen(
                 TrustModal(state.checklist.path, blocks, count=model.trust.command_count()),
-                partial(self._trust_answer, item_ids),
+                partial(self._trust_answer, item_ids, label, section),
             )
             return
         probes = [p for p in model.plan(wanted) if not state.is_running(p.id)]
+        left_out = model.destructive(probes) if section and not confirmed else []
+        if left_out:
+            probes = [p for p in probes if p not in left_out]
+            app.notify(skipped_destructive(label, [p.id for p in left_out]), severity="warning", timeout=8)
         if not probes:
-            if interactive:
+            if interactive and not left_out:
                 app.notify("those probes are already running")
             return
         asking = model.needs_confirmation(probes)
@@ -131,17 +145,17 @@ class ProbeControl:
 
                 app.push_screen(
                     TypeNameModal(state.session.environment, [p.id for p in asking], protected=self._protected()),
-                    partial(self._destructive_answer, item_ids),
+                    partial(self._destructive_answer, item_ids, label),
                 )
                 return
         if probes:
-            self._submit(probes, allowed)
+            self._submit(probes, allowed, label=label)
 
     def _protected(self) -> bool:
         env = self.state.environment
         return bool(env.protected) if env is not None else self.state.session.protected
 
-    def _trust_answer(self, item_ids: list[str], yes: bool | None) -> None:
+    def _trust_answer(self, item_ids: list[str], label: str, section: bool, yes: bool | None) -> None:
         if not yes:
             self.app.notify("not trusted: nothing from this checklist runs (no probe, no log source)",
                             severity="warning")
@@ -152,13 +166,13 @@ class ProbeControl:
             self.app.show_error(error.title, error.message)
             return
         self.logs.restart(self.state.current_item)  # the log sources held back until now can start
-        self.run_probes(item_ids)
+        self.run_probes(item_ids, label=label, section=section)
 
-    def _destructive_answer(self, item_ids: list[str], yes: bool | None) -> None:
+    def _destructive_answer(self, item_ids: list[str], label: str, yes: bool | None) -> None:
         if not yes:
             self.app.notify("destructive probes not run", severity="warning")
             return
-        self.run_probes(item_ids, confirmed=True)
+        self.run_probes(item_ids, confirmed=True, label=label)
 
     # ------------------------------------------------------------------ the runner
 
@@ -171,21 +185,22 @@ class ProbeControl:
             model.session_started = self.state.session.started_at
         return model.runner()
 
-    def _submit(self, probes: list[ProbeSpec], confirmed: list[str] | None = None) -> None:
+    def _submit(self, probes: list[ProbeSpec], confirmed: list[str] | None = None, *, label: str = "") -> None:
         owners = {probe.id: probe.item_id for probe in probes}
         for probe in probes:
             self.state.running_probes.add(probe.id)
             self.state.live.setdefault(probe.item_id, {}).pop(probe.id, None)
         self._changed(sorted(set(owners.values())))
         self.app.run_worker(
-            partial(self._submit_in_thread, probes, owners, confirmed or []),
+            partial(self._submit_in_thread, probes, owners, confirmed or [], label, time.monotonic()),
             thread=True,
             group="probes",
             exit_on_error=False,
             description="probe engine",
         )
 
-    def _submit_in_thread(self, probes: list[ProbeSpec], owners: dict[str, str], confirmed: list[str]) -> None:
+    def _submit_in_thread(self, probes: list[ProbeSpec], owners: dict[str, str], confirmed: list[str],
+                          label: str = "", started: float = 0.0) -> None:
         """Worker thread: hand the probes to the engine; results come back as messages."""
         app = self.app
 
@@ -198,13 +213,13 @@ class ProbeControl:
                 error: BaseException | None = None
             except BaseException as exc:  # cancelled or failed: shown by the one door
                 results, error = [], exc
-            app.post_message(ProbesFinished(owners, results, error))
+            app.post_message(ProbesFinished(owners, results, error, label, started))
 
         try:
             runner = self._ensure_runner()
             future: Future[list[ProbeResult]] = runner.submit(probes, on_result=on_result, confirmed=confirmed)
         except Exception as error:  # the engine could not start: the one door shows why
-            app.post_message(ProbesFinished(owners, [], error))
+            app.post_message(ProbesFinished(owners, [], error, label, started))
             return
         future.add_done_callback(done)
 
@@ -237,11 +252,16 @@ class ProbeControl:
             # A signed record does not change: the results are on the screen, not in the record.
             if by_item:
                 self.app.notify("The record is signed: these probe results are shown, not saved (O reopens it).")
-        else:
-            for item_id, results in by_item.items():
-                self.sessions.change(lambda r, i=item_id, res=results: r.add_probe_results(i, res), item_id)
+        elif by_item:
+            # One save for the batch (`R` over a section: once per item took seconds).
+            self.sessions.change(lambda r: r.add_probe_results_of(by_item),
+                                 next(iter(by_item)) if len(by_item) == 1 else None)
             self._record_metrics_and_facts(message.results)
         self._changed(sorted(set(message.owners.values())))
+        if message.label:
+            cancelled = isinstance(error, concurrent.futures.CancelledError)
+            line = run_summary(message.label, message.results, time.monotonic() - message.started, cancelled=cancelled)
+            self.app.notify(line, title="Probes", timeout=6)
 
     def _record_metrics_and_facts(self, results: list[ProbeResult]) -> None:
         """Facts and metric figures of a batch, as `qatui probe --record` derives them."""

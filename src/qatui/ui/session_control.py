@@ -111,7 +111,9 @@ class SessionControl:
 
     # ------------------------------------------------------------------ the tester's changes
 
-    def tick(self, item_id: str, status: Status) -> None:
+    def tick(self, item_id: str, status: Status, *, then: Callable[[], None] | None = None) -> None:
+        """Set the verdict (failed and blocked ask for a note first); `then` runs once it is
+        saved (tick and advance, `ui/ticking.py`)."""
         if status in (Status.FAILED, Status.BLOCKED):
             from qatui.ui.screens.modals import NoteModal
 
@@ -121,15 +123,19 @@ class SessionControl:
                 NoteModal(
                     f"{status.mark} {word.capitalize()}: {self.state.item(item_id).title}",
                     current.note if current else "",
-                    prompt=f"What did you see? (saved as the item's note; enter with nothing marks it {word} without a note)",
-                    save=partial(self._ticked_with_note, item_id, status),  # a failed save keeps the note
+                    prompt=f"What did you see? (saved as the item's note; ctrl+s with nothing marks it {word} without a note)",
+                    save=partial(self._ticked_with_note, item_id, status, then),  # a failed save keeps the note
                 ),
             )
             return
-        self.change(lambda r: r.set_status(item_id, status), item_id)
+        if self.change(lambda r: r.set_status(item_id, status), item_id) and then is not None:
+            then()
 
-    def _ticked_with_note(self, item_id: str, status: Status, note: str) -> bool:
-        return self.change(lambda r: r.set_status(item_id, status, note=note or None), item_id)
+    def _ticked_with_note(self, item_id: str, status: Status, then: Callable[[], None] | None, note: str) -> bool:
+        saved = self.change(lambda r: r.set_status(item_id, status, note=note or None), item_id)
+        if saved and then is not None:
+            then()
+        return saved
 
     def edit_note(self, item_id: str) -> None:
         from qatui.ui.screens.modals import NoteModal

@@ -46,6 +46,11 @@ class SessionView(Protocol):
 
     def resume_item(self) -> str | None: ...
 
+    #: Tick and advance (the config's `advance`): a verdict moves the cursor to the next open item.
+    advance: bool
+    #: Whether an opened item's probes run by themselves (`t`).
+    auto_run: bool
+
 
 class LiveSession:
     """The session of the app (a `SessionView`): the controllers change it, screens read it."""
@@ -77,6 +82,10 @@ class LiveSession:
         self.live: dict[str, dict[str, ProbeResult]] = {}
         #: The item the cursor rests on (the last `ItemOpened`).
         self.current_item: str | None = None
+        #: Tick and advance (from the config when the session opens; see `SessionView`).
+        self.advance = True
+        #: `t`: an opened item's probes run by themselves (command line, config, checklist).
+        self.auto_run = False
         self._results_index: dict[str, ItemResult] = {}
         self._items: dict[str, Item] = {}
 

@@ -460,9 +460,10 @@ class Startup:
             )
         options.env_key = state.session.environment
         options.tester = state.session.tester
-        self.app.probes.auto_run = (
-            options.auto_run if options.auto_run is not None else checklist.settings.auto_run_probes
-        )
+        config = self.app.config
+        state.auto_run = next(choice for choice in (  # the command line, then `t`'s last state, then the checklist
+            options.auto_run, config.auto_run, checklist.settings.auto_run_probes) if choice is not None)
+        state.advance = config.advance
         state.reindex()
         return True
 

@@ -50,6 +50,14 @@ def _item_flags(checklist: Checklist, spec: ProbeSpec) -> tuple[bool, bool]:
     return item.destructive, item.destructive_always
 
 
+def destructive(checklist: Checklist, spec: ProbeSpec) -> bool:
+    """Whether `spec` may change data (marked so itself, or under a destructive item, unless
+    its kind only looks), on whatever environment: what a run of many probes at once (`R` on
+    the screen) leaves out unless the tester runs it on purpose."""
+    item_destructive, item_always = _item_flags(checklist, spec)
+    return spec.is_destructive(item_destructive) or spec.asks_always(item_always)
+
+
 def belongs(environment: Environment | None, spec: ProbeSpec) -> bool:
     """Whether `spec` is part of `environment` (`only_env:` absent, or naming it)."""
     return not spec.only_env or (environment is not None and environment.key in spec.only_env)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from qatui.core.checklist import Checklist, Environment, ProbeSpec
 from qatui.core.run.deps import plan_probes
 from qatui.core.run.figures import derived_figures
-from qatui.core.run.gate import needs_confirmation, runs_code
+from qatui.core.run.gate import destructive, needs_confirmation, runs_code
 from qatui.core.run.scope import Scope
 from qatui.core.run.trust_state import TrustState
 from qatui.core.secrets import Masker
@@ -89,6 +89,10 @@ class RunModel:
     def needs_confirmation(self, probes: Iterable[ProbeSpec]) -> list[ProbeSpec]:
         """The probes that may run only once the tester confirmed them for this run."""
         return [p for p in probes if needs_confirmation(self.checklist, self.environment, p)]
+
+    def destructive(self, probes: Iterable[ProbeSpec]) -> list[ProbeSpec]:
+        """The probes that may change data, on any environment (`gate.destructive`)."""
+        return [p for p in probes if destructive(self.checklist, p)]
 
     def runner(self) -> ProbeRunner:
         """The run's one probe runner (started; its own loop in its own thread)."""

@@ -35,14 +35,14 @@ def keys_table(keymap: Mapping[str, str] | None = None) -> Table:
     table.add_column()
     for group in GROUP_ORDER:
         table.add_row(Text(group, style="bold underline"), "")
-        seen: set[str] = set()
+        seen: set[tuple[str, str]] = set()
         for key in KEYS:
             if key.group != group:
                 continue
             text = key.help
-            if key.action in seen:
+            if (key.action, key.display) in seen:  # the same keys doing the same in another pane
                 continue
-            seen.add(key.action)
+            seen.add((key.action, key.display))
             table.add_row(shown_keys(key.id, key.keys, keymap), text)
         table.add_row("", "")
     return table

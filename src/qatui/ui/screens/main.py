@@ -22,6 +22,7 @@ from textual.widgets import Input
 from qatui.core.session import ProbeResult, Status
 from qatui.ui import messages as m
 from qatui.ui.keys import bindings
+from qatui.ui.ticking import tick
 from qatui.ui.widgets.checklist_view import ChecklistView
 from qatui.ui.widgets.filtering import ItemFilter
 from qatui.ui.widgets.item_pane import ItemPane
@@ -50,18 +51,23 @@ class MainScreen(Screen[None]):
         view = self.view
         assert view.checklist is not None
         session = view.session
-        yield SessionHeader(session, view.clock, id="header")
+        header = SessionHeader(session, view.clock, id="header")
+        header.auto_run = view.auto_run
+        yield header
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 # The filter field is mounted the first time `/` is pressed: an Input (its CSS,
                 # its cursor timer) costs start-up time and is hidden until then anyway.
-                checklist_view = ChecklistView(view.checklist, session, start_at=view.resume_item(), id="checklist")
+                checklist_view = ChecklistView(view.checklist, session, start_at=view.resume_item(),
+                                               start_next_open=view.advance, id="checklist")
                 yield checklist_view
             with Vertical(id="right"):
                 # The detail panes hold the first item before they are mounted, so the first
                 # frame already shows its steps (not one frame and a detail delay later).
                 item_pane = ItemPane(view.checklist, id="item")
                 probe_pane = ProbePane(id="probes")
+                probe_pane.clock = view.clock
+                probe_pane.opened_at = self.opened_at = view.clock()  # older results: "from the last session"
                 first = checklist_view.initial_item_id()
                 if first is not None:
                     self._fill_details(first, item_pane, probe_pane)
@@ -77,12 +83,19 @@ class MainScreen(Screen[None]):
         self.call_after_refresh(self._mount_footer)
         if not self.view.deterministic:
             self.set_interval(1.0, self._tick_clock)
+            self.set_interval(30.0, lambda: self.probe_pane.refresh_ages())
 
     async def _mount_footer(self) -> None:
         from textual.widgets import Footer  # its module, too, is not needed for the first frame
 
         await self.mount(Footer(show_command_palette=False, compact=True))
         self.refresh_bindings()  # the footer missed the screen's first bindings signal
+
+    @on(m.AutoRunChanged)
+    def _auto_run_changed(self, message: m.AutoRunChanged) -> None:
+        header = self.query_one(SessionHeader)
+        header.auto_run = message.on
+        header.update_header()
 
     def _tick_clock(self) -> None:
         self.query_one(SessionHeader).update_header()
@@ -212,7 +225,7 @@ class MainScreen(Screen[None]):
         item_id = self.current_item_id
         if item_id is None:
             return
-        self._ask(m.TickRequested(item_id, Status(value)))
+        tick(self, item_id, Status(value))
 
     def action_note(self) -> None:
         item_id = self.current_item_id
@@ -222,7 +235,7 @@ class MainScreen(Screen[None]):
     def action_run_item_probes(self) -> None:
         item_id = self.current_item_id
         if item_id is not None:
-            self._ask(m.ProbesRequested([item_id]))
+            self._ask(m.ProbesRequested([item_id], label="r"))
 
     def action_run_section_probes(self) -> None:
         item_id = self.current_item_id
@@ -230,7 +243,7 @@ class MainScreen(Screen[None]):
         if item_id is None or checklist is None:
             return
         section = checklist.section_of(item_id)
-        self._ask(m.ProbesRequested([item.id for item in section.items]))
+        self._ask(m.ProbesRequested([item.id for item in section.items], label="R", section=True))
 
     def action_cancel_probes(self) -> None:
         self._ask(m.CancelProbesRequested())
@@ -260,7 +273,8 @@ class MainScreen(Screen[None]):
             return
         self.notify("Nothing to attach: no log lines and no probe output yet.", severity="warning")
 
-    ITEM_FILTER_HINT = "filter: words, status:failed, priority:critical, is:open"
+    #: Whole in the list's width at 80×24 (28 cells inside the field's border; ? lists the rest).
+    ITEM_FILTER_HINT = "words status:failed is:open"
 
     @property
     def filter_field(self) -> Input | None:
@@ -336,6 +350,40 @@ class MainScreen(Screen[None]):
             self._apply_filter("")
             field.display = False
             self.checklist_view.focus()
+
+    def action_focus_probes(self) -> None:
+        """`enter` on an item: to its probes (`enter` there opens a probe's detail)."""
+        pane = self.probe_pane
+        if not pane.probes:
+            self.notify("this item has no probes")
+            return
+        pane.focus()
+
+    def action_focus_list(self) -> None:
+        self.checklist_view.focus()
+
+    def action_clear_filter(self) -> None:
+        """`esc` on the list: the filter goes, the cursor stays on its item."""
+        if not self.checklist_view.item_filter.active:
+            return
+        view = self.checklist_view
+        shown = view.highlighted_item
+        field = self.filter_field
+        if field is not None:
+            field.value = ""
+            field.display = False
+        self._apply_filter("")
+        if shown is not None:
+            view.select_item(shown.id)  # the item the tester is on, not the one before the filter
+        self.notify("filter cleared")
+
+    def action_checklist_notes(self) -> None:
+        from qatui.ui.screens.notes import ChecklistNotesScreen
+
+        checklist = self.view.checklist
+        assert checklist is not None
+        if not isinstance(self.app.screen, ChecklistNotesScreen):
+            self.app.push_screen(ChecklistNotesScreen(checklist))
 
     def action_toggle_follow(self) -> None:
         self.log_pane.toggle_follow()

@@ -33,6 +33,9 @@ from textual.widgets import Button, Footer, Input, Label, Static, TextArea
 from qatui.ui.inert_filter import shown
 from qatui.ui.widgets.note_area import NoteArea
 
+#: The note dialog's hint line (the footer says it too).
+SAVE_HINT = "enter: new line · ctrl+s saves · esc cancels"
+
 
 def dialog_footer() -> Footer:
     """The key bar of a dialog: its own keys, compact, no palette hint."""
@@ -89,6 +92,8 @@ class TypeAhead:
     """
 
     initial: str
+    #: Enter inserts a new line (the note) instead of submitting (a one-line answer).
+    multiline: bool = False
 
     def _field(self) -> Input | TextArea | None:
         try:
@@ -106,22 +111,23 @@ class TypeAhead:
     def type_key(self, event: events.Key) -> bool:
         """Apply a key now; False for keys this prompt leaves to its bindings (escape, tab)."""
         field = self._field()
-        if event.key == "enter":
+        if event.key == "enter" and not self.multiline:
             self.submit(self.value)
             return True
+        character = "\n" if event.key == "enter" else event.character if event.is_printable else None
         if field is None:  # not mounted yet: keep the keys in order until it is
             if event.key == "backspace":
                 self.initial = self.initial[:-1]
-            elif event.is_printable and event.character:
-                self.initial += event.character
+            elif character:
+                self.initial += character
             else:
                 return False
             return True
         if isinstance(field, TextArea):
             if event.key == "backspace":
                 field.action_delete_left()
-            elif event.is_printable and event.character:
-                field.replace(event.character, *field.selection, maintain_selection_offset=False)  # as typing does
+            elif character:
+                field.replace(character, *field.selection, maintain_selection_offset=False)  # as typing does
             else:
                 return False
             # A key that starts a new row grows the area's virtual height only at the next
@@ -144,7 +150,10 @@ class TypeAhead:
 
 
 class NoteModal(TypeAhead, ModalScreen[str | None]):
-    """Ask for a note; enter saves, escape cancels (None).
+    """Ask for a note; enter starts a new line, ctrl+s saves, escape cancels (None).
+
+    A tester describing a failure writes paragraphs, so enter belongs to the text; the key that
+    saves is in the dialog's footer and its hint line.
 
     With `save`, the dialog saves the note itself through that callback (the app's, which
     writes the record and shows any error) and closes only once it is saved: a note whose
@@ -154,9 +163,10 @@ class NoteModal(TypeAhead, ModalScreen[str | None]):
     CSS_PATH = "dialogs.tcss"  # read when the first of these screens opens
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "save", "Save", priority=True),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save", priority=True, id="note_save"),
+        Binding("escape", "cancel", "Cancel", id="note_cancel"),
     ]
+    multiline = True
 
     def __init__(self, title: str, initial: str = "", *, required: bool = False, prompt: str = "",
                  save: Callable[[str], bool] | None = None) -> None:
@@ -174,7 +184,7 @@ class NoteModal(TypeAhead, ModalScreen[str | None]):
                 yield Static(self.prompt, classes="dialog-text")
             yield NoteArea(self.initial, id="prompt-field", classes="note-field", compact=True,
                            highlight_cursor_line=False, placeholder="what did you see?")
-            yield Static("enter saves · esc cancels", classes="dialog-hint dialog-bottom")
+            yield Static(SAVE_HINT, classes="dialog-hint dialog-bottom")
         yield dialog_footer()
 
     def on_mount(self) -> None:
@@ -186,11 +196,11 @@ class NoteModal(TypeAhead, ModalScreen[str | None]):
     def submit(self, value: str) -> None:
         value = value.strip()
         if self.required and not value:
-            self.query_one(".dialog-hint", Static).update("a note is needed here · esc cancels")
+            self.query_one(".dialog-hint", Static).update("a note is needed here · ctrl+s saves · esc cancels")
             return
         if self.save is not None and not self.save(value):
             self.query_one(".dialog-hint", Static).update(
-                Text("not saved: your note is kept here · enter tries again · esc drops it", style="bold")
+                Text("not saved: your note is kept here · ctrl+s tries again · esc drops it", style="bold")
             )
             return
         self.dismiss(value)

@@ -5,12 +5,14 @@ stutter on every key, so this is a single `ScrollView` that keeps a flat list of
 only the rows in view (`render_line`), the way Textual's own OptionList and DataTable do. Moving
 the cursor repaints two lines; a tick recounts in O(items) with no widget churn.
 
-Rows are: a priority heading (Critical first), a section with done/total and its failure count,
-and items with a status mark that reads without colour (✓ ✗ ⊘ ↷ ·, and ≠ for an item a team
-merge left in conflict). A team's record shows who did what: when its items were ticked by more
-than one tester, each item shows the tester of its latest verdict at the right edge (the name
-in a wide pane, initials in a narrow one); the checklist's `assign:` is shown the same way
-(`→Ben` beside a section, and beside an item assigned on its own).
+Rows are: a priority heading (Critical first), a section with done/total (done: passed or
+skipped, `core/run/tally.py`) and its failed and blocked counts (`✗1 ⊘2`), and items with a
+status mark that reads without colour (✓ ✗ ⊘ ↷ ·, and ≠ for an item a team merge left in
+conflict) and `✎` after the title when the item has a note. A team's record shows who did
+what: when its items were ticked by more than one tester, each item shows the tester of its
+latest verdict at the right edge (the name in a wide pane, initials in a narrow one); the
+checklist's `assign:` is shown the same way (`→Ben` beside a section, and beside an item
+assigned on its own).
 
 Attributes down, messages up: the screen hands it the checklist and the session and calls
 `refresh_statuses()` after a tick; the widget posts `ItemHighlighted` when the cursor moves.
@@ -33,10 +35,14 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from qatui.core.checklist import Checklist, Item, Priority
+from qatui.core.run.tally import Tally, tally_of
 from qatui.core.session import Session, Status
 from qatui.core.text import inert
 from qatui.ui.keys import bindings
 from qatui.ui.widgets.filtering import ItemFilter
+
+#: After an item's title when its result has a note (reads without colour).
+NOTE_MARK = "✎"
 
 
 @dataclass(slots=True)
@@ -65,6 +71,8 @@ class ChecklistView(ScrollView, can_focus=True):
         "checklist--cursor",
         "checklist--count",
         "checklist--failcount",
+        "checklist--blockcount",
+        "checklist--notemark",
         "checklist--passed",
         "checklist--failed",
         "checklist--blocked",
@@ -84,6 +92,8 @@ class ChecklistView(ScrollView, can_focus=True):
         &:focus > .checklist--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
         & > .checklist--count { color: $text-muted; }
         & > .checklist--failcount { color: $text-error; text-style: bold; }
+        & > .checklist--blockcount { color: $text-warning; text-style: bold; }
+        & > .checklist--notemark { color: $text-muted; }
         & > .checklist--passed { color: $text-success; }
         & > .checklist--failed { color: $text-error; text-style: bold; }
         & > .checklist--blocked { color: $text-warning; text-style: bold; }
@@ -115,6 +125,7 @@ class ChecklistView(ScrollView, can_focus=True):
         session: Session,
         *,
         start_at: str | None = None,
+        start_next_open: bool = False,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -123,6 +134,9 @@ class ChecklistView(ScrollView, can_focus=True):
         self.checklist = checklist
         self._session = session
         self._start_at = start_at
+        #: Start on the first open item after `start_at` when that one is ticked (a resumed
+        #: session with tick and advance on: the tester goes on where the next verdict is due).
+        self._start_next_open = start_next_open
         #: The item the tester put the cursor on last (kept while a filter hides it).
         self._chosen: str | None = None
         self._filter = ItemFilter()
@@ -137,8 +151,10 @@ class ChecklistView(ScrollView, can_focus=True):
         #: item id → who gave its latest verdict, filled only when several testers did (a team's record).
         self._who: dict[str, str] = {}
         self._conflicts: set[str] = set()
-        self._section_counts: list[tuple[int, int, int]] = []  # done, total, failed
-        self._priority_counts: dict[Priority, tuple[int, int, int]] = {}
+        #: Items whose result has a note (the `✎` mark).
+        self._noted: set[str] = set()
+        self._section_counts: list[Tally] = []
+        self._priority_counts: dict[Priority, Tally] = {}
         self._priority_of: dict[int, Priority] = {
             index: section.priority for index, section in enumerate(checklist.sections)
         }
@@ -178,25 +194,19 @@ class ChecklistView(ScrollView, can_focus=True):
 
     def _read_statuses(self) -> None:
         self._lines.clear()
-        self._status = {item.id: item.status for item in self._session.items()}
+        results = self._session.items()
+        self._status = {item.id: item.status for item in results}
+        self._noted = {item.id for item in results if item.note}
         self._read_team()
-        counts: list[tuple[int, int, int]] = []
-        by_priority: dict[Priority, list[int]] = {p: [0, 0, 0] for p in Priority}
+        status = self._status
+        counts: list[Tally] = []
+        by_priority: dict[Priority, list[Status]] = {p: [] for p in Priority}
         for section in self.checklist.sections:
-            done = failed = 0
-            for item in section.items:
-                status = self._status.get(item.id, Status.UNTESTED)
-                if status is not Status.UNTESTED:
-                    done += 1
-                if status is Status.FAILED:
-                    failed += 1
-            counts.append((done, len(section.items), failed))
-            totals = by_priority[section.priority]
-            totals[0] += done
-            totals[1] += len(section.items)
-            totals[2] += failed
+            statuses = [status.get(item.id, Status.UNTESTED) for item in section.items]
+            counts.append(tally_of(statuses))
+            by_priority[section.priority].extend(statuses)
         self._section_counts = counts
-        self._priority_counts = {p: (v[0], v[1], v[2]) for p, v in by_priority.items()}
+        self._priority_counts = {p: tally_of(v) for p, v in by_priority.items()}
 
     def _read_team(self) -> None:
         """Who gave each item its latest verdict, kept only when that is more than one tester,
@@ -266,8 +276,11 @@ class ChecklistView(ScrollView, can_focus=True):
     def _initial_row(self) -> int:
         start = self._next_item_row(-1, 1)
         if self._start_at is not None:  # a resumed session opens where the tester stopped
+            wanted = self._start_at
+            if self._start_next_open and self.status_of(wanted) is not Status.UNTESTED:
+                wanted = self.next_open_item(wanted) or wanted
             start = next((i for i, row in enumerate(self._rows)
-                          if row.item is not None and row.item.id == self._start_at), start)
+                          if row.item is not None and row.item.id == wanted), start)
         return start
 
     def initial_item_id(self) -> str | None:
@@ -323,6 +336,16 @@ class ChecklistView(ScrollView, can_focus=True):
         self._scroll_to_cursor()
         item = self.highlighted_item
         self.post_message(self.ItemHighlighted(self, item.id if item else None))
+
+    def next_open_item(self, after: str) -> str | None:
+        """The first untested item after `after` in the list as shown (filter and priority
+        order included), wrapping round to the earlier ones; None when no other is open."""
+        ids = self.visible_item_ids()
+        start = ids.index(after) + 1 if after in ids else 0
+        for item_id in ids[start:] + ids[:start]:
+            if item_id != after and self._status.get(item_id, Status.UNTESTED) is Status.UNTESTED:
+                return item_id
+        return None
 
     def select_item(self, item_id: str) -> bool:
         for index, row in enumerate(self._rows):
@@ -430,24 +453,23 @@ class ChecklistView(ScrollView, can_focus=True):
         strip = Strip(segments)
         return strip.crop_extend(0, width, base)
 
-    def _count_segments(self, done: int, total: int, failed: int) -> list[Segment]:
-        out = [Segment(f" {done}/{total}", self.get_component_rich_style("checklist--count"))]
-        if failed:
-            out.append(
-                Segment(f" ✗{failed}", self.get_component_rich_style("checklist--failcount"))
-            )
+    def _count_segments(self, counts: Tally) -> list[Segment]:
+        """` 5/7 ✗1 ⊘1`: done (passed or skipped) of all, then failed and blocked apart."""
+        out = [Segment(f" {counts.done}/{counts.total}", self.get_component_rich_style("checklist--count"))]
+        if counts.failed:
+            out.append(Segment(f" {Status.FAILED.mark}{counts.failed}", self.get_component_rich_style("checklist--failcount")))
+        if counts.blocked:
+            out.append(Segment(f" {Status.BLOCKED.mark}{counts.blocked}", self.get_component_rich_style("checklist--blockcount")))
         return out
 
     def _priority_segments(self, row: Row) -> list[Segment]:
-        done, total, failed = self._priority_counts[row.priority]
         style = self.get_component_rich_style("checklist--priority")
-        return [Segment(row.priority.label.upper(), style), *self._count_segments(done, total, failed)]
+        return [Segment(row.priority.label.upper(), style), *self._count_segments(self._priority_counts[row.priority])]
 
     def _section_segments(self, row: Row) -> list[Segment]:
         section = self.checklist.sections[row.section]
-        done, total, failed = self._section_counts[row.section]
         style = self.get_component_rich_style("checklist--section")
-        counts = self._count_segments(done, total, failed)
+        counts = self._count_segments(self._section_counts[row.section])
         assignee = self.checklist.assign.get(section.id, "")
         if assignee:
             counts.append(Segment(" →" + self._tester_name(assignee), self.get_component_rich_style("checklist--who")))
@@ -478,12 +500,15 @@ class ChecklistView(ScrollView, can_focus=True):
             tail = " →" + self._tester_name(self.checklist.assign[item_id])
         else:
             tail = ""
+        note = " " + NOTE_MARK if item_id in self._noted else ""
         width = self.scrollable_content_region.width
-        room = width - 4 - cell_len(mark) - cell_len(tail)
+        room = width - 4 - cell_len(mark) - cell_len(tail) - cell_len(note)
         title = " " + _fit(row.item.title, room)
         segments = [Segment("   ", base), Segment(mark, mark_style), Segment(title, base)]
+        if note:
+            segments.append(Segment(note, self.get_component_rich_style("checklist--notemark")))
         if tail:  # at the right edge, so the names line up as a column
-            gap = max(0, width - 3 - cell_len(mark) - cell_len(title) - cell_len(tail))
+            gap = max(0, width - 3 - cell_len(mark) - cell_len(title) - cell_len(note) - cell_len(tail))
             segments += [Segment(" " * gap, base), Segment(tail, self.get_component_rich_style("checklist--who"))]
         return segments
 

@@ -1,9 +1,11 @@
 """The item pane: what the tester is asked to do for the selected item, and what they found.
 
-Title, location, steps, expected and the if-fails hint come from the checklist; status, note
-and evidence from the session. When the item failed or is blocked the if-fails hint moves to
-the top in a framed block, because that is when a tester needs it. Marks and labels carry the
-meaning so the pane reads the same with NO_COLOR.
+Title, location, steps, expected and the if-fails hint come from the checklist; status, note,
+evidence and the verdict's history (status, who, when: `ItemResult.history`) from the session.
+When the item failed or is blocked the if-fails hint moves to the top in a framed block,
+because that is when a tester needs it. The checklist's notes that name the item
+(`core/note_refs.py`) are listed under its title, with the key that shows them (`i`). Marks and
+labels carry the meaning so the pane reads the same with NO_COLOR.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
-from qatui.core.checklist import Checklist, Item, Section
+from qatui.core.checklist import Checklist, Item, Note, Section
+from qatui.core.note_refs import note_heading, notes_by_item
 from qatui.core.run.evidence import newer_evidence
 from qatui.core.run.part import owner
 from qatui.core.session import HistoryEntry, ItemResult, Status
@@ -30,10 +33,12 @@ _STATUS_STYLE = {
 }
 
 EVIDENCE_LINES = 12  # lines of each attachment shown; the record keeps them all
+HISTORY_LINES = 8  # the latest verdict changes shown; the record keeps them all
 
 
 def render_item(
-    checklist: Checklist, item: Item | None, result: ItemResult | None, section: Section | None = None
+    checklist: Checklist, item: Item | None, result: ItemResult | None, section: Section | None = None,
+    notes: list[Note] | None = None,
 ) -> RenderableType:
     if item is None:
         return Text("No item matches the filter.", style="dim italic")
@@ -52,8 +57,14 @@ def render_item(
     assignee = owner(checklist, item)
     if assignee:
         parts.append(_field("Assigned to", assignee))
-    if result is not None:
-        parts.extend(_team(result))
+    team = _team(result) if result is not None else []
+    parts.extend(team)
+    for note in notes or ():
+        line = Text("» ", style="bold cyan")
+        line.append("Checklist note: ", style="bold")
+        line.append_text(shown(note_heading(note), one_line=True))
+        line.append("  (i shows it)", style="dim")
+        parts.append(line)
     newer = newer_evidence(result) if result is not None else None
     if newer is not None:  # a re-run replaced the evidence the tick was made on
         parts.append(Text(f"⚠ {newer.text()}: look at the probes again before you rely on the tick",
@@ -95,6 +106,8 @@ def render_item(
             if more > 0:
                 label += f" (last {EVIDENCE_LINES} of {len(lines)} lines)"
             parts.append(Panel(shown(lines_shown), title=label, title_align="left", border_style="dim"))
+    if result is not None and result.history and not team:  # a team's "Who" already lists them
+        parts.append(_history(result))
     return Group(*parts)
 
 
@@ -125,6 +138,22 @@ def _team(result: ItemResult) -> list[RenderableType]:
     return [who]
 
 
+def _history(result: ItemResult) -> Text:
+    """The latest verdict changes, oldest first: `✗ failed · Hannah · 2026-11-23 09:31`."""
+    text = Text()
+    text.append("History\n", style="bold underline")
+    entries = result.history[-HISTORY_LINES:]
+    earlier = len(result.history) - len(entries)
+    if earlier:
+        text.append(f"… {earlier} earlier change{'s' if earlier != 1 else ''} in the record\n", style="dim")
+    for number, entry in enumerate(entries, 1):
+        text.append(f"{entry.status.mark} {entry.status.value}", style=_STATUS_STYLE[entry.status])
+        text.append_text(shown(f" · {entry.tester or '?'} · {entry.at:%Y-%m-%d %H:%M}", "dim", one_line=True))
+        if number < len(entries):
+            text.append("\n")
+    return text
+
+
 def _field(label: str, value: str, style: str = "") -> Text:
     text = Text()
     text.append(f"{label}: ", style="bold")
@@ -140,7 +169,9 @@ class ItemPane(RichPane):
         self.checklist = checklist
         self.border_title = "Item"
         self._sections = {i.id: section for section in checklist.sections for i in section.items}
+        self._notes = notes_by_item(checklist)
 
     def show(self, item: Item | None, result: ItemResult | None) -> None:
         section = self._sections.get(item.id) if item is not None else None
-        self.set_renderable(render_item(self.checklist, item, result, section))
+        notes = self._notes.get(item.id) if item is not None else None
+        self.set_renderable(render_item(self.checklist, item, result, section, notes))

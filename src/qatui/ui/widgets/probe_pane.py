@@ -1,7 +1,11 @@
 """The probe pane: the selected item's probes, their last results and a suggestion.
 
-One line per probe (mark, kind, id, duration, one-line summary); `enter` expands the selected
-probe to its detail and the plain-words explanation. Results are evidence, never a verdict: the
+One line per probe (mark, kind, id, duration, age, one-line summary); `enter` expands the
+selected probe to its detail and the plain-words explanation. The age says when the result was
+taken (`3 min ago`, or `last session` for a result older than this screen, said in full under
+the list and in the pane's border: see
+`ui/probe_summary.py`); it is worked out when the pane is drawn, and the screen redraws it now
+and then. Results are evidence, never a verdict: the
 pane suggests ("all probes passed — press p to confirm") and the tester decides.
 
 The pane is small (an item has a handful of probes), so it is one Static redrawn on change.
@@ -9,6 +13,8 @@ The pane is small (an item has a handful of probes), so it is one Static redrawn
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import ClassVar
 
 from rich.console import Group, RenderableType
@@ -22,6 +28,7 @@ from qatui.core.checklist import ProbeSpec
 from qatui.core.session import ProbeResult, ProbeStatus, Status
 from qatui.ui.inert_filter import shown as visible
 from qatui.ui.keys import bindings
+from qatui.ui.probe_summary import age, from_last_session
 from qatui.ui.widgets.rich_pane import RichPane
 
 PROBE_MARK = {
@@ -112,6 +119,9 @@ class ProbePane(RichPane):
         self.status = Status.UNTESTED
         self.expanded: set[str] = set()
         self._shown: object = None
+        #: The app's clock and when this screen opened (the screen sets both): a result's age.
+        self.clock: Callable[[], datetime] | None = None
+        self.opened_at: datetime | None = None
 
     def show(
         self,
@@ -166,8 +176,27 @@ class ProbePane(RichPane):
         self.set_renderable(self.render_probes(), keep_scroll=True)
         total = len(self.probes)
         self.border_subtitle = f"{len(self.running)} running" if self.running else (
-            f"{total} probe{'s' if total != 1 else ''}" if total else ""
+            f"{total} probe{'s' if total != 1 else ''}{self._oldest_age()}" if total else ""
         )
+
+    def _age(self, result: ProbeResult | None) -> str:
+        if result is None or self.clock is None:
+            return ""
+        return age(result.at, self.clock(), self.opened_at)
+
+    def _oldest_age(self) -> str:
+        """` · from the last session`, ` · 3 min ago`: the oldest shown result's age, in the
+        border, where a narrow pane cannot cut it off."""
+        if self._old_results():
+            return " · from the last session"
+        timed = [r for p in self.probes if (r := self.results.get(p.id)) is not None and r.at is not None]
+        oldest = self._age(min(timed, key=lambda r: r.at)) if timed else ""  # type: ignore[arg-type,return-value]
+        return f" · {oldest}" if oldest else ""
+
+    def _old_results(self) -> int:
+        """How many shown results were taken before this screen opened (a resumed record's)."""
+        return sum(from_last_session(self.results[p.id].at, self.opened_at)
+                   for p in self.probes if p.id in self.results and p.id not in self.running)
 
     def render_probes(self) -> RenderableType:
         parts: list[RenderableType] = []
@@ -200,6 +229,9 @@ class ProbePane(RichPane):
                     line.append_text(visible(f"  {result.summary}", one_line=True))
             else:
                 line.append("  not run", style="dim")
+            when = self._age(result)
+            if when and probe.id not in self.running:
+                line.append(f" · {when}", style="dim")  # after the summary, which matters more
             if index == self.cursor and focused:
                 line.stylize("reverse")
             parts.append(line)
@@ -208,6 +240,10 @@ class ProbePane(RichPane):
         if parts:
             parts.append(Text(""))
         parts.append(suggestion(self.probes, self.results, self.running, self.status))
+        old = self._old_results()
+        if old:
+            parts.append(Text(f"{old} result{'s are' if old != 1 else ' is'} from the last session — "
+                              "r runs the probes again", style="yellow"))
         return Group(*parts)
 
     def _detail(self, probe: ProbeSpec, result: ProbeResult | None) -> RenderableType:
@@ -220,6 +256,10 @@ class ProbePane(RichPane):
         rows.add_column(ratio=1)
         if result.where:
             rows.add_row(Text("where:", style="dim"), Text(result.where, style="dim"))
+        if result.at is not None:
+            when = self._age(result)
+            stamp = f"{result.at:%Y-%m-%d %H:%M:%S}"  # as recorded (a snapshot must not depend on the zone)
+            rows.add_row(Text("taken:", style="dim"), Text(f"{stamp} ({when})" if when else stamp, style="dim"))
         if result.explanation:
             rows.add_row(Text("Why:", style="bold yellow"), visible(result.explanation))
         parts: list[RenderableType] = [rows]
@@ -233,6 +273,11 @@ class ProbePane(RichPane):
             captured = ", ".join(f"{k}={v}" for k, v in result.captures.items())
             parts.append(visible(f"captured: {captured}", "dim", one_line=True))
         return Padding(Group(*parts), (0, 0, 0, 4))
+
+    def refresh_ages(self) -> None:
+        """Draw the results' ages again (the screen calls this every half minute)."""
+        if self.results:
+            self._redraw()
 
     def on_focus(self) -> None:
         self._redraw()

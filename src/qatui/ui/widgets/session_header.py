@@ -3,8 +3,10 @@
 All five must be readable at 80 columns, so the line is laid out for the width it gets rather
 than cut at the right edge (which used to drop the tester and the progress count, the two
 things a tester glances at most). `header_text(width)` tries a series of layouts, from the
-roomy one (brand, `tester: Ana`, `⏱ 12:03`, `12/103 ✓10 ✗1`) to compact ones (no brand,
-`by Ana`, `12:03`, `12/103 ✗1`, then `12/103`); the first whose fixed fields leave the title
+roomy one (brand, `tester: Ana`, `⏱ 12:03`, `12/103 ✓10 ✗1 ⊘1`) to compact ones (no brand,
+`by Ana`, `12:03`, `12/103 ✗1 ⊘1`, then `12/103`); done counts passed and skipped items only
+(`core/run/tally.py`: a failed or blocked item is not done). `auto-run on` (or `auto`) shows
+while `t` is on. The first whose fixed fields leave the title
 a decent width wins, and the title is ellipsized into whatever is left. The title goes first
 because the tester already knows which checklist they opened; a protected environment, the
 tester and the progress count never go. Long environment labels and tester names are cut last,
@@ -30,6 +32,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from qatui.core.datatypes import datatype
+from qatui.core.run.tally import Tally, tally
 from qatui.core.session import Session, Status, describe_part
 from qatui.core.text import inert
 
@@ -49,20 +52,24 @@ def format_elapsed(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
-def progress_text(counts: Mapping[Status, int], *, detail: str = "all") -> Text:
-    """`done/total` then per-status counts: all of them, only the bad ones (`"bad"`) or none."""
-    total = sum(counts.values())
-    done = total - counts[Status.UNTESTED]
+def progress_text(counts: Mapping[Status, int] | Tally, *, detail: str = "all") -> Text:
+    """`done/total` then per-status counts: all of them, only the bad ones (`"bad"`) or none.
+
+    Done is passed or skipped (`core/run/tally.py`): a failed or blocked item is never done,
+    and its mark (✗ ⊘) is shown in every layout but the tightest."""
+    tally = counts if isinstance(counts, Tally) else Tally(
+        counts[Status.PASSED], counts[Status.FAILED], counts[Status.BLOCKED], counts[Status.SKIPPED],
+        counts[Status.UNTESTED])
     text = Text()
-    text.append(f"{done}/{total}", style="bold")
+    text.append(f"{tally.done}/{tally.total}", style="bold")
     shown = {
         "all": (Status.PASSED, Status.FAILED, Status.BLOCKED, Status.SKIPPED),
         "bad": (Status.FAILED, Status.BLOCKED),
         "none": (),
     }[detail]
     for status in shown:
-        if counts[status]:
-            text.append(f" {status.mark}{counts[status]}", style=STATUS_STYLES[status.value])
+        if tally.count(status):
+            text.append(f" {status.mark}{tally.count(status)}", style=STATUS_STYLES[status.value])
     return text
 
 
@@ -93,6 +100,7 @@ class Layout:
     #: A part record's part: "long" (`part: critical · section api`), "short" (cut to NAME_MAX
     #: cells), "none" (the list shows only the part anyway).
     part: str = "long"
+    auto_long: bool = True  # "auto-run on" rather than "auto" (shown only while `t` is on)
 
 
 #: From roomiest to tightest. At 80 columns with a protected environment and a long title the
@@ -102,11 +110,14 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout(brand=False),
     Layout(brand=False, progress="bad"),
     Layout(brand=False, progress="bad", tester_label="by ", clock_mark=False, part="short"),
-    Layout(brand=False, progress="none", tester_label="by ", clock_mark=False, part="short"),
-    Layout(brand=False, progress="none", tester_label="by ", clock_mark=False, env_long=False, part="none"),
+    Layout(brand=False, progress="bad", tester_label="by ", clock_mark=False, part="short", auto_long=False),
+    Layout(brand=False, progress="bad", tester_label="by ", clock_mark=False, env_long=False, part="none",
+           auto_long=False),
+    Layout(brand=False, progress="none", tester_label="by ", clock_mark=False, env_long=False, part="none",
+           auto_long=False),
     # The tightest: names cut (to no less than NAME_MAX cells) as far as the title needs.
     Layout(brand=False, progress="none", tester_label="", clock_mark=False, env_long=False, name_max=NAME_MAX,
-           part="none"),
+           part="none", auto_long=False),
 )
 
 
@@ -119,6 +130,8 @@ class SessionHeader(Widget):
         super().__init__(id=id)
         self.session = session
         self.clock = clock
+        #: Whether `t` (run an item's probes when it is opened) is on; the screen sets it.
+        self.auto_run = False
 
     def update_header(self) -> None:
         self.refresh()
@@ -130,7 +143,7 @@ class SessionHeader(Widget):
         """The header for `width` cells (None: the roomiest layout, uncut)."""
         session = self.session
         # Counted once per repaint (a 5,000-item checklist), whatever the number of layouts tried.
-        counts = session.counts()
+        counts = tally(session)
         elapsed = None
         if session.started_at is not None:
             elapsed = format_elapsed((self.clock() - session.started_at).total_seconds())
@@ -155,7 +168,7 @@ class SessionHeader(Widget):
         raise AssertionError("unreachable: the loop ends at NAME_MAX")
 
     def _layout_text(
-        self, layout: Layout, title_cells: int | None, counts: Mapping[Status, int], elapsed: str | None
+        self, layout: Layout, title_cells: int | None, counts: Tally, elapsed: str | None
     ) -> Text:
         """One layout with the title cut to `title_cells` (None: whole, 0: left out)."""
         session = self.session
@@ -184,6 +197,8 @@ class SessionHeader(Widget):
             text.append(f" {shown} ", style="bold magenta" if not no_color else "bold")
         if elapsed is not None:
             text.append(f" ⏱ {elapsed} " if layout.clock_mark else f" {elapsed} ", style="dim")
+        if self.auto_run:
+            text.append(" auto-run on " if layout.auto_long else " auto ", style="bold cyan")
         text.append(" ")
         text.append_text(progress_text(counts, detail=layout.progress))
         if session.signed:
