@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = list(bindings("screen"))
     AUTO_FOCUS = "ChecklistView"
+    #: `esc` in a zoomed pane first does what it does there (drop the log selection, close a
+    #: filter), and only then restores the pane (`action_unzoom`).
+    ESCAPE_TO_MINIMIZE = False
 
     def __init__(self, view: SessionView) -> None:
         super().__init__()
@@ -187,7 +190,7 @@ class MainScreen(Screen[None]):
 
     @on(m.LogSourcesChanged)
     def _log_sources_changed(self, message: m.LogSourcesChanged) -> None:
-        self.log_pane.set_sources(message.names, message.scope, message.message)
+        self.log_pane.set_sources(message.names, message.scope, message.message, keep=message.keep)
         if message.note:
             self.log_pane.note(message.note)
 
@@ -284,7 +287,7 @@ class MainScreen(Screen[None]):
         pane = self.log_pane
         field = self._log_filter_field
         if field is None:
-            field = Input(placeholder="filter log lines (enter keeps, esc clears)", id="log-filter", compact=True)
+            field = Input(placeholder="filter lines · Capitals: exact case · enter/esc", id="log-filter", compact=True)
             await pane.mount(field, before=pane.log_widget)
             self._log_filter_field = field
         field.value = pane.filter_text
@@ -336,6 +339,27 @@ class MainScreen(Screen[None]):
             self._apply_filter("")
             field.display = False
             self.checklist_view.focus()
+
+    # --- zoom (Textual's maximize) ---
+
+    def action_toggle_zoom(self) -> None:
+        """`z`: the focused pane fills the screen (the log pane with its status line), or goes
+        back to its place."""
+        if self.maximized is not None:
+            self.minimize()
+            return
+        focused = self.focused
+        if focused is None or (isinstance(focused, Input) and focused.id == "filter"):
+            focused = self.checklist_view
+        self.maximize(focused)
+
+    def action_unzoom(self) -> None:
+        self.minimize()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "unzoom":  # `esc` only restores a zoomed pane; elsewhere it is the pane's own
+            return self.maximized is not None and not isinstance(self.focused, Input)
+        return True
 
     def action_toggle_follow(self) -> None:
         self.log_pane.toggle_follow()
