@@ -34,11 +34,12 @@ async def test_z_zooms_the_focused_pane_and_z_or_esc_restores_it(tmp_path: Path)
         await pilot.press("z")
         await pilot.pause()
         assert screen.maximized is pane  # the pane with its status line, not the bare log
+        assert pane.border_title == "Logs · z restores"
         assert len(log_rows(app)) >= 18 > small  # most of the 24 rows show log lines
         assert log_rows(app)[-1].endswith("line 039")  # still following, the newest at the bottom
         await pilot.press("escape")
         await pilot.pause()
-        assert screen.maximized is None and len(log_rows(app)) == small
+        assert screen.maximized is None and len(log_rows(app)) == small and pane.border_title == "Logs"
         screen.item_pane.focus()
         await pilot.press("z")
         assert screen.maximized is screen.item_pane

@@ -17,6 +17,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Input
 
 from qatui.core.session import ProbeResult, Status
@@ -355,6 +356,17 @@ class MainScreen(Screen[None]):
 
     def action_unzoom(self) -> None:
         self.minimize()
+
+    ZOOM_HINT = " · z restores"
+
+    def watch_maximized(self, old: Widget | None, new: Widget | None) -> None:
+        """The zoomed pane's title says how to go back (the footer has no room for it)."""
+        for widget, zoomed in ((old, False), (new, True)):
+            title = widget.border_title if widget is not None else None
+            if widget is None or not isinstance(title, str):
+                continue
+            title = title.removesuffix(self.ZOOM_HINT)
+            widget.border_title = title + self.ZOOM_HINT if zoomed else title
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "unzoom":  # `esc` only restores a zoomed pane; elsewhere it is the pane's own
