@@ -155,3 +155,18 @@ def test_wrap_rows_keep_words_whole_and_the_mark_on_every_row() -> None:
     assert wrap_rows("web  │ short", 40, 5) == ["web  │ short"]
     wide = wrap_rows("web  │ " + "漢字" * 30, 40, 5)  # two columns a character: cut by columns
     assert all(cell_len(row) <= 40 for row in wide) and len(wide) == 4
+
+
+async def test_equal_lines_next_to_each_other_are_all_attached(tmp_path: Path) -> None:
+    """Two blank lines of a batch are the same string object; attaching counts rows, not objects."""
+    from qatui.core.logs.base import LogBatch
+
+    app, _log = setup(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        pane, tail = parts(app)
+        app.inject_log_lines(LogBatch("app", ["before", "", "", "after"]))  # type: ignore[arg-type]
+        await wait_for(pilot, lambda: any(line.endswith("after") for line in tail.lines))
+        tail.focus()
+        await pilot.press("up", "shift+up", "shift+up", "shift+up", "a")
+        assert evidence(app) == [["app  │ before", "app  │ ", "app  │ ", "app  │ after"]]
+        assert isinstance(pane, LogPane)

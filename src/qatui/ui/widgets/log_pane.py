@@ -290,11 +290,14 @@ class LogPane(Vertical, can_focus=False):
         head = self.highlighter.width + 1
         rows: list[str] = []
         full: list[str] = []
+        first: list[bool] = []
         for line in lines:
             pieces = wrap_rows(line, width, head)
             rows.extend(pieces)
             full.extend(repeat(line, len(pieces)))
-        self.log_widget.write_rows(rows, full)
+            first.append(True)
+            first.extend(repeat(False, len(pieces) - 1))
+        self.log_widget.write_rows(rows, full, first)
 
     def _rewrite(self, renamed: dict[int, str] | None = None) -> None:
         """Write every kept line anew (wrap, filter or sources changed), keeping the selection

@@ -151,24 +151,32 @@ class SelectableLog(Log):
     ) -> None:
         super().__init__(highlight=highlight, max_lines=max_lines, auto_scroll=auto_scroll, id=id, classes=classes)
         self.line_selection = LineSelection()
-        #: Per row, the whole log line it shows (the rows of a wrapped line share one object).
+        #: Per row, the whole log line it shows (the rows of a wrapped line share one object),
+        #: and whether the row is the first of that line (two equal lines may be one object).
         self._full: list[str] = []
+        self._first: list[bool] = []
         self._pruned = 0
 
     # --- following ---
 
-    def write_rows(self, rows: list[str], full: list[str]) -> Self:
-        """Write rows, each showing (part of) the log line `full` holds at the same index."""
+    def write_rows(self, rows: list[str], full: list[str], first: list[bool] | None = None) -> Self:
+        """Write rows, each showing (part of) the log line `full` holds at the same index;
+        `first` says which rows start their line (None: every row is a whole line)."""
         before = len(self._lines)
         self._pruned = 0
         self.write_lines(rows)
+        starts = first if first is not None else [True] * len(rows)
         if len(self._lines) - before + self._pruned != len(rows):
             # `Log` splits a row at U+2028 and the like (`str.splitlines`): one entry per piece.
-            full = [whole for row, whole in zip(rows, full, strict=True) for _ in range(len(row.splitlines()))]
+            pieces = [len(row.splitlines()) for row in rows]
+            full = [whole for whole, count in zip(full, pieces, strict=True) for _ in range(count)]
+            starts = [start and index == 0 for start, count in zip(starts, pieces, strict=True) for index in range(count)]
         self._full.extend(full)
+        self._first.extend(starts)
         excess = len(self._full) - len(self._lines)
         if excess > 0:
             del self._full[:excess]
+            del self._first[:excess]
         return self
 
     def full_line(self, row: int) -> str:
@@ -177,12 +185,9 @@ class SelectableLog(Log):
 
     def _whole_lines(self, start: int, end: int) -> list[str]:
         """The log lines shown on rows `start` to `end` (exclusive), each once, whole."""
-        out: list[str] = []
-        for row in range(start, end):
-            whole = self.full_line(row)
-            if not out or out[-1] is not whole:
-                out.append(whole)
-        return out
+        if len(self._full) != len(self._lines):
+            return list(self._lines[start:end])
+        return [self._full[row] for row in range(start, end) if row == start or self._first[row]]
 
     def selection_anchors(self) -> tuple[str | None, str | None, bool]:
         """The log lines under the cursor and the anchor (and whether a range is being made), to
@@ -197,7 +202,8 @@ class SelectableLog(Log):
         """The first row showing the log line `whole` (the same object), if it is shown."""
         if whole is None:
             return None
-        return next((row for row, line in enumerate(self._full) if line is whole), None)
+        first = self._first
+        return next((row for row, line in enumerate(self._full) if line is whole and first[row]), None)
 
     def restore_selection(self, cursor: str | None, anchor: str | None, ranging: bool) -> None:
         """Select again the lines `selection_anchors` named, where they are now (a line no longer
@@ -258,6 +264,7 @@ class SelectableLog(Log):
         had_selection = self.line_selection.active
         self.line_selection.clear()
         self._full.clear()
+        self._first.clear()
         super().clear()
         if had_selection:
             self._selection_changed()
