@@ -206,6 +206,7 @@ class LogPane(Vertical, can_focus=False):
             self._raw_sources.clear()
             self.log_widget.clear()
             self.pending = 0
+            self._wide = False
         self._update_status()
 
     def format(self, line: LogLine) -> str:
@@ -250,10 +251,11 @@ class LogPane(Vertical, can_focus=False):
             unseen = 0  # unknown how many of them matched
         if formatted:
             self._write(formatted)
+            newly_wide = self._newly_wide()
             if not self.following:
                 self.pending += len(formatted) + unseen
                 self._update_status()
-            elif not self.wrap and self._newly_wide():
+            elif newly_wide:
                 self._update_status()
         return len(formatted)
 
@@ -321,10 +323,12 @@ class LogPane(Vertical, can_focus=False):
             row = log.row_of(top)
             if row is not None:
                 log.scroll_to(y=row, animate=False, immediate=True)
+        self._newly_wide()
 
     def _newly_wide(self) -> bool:
-        """Whether the lines just became wider than the pane (the status line says so once)."""
-        wide = self.log_widget.virtual_size.width > self._text_width > 0
+        """Whether unwrapped lines just became wider than the pane, or no longer are (the
+        status line says so)."""
+        wide = not self.wrap and self.log_widget.virtual_size.width > self._text_width > 0
         changed = wide != self._wide
         self._wide = wide
         return changed
