@@ -56,7 +56,7 @@ def zoomed(app: Any, *, wrap: bool) -> Any:
         assert isinstance(screen, MainScreen)
         pane = screen.log_pane
         pane.set_sources(["web"], "item")
-        app.inject_log_lines(FLOOD)
+        app.logs.inject(FLOOD)
         await pilot.pause(0.3)
         pane.log_widget.focus()
         await pilot.press("z", *(["w"] if wrap else []))
@@ -96,7 +96,7 @@ def test_wrapped_log_pane_in_place(snap_compare: Any, tmp_path: Path) -> None:
         screen = app.screen
         assert isinstance(screen, MainScreen)
         screen.log_pane.set_sources(["web"], "item")
-        app.inject_log_lines(FLOOD)
+        app.logs.inject(FLOOD)
         await pilot.pause(0.3)
         screen.log_pane.log_widget.focus()
         await pilot.press("w")

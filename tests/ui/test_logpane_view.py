@@ -164,7 +164,7 @@ async def test_equal_lines_next_to_each_other_are_all_attached(tmp_path: Path) -
     app, _log = setup(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         pane, tail = parts(app)
-        app.inject_log_lines(LogBatch("app", ["before", "", "", "after"]))  # type: ignore[arg-type]
+        app.logs.inject(LogBatch("app", ["before", "", "", "after"]))  # type: ignore[arg-type]
         await wait_for(pilot, lambda: any(line.endswith("after") for line in tail.lines))
         tail.focus()
         await pilot.press("up", "shift+up", "shift+up", "shift+up", "a")

@@ -61,7 +61,7 @@ class LogFeed:
 
     @property
     def generation(self) -> int:
-        """The token of the newest `restart`, for lines put in by hand (`inject_log_lines`)."""
+        """The token of the newest `restart`, for lines put in by hand (`LogControl.inject`)."""
         return self._generation
 
     def restart(self, names: list[str], keep: Collection[str] = ()) -> dict[str, tuple[int, threading.Event]]:
