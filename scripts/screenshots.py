@@ -84,6 +84,23 @@ async def shoot_main(out: Path, env: dict[str, str], work: Path, size: tuple[int
     print(f"  {out / (name + '.svg')}")
 
 
+async def shoot_logs_zoomed(out: Path, env: dict[str, str], work: Path) -> None:
+    """The log pane zoomed (`z`) with its lines wrapped (`w`): the traceback of the broken
+    endpoint read whole, at 120×40."""
+    import httpx
+
+    app = make_app(work / "logs-zoomed.md", env)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, main_ready(app), what="the main screen with probe results")
+        httpx.get(f"{env['QATUI_DEMO_BASE_URL']}/api/v1/labels/print/")
+        await pilot.pause(0.6)  # a few of the log pane's 100 ms drains
+        app.screen.log_pane.log_widget.focus()
+        await pilot.press("z", "w")
+        await pilot.pause(0.3)
+        app.save_screenshot("logs-zoomed.svg", str(out))
+    print(f"  {out / 'logs-zoomed.svg'}")
+
+
 async def tick(pilot: Any, app: Any, key: str, note: str = "") -> None:
     """Wait for the selected item's probes (auto-run), then tick it, with a note if asked."""
     item_id = app.screen.current_item_id
@@ -170,6 +187,7 @@ async def shoot_all(out: Path) -> None:
                "XDG_CONFIG_HOME": str(work / "config")}
         await shoot_main(out, env, work, (120, 40), "main")
         await shoot_main(out, env, work, (80, 24), "main-80x24")
+        await shoot_logs_zoomed(out, env, work)
         await shoot_failure_help_signoff(out, env, work)
         await shoot_start(out, env, work)
 

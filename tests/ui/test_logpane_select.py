@@ -167,11 +167,11 @@ async def test_log_pane_keys_show_in_the_footer_and_help(tmp_path: Path) -> None
         _, tail = parts(app)
         await newest_shown(pilot, app, log.write(5))
         footer = screen_text(app).splitlines()[-1]
-        assert "Pause/follow" not in footer and "Filter log" not in footer  # checklist focused
+        assert "space Pause" not in footer and "w Wrap" not in footer  # checklist focused
         tail.focus()
         await pilot.pause()
         footer = screen_text(app).splitlines()[-1]
-        for label in ("space Pause/follow", "v Select", "a Attach", "/ Filter log", "l Item/all"):
+        for label in ("space Pause", "v Select", "a Attach", "/ Filter", "l Scope", "w Wrap", "z Zoom"):
             assert label in footer, (label, footer)
         assert "Unselect" not in footer
         await pilot.press("up")
@@ -180,7 +180,8 @@ async def test_log_pane_keys_show_in_the_footer_and_help(tmp_path: Path) -> None
     console = Console(record=True, width=200, file=io.StringIO())
     console.print(keys_table())
     help_text = console.export_text()
-    for key_id in ("log_filter", "log_range", "log_select_up", "log_end", "follow", "attach"):
+    for key_id in ("log_filter", "log_range", "log_select_up", "log_end", "follow", "attach", "log_wrap",
+                   "log_right", "zoom"):
         key = KEYS_BY_ID[key_id]
         assert key.help in help_text and key.display in help_text, key_id
     assert "in the log pane, / filters the log" in help_text

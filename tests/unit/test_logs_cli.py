@@ -75,6 +75,11 @@ def test_errors_grep_tail_and_environment(checklist: Path) -> None:
     assert [line[15:] for line in errors.stdout.splitlines()] == ["app ERROR two", "app   three"]
     grep = qatui(str(checklist), "--grep", "bon", "--env", "staging", "cmd")
     assert [line[15:] for line in grep.stdout.splitlines()] == ["cmd bonjour ••••••", "cmd command exited with code 4"]
+    # Smart case, as the screen's filter: lower case matches any case, a capital only itself.
+    lower = qatui(str(checklist), "--grep", "error", "app")
+    assert [line[15:] for line in lower.stdout.splitlines()] == ["app ERROR two"]
+    exact = qatui(str(checklist), "--grep", "Error", "app")
+    assert exact.returncode == 0 and exact.stdout == ""
     tail = qatui(str(checklist), "app", "--tail", "1")
     assert [line[15:] for line in tail.stdout.splitlines()] == ["app four"]
 

@@ -25,7 +25,7 @@ def test_a_container_on_the_screen_is_read_by_a_child_and_stopped_with_the_feed(
 ) -> None:
     container = run_container("echo ready; echo 'ERROR on the screen'; sleep 600")
     feed = LogFeed()
-    generation, stop = feed.restart(["web"])
+    generation, stop = feed.restart(["web"])["web"]
     spec = LogSourceSpec(name="web", kind="container", target=container.name, tail=10)
     def build() -> Any:
         return pumped(make_source(spec, None, checklist_dir=tmp_path, lookup=os.environ.get))

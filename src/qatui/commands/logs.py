@@ -111,7 +111,8 @@ def register(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     parser.add_argument("--follow", "-f", action="store_true", help="keep following new lines until Ctrl-C")
     parser.add_argument("--errors", action="store_true",
                         help="only error lines (with their tracebacks) and qatui's notices")
-    parser.add_argument("--grep", metavar="REGEX", help="only lines matching REGEX (Python syntax)")
+    parser.add_argument("--grep", metavar="REGEX", help="only lines matching REGEX (Python syntax; smart case: "
+                        "any case unless REGEX has a capital letter, as in ripgrep and less)")
     parser.add_argument("--since", metavar="WHEN",
                         help="only lines since WHEN: a duration ago (30s, 10m, 2h, 1d) or an ISO time")
 
@@ -301,10 +302,11 @@ def run(args: argparse.Namespace) -> int:
     env: Mapping[str, str] = getattr(args, "env_vars", None) or os.environ
     from qatui.core.errors import QatuiError
     from qatui.core.run.logs import SourceHealth
+    from qatui.core.smartcase import compile_filter
 
     try:
         since = parse_since(args.since) if args.since else None
-        grep = re.compile(args.grep) if args.grep else None
+        grep = compile_filter(args.grep, regex=True) if args.grep else None
     except re.error as error:
         print(f"qatui logs: --grep {args.grep!r} is not a valid regex: {error}", file=sys.stderr)
         return EXIT_USAGE

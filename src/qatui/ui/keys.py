@@ -71,6 +71,8 @@ _SHOWN = {
     "escape": "esc",
     "shift+up": "shift+↑",
     "shift+down": "shift+↓",
+    "left": "←",
+    "right": "→",
 }
 
 
@@ -109,9 +111,12 @@ KEYS: tuple[Key, ...] = (
     Key("expand", "enter", "expand", "Detail", "Show or hide the selected probe's detail and explanation.", scope="probes", group="Probes"),
     Key("back_to_list", "escape", "screen.focus_list", "Back", "Back to the checklist.", scope="probes", group="Move", show=False, palette=False),
     # --- logs ---
-    Key("follow", "space", "toggle_follow", "Pause/follow", "Pause the log tail or follow it again (drops a line selection).", group="Logs", show=False, footer_in=("logs",)),
-    Key("log_scope", "l", "toggle_log_scope", "Item/all", "Show the item's log sources or every source of the environment.", group="Logs", show=False, footer_in=("logs",)),
-    Key("log_filter", "slash", "screen.filter_logs", "Filter log", "In the log pane: show only the log lines containing the words (enter keeps it, esc clears).", scope="logs", group="Logs"),
+    Key("follow", "space", "toggle_follow", "Pause", "Pause the log tail or follow it again (drops a line selection).", group="Logs", show=False, footer_in=("logs",)),
+    Key("log_scope", "l", "toggle_log_scope", "Scope", "Show the item's log sources or every source of the environment.", group="Logs", show=False, footer_in=("logs",)),
+    Key("log_filter", "slash", "screen.filter_logs", "Filter", "In the log pane: show only the log lines containing the words (enter keeps it, esc clears); smart case: lower case matches any case, a capital letter makes it match case exactly.", scope="logs", group="Logs"),
+    Key("log_wrap", "w", "toggle_wrap", "Wrap", "In the log pane: wrap long lines, or show them whole on one row and scroll sideways with left/right.", scope="logs", group="Logs"),
+    Key("log_left", "left", "scroll_left", "Left", "In the log pane (lines not wrapped): scroll left.", scope="logs", group="Logs", show=False, palette=False),
+    Key("log_right", "right", "scroll_right", "Right", "In the log pane (lines not wrapped): scroll right to read the rest of long lines.", scope="logs", group="Logs", show=False, palette=False),
     Key("log_range", "v", "toggle_range", "Select", "In the log pane: start (or end) a range of lines at the line cursor; arrows then extend it.", scope="logs", group="Logs", palette=False),
     Key("log_unselect", "escape", "unselect", "Unselect", "In the log pane: drop the selected lines.", scope="logs", group="Logs", palette=False),
     Key("log_line_up", "up,k", "line_up", "Line up", "In the log pane: show the line cursor, move it up (the log pauses while lines are selected).", scope="logs", group="Logs", show=False, palette=False),
@@ -122,6 +127,9 @@ KEYS: tuple[Key, ...] = (
     Key("log_page_down", "pagedown", "line_page_down", "Page down", "In the log pane: move the line cursor a page down.", scope="logs", group="Logs", show=False, palette=False),
     Key("log_first", "home,g", "line_first", "Oldest", "In the log pane: put the line cursor on the oldest line.", scope="logs", group="Logs", show=False, palette=False),
     Key("log_end", "end,G", "follow_end", "Newest", "In the log pane: go to the newest line and follow again.", scope="logs", group="Logs", show=False, palette=False),
+    # --- view ---
+    Key("zoom", "z", "toggle_zoom", "Zoom", "Zoom the focused pane (checklist, item, probes or log) to the whole screen; z or esc restores.", group="View", show=False, footer_in=("logs",)),
+    Key("unzoom", "escape", "unzoom", "Restore", "Restore a zoomed pane to its place.", group="View", show=False, palette=False),
     # --- session ---
     Key("checklist_notes", "i", "checklist_notes", "Notes", "Show the checklist's description and notes (known issues, rollback, configuration, monitoring).", group="Session", show=False),
     Key("signoff", "S", "signoff", "Sign off", "Open the sign-off screen: what is open, the performance table, the signature.", footer_hidden_in=("logs",)),

@@ -46,8 +46,10 @@ class LogControl:
         return inert(self.state.masked(text), one_line=True)
 
     def toggle_scope(self) -> None:
+        """`l`: the item's sources or all of them. The sources shown before and after keep
+        running and keep their lines (and the tester's selection): nothing is read again."""
         self.scope = "all" if self.scope == "item" else "item"
-        self.restart(self.state.current_item)
+        self.switch(self.state.current_item, keep=True)
 
     def names_for(self, item_id: str | None) -> list[str]:
         checklist = self.state.checklist
@@ -61,21 +63,24 @@ class LogControl:
         return [name for name in names if name in checklist.logs]
 
     def restart(self, item_id: str | None) -> None:
-        """Start the sources again even if they are the same (the scope or trust changed)."""
+        """Start the sources again even if they are the same (trust changed)."""
         self._names = None
         self.switch(item_id)
 
-    def switch(self, item_id: str | None) -> None:
-        """Follow the sources of `item_id` (or all of them); unchanged sources keep running."""
+    def switch(self, item_id: str | None, *, keep: bool = False) -> None:
+        """Follow the sources of `item_id` (or all of them); the same sources keep running.
+        `keep` (a scope change): the sources shown before and after keep running and their
+        lines stay in the pane; otherwise every source starts again from its tail."""
         checklist = self.state.checklist
         if self.app.main_screen is None or checklist is None:
             return
         names = self.names_for(item_id)
-        if names == self._names:
+        if names == self._names and not keep:
             return
+        kept = [name for name in self._names or () if name in names] if keep else []
         self._names = names
-        generation, stop = self.feed.restart(names)
-        if stop.is_set():
+        tails = self.feed.restart(names, keep=kept)
+        if self.feed.closed:
             return  # on the way out (the settle timer fired after `shutdown_workers`)
         message = "" if names else (
             "no log sources for this item · l shows every source" if self.scope == "item"
@@ -85,13 +90,13 @@ class LogControl:
         if names and not model.trusted:
             # qatui opens no log source of an untrusted checklist (`r` shows the review).
             self.app.tell_main(LogSourcesChanged(names, self.scope, message,
-                                                 note="not started: not trusted (r or qatui trust)"))
+                                                 note="not started: not trusted (r or qatui trust)", keep=kept))
             return
-        self.app.tell_main(LogSourcesChanged(names, self.scope, message))
+        self.app.tell_main(LogSourcesChanged(names, self.scope, message, keep=kept))
         if not names:
             return
         mask = model.masker.mask
-        for name in names:
+        for name, (generation, stop) in tails.items():
             self.app.run_worker(
                 partial(follow_source, self.feed, generation, stop,
                         partial(model.log_source, name, for_screen=True), checklist.logs[name].tail, mask),

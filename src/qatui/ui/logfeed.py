@@ -16,15 +16,17 @@ child polls the newest lines a few times a second and says how many it skipped (
 `core/logs/docker_source.py`); the screen's side only unpickles a few bounded batches a
 second.
 
-Switching item bumps a generation number and sets the old stop event; lines from an old
-generation still in flight are discarded.
+Each tail has its own token (a generation number) and stop event. Switching item stops the
+tails and starts new ones; lines of a stopped tail still in flight are discarded. Switching the
+log scope (`l`) keeps the tails of the sources shown before and after (`restart(names, keep=…)`):
+they are not read again from their tail, so the lines the tester was reading stay, once.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -41,7 +43,10 @@ class LogFeed:
         self._pending: deque[tuple[int, Batch]] = deque()
         self._pending_lines = 0
         self._generation = 0
-        self._stop = threading.Event()
+        #: The running tails: source name → (token, stop event).
+        self._tails: dict[str, tuple[int, threading.Event]] = {}
+        #: Tokens whose lines are taken: the running tails' and `generation` (injected lines).
+        self._live: set[int] = {0}
         self.names: list[str] = []
         self.closed = False
         #: Applied to every line's text on the reading thread, before the screen sees it (the
@@ -56,28 +61,43 @@ class LogFeed:
 
     @property
     def generation(self) -> int:
+        """The token of the newest `restart`, for lines put in by hand (`LogControl.inject`)."""
         return self._generation
 
-    def restart(self, names: list[str]) -> tuple[int, threading.Event]:
-        """Stop the running tails; the caller starts new workers with the returned token."""
-        self._stop.set()
+    def restart(self, names: list[str], keep: Collection[str] = ()) -> dict[str, tuple[int, threading.Event]]:
+        """Stop the running tails except those of `keep` that `names` still holds; return a
+        token and a stop event for each source of `names` the caller starts now."""
         with self._lock:
+            kept = {name: tail for name, tail in self._tails.items() if name in keep and name in names}
+            for name, (_token, stop) in self._tails.items():
+                if name not in kept:
+                    stop.set()
             self._generation += 1
-            self._pending.clear()
-            self._pending_lines = 0
+            started: dict[str, tuple[int, threading.Event]] = {}
+            for name in names:
+                if name in kept:
+                    continue
+                self._generation += 1
+                stop = threading.Event()
+                if self.closed:  # a timer that fired on the way out: nothing may start any more
+                    stop.set()
+                started[name] = (self._generation, stop)
+            self._generation += 1
+            self._tails = {**kept, **started}
+            self._live = {self._generation, *(token for token, _ in self._tails.values())}
+            self._pending = deque(item for item in self._pending if item[0] in self._live)
+            self._pending_lines = sum(len(batch) for _, batch in self._pending)
             self._drained.notify_all()
-        self._stop = threading.Event()
-        if self.closed:  # a timer that fired on the way out: nothing may start any more
-            self._stop.set()
         self.names = list(names)
-        return self._generation, self._stop
+        return started
 
     def stop(self) -> None:
-        """Stop the tails for good: a later `restart` gives an already-set stop event. (A tail
+        """Stop the tails for good: a later `restart` gives already-set stop events. (A tail
         started after the app's last `stop` would keep its thread, and so the process, alive.)"""
         self.closed = True
-        self._stop.set()
         with self._lock:
+            for _token, stop in self._tails.values():
+                stop.set()
             self._drained.notify_all()
 
     def put(self, generation: int, batch: Batch, *, block: bool = True) -> None:
@@ -90,11 +110,11 @@ class LogFeed:
             while (
                 block
                 and self._pending_lines >= self.max_pending_lines
-                and generation == self._generation
-                and not self._stop.is_set()
+                and generation in self._live
+                and not self.closed
             ):
                 self._drained.wait(0.25)
-            if generation != self._generation:
+            if generation not in self._live:
                 return
             self._pending.append((generation, batch))
             self._pending_lines += len(batch)
@@ -103,7 +123,7 @@ class LogFeed:
         with self._lock:
             if not self._pending:
                 return []
-            batches = [batch for gen, batch in self._pending if gen == self._generation]
+            batches = [batch for gen, batch in self._pending if gen in self._live]
             self._pending.clear()
             self._pending_lines = 0
             self._drained.notify_all()

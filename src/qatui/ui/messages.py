@@ -15,7 +15,7 @@ note and enter typed together reach the note prompt that `f` opens, in order; se
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from textual.events import Event
@@ -133,14 +133,17 @@ class ProbesChanged(Message, bubble=False):
 
 class LogSourcesChanged(Message, bubble=False):
     """The log pane now follows `names` (`scope` "item" or "all"); `message` says why it is
-    empty, `note` why the sources did not start."""
+    empty, `note` why the sources did not start; the lines of the sources in `keep` (still
+    running across a scope change) stay in the pane."""
 
-    def __init__(self, names: list[str], scope: str, message: str = "", note: str = "") -> None:
+    def __init__(self, names: list[str], scope: str, message: str = "", note: str = "",
+                 keep: Sequence[str] = ()) -> None:
         super().__init__()
         self.names = names
         self.scope = scope
         self.message = message
         self.note = note
+        self.keep = list(keep)
 
 
 class LogLinesReady(Message, bubble=False):

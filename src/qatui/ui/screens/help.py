@@ -21,7 +21,7 @@ from textual.widgets import Label, Static
 from qatui.ui.keys import KEYS
 from qatui.ui.screens.modals import ScrollBody, dialog_footer
 
-GROUP_ORDER = ("Session", "Probes", "Logs", "Move", "App")
+GROUP_ORDER = ("Session", "Probes", "Logs", "Move", "View", "App")
 
 
 def keys_table(keymap: Mapping[str, str] | None = None) -> Table:

@@ -17,6 +17,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Input
 
 from qatui.core.session import ProbeResult, Status
@@ -37,6 +38,9 @@ if TYPE_CHECKING:
 class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = list(bindings("screen"))
     AUTO_FOCUS = "ChecklistView"
+    #: `esc` in a zoomed pane first does what it does there (drop the log selection, close a
+    #: filter), and only then restores the pane (`action_unzoom`).
+    ESCAPE_TO_MINIMIZE = False
 
     def __init__(self, view: SessionView) -> None:
         super().__init__()
@@ -200,7 +204,7 @@ class MainScreen(Screen[None]):
 
     @on(m.LogSourcesChanged)
     def _log_sources_changed(self, message: m.LogSourcesChanged) -> None:
-        self.log_pane.set_sources(message.names, message.scope, message.message)
+        self.log_pane.set_sources(message.names, message.scope, message.message, keep=message.keep)
         if message.note:
             self.log_pane.note(message.note)
 
@@ -298,7 +302,7 @@ class MainScreen(Screen[None]):
         pane = self.log_pane
         field = self._log_filter_field
         if field is None:
-            field = Input(placeholder="filter log lines (enter keeps, esc clears)", id="log-filter", compact=True)
+            field = Input(placeholder="filter lines · Capitals: exact case · enter/esc", id="log-filter", compact=True)
             await pane.mount(field, before=pane.log_widget)
             self._log_filter_field = field
         field.value = pane.filter_text
@@ -360,11 +364,16 @@ class MainScreen(Screen[None]):
         pane.focus()
 
     def action_focus_list(self) -> None:
+        if self.maximized is not None:  # `esc` in a zoomed probe pane restores it first
+            self.minimize()
+            return
         self.checklist_view.focus()
 
     def action_clear_filter(self) -> None:
         """`esc` on the list: the filter goes, the cursor stays on its item."""
         if not self.checklist_view.item_filter.active:
+            if self.maximized is not None:  # no filter to clear: `esc` restores a zoomed list
+                self.minimize()
             return
         view = self.checklist_view
         shown = view.highlighted_item
@@ -384,6 +393,38 @@ class MainScreen(Screen[None]):
         assert checklist is not None
         if not isinstance(self.app.screen, ChecklistNotesScreen):
             self.app.push_screen(ChecklistNotesScreen(checklist))
+
+    # --- zoom (Textual's maximize) ---
+
+    def action_toggle_zoom(self) -> None:
+        """`z`: the focused pane fills the screen (the log pane with its status line), or goes
+        back to its place."""
+        if self.maximized is not None:
+            self.minimize()
+            return
+        focused = self.focused
+        if focused is None or (isinstance(focused, Input) and focused.id == "filter"):
+            focused = self.checklist_view
+        self.maximize(focused)
+
+    def action_unzoom(self) -> None:
+        self.minimize()
+
+    ZOOM_HINT = " · z restores"
+
+    def watch_maximized(self, old: Widget | None, new: Widget | None) -> None:
+        """The zoomed pane's title says how to go back (the footer has no room for it)."""
+        for widget, zoomed in ((old, False), (new, True)):
+            title = widget.border_title if widget is not None else None
+            if widget is None or not isinstance(title, str):
+                continue
+            title = title.removesuffix(self.ZOOM_HINT)
+            widget.border_title = title + self.ZOOM_HINT if zoomed else title
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "unzoom":  # `esc` only restores a zoomed pane; elsewhere it is the pane's own
+            return self.maximized is not None and not isinstance(self.focused, Input)
+        return True
 
     def action_toggle_follow(self) -> None:
         self.log_pane.toggle_follow()

@@ -22,7 +22,10 @@ while it follows. Whether a scroll was the tester's is decided in `scroll_intent
 and a scroll *down* onto the end follows again.
 
 The model (`LineSelection`) is plain data so it can be tested without a screen; line numbers
-are indexes into `Log.lines`, shifted when the bounded buffer drops its oldest lines.
+are indexes into `Log.lines` (rows on the screen), shifted when the bounded buffer drops its
+oldest lines. A wrapped log line takes several rows: each row remembers the whole line it shows
+(`write_rows`), so `a` attaches whole lines, never a wrapped piece, and a selection can be found
+again after the pane rebuilds its rows (wrap, filter, scope: `selection_anchors` / `restore_selection`).
 """
 
 from __future__ import annotations
@@ -134,6 +137,9 @@ class SelectableLog(Log):
     class FollowRequested(Message):
         """The tester asked for the newest line (`end`/`G`): follow again."""
 
+    class WrapRequested(Message):
+        """The tester asked to wrap long lines, or to stop wrapping them (`w`)."""
+
     def __init__(
         self,
         *,
@@ -145,8 +151,75 @@ class SelectableLog(Log):
     ) -> None:
         super().__init__(highlight=highlight, max_lines=max_lines, auto_scroll=auto_scroll, id=id, classes=classes)
         self.line_selection = LineSelection()
+        #: Per row, the whole log line it shows (the rows of a wrapped line share one object),
+        #: and whether the row is the first of that line (two equal lines may be one object).
+        self._full: list[str] = []
+        self._first: list[bool] = []
+        self._pruned = 0
 
     # --- following ---
+
+    def write_rows(self, rows: list[str], full: list[str], first: list[bool] | None = None) -> Self:
+        """Write rows, each showing (part of) the log line `full` holds at the same index;
+        `first` says which rows start their line (None: every row is a whole line)."""
+        before = len(self._lines)
+        self._pruned = 0
+        self.write_lines(rows)
+        starts = first if first is not None else [True] * len(rows)
+        if len(self._lines) - before + self._pruned != len(rows):
+            # `Log` splits a row at U+2028 and the like (`str.splitlines`): one entry per piece.
+            pieces = [len(row.splitlines()) for row in rows]
+            full = [whole for whole, count in zip(full, pieces, strict=True) for _ in range(count)]
+            starts = [start and index == 0 for start, count in zip(starts, pieces, strict=True) for index in range(count)]
+        self._full.extend(full)
+        self._first.extend(starts)
+        excess = len(self._full) - len(self._lines)
+        if excess > 0:
+            del self._full[:excess]
+            del self._first[:excess]
+        return self
+
+    def full_line(self, row: int) -> str:
+        """The whole log line shown on `row`."""
+        return self._full[row] if len(self._full) == len(self._lines) else self._lines[row]
+
+    def _whole_lines(self, start: int, end: int) -> list[str]:
+        """The log lines shown on rows `start` to `end` (exclusive), each once, whole."""
+        if len(self._full) != len(self._lines):
+            return list(self._lines[start:end])
+        return [self._full[row] for row in range(start, end) if row == start or self._first[row]]
+
+    def selection_anchors(self) -> tuple[str | None, str | None, bool]:
+        """The log lines under the cursor and the anchor (and whether a range is being made), to
+        find them again with `restore_selection` after the rows are written anew."""
+        selection = self.line_selection
+        if selection.cursor is None or selection.cursor >= len(self._lines):
+            return None, None, False
+        anchor = None if selection.anchor is None or selection.anchor >= len(self._lines) else self.full_line(selection.anchor)
+        return self.full_line(selection.cursor), anchor, selection.ranging
+
+    def row_of(self, whole: str | None) -> int | None:
+        """The first row showing the log line `whole` (the same object), if it is shown."""
+        if whole is None:
+            return None
+        first = self._first
+        return next((row for row, line in enumerate(self._full) if line is whole and first[row]), None)
+
+    def restore_selection(self, cursor: str | None, anchor: str | None, ranging: bool) -> None:
+        """Select again the lines `selection_anchors` named, where they are now (a line no longer
+        shown, hidden by a filter or gone with its source, drops out of the selection)."""
+        row = self.row_of(cursor)
+        other = self.row_of(anchor)
+        if row is None:
+            row, other = other, None
+        if row is None:
+            return
+        self.line_selection.cursor = row
+        self.line_selection.anchor = other
+        self.line_selection.ranging = ranging and other is not None
+        self.auto_scroll = False
+        self._keep_cursor_in_view()
+        self._selection_changed()
 
     def write_lines(self, lines: Iterable[str], scroll_end: bool | None = None) -> Self:
         super().write_lines(lines, scroll_end)
@@ -178,6 +251,7 @@ class SelectableLog(Log):
         super()._prune_max_lines()
         if removed <= 0:
             return
+        self._pruned += removed
         had_selection = self.line_selection.active
         self.line_selection.dropped(removed)
         if not self.auto_scroll:
@@ -189,6 +263,8 @@ class SelectableLog(Log):
     def clear(self) -> Self:
         had_selection = self.line_selection.active
         self.line_selection.clear()
+        self._full.clear()
+        self._first.clear()
         super().clear()
         if had_selection:
             self._selection_changed()
@@ -208,13 +284,13 @@ class SelectableLog(Log):
         span = self.line_selection.span()
         if span is not None:
             self._keep_cursor_in_view()
-            return list(self.lines[span[0] : span[1] + 1]), "selected"
+            return self._whole_lines(span[0], min(span[1] + 1, len(self._lines))), "selected"
         if self.text_selection is not None:
             text = self.screen.get_selected_text()
             if text:
                 return text.splitlines(), "selected"
         top, bottom = self.visible_range
-        return list(self.lines[top:bottom]), "on screen"
+        return self._whole_lines(top, bottom), "on screen"
 
     def render_line(self, y: int) -> Strip:
         strip = super().render_line(y)
@@ -288,6 +364,20 @@ class SelectableLog(Log):
         if self.line_selection.active:
             self.line_selection.clear()
             self._selection_changed()
+
+    def action_scroll_left(self) -> None:
+        """A quarter of the view at a time: reading a long line takes a few keys, not a hundred."""
+        self.scroll_to(x=max(0, self.scroll_x - self._sideways_step), animate=False, immediate=True)
+
+    def action_scroll_right(self) -> None:
+        self.scroll_to(x=min(self.max_scroll_x, self.scroll_x + self._sideways_step), animate=False, immediate=True)
+
+    @property
+    def _sideways_step(self) -> int:
+        return max(1, self.scrollable_content_region.width // 4)
+
+    def action_toggle_wrap(self) -> None:
+        self.post_message(self.WrapRequested())
 
     def action_follow_end(self) -> None:
         self.line_selection.clear()

@@ -76,6 +76,8 @@ def log_status(
     message: str,
     filter_text: str,
     width: int,
+    wrap: bool = False,
+    wide: bool = False,
 ) -> str:
     """The status line of the log pane (see the module docstring)."""
     parts: list[Part] = []
@@ -90,6 +92,10 @@ def log_status(
         parts.append(Part(["following"], rank=1))
     if filter_text:
         parts.append(Part([f"filter: {filter_text}", "filtered"], rank=2))
+    if wrap:
+        parts.append(Part(["wrapped · w unwraps", "wrapped", "wrap"], rank=3))
+    elif wide:  # lines run past the right edge: never cut without a word
+        parts.append(Part(["lines go on → · w wraps", "→ · w wraps", "→ w"], rank=2))
     if sources:
         label = "item" if scope == "item" else "all"
         parts.append(Part([f"{label}: " + ", ".join(sources), f"{label}: {plural(len(sources), 'source')}", label, ""],
