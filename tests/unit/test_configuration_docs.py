@@ -20,6 +20,7 @@ def test_every_binding_id_is_documented_with_its_default_keys() -> None:
 
 def test_every_config_json_key_is_documented(tmp_path: Path) -> None:
     config = UiConfig.load(tmp_path)
+    config.auto_run = True  # written only once `t` was pressed
     config.remember(tester="Ann", record=str(tmp_path / "r.md"))
     written = json.loads((tmp_path / "config.json").read_text(encoding="utf-8"))
     text = DOC.read_text(encoding="utf-8")
