@@ -107,15 +107,21 @@ def work(tmux: str, env: Mapping[str, str], clone: Path, tester: str, part: list
         term.wait_screen(f"tester: {tester}", timeout=30, what=f"{tester}'s screen")
         total = len(verdicts)
         term.wait_screen(f"0/{total}", what=f"{tester}'s part of {total} items")
-        for done, (key, note) in enumerate(verdicts, start=1):
+        given = {"p": 0, "f": 0, "b": 0, "s": 0}
+        for key, note in verdicts:
+            given[key] += 1
             term.keys(key)
             if note:
-                term.wait_screen("enter saves", what="the note prompt")
+                term.wait_screen("ctrl+s saves", what="the note prompt")
                 term.keys(note, literal=True)
-                term.keys("Enter")
-                term.wait_screen(lambda s: "enter saves" not in s, what="the note prompt to close")
-            term.wait_screen(f"{done}/{total}", what=f"{done} of {total} ticked")
-            term.keys("j")
+                term.keys("C-s")
+                term.wait_screen(lambda s: "ctrl+s saves" not in s, what="the note prompt to close")
+            # a tick moves to the next open item by itself (no `j`); the header counts passed
+            # and skipped as done, failed (✗) and blocked (⊘) apart
+            header = [f"{given['p'] + given['s']}/{total}"] + [
+                f"{mark}{given[k]}" for k, mark in (("p", "✓"), ("f", "✗"), ("b", "⊘")) if given[k]]
+            term.wait_screen(lambda screen, header=header: all(part in screen.splitlines()[0] for part in header),
+                             what=f"the header to count {header}")
         term.keys("q")
         term.wait_exit(timeout=30)
     finally:
@@ -187,12 +193,15 @@ def test_two_testers_merge_through_git_and_the_lead_signs_once(
                          and any("✓" in row and row.endswith(" Anna") for row in list_rows(s)),
                          timeout=30, what="the conflict mark and the testers in the list")
         term.keys("/")
-        term.wait_screen("filter: words", what="the filter box")
+        term.wait_screen("status:failed is:open", what="the filter box")
         term.keys(CONFLICT_ITEM, literal=True)
         term.wait_screen(f"  {CONFLICT_ITEM}  ", what="the filter applied")
         term.keys("Enter")
         term.wait_screen("CONFLICT", what="the conflict's verdicts in the item pane")
         term.keys("p")
+        # changing a failed verdict asks first (the conflict's status is the most severe one)
+        term.wait_screen("Change ✗ failed to ✓ passed?", what="the question before a failed item passes")
+        term.keys("y")
         # the row's mark turns from ≠ to ✓ (the notice that listed the conflict may still show)
         term.wait_screen(lambda s: "✓ Authentication returns a token" in s and "≠ Authentication" not in s,
                          what="the conflict mark to clear")
