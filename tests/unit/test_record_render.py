@@ -82,7 +82,8 @@ def test_golden_record_renders_as_a_report(name: str) -> None:
     rendered = md.render(text)
     tasks = task_items(tokens)
     shown = items_in_shown_order(session)
-    assert [checked for checked, _ in tasks] == [item.status is Status.PASSED for item in shown]
+    # an item in conflict is never ticked, whatever its status: a new verdict decides
+    assert [checked for checked, _ in tasks] == [item.status is Status.PASSED and not item.conflict for item in shown]
     for (_, line), item in zip(tasks, shown, strict=True):
         assert item.status.value.upper() in line and item.title in line and item.id in line
     visible = visible_text(rendered)
@@ -128,14 +129,16 @@ def test_no_text_can_break_the_structure(session: Session) -> None:
     rendered = md.render(text)
     shown = items_in_shown_order(session)
     tasks = task_items(tokens)
-    assert [checked for checked, _ in tasks] == [item.status is Status.PASSED for item in shown]
+    # an item in conflict is never ticked, whatever its status: a new verdict decides
+    assert [checked for checked, _ in tasks] == [item.status is Status.PASSED and not item.conflict for item in shown]
     expected_h2 = ["Summary"] + (["About this checklist"] if session.description or session.notes else [])
     expected_h2 += [f"{p.label}" for p in Priority if any(s.priority is p for s in session.sections)]
-    expected_h2 += (["Performance"] if session.metrics else []) + ["Open issues", "Sign-off"]
+    expected_h2 += (["Performance"] if session.metrics else []) + ["Open issues"]
+    expected_h2 += (["Merged from"] if session.sources else []) + ["Sign-off"]
     h2 = [TAG.sub("", h) for h in re.findall(r"<h2>(.*?)</h2>", rendered)]
     assert [h.split(" ", 1)[1] if h[0] in "●◐○" else h for h in h2] == expected_h2
     assert rendered.count("<h3>") == len(session.sections)
-    assert rendered.count("<table>") == 2 + bool(session.metrics) + session.signed
+    assert rendered.count("<table>") == 2 + bool(session.metrics) + session.signed + bool(session.sources)
     visible = visible_text(rendered)
     # anchor data may be visible only as far as the tester's own text holds the same characters
     # (a title that quotes an anchor is shown literally, as it should be)
