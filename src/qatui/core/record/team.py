@@ -152,12 +152,3 @@ def team_lines(data: dict[str, Any]) -> list[str]:
     for warning in data.get("warnings") or []:
         lines.append(f"warning: {warning}")
     return lines
-
-
-def is_team_record(session: Session) -> bool:
-    """A record several testers worked (merged from records, or with verdicts by more than one
-    tester in its histories): whoever opens it works it under their own name."""
-    if session.sources:
-        return True
-    testers = {entry.tester for item in session.items() for entry in item.history}
-    return len(testers) > 1
