@@ -374,3 +374,13 @@ def target_of(checklist: Checklist, environment: str, process_env: Mapping[str, 
         if value:
             return value
     return ""
+
+
+def is_team_record(session: Session) -> bool:
+    """A record several testers worked (merged from records, or with verdicts by more than one
+    tester in its histories): whoever opens it works it under their own name. Here, not in
+    `record/`, so the screen can ask it without importing the record modules at start-up."""
+    if session.sources:
+        return True
+    testers = {entry.tester for item in session.items() for entry in item.history}
+    return len(testers) > 1

@@ -451,7 +451,7 @@ class Startup:
             return False
         options.record_path = state.planned_path = str(path)
         owner = state.session.tester
-        from qatui.core.record.team import is_team_record
+        from qatui.core.session import is_team_record
 
         if asked_tester and owner and state.masked(asked_tester) != owner and not is_team_record(state.session):
             self._start_notice = (

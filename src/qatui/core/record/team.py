@@ -27,7 +27,9 @@ from typing import Any
 
 from qatui.core.checklist import Checklist, Priority
 from qatui.core.record.sources import SourceState
-from qatui.core.session import Session, Status, describe_part
+from qatui.core.session import Session, Status, describe_part, is_team_record
+
+__all__ = ["WORKED", "counts_by_tester", "coverage", "is_team_record", "team_lines", "team_summary", "union"]
 
 #: Statuses counted per tester (untested is nobody's work).
 WORKED = (Status.PASSED, Status.FAILED, Status.BLOCKED, Status.SKIPPED)
@@ -153,11 +155,3 @@ def team_lines(data: dict[str, Any]) -> list[str]:
         lines.append(f"warning: {warning}")
     return lines
 
-
-def is_team_record(session: Session) -> bool:
-    """A record several testers worked (merged from records, or with verdicts by more than one
-    tester in its histories): whoever opens it works it under their own name."""
-    if session.sources:
-        return True
-    testers = {entry.tester for item in session.items() for entry in item.history}
-    return len(testers) > 1
