@@ -379,8 +379,7 @@ def target_of(checklist: Checklist, environment: str, process_env: Mapping[str, 
 def is_team_record(session: Session) -> bool:
     """A record several testers worked (merged from records, or with verdicts by more than one
     tester in its histories): whoever opens it works it under their own name. Here, not in
-    `core/record/`, because the screen asks it while opening a session, before any record module
-    is imported (`tests/ui/test_startup_reads.py`)."""
+    `record/`, so the screen can ask it without importing the record modules at start-up."""
     if session.sources:
         return True
     testers = {entry.tester for item in session.items() for entry in item.history}

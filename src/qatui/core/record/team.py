@@ -27,7 +27,9 @@ from typing import Any
 
 from qatui.core.checklist import Checklist, Priority
 from qatui.core.record.sources import SourceState
-from qatui.core.session import Session, Status, describe_part
+from qatui.core.session import Session, Status, describe_part, is_team_record
+
+__all__ = ["WORKED", "counts_by_tester", "coverage", "is_team_record", "team_lines", "team_summary", "union"]
 
 #: Statuses counted per tester (untested is nobody's work).
 WORKED = (Status.PASSED, Status.FAILED, Status.BLOCKED, Status.SKIPPED)
@@ -152,3 +154,4 @@ def team_lines(data: dict[str, Any]) -> list[str]:
     for warning in data.get("warnings") or []:
         lines.append(f"warning: {warning}")
     return lines
+
