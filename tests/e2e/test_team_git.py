@@ -199,9 +199,7 @@ def test_two_testers_merge_through_git_and_the_lead_signs_once(
         term.keys("Enter")
         term.wait_screen("CONFLICT", what="the conflict's verdicts in the item pane")
         term.keys("p")
-        # changing a failed verdict asks first (the conflict's status is the most severe one)
-        term.wait_screen("Change ✗ failed to ✓ passed?", what="the question before a failed item passes")
-        term.keys("y")
+        # a verdict on an item in conflict is the decision: no "change failed to passed?" question
         # the row's mark turns from ≠ to ✓ (the notice that listed the conflict may still show)
         term.wait_screen(lambda s: "✓ Authentication returns a token" in s and "≠ Authentication" not in s,
                          what="the conflict mark to clear")

@@ -56,9 +56,10 @@ from qatui.ui.gc_pacing import IdleCollector
 from qatui.ui.keys import KEYS, bindings
 from qatui.ui.log_control import DRAIN_EVERY, LogControl
 from qatui.ui.probe_control import ProbeControl
+from qatui.ui.reads import read_choice
 from qatui.ui.session_control import SessionControl
 from qatui.ui.session_view import LiveSession
-from qatui.ui.startup import AppOptions, Startup, read_choice, system_clock
+from qatui.ui.startup import AppOptions, Startup, system_clock
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -203,15 +204,6 @@ class QatuiApp(App[None]):
     def checklist(self) -> Checklist | None:
         """The checklist the screen shows: the tester's part of it once a session opens."""
         return self.view.checklist
-
-    @property
-    def full_checklist(self) -> Checklist | None:
-        return self.view.full_checklist
-
-    @property
-    def part_choice(self) -> Any:
-        """How the part was chosen (`core/run/part.Choice`), once a session opens."""
-        return self.startup.part_choice
 
     @property
     def session(self) -> Session:
@@ -462,7 +454,7 @@ class QatuiApp(App[None]):
         from qatui.ui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(self.user_keymap.keys))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterator[SystemCommand]:
         """Every declared key is also a palette command (from the same table)."""

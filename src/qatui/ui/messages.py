@@ -158,6 +158,14 @@ class LogLinesReady(Message, bubble=False):
         self.take = take
 
 
+class RecordLinesRead(Message, bubble=False):
+    """The start screen's "Record: …" line of every environment (read in a thread worker)."""
+
+    def __init__(self, lines: dict[str, str]) -> None:
+        super().__init__()
+        self.lines = lines
+
+
 class SignoffClosed(Message, bubble=False):
     """The sign-off screen is closed: the checklist takes the keys again."""
 

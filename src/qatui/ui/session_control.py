@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from qatui.core.errors import QatuiError, RecordConflict, RecordSigned
 from qatui.core.session import Evidence, ProbeResult, Session, SignOff, Status
 from qatui.ui.messages import ItemChanged, SessionChanged, SignoffClosed
-from qatui.ui.startup import Baseline, read_baseline, read_record
+from qatui.ui.reads import Baseline, read_baseline, read_record
 
 if TYPE_CHECKING:
     from qatui.ui.app import QatuiApp

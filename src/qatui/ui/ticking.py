@@ -9,7 +9,9 @@ cursor on the item just ticked. `u` (back to untested) never moves.
 A failed or blocked verdict is a finding somebody will read: changing it to anything else
 asks first, and the question quotes the note that the new verdict would contradict (the note
 stays; `n` edits it). The same verdict again (`f` on a failed item, to edit the note) does
-not ask.
+not ask, and neither does a verdict on an item in conflict (testers of a team record gave
+different verdicts, all framed in the item pane): that verdict is the decision the conflict
+asks for (`Recorder.set_status`).
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ def tick(screen: MainScreen, item_id: str, status: Status) -> None:
     view = screen.view
     result = view.item_result(item_id)
     current = result.status if result is not None else Status.UNTESTED
-    if result is not None and needs_asking(current, status):
+    if result is not None and not result.conflict and needs_asking(current, status):
         from qatui.ui.screens.modals import ConfirmModal
 
         heading, body = change_question(result, view.item(item_id).title, status)

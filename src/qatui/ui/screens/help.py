@@ -53,12 +53,17 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "close", "Close")]
     AUTO_FOCUS = "#help-body"
 
+    def __init__(self, keymap: Mapping[str, str] | None = None) -> None:
+        """`keymap`: the tester's keys (`keymap.toml`, binding id → keys), shown in place of the
+        defaults they replace."""
+        super().__init__()
+        self.keymap = keymap
+
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog", classes="dialog"):
             yield Label("Keys", classes="dialog-title dialog-top")
-            user = getattr(self.app, "user_keymap", None)
             yield ScrollBody(
-                Static(keys_table(user.keys if user is not None else None)),
+                Static(keys_table(self.keymap)),
                 Static(
                     Text(
                         "Filter words: plain words match titles, ids and tags; "

@@ -4,8 +4,8 @@
 config (the app remembers it). Protected environments are listed as such, in words. A
 `notice` (an environment the tester asked for that the checklist does not have) is shown on
 this screen, where the choice is made, rather than in a dialog that the screen would cover.
-Under the environments, `record_lines` (environment → line, read by the app in a thread
-worker: the screen's thread reads no file) says which record file the highlighted environment's
+Under the environments, `record_lines` (environment → line, read in a thread worker and
+posted as `RecordLinesRead`: the screen's thread reads no file) says which record file the highlighted environment's
 session writes (new, carried on with, or why today's file is not used), so the tester knows
 where the record goes before starting, not only at quit.
 `ChooserScreen` answers a path: a checklist from `./checklists/` or a recent record.
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -25,6 +26,7 @@ from textual.widgets import Button, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from qatui.core.checklist import Checklist
+from qatui.ui.messages import RecordLinesRead
 
 
 def environment_prompt(key: str, label: str, protected: bool) -> Text:
@@ -102,9 +104,9 @@ class StartScreen(Screen[tuple[str, str] | None]):
     def record_lines(self) -> dict[str, str]:
         return self._record_lines
 
-    @record_lines.setter
-    def record_lines(self, lines: dict[str, str]) -> None:
-        self._record_lines = lines
+    @on(RecordLinesRead)
+    def _record_lines_read(self, message: RecordLinesRead) -> None:
+        self._record_lines = message.lines
         self._say_record()
 
     def _say_record(self) -> None:
