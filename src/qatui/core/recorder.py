@@ -32,7 +32,9 @@ from pathlib import Path
 from qatui import __version__
 from qatui.core.checklist import Checklist
 from qatui.core.errors import RecordError, RecordSigned
+from qatui.core.record.bring_in_line import apply_initial_status, bring_in_line, same_checklist
 from qatui.core.record.context import fill_context
+from qatui.core.record.mask import mask_probe, mask_session
 from qatui.core.record.paths import default_record_path
 from qatui.core.record.store import RecordFile, local_now
 from qatui.core.secrets import Masker
@@ -42,7 +44,6 @@ from qatui.core.session import (
     ItemResult,
     MetricValue,
     ProbeResult,
-    SectionResult,
     Session,
     SignOff,
     Status,
@@ -53,7 +54,7 @@ from qatui.core.text import inert
 
 Clock = Callable[[], datetime]
 
-__all__ = ["Clock", "Recorder", "default_record_path", "local_now"]
+__all__ = ["Clock", "Recorder", "default_record_path", "local_now", "same_checklist"]
 
 
 class Recorder:
@@ -82,7 +83,7 @@ class Recorder:
         self.changes: list[str] = []
         self.resumed = False
         if self.masker:
-            _mask_session(session, self.masker)
+            mask_session(session, self.masker)
             record_file.cache.invalidate()
         #: Who the history names for the verdicts given through this recorder: the session's
         #: tester, or whoever resumed the record (`open_or_start(tester=…)`), masked.
@@ -247,7 +248,7 @@ class Recorder:
 
     def _put_results(self, item: ItemResult, results: Iterable[ProbeResult]) -> None:
         for result in results:
-            masked = _mask_probe(result, self.masker)
+            masked = mask_probe(result, self.masker)
             masked.at = self.now() if masked.at is None else _to_the_second(masked.at)
             for index, existing in enumerate(item.probes):
                 if existing.probe_id == masked.probe_id:
@@ -347,7 +348,7 @@ class Recorder:
             qatui_version=qatui_version,
         )
         session.target = target_of(checklist, environment, env)
-        _apply_initial_status(session, checklist)
+        apply_initial_status(session, checklist)
         recorder = cls(record_file, session, clock=clock, masker=masker, build=build, env=env)
         recorder.save()
         return recorder
@@ -388,7 +389,7 @@ class Recorder:
         recorder.resumed = True
         if tester:
             recorder.tester = recorder._mask(tester)
-        recorder.changes = _bring_in_line(session, checklist, recorder.now())
+        recorder.changes = bring_in_line(session, checklist, recorder.now())
         if recorder.changes:
             recorder.save()
         return recorder
@@ -406,134 +407,3 @@ def _zone(value: datetime) -> str:
     """The zone of a time as a person reads it: "UTC", "+01:00"."""
     zone = value.tzname() or ""
     return zone[3:] if zone.startswith("UTC") and len(zone) > 3 else zone
-
-
-def _apply_initial_status(session: Session, checklist: Checklist) -> None:
-    """Boxes already ticked in an imported Markdown checklist start with that status."""
-    statuses = {status.value: status for status in Status}
-    for item in session.items():
-        word = checklist.initial_status.get(item.id)
-        if word in statuses:
-            item.status = statuses[word]
-            item.updated_at = session.started_at
-            if item.status is not Status.UNTESTED and session.started_at is not None:
-                item.history.append(HistoryEntry(item.status, session.tester, session.started_at))
-
-
-def same_checklist(session: Session, checklist: Checklist) -> bool:
-    """A record of this checklist: the same file name or the same title (a checklist moved or
-    renamed keeps its records)."""
-    return (
-        Path(session.checklist_path).name == Path(checklist.path).name
-        or session.title == checklist.title
-    )
-
-
-def _bring_in_line(session: Session, checklist: Checklist, now: datetime) -> list[str]:
-    """Make a resumed session's structure match the checklist; say what changed.
-
-    An item made untested again because its text changed gets a history entry for that (with
-    the session's tester and `now`) when it has a history, so its last entry stays its status."""
-    if checklist.content_hash and session.checklist_hash == checklist.content_hash:
-        return []
-    changes: list[str] = []
-    old_items = {item.id: item for item in session.items()}
-    sections: list[SectionResult] = []
-    for section in checklist.sections:
-        result = SectionResult(id=section.id, title=section.title, priority=section.priority)
-        for item in section.items:
-            fingerprint = item.fingerprint()
-            old = old_items.pop(item.id, None)
-            if old is None:
-                result.items.append(ItemResult(id=item.id, title=item.title, fingerprint=fingerprint))
-                changes.append(f"new item {item.id!r} added, untested")
-                continue
-            if old.fingerprint != fingerprint:
-                if old.status is not Status.UNTESTED:
-                    changes.append(
-                        f"item {item.id!r} changed in the checklist since it was marked "
-                        f"{old.status.value}; it is untested again"
-                    )
-                    old.status = Status.UNTESTED
-                    if old.history:
-                        old.history.append(HistoryEntry(Status.UNTESTED, session.tester, now, old.note))
-                old.fingerprint = fingerprint
-            old.title = item.title
-            result.items.append(old)
-        sections.append(result)
-    for dropped in old_items.values():
-        changes.append(f"item {dropped.id!r} ({dropped.status.value}) is no longer in the checklist; dropped")
-    old_metrics = {metric.id: metric for metric in session.metrics}
-    session.metrics = [
-        MetricValue(
-            id=m.id,
-            name=m.name,
-            unit=m.unit,
-            before=old_metrics[m.id].before if m.id in old_metrics else None,
-            after=old_metrics[m.id].after if m.id in old_metrics else None,
-            threshold=m.threshold,
-            notes=m.notes,
-        )
-        for m in checklist.metrics
-    ]
-    session.sections = sections
-    session.title = checklist.title
-    session.checklist_version = checklist.version
-    if session.checklist_hash != checklist.content_hash:
-        changes.insert(0, "the checklist changed since this record was started")
-    session.checklist_hash = checklist.content_hash
-    env = checklist.environments.get(session.environment)
-    if env is not None:
-        session.environment_label, session.protected = env.label, env.protected
-    return changes
-
-
-def _mask_probe(result: ProbeResult, masker: Masker) -> ProbeResult:
-    def mask(text: str) -> str:
-        return inert(masker.mask(text))
-
-    return replace(
-        result,
-        summary=mask(result.summary),
-        explanation=mask(result.explanation),
-        detail=mask(result.detail),
-        captures={name: mask(value) for name, value in result.captures.items()},
-        where=mask(result.where),
-    )
-
-
-def _mask_session(session: Session, masker: Masker) -> None:
-    """Mask every free text already in a session (one handed over from elsewhere)."""
-
-    def mask(text: str) -> str:
-        return inert(masker.mask(text))
-
-    session.tester = mask(session.tester)
-    session.host, session.target = mask(session.host), mask(session.target)
-    session.build, session.commit = mask(session.build), mask(session.commit)
-    session.description = mask(session.description)
-    session.notes = [replace(note, title=mask(note.title), text=mask(note.text)) for note in session.notes]
-    session.facts = {mask(k): mask(v) for k, v in session.facts.items()}
-    for item in session.items():
-        if item.note:
-            item.note = mask(item.note)
-        item.evidence = [
-            replace(evidence, text=mask(evidence.text), source=mask(evidence.source))
-            for evidence in item.evidence
-        ]
-        item.probes = [_mask_probe(result, masker) for result in item.probes]
-        if item.history:
-            item.history = [
-                replace(entry, tester=mask(entry.tester), note=mask(entry.note)) for entry in item.history
-            ]
-    for metric in session.metrics:
-        metric.notes = mask(metric.notes)
-    if session.signoff is not None:
-        signoff = session.signoff
-        session.signoff = replace(
-            signoff,
-            name=mask(signoff.name),
-            role=mask(signoff.role),
-            meaning=mask(signoff.meaning),
-            comment=mask(signoff.comment),
-        )

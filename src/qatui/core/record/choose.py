@@ -19,8 +19,8 @@ from pathlib import Path
 
 from qatui.core.checklist import Checklist
 from qatui.core.errors import QatuiError
+from qatui.core.record.bring_in_line import same_checklist
 from qatui.core.record.store import RecordFile
-from qatui.core.recorder import same_checklist
 from qatui.core.session import Session
 
 #: How far `…-N.md` goes before giving up and letting the recorder say what is wrong.
