@@ -16,7 +16,8 @@ Ordering rules, applied per `submit()`:
 
 Every attempt has a timeout (the probe's, plus a backstop), `retry`/`until` re-run a probe for
 systems that settle later, `cancel()` stops everything (commands are killed with their process
-group), and every text is masked before a `ProbeResult` leaves the engine.
+group), and every text is masked before a `ProbeResult` leaves the engine. One attempt under
+its timeout, and the masked `ProbeResult` made from its outcome, are in `attempt.py`.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from typing import Any
 
 from qatui.core.checklist import Checklist, ProbeSpec
 from qatui.core.probes import kinds
-from qatui.core.probes.base import Outcome, ProbeContext, cap_detail, where
+from qatui.core.probes.attempt import BACKSTOP, attempt, result_of
+from qatui.core.probes.base import Outcome, ProbeContext
 from qatui.core.probes.cookies import client_options as cookie_options
 from qatui.core.probes.schema import DEFAULT_TIMEOUT
 from qatui.core.probes.shell import expand_config, is_written_text
@@ -43,7 +45,6 @@ from qatui.core.run.figures import derived_figures
 from qatui.core.run.gate import refusal
 from qatui.core.run.scope import Scope
 from qatui.core.run.trust_state import TrustState
-from qatui.core.secrets import MASK
 from qatui.core.session import ProbeResult, ProbeStatus
 from qatui.core.variables import UndefinedVariable
 
@@ -54,8 +55,6 @@ OnResult = Callable[[ProbeResult, str], None]
 
 #: The probe kinds, from the registry (`kinds.py`).
 KINDS = kinds.NAMES
-#: Extra seconds past a probe's own timeout before the engine itself gives up on it.
-BACKSTOP = 5.0
 
 
 class ProbeRunner:
@@ -313,7 +312,7 @@ class ProbeRunner:
         return list(await asyncio.gather(*tasks))
 
     def _not_run(self, spec: ProbeSpec, summary: str, explanation: str, status: ProbeStatus = ProbeStatus.NOT_RUN) -> ProbeResult:
-        return self._result(spec, Outcome(status, summary, explanation), None)
+        return result_of(spec, Outcome(status, summary, explanation), None, self.masker)
 
     def _gate(self, spec: ProbeSpec, confirmed: frozenset[str] = frozenset()) -> ProbeResult | None:
         """Trust and the destructive gate (`core/run/gate.py`), checked before anything runs."""
@@ -391,7 +390,7 @@ class ProbeRunner:
             attempts += 1
             started = time.perf_counter()
             async with self._semaphore:
-                outcome = await self._attempt(module, spec, config)
+                outcome = await attempt(module, spec, config, self.context)
             duration = outcome.duration_ms if outcome.duration_ms is not None else (time.perf_counter() - started) * 1000
             if outcome.status in (ProbeStatus.PASSED, ProbeStatus.NOT_RUN):
                 break
@@ -406,47 +405,7 @@ class ProbeRunner:
                                      outcome.status is ProbeStatus.PASSED)
         if attempts > 1:
             outcome.summary += f" (after {attempts} attempts)"
-        return self._result(spec, outcome, duration)
-
-    async def _attempt(self, module: Any, spec: ProbeSpec, config: dict[str, Any]) -> Outcome:
-        limit = spec.timeout + BACKSTOP
-        if spec.kind == "logs":
-            limit += float(config.get("within", 0) or 0)
-        elif spec.kind == "exec":  # stopping a timed-out exec through the engine takes its own time
-            limit += getattr(module, "STOP_SECONDS", 0.0)
-        try:
-            async with asyncio.timeout(limit):
-                outcome: Outcome = await module.run(spec, config, self.context)
-                return outcome
-        except TimeoutError:
-            return Outcome(
-                ProbeStatus.TIMEOUT,
-                f"no result within {limit:g} s",
-                f"the probe did not finish within its timeout ({spec.timeout:g} s) and qatui stopped it",
-            )
-
-    def _result(self, spec: ProbeSpec, outcome: Outcome, duration_ms: float | None) -> ProbeResult:
-        from qatui.core.text import inert  # untrusted text (servers, output) shows, never acts
-
-        def mask(text: str) -> str:
-            return inert(self.masker.mask(text))
-
-        captures = {
-            name: MASK if name in outcome.secret_captures else mask(value)  # line breaks kept: a value
-            for name, value in outcome.captures.items()
-        }
-        return ProbeResult(
-            probe_id=spec.id,
-            kind=spec.kind,
-            status=outcome.status,
-            summary=mask(outcome.summary),
-            duration_ms=round(duration_ms, 1) if duration_ms is not None else None,
-            explanation=mask(outcome.explanation),
-            detail=inert(cap_detail(self.masker.mask(outcome.detail))),  # mask first: a cut never shows a secret's start
-            captures=captures,
-            at=datetime.now(UTC),
-            where=where(spec),
-        )
+        return result_of(spec, outcome, duration, self.masker)
 
 
 def _wait_interruptibly(future: concurrent.futures.Future[list[ProbeResult]], timeout: float | None) -> list[ProbeResult]:
