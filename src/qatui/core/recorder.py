@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from qatui import __version__
 from qatui.core.checklist import Checklist
@@ -270,27 +271,22 @@ class Recorder:
             facts[self._mask(label)] = self._mask(value)
 
     def set_metric_after(self, metric_id: str, value: float | None) -> MetricValue:
-        self._unsigned()
-        metric = self._metric(metric_id)
-        old = metric.after
-
-        def undo() -> None:
-            metric.after = old
-
-        with self._saving(undo):
-            metric.after = None if value is None else float(value)
-        return metric
+        return self._set_figure(metric_id, "after", value)
 
     def set_metric_before(self, metric_id: str, value: float | None) -> MetricValue:
+        return self._set_figure(metric_id, "before", value)
+
+    def _set_figure(self, metric_id: str, which: Literal["before", "after"], value: float | None) -> MetricValue:
+        """Set a timing's before- or after-figure (one path for both, undone if the save fails)."""
         self._unsigned()
         metric = self._metric(metric_id)
-        old = metric.before
+        old = getattr(metric, which)
 
         def undo() -> None:
-            metric.before = old
+            setattr(metric, which, old)
 
         with self._saving(undo):
-            metric.before = None if value is None else float(value)
+            setattr(metric, which, None if value is None else float(value))
         return metric
 
     def sign(self, signoff: SignOff) -> None:

@@ -274,13 +274,16 @@ def threshold_ok(metric: MetricValue) -> bool | None:
     return metric.after <= metric.threshold
 
 
+def _table_section(out: list[str], title: str, header: str, rule: str) -> None:
+    """A `## title` section that opens with a table: heading, blank line, header and rule."""
+    out.extend((f"## {title}", "", header, rule))
+
+
 def _metrics(session: Session, out: list[str]) -> None:
     if not session.metrics:
         return
-    out.append("## Performance")
-    out.append("")
-    out.append("| Metric | Unit | Before | After | Delta | Threshold | Notes |")
-    out.append("|---|---|--:|--:|--:|--:|---|")
+    _table_section(out, "Performance", "| Metric | Unit | Before | After | Delta | Threshold | Notes |",
+                   "|---|---|--:|--:|--:|--:|---|")
     for metric in session.metrics:
         threshold = "—"
         if metric.threshold is not None:
@@ -308,10 +311,7 @@ def _sources(session: Session, out: list[str]) -> None:
     """The records a merged record was made from (the anchor in the header holds them)."""
     if not session.sources:
         return
-    out.append("## Merged from")
-    out.append("")
-    out.append("| Record | Tester | sha256 |")
-    out.append("|---|---|---|")
+    _table_section(out, "Merged from", "| Record | Tester | sha256 |", "|---|---|---|")
     for ref in session.sources:
         out.append(f"| {inline(ref.name) or '—'} | {inline(ref.tester) or '—'} | {inline(ref.sha256[:16]) or '—'}… |")
     out.append("")
