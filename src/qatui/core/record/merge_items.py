@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from qatui.core.session import Evidence, HistoryEntry, ItemResult, ProbeResult, Status
 
@@ -66,18 +66,30 @@ def _side(item: ItemResult, tester: str, started_at: datetime | None) -> _Side:
     return _Side(item, history, verdicts)
 
 
+_T = TypeVar("_T")
+
+
+def _agreed(lists: list[list[_T]]) -> tuple[list[list[_T]], list[_T] | None]:
+    """The non-empty lists, and what they all hold when they agree (nothing, or one list the
+    same on every side: the common case, kept as it is); None when they must be united."""
+    nonempty = [values for values in lists if values]
+    if not nonempty:
+        return nonempty, []
+    first = nonempty[0]
+    if all(values == first for values in nonempty):
+        return nonempty, list(first)
+    return nonempty, None
+
+
 def _history_sort_key(entry: HistoryEntry, seq: int) -> tuple[Any, ...]:
     return (entry.at, entry.tester, seq, entry.status.value, entry.note)
 
 
 def _unite_histories(histories: list[list[HistoryEntry]]) -> list[HistoryEntry]:
     """All entries once, by time. Entries of one tester in one second keep their record's order."""
-    nonempty = [history for history in histories if history]
-    if not nonempty:
-        return []
-    first = nonempty[0]
-    if all(history == first for history in nonempty):
-        return list(first)
+    nonempty, agreed = _agreed(histories)
+    if agreed is not None:
+        return agreed
     keyed: list[tuple[tuple[Any, ...], HistoryEntry]] = []
     for history in nonempty:
         seq = 0
@@ -104,12 +116,9 @@ def _evidence_key(evidence: Evidence) -> tuple[Any, ...]:
 
 def _unite_evidence(lists: list[list[Evidence]]) -> list[Evidence]:
     """Every piece of evidence once; one list when all agree, else ordered by time."""
-    nonempty = [evidence for evidence in lists if evidence]
-    if not nonempty:
-        return []
-    first = nonempty[0]
-    if all(evidence == first for evidence in nonempty):
-        return list(first)
+    nonempty, agreed = _agreed(lists)
+    if agreed is not None:
+        return agreed
     found: dict[tuple[Any, ...], Evidence] = {}
     for evidence in nonempty:
         for piece in evidence:
@@ -127,12 +136,9 @@ def _probe_key(result: ProbeResult) -> tuple[Any, ...]:
 
 def _unite_probes(lists: list[list[ProbeResult]]) -> list[ProbeResult]:
     """The latest result of each probe (as the recorder keeps it), ordered by probe id."""
-    nonempty = [probes for probes in lists if probes]
-    if not nonempty:
-        return []
-    first = nonempty[0]
-    if all(probes == first for probes in nonempty):
-        return list(first)
+    nonempty, agreed = _agreed(lists)
+    if agreed is not None:
+        return agreed
     latest: dict[str, tuple[tuple[Any, ...], ProbeResult]] = {}
     for probes in nonempty:
         for result in probes:
