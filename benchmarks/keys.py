@@ -1,12 +1,15 @@
 """Key → frame latency of the real `qatui` in a 120×40 pty, against Textual's own floor.
 
-Four measurements in one run, each pressing `j` (next item) and timing until the first frame
-that shows the new item (its title, in the list's cursor row or the item pane) is on the
-terminal; the time until the item pane shows the item's steps is printed beside it:
+Four measurements in one run, each pressing `j` (next item) and timing two frames per key:
+the first frame that shows the new item (its title, in the list's cursor row or the item
+pane: "cursor frame") and the first frame in which the item pane shows the item's steps
+("steps frame": the steps text is generated per item and appears nowhere else). The next key
+goes only after the steps are on the terminal, so every key is an isolated press; both
+frames are judged against the same targets:
 
 1. floor: a bare Textual app that repaints one Static per key;
 2. a generated 5,000-item checklist: first paint (≤ 0.5 s; the median of three starts with
-   an empty cache) and key p99 (≤ 3 × the floor);
+   an empty cache) and key p99 (≤ 3 × the floor measured in this run);
 3. during a log flood (a busybox container printing as fast as it can, followed through the
    Docker Engine API, or with `--flood command` a local process writing as fast as the pipe
    takes it; every 50th line an ERROR with a traceback): key p99 ≤ 100 ms, and qatui's memory
@@ -15,6 +18,9 @@ terminal; the time until the item pane shows the item's steps is printed beside 
    program on the machine); the target stays the absolute 100 ms;
 4. while 100 HTTP probes run against the demo target (`R`, 20 at once, each held 1.5 s by the
    server): key p99 ≤ 100 ms.
+
+The load average (/proc/loadavg) is printed at the start and the end: the machine may be
+shared, and every figure moves with it.
 
     python benchmarks/keys.py [--keys 300]
 """
@@ -188,6 +194,10 @@ def measure_moves(term: Terminal, order: list[int], keys: int, key: str = "j") -
     first frame showing the new item (its title: the list's cursor row or the item pane) and
     to the frame in which the item pane shows its steps."""
     term.wait_text(steps_marker(order[0]), timeout=30)
+    # The key bar is mounted one frame after the first paint (`MainScreen._mount_footer`):
+    # keys are timed once the screen is whole, not while it is still being built (the first
+    # paint is measured on its own).
+    term.wait_text("Quit", timeout=30)
     cursor, pane = [], []
     for number in order[1 : keys + 1]:
         after = term.offset
@@ -212,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     tmp = scratch()
     env = bench_env(tmp)
     results: list[bool] = []
-    print("key -> frame, 120x40 pty, pressing j")
+    print(f"key -> frame, 120x40 pty, pressing j (load average {load_average()})")
 
     # 1. Textual's floor.
     floor_term = Terminal(python_app(REPAINT_APP), env).start()
@@ -252,13 +262,14 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         term.stop()
     p99 = report("qatui, 5,000 items: cursor frame", moves)
-    report("  … item pane with the steps", pane)
+    p99_steps = report("  … steps frame (item pane)", pane)
     print(f"  first paint, opened again (cached) {ms(warm)} (not judged)")
-    ok_paint, ok_keys = paint <= FIRST_PAINT_MAX, p99 <= FLOOR_FACTOR * floor
+    ok_paint, ok_keys, ok_steps = paint <= FIRST_PAINT_MAX, p99 <= FLOOR_FACTOR * floor, p99_steps <= FLOOR_FACTOR * floor
     print(f"  first paint with 5,000 items       {ms(paint)} (target <= {FIRST_PAINT_MAX * 1000:.0f} ms)  {verdict(ok_paint)}"
           f"  (median of {len(paints)}: {', '.join(f'{p * 1000:.0f}' for p in sorted(paints))} ms)")
-    print(f"  ratio to floor                     {p99 / floor:.2f} (target <= {FLOOR_FACTOR})  {verdict(ok_keys)}")
-    results += [ok_paint, ok_keys]
+    print(f"  ratio to floor, cursor frame       {p99 / floor:.2f} (target <= {FLOOR_FACTOR})  {verdict(ok_keys)}")
+    print(f"  ratio to floor, steps frame        {p99_steps / floor:.2f} (target <= {FLOOR_FACTOR})  {verdict(ok_steps)}")
+    results += [ok_paint, ok_keys, ok_steps]
 
     # 3. A log flood: a real container printing as fast as it can, else a local command.
     flood = tmp / "flood.yaml"
@@ -298,12 +309,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  log flood from {what}")
     report("floor during the same flood", flood_floor)
     p99 = report("qatui during a log flood", moves)
-    report("  … item pane with the steps", pane)
-    ok = p99 <= LOADED_P99_MAX
+    p99_steps = report("  … steps frame (item pane)", pane)
+    ok, ok_steps = p99 <= LOADED_P99_MAX, p99_steps <= LOADED_P99_MAX
     print(f"  memory (RSS) before / after        {rss_before / 1024:.0f} MiB / {rss_after / 1024:.0f} MiB"
           f" (+ log readers {readers_before / 1024:.0f} MiB / {readers_after / 1024:.0f} MiB)")
-    print(f"  p99 target <= {LOADED_P99_MAX * 1000:.0f} ms                                 {verdict(ok)}")
-    results.append(ok)
+    print(f"  p99 target <= {LOADED_P99_MAX * 1000:.0f} ms, cursor / steps frame          {verdict(ok)} / {verdict(ok_steps)}")
+    results += [ok, ok_steps]
 
     # 4. 100 probes in flight.
     from qatui.demo.target import running
@@ -333,11 +344,20 @@ def main(argv: list[str] | None = None) -> int:
         answered = log.count("GET /api/v1/reports/daily/")
     print(f"  probe requests the target answered meanwhile: {answered}")
     p99 = report("qatui while 100 probes run", moves + up)
-    report("  … item pane with the steps", pane + up_pane)
-    ok = p99 <= LOADED_P99_MAX
-    print(f"  p99 target <= {LOADED_P99_MAX * 1000:.0f} ms                                 {verdict(ok)}")
-    results.append(ok)
+    p99_steps = report("  … steps frame (item pane)", pane + up_pane)
+    ok, ok_steps = p99 <= LOADED_P99_MAX, p99_steps <= LOADED_P99_MAX
+    print(f"  p99 target <= {LOADED_P99_MAX * 1000:.0f} ms, cursor / steps frame          {verdict(ok)} / {verdict(ok_steps)}")
+    results += [ok, ok_steps]
+    print(f"load average at the end: {load_average()}")
     return 0 if all(results) else 1
+
+
+def load_average() -> str:
+    """The 1-, 5- and 15-minute load averages (Linux), or "unknown"."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3]) + f" on {os.cpu_count()} CPUs"
+    except OSError:
+        return "unknown"
 
 
 def trust(checklist: Path, env: dict[str, str]) -> None:

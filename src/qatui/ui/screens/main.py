@@ -47,6 +47,7 @@ class MainScreen(Screen[None]):
         self.view = view
         self._pending_item: str | None = None
         self._detail_timer: Timer | None = None
+        self._detail_frame_pending = False  # the last detail render is not on the terminal yet
         self._filter_field: Input | None = None
         self._log_filter_field: Input | None = None
         self._shown_item: str | None = None
@@ -64,6 +65,7 @@ class MainScreen(Screen[None]):
                 # its cursor timer) costs start-up time and is hidden until then anyway.
                 checklist_view = ChecklistView(view.checklist, session, start_at=view.resume_item(),
                                                start_next_open=view.advance, id="checklist")
+                checklist_view.highlight_listener = self.on_checklist_view_item_highlighted
                 yield checklist_view
             with Vertical(id="right"):
                 # The detail panes hold the first item before they are mounted, so the first
@@ -127,15 +129,24 @@ class MainScreen(Screen[None]):
         item = self.checklist_view.highlighted_item
         return item.id if item else None
 
-    #: Seconds the item and probe panes wait for the cursor to settle. A held `j` repaints
-    #: only two list rows per key; the detail panes catch up when the keys stop.
+    #: Seconds the item and probe panes wait for the cursor to settle while keys come faster
+    #: than frames (a held `j` on a busy machine): then each key repaints only two list rows
+    #: and the detail panes catch up once the keys stop.
     DETAIL_DELAY = 0.04
 
     def on_checklist_view_item_highlighted(self, message: ChecklistView.ItemHighlighted) -> None:
+        """Leading edge, then coalescing. Drawing an item costs well under a millisecond
+        (`render_item` and its strips), so a key that finds the last detail frame already on
+        the terminal draws its item at once, in the same frame as the cursor: no wait for the
+        cursor to settle, whatever the key rate, as long as the screen keeps up. A key that
+        comes before that frame was drawn means the keys outrun the frames: from then on the
+        panes wait for a `DETAIL_DELAY` pause in the keys (reset by each one), so a burst costs
+        one detail render at its end. A timer on the key rate alone cannot tell the two apart:
+        a terminal's key repeat (25–40 ms) is slower than one frame of a screen that keeps up."""
         self._pending_item = message.item_id
         if self._shown_item is not None and message.item_id == self._shown_item and self._detail_timer is None:
             self._shown_item = None  # the first item, filled in before the first frame
-        elif self.view.deterministic:
+        elif self.view.deterministic or (self._detail_timer is None and not self._detail_frame_pending):
             self._show_pending()
         elif self._detail_timer is None:
             self._detail_timer = self.set_timer(self.DETAIL_DELAY, self._show_pending)
@@ -144,8 +155,16 @@ class MainScreen(Screen[None]):
         self.app.post_message(m.ItemOpened(message.item_id))
 
     def _show_pending(self) -> None:
-        self._detail_timer = None
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+            self._detail_timer = None
         self._show_item(self._pending_item)
+        if not self._detail_frame_pending:
+            self._detail_frame_pending = True
+            self.call_after_refresh(self._detail_frame_drawn)
+
+    def _detail_frame_drawn(self) -> None:
+        self._detail_frame_pending = False
 
     def _show_item(self, item_id: str | None) -> None:
         if item_id is None:

@@ -20,6 +20,7 @@ Attributes down, messages up: the screen hands it the checklist and the session 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -139,6 +140,11 @@ class ChecklistView(ScrollView, can_focus=True):
         self._start_next_open = start_next_open
         #: The item the tester put the cursor on last (kept while a filter hides it).
         self._chosen: str | None = None
+        #: Told of each `ItemHighlighted` at once, instead of the message being posted: the
+        #: screen's item pane then changes in the same frame as the cursor's rows. A posted
+        #: message bubbles through the containers' queues, and the screen's update timer can
+        #: draw the new cursor with the old item in between.
+        self.highlight_listener: Callable[[ChecklistView.ItemHighlighted], None] | None = None
         self._filter = ItemFilter()
         self._rows: list[Row] = []
         # Finished lines by row index: scrolling by one row repaints the whole pane, and a
@@ -335,7 +341,11 @@ class ChecklistView(ScrollView, can_focus=True):
             self._refresh_row(index)
         self._scroll_to_cursor()
         item = self.highlighted_item
-        self.post_message(self.ItemHighlighted(self, item.id if item else None))
+        message = self.ItemHighlighted(self, item.id if item else None)
+        if self.highlight_listener is not None:
+            self.highlight_listener(message)
+        else:
+            self.post_message(message)
 
     def next_open_item(self, after: str) -> str | None:
         """The first untested item after `after` in the list as shown (filter and priority
