@@ -5,6 +5,10 @@ stutter on every key, so this is a single `ScrollView` that keeps a flat list of
 only the rows in view (`render_line`), the way Textual's own OptionList and DataTable do. Moving
 the cursor repaints two lines; a tick recounts in O(items) with no widget churn.
 
+It stays one module of ~530 lines on purpose: the rows, the counts beside them and the
+line drawing share one flat index, and splitting them would put a call between every row and
+its data in the hottest path of the screen (`benchmarks/keys.py`).
+
 Rows are: a priority heading (Critical first), a section with done/total (done: passed or
 skipped, `core/run/tally.py`) and its failed and blocked counts (`✗1 ⊘2`), and items with a
 status mark that reads without colour (✓ ✗ ⊘ ↷ ·, and ≠ for an item a team merge left in
