@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 import string
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -89,6 +88,8 @@ def key_problem(spec: str) -> str | None:
 
 def parse(text: str, path: Path) -> UserKeymap:
     """The keymap in `text` (the contents of `path`), with every problem found."""
+    import tomllib  # only when a keymap file exists: ~1 ms of start-up otherwise
+
     keymap = UserKeymap(path)
     try:
         data = tomllib.loads(text)
