@@ -240,3 +240,19 @@ async def test_i_opens_the_description_and_notes_and_the_item_pane_marks_a_named
             assert words in shown, words
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_the_notes_view_shows_a_title_with_brackets_and_escapes_as_text(tmp_path: Path) -> None:
+    """A checklist's title is data: `[` is not Textual markup and an escape is written visibly."""
+    checklist = tmp_path / "bracketed.yaml"
+    text = (FIXTURES / "session.yaml").read_text(encoding="utf-8")
+    title = next(line for line in text.splitlines() if line.startswith("title:"))
+    text = text.replace(title, 'title: "Release [v2 [bold]loud[/] \\e[2J"', 1)
+    checklist.write_text(text, encoding="utf-8")
+    app = make_app(tmp_path, checklist)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        await pilot.pause()
+        assert isinstance(app.screen, ChecklistNotesScreen)
+        assert "About this checklist: Release [v2 [bold]loud[/] \\e[2J" in screen_text(app)

@@ -124,3 +124,18 @@ async def test_a_resumed_session_opens_on_the_next_open_item(tmp_path: Path) -> 
     async with kept.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert current(kept) == "api-products"  # without advance: where the tester stopped
+
+
+def test_the_change_question_quotes_record_text_inert() -> None:
+    """The note, the tester and the title come from a record and a checklist: shown, not obeyed."""
+    from datetime import UTC, datetime
+
+    from qatui.core.session import HistoryEntry, ItemResult, Status
+    from qatui.ui.ticking import change_question
+
+    at = datetime(2026, 12, 5, 9, 30, tzinfo=UTC)
+    result = ItemResult("api-login", "Login", status=Status.FAILED, note="500\x1b[2J again",
+                        history=[HistoryEntry(Status.FAILED, "Eve\x1b]0;x\x07", at, "500")])
+    _, body = change_question(result, "Login \x1b[31mred", Status.PASSED)
+    assert "\x1b" not in body.plain and "\x07" not in body.plain
+    assert "Login \\e[31mred" in body.plain and "by Eve\\e]0;x\\a" in body.plain and "500\\e[2J again" in body.plain

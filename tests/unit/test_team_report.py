@@ -185,3 +185,21 @@ def test_against_takes_one_record(team: tuple[Checklist, Path]) -> None:
     _, records = team
     done = qatui(records.parent, "report", str(records), "--against", str(records / "shop-local-anna.md"))
     assert done.returncode == 2 and "name one record" in done.stderr
+
+
+def test_the_team_text_prints_a_records_text_inert(tmp_path: Path) -> None:
+    """A record comes in a pull request: a tester named with an escape sequence must not reach
+    the terminal raw through the team lines of `qatui report`."""
+    checklist = checklist_at(tmp_path)
+    records = tmp_path / "records"
+    records.mkdir()
+    clock = Clock()
+    hostile = "Eve\x1b]0;owned\x07\x1b[2J"
+    part_record(checklist, records / "shop-local-anna.md", "Anna", clock, {"api-login": Status.PASSED},
+                only="critical")
+    part_record(checklist, records / "shop-local-eve.md", hostile, clock, {"api-login": Status.FAILED},
+                sections="api")
+    done = qatui(records.parent, "report", *sorted(str(p) for p in records.glob("shop-*.md")))
+    assert "CONFLICT api-login" in done.stdout
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+    assert "Eve\\e]0;owned" in done.stdout  # said visibly, as core/text.inert writes it

@@ -114,7 +114,10 @@ def _run_files(paths: Sequence[str], output: Path, *, force: bool, env: Mapping[
         for path in paths:
             session, digest = _load(path)
             if not session.sources and _same_file(Path(path), output):
-                print(f"qatui merge: {path} is {session.tester or 'a tester'}'s own record, not a merged one; "
+                from qatui.core.text import inert
+
+                owner = inert(session.tester, one_line=True) or "a tester"
+                print(f"qatui merge: {path} is {owner}'s own record, not a merged one; "
                       "write the merged record to another file (-o)", file=sys.stderr)
                 return EXIT_REFUSED
             sessions.append(session)

@@ -134,7 +134,10 @@ def run(args: argparse.Namespace) -> int:
         write_utf8(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
         text = format_text(data, comparison, args.against or "")
-        extra = team_lines(data)
+        from qatui.core.text import inert
+
+        # testers' names and titles come from records (a pull request): inert, as format_text's lines
+        extra = [inert(line, one_line=True) for line in team_lines(data)]
         if extra:  # before the gate line, which stays last
             head, _, gate = text.rpartition("\n")
             text = "\n".join([head, *extra, "", gate]) if head else text

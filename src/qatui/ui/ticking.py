@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from qatui.core.session import ItemResult, Status
+from qatui.core.text import inert
+from qatui.ui.inert_filter import shown
 
 if TYPE_CHECKING:
     from qatui.ui.screens.main import MainScreen
@@ -44,18 +46,19 @@ def change_question(result: ItemResult, title: str, new: Status) -> tuple[str, T
     old = result.status
     heading = f"Change {old.mark} {old.value} to {new.mark} {new.value}?"
     body = Text()
-    body.append(title + "\n", style="bold")
+    body.append_text(shown(title, "bold", one_line=True))  # checklist and record text: inert
+    body.append("\n")
     who = ""
     last = result.history[-1] if result.history else None
     if last is not None and last.status is old:
-        who = f" by {last.tester}, {last.at:%Y-%m-%d %H:%M}"
+        who = f" by {inert(last.tester, one_line=True)}, {last.at:%Y-%m-%d %H:%M}"
     elif result.updated_at is not None:
         who = f", {result.updated_at:%Y-%m-%d %H:%M}"
     body.append(f"It is marked {old.value}{who}.")
     if result.note:
         note = result.note if len(result.note) <= NOTE_QUOTE else result.note[:NOTE_QUOTE] + "…"
         body.append("\nIts note says:\n", style="")
-        body.append(note, style="italic")
+        body.append_text(shown(note, "italic"))
         body.append(f"\n\nThe note stays with the item when it is marked {new.value}; n edits it.", style="dim")
     return heading, body
 

@@ -98,7 +98,8 @@ class ChecklistNotesScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="notes-dialog", classes="dialog"):
-            yield Label(f"About this checklist: {inert(self.checklist.title, one_line=True)}",
+            # markup=False: a title's "[" is text, never Textual markup
+            yield Label(f"About this checklist: {inert(self.checklist.title, one_line=True)}", markup=False,
                         classes="dialog-title dialog-top")
             yield ScrollBody(Markdown(notes_markdown(self.checklist), open_links=False, parser_factory=_parser),
                              id="notes-body")
