@@ -256,3 +256,18 @@ async def test_the_notes_view_shows_a_title_with_brackets_and_escapes_as_text(tm
         await pilot.pause()
         assert isinstance(app.screen, ChecklistNotesScreen)
         assert "About this checklist: Release [v2 [bold]loud[/] \\e[2J" in screen_text(app)
+
+
+async def test_a_notification_with_brackets_is_text_not_markup(tmp_path: Path) -> None:
+    """Notifications carry paths, ids and names from records and checklists: a `[/]` in one is
+    shown as written, from the app and from a screen (which passes markup=True to Textual)."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.notify("saved as records/[/]odd [b]name.md")
+        app.screen.notify("filter [/] kept")
+        await wait_for(pilot, lambda: len({n.message for n in app._notifications} & {
+            "saved as records/[/]odd [b]name.md", "filter [/] kept"}) == 2)
+        said = {n.message: n.markup for n in app._notifications}
+        # plain text: a toast renders it as written (with markup, "[/]" raises MarkupError)
+        assert said["saved as records/[/]odd [b]name.md"] is False and said["filter [/] kept"] is False

@@ -244,6 +244,14 @@ class QatuiApp(App[None]):
         """Read what the first screen needs before the app starts (see `Startup`)."""
         self.startup.read_before_start()
 
+    def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Every notification is plain text, whatever the caller asks (`Screen.notify` passes
+        `markup=True`): they carry record paths, item ids, testers' names and keymap entries,
+        and a `[/]` in any of them made Textual's markup parser raise. No notification of
+        qatui's uses markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     def get_default_screen(self) -> Screen[Any]:
         """The main screen itself when nothing needs asking: one screen built, not two.
 
