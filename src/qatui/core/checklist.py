@@ -82,6 +82,8 @@ class Note:
 
 @datatype
 class Compose:
+    """The docker compose project of an environment: its name, files and the folder they are relative to."""
+
     project: str | None = None
     files: list[str] = field(default_factory=list)
     #: Folder the compose files are relative to (defaults to the checklist's folder).
@@ -90,6 +92,8 @@ class Compose:
 
 @datatype
 class Environment:
+    """One environment a checklist runs against (`local`, `staging` …): its variables and compose project."""
+
     key: str
     label: str
     vars: dict[str, str] = field(default_factory=dict)
@@ -188,6 +192,8 @@ class ProbeSpec:
 
 @datatype
 class Item:
+    """One thing a tester checks: steps, where, what to expect, what a failure means, and its probes."""
+
     id: str
     title: str
     section_id: str
@@ -224,6 +230,8 @@ class Item:
 
 @datatype
 class Section:
+    """A group of items of one priority, in checklist order."""
+
     id: str
     title: str
     priority: Priority
@@ -269,12 +277,16 @@ class SignoffSpec:
 
 @datatype
 class Settings:
+    """Checklist-wide settings: whether probes run on their own, and how many at once."""
+
     auto_run_probes: bool = False
     jobs: int = 8
 
 
 @datatype
 class Checklist:
+    """A loaded checklist: sections by priority, environments, metrics, logs and secrets, as the file says."""
+
     path: str
     title: str
     format_version: int = 1

@@ -20,7 +20,6 @@ from enum import StrEnum
 from qatui.core.checklist import Checklist, Note, Priority
 from qatui.core.datatypes import datatype
 from qatui.core.errors import QatuiError
-from qatui.core.variables import layered_lookup
 
 
 class Status(StrEnum):
@@ -157,6 +156,8 @@ def _describe_spec(spec: PartSpec) -> str:
 
 @datatype
 class ItemResult:
+    """The tester's verdict on one item: status, note, evidence, who and when, and every earlier verdict."""
+
     id: str
     title: str
     fingerprint: str = ""
@@ -187,6 +188,8 @@ class SourceRef:
 
 @datatype
 class SectionResult:
+    """The results of one section's items, in checklist order."""
+
     id: str
     title: str
     priority: Priority
@@ -195,6 +198,8 @@ class SectionResult:
 
 @datatype
 class MetricValue:
+    """A metric's figures for the session: before, after, unit and the limit of change allowed."""
+
     id: str
     name: str
     unit: str = "ms"
@@ -206,6 +211,8 @@ class MetricValue:
 
 @datatype
 class SignOff:
+    """Who signed the session off, in which role, when, and what the signature means."""
+
     name: str
     role: str
     at: datetime
@@ -215,6 +222,8 @@ class SignOff:
 
 @datatype
 class Session:
+    """One tester's run of a checklist in one environment: every item's result, metrics, facts and sign-off."""
+
     title: str
     checklist_path: str
     tester: str
@@ -364,6 +373,8 @@ def target_of(checklist: Checklist, environment: str, process_env: Mapping[str, 
     env = checklist.environments.get(environment)
     source = os.environ if process_env is None else process_env
     declared = {name: source[name] for name in checklist.from_env if name in source}
+    from qatui.core.variables import layered_lookup
+
     lookup = layered_lookup(written=[env.vars if env else {}, checklist.vars], after=[declared])
     for name in TARGET_VARS:
         try:

@@ -30,6 +30,8 @@ class UndefinedVariable(QatuiError):
 
 @dataclass(frozen=True)
 class Reference:
+    """A `${NAME}` in a text: the name, whether it has a `:-default`, and where it starts."""
+
     name: str
     has_default: bool
     offset: int

@@ -31,6 +31,8 @@ def config_dir(env: Mapping[str, str] | None = None) -> Path:
 
 @datatype
 class UiConfig:
+    """The tester's settings in config.json: name, recent files and the screen's preferences."""
+
     path: Path
     tester: str = ""
     recent: list[str] = field(default_factory=list)

@@ -25,6 +25,8 @@ from qatui.core.datatypes import datatype
 
 @datatype(frozen=True)
 class Key:
+    """One key binding: its id (for keymap.toml), keys, action, footer label, help text and where it acts."""
+
     id: str
     keys: str  # Textual key spec, comma separated alternatives
     action: str

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Kind:
+    """A probe kind: the module that holds its schema and runner, and what it may do (look only, run code)."""
+
     module: str
     looks_only: bool = False
     runs_code: bool = False

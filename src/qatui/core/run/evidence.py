@@ -16,6 +16,8 @@ from qatui.core.session import ItemResult, Status
 
 @dataclass(frozen=True)
 class NewerEvidence:
+    """An item whose probes ran after its verdict: when it was ticked and when the probes ran."""
+
     ticked: datetime
     probes: datetime
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
@@ -35,6 +36,14 @@ if TYPE_CHECKING:
     from qatui.ui.session_view import SessionView
 
 
+def _breakpoint(width: int, breakpoints: list[tuple[int, str]]) -> str | None:
+    """The class of the widest breakpoint `width` reaches (as `Screen._on_resize` picks it)."""
+    for least, name in sorted(breakpoints, reverse=True):
+        if width >= least:
+            return name
+    return None
+
+
 class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = list(bindings("screen"))
     AUTO_FOCUS = "ChecklistView"
@@ -51,8 +60,26 @@ class MainScreen(Screen[None]):
         self._filter_field: Input | None = None
         self._log_filter_field: Input | None = None
         self._shown_item: str | None = None
+        self._resumed = False
+
+    def post_message(self, message: Message) -> bool:
+        """The first `ScreenResume` comes right after the mount that styled every pane: it
+        restyles none of them again (`refresh_styles`). Textual restyles the whole screen on
+        every resume, since something may have changed while it was not shown; the first time
+        nothing was, and the second styling of the panes (the checklist's fifteen component
+        classes twice) cost ~5 ms of the first frame. Later resumes (after a dialog) restyle."""
+        if isinstance(message, events.ScreenResume) and not self._resumed:
+            self._resumed = True
+            message.refresh_styles = False
+        return super().post_message(message)
 
     def compose(self) -> ComposeResult:
+        # The width's breakpoint class (`-narrow`/`-wide`, `QatuiApp.HORIZONTAL_BREAKPOINTS`)
+        # is set before the panes mount, as Textual would set it on the first Resize: then
+        # that Resize changes no class and every pane is styled once, not twice.
+        width = self.app.size.width
+        breakpoints = self.app.HORIZONTAL_BREAKPOINTS or []
+        self.update_classes({name: name == _breakpoint(width, breakpoints) for _, name in breakpoints}, update=False)
         view = self.view
         assert view.checklist is not None
         session = view.session

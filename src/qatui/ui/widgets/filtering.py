@@ -35,6 +35,8 @@ def _priority_from(word: str) -> Priority | None:
 
 @datatype(frozen=True)
 class ItemFilter:
+    """What `/` narrows the checklist to: words, statuses and priorities, and the text typed."""
+
     words: tuple[str, ...] = ()
     statuses: frozenset[Status] = field(default_factory=frozenset)
     priorities: frozenset[Priority] = field(default_factory=frozenset)
