@@ -182,10 +182,12 @@ def test_inert_all_is_inert_of_each_and_keeps_a_clean_batch_as_it_is() -> None:
 
 
 def test_the_printable_fast_path_never_lets_a_rewritten_character_through() -> None:
-    """`inert_all` skips the regex for a printable batch; that is only right while every
-    character the patterns rewrite is also not printable (all are Cc or Cf)."""
+    """`inert`, `inert_all`, `is_inert` and the screen's `InertFilter` skip their regex for
+    printable text; that is only right while every character the patterns rewrite or drop is
+    also not printable (all are Cc, Cf, Cs or Cn)."""
     from qatui.core import text
+    from qatui.ui import inert_filter
 
-    flagged = [chr(code) for code in range(0x110000)
-               if text._UNSAFE_ONE_LINE.search(chr(code)) or text._UNSAFE.search(chr(code))]
+    patterns = [text._unsafe(True), text._unsafe(False), inert_filter._control()]
+    flagged = [chr(code) for code in range(0x110000) if any(p.search(chr(code)) for p in patterns)]
     assert flagged and not [char for char in flagged if char.isprintable()]

@@ -20,14 +20,18 @@ reading, not for decoding back, and ordinary text (a Windows path) stays as it w
 from __future__ import annotations
 
 import re
+from functools import cache
 
-#: Every character `inert` rewrites (without line feed and tab, which `one_line` adds).
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
-)
-_UNSAFE_ONE_LINE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
-)
+
+@cache
+def _unsafe(one_line: bool) -> re.Pattern[str]:
+    """Every character `inert` rewrites (with line feed and tab for `one_line`), compiled on
+    first use: each of these classes takes ~0.3 ms to compile and most text never needs it
+    (`str.isprintable` answers first, see `inert`)."""
+    low = "\x00-\x1f" if one_line else "\x00-\x08\x0b-\x1f"
+    return re.compile(f"[{low}\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+
+
 #: What a visible escape looks like (for styling them dim on the screen).
 ESCAPE = re.compile(r"\\(?:e|r|a|n|t|x[0-9a-f]{2}|u[0-9a-f]{4})")
 
@@ -46,8 +50,12 @@ def _visible(match: re.Match[str]) -> str:
 def inert(text: str, *, one_line: bool = False) -> str:
     """`text` with every control character written as a visible escape (see the module
     docstring); `one_line` escapes line feeds and tabs too."""
-    pattern = _UNSAFE_ONE_LINE if one_line else _UNSAFE
-    if not text or not pattern.search(text):
+    # `isprintable` (C, one pass) is False for every character either pattern rewrites (they
+    # are all Cc, Cf, Cs or Cn), so printable text, most of it, needs no regex
+    if not text or text.isprintable():
+        return text
+    pattern = _unsafe(one_line)
+    if not pattern.search(text):
         return text
     return pattern.sub(_visible, text)
 
@@ -57,16 +65,13 @@ def inert_all(texts: list[str], *, one_line: bool = False) -> list[str]:
     log source is almost always clean, and one regex over the joined batch costs a fraction
     of one call per line (`qatui logs --follow` spent most of its time there)."""
     joined = "".join(texts)
-    # `isprintable` (C, one pass) is False for every character either pattern rewrites (they
-    # are all Cc or Cf), so a printable batch needs no regex at all
-    if joined.isprintable():
+    if joined.isprintable():  # as in `inert`: a printable batch needs no regex at all
         return texts
-    pattern = _UNSAFE_ONE_LINE if one_line else _UNSAFE
-    if not pattern.search(joined):
+    if not _unsafe(one_line).search(joined):
         return texts
     return [inert(text, one_line=one_line) for text in texts]
 
 
 def is_inert(text: str) -> bool:
     """True when `text` holds nothing `inert` would rewrite (line feeds and tabs allowed)."""
-    return not _UNSAFE.search(text)
+    return text.isprintable() or not _unsafe(False).search(text)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from qatui.core.datatypes import datatype
 from qatui.core.errors import QatuiError
 
 #: Where something starts: `$$`, `${`, or a bare `$name` (left alone: shell lines use it).
@@ -28,7 +28,7 @@ class UndefinedVariable(QatuiError):
         super().__init__(f"${{{name}}} is not defined (not a capture, var, secret or environment variable)")
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Reference:
     """A `${NAME}` in a text: the name, whether it has a `:-default`, and where it starts."""
 
@@ -37,7 +37,7 @@ class Reference:
     offset: int
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class _Token:
     """One `$…` in a text: `$$`, `${name}`, `${name:-default}`, `${name-default}` or broken."""
 

@@ -24,13 +24,14 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.keys import Keys, _character_to_key
 
+from qatui.core.datatypes import datatype
 from qatui.core.suggest import did_you_mean
 from qatui.ui.keys import KEYS_BY_ID, display_keys
 
@@ -41,7 +42,7 @@ FILE_NAME = "keymap.toml"
 MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
 
 
-@dataclass
+@datatype
 class UserKeymap:
     """What `keymap.toml` asks for: binding id → keys (only the valid entries), and the
     problems found, each as `path:line: message`."""

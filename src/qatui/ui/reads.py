@@ -12,11 +12,11 @@ values and never touch a widget; `ui/startup.py` and `ui/session_control.py` cal
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qatui.core.datatypes import datatype
 from qatui.core.errors import QatuiError
 from qatui.core.files import is_markdown
 
@@ -41,7 +41,7 @@ def load_checklist(path: str, env_vars: Mapping[str, str]) -> Checklist:
     return checklist_cache.load_checklist(path, env=env_vars, defer=True)  # written after the first paint
 
 
-@dataclass(slots=True)
+@datatype
 class Chosen:
     """A path the tester gave (command line or chooser), read: the checklist, and the record
     to resume when the path was a record."""
@@ -63,7 +63,7 @@ def read_choice(path: str, env_vars: Mapping[str, str]) -> Chosen:
     return Chosen(path, load_checklist(path, env_vars), resume)
 
 
-@dataclass(slots=True)
+@datatype
 class OpenedRecord:
     """The record a session is written to, as read before the session starts: `session` is
     what the file holds (`record_file` remembers it, for the conflict check), or None when
@@ -143,7 +143,7 @@ def read_record(path: str | Path) -> tuple[RecordFile, Session] | QatuiError:
         return error
 
 
-@dataclass(slots=True)
+@datatype
 class Baseline:
     """The earlier record whose timings are the sign-off's "before", or why it was not read."""
 

@@ -10,8 +10,9 @@ the module, because the model asks them for every probe on screen without import
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from qatui.core.datatypes import datatype
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from qatui.core.probes.schema import KindSchema
 
 
-@dataclass(frozen=True, slots=True)
+@datatype(frozen=True)
 class Kind:
     """A probe kind: the module that holds its schema and runner, and what it may do (look only, run code)."""
 

@@ -16,8 +16,10 @@ know (`days_left_min`); the others (`max_ms`, `status`, `*_contains`, …) are p
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from qatui.core.datatypes import datatype
 
 #: Seconds a probe may take unless it says `timeout:`; written once (loader, model, writer).
 DEFAULT_TIMEOUT = 10.0
@@ -30,7 +32,7 @@ COMMON_KEYS = ("id", "kind", "name", "timeout", "destructive", "retry", "until",
 CONFIG_COMMON = ("retry", "until", "expect", "capture")
 
 
-@dataclass(frozen=True, slots=True)
+@datatype(frozen=True)
 class KindSchema:
     """One probe kind's keys, expectations, captures, defaults and validation."""
 

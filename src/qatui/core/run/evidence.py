@@ -8,13 +8,13 @@ of showing "passed at 18:32:54" above probe results from 18:34:01 as if one came
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
+from qatui.core.datatypes import datatype
 from qatui.core.session import ItemResult, Status
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class NewerEvidence:
     """An item whose probes ran after its verdict: when it was ticked and when the probes ran."""
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from qatui.core.checklist import Checklist
+from qatui.core.datatypes import datatype
 from qatui.core.secrets import Masker
 from qatui.core.session import ProbeResult, ProbeStatus
 
@@ -45,7 +45,7 @@ def derived_figures(
     return facts, metrics
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class MetricChange:
     """`after - before`, and that change in percent of `before` (None when it has no meaning:
     a figure missing, `before` zero, or a figure that is not a finite number)."""

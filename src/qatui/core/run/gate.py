@@ -17,13 +17,13 @@ probe, so a probe can never slip past the question on either face.
 from __future__ import annotations
 
 from collections.abc import Container
-from dataclasses import dataclass
 
 from qatui.core.checklist import Checklist, Environment, ProbeSpec
+from qatui.core.datatypes import datatype
 from qatui.core.run.trust_state import TrustState
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Refusal:
     """Why a probe was not run: a one-line summary and the explanation with what to do."""
 
