@@ -9,7 +9,8 @@ from textual.pilot import Pilot
 
 from qatui.ui.app import QatuiApp
 from qatui.ui.screens.main import MainScreen
-from qatui.ui.widgets.log_pane import LogPane, TailLog
+from qatui.ui.widgets.log_pane import LogPane
+from qatui.ui.widgets.log_tail import TailLog
 from tests.ui.helpers import make_app, screen_text, wait_for
 
 CHECKLIST = """\

@@ -35,11 +35,12 @@ from textual.widgets import Static
 
 from qatui.core.smartcase import compile_filter
 from qatui.core.text import ESCAPE
-from qatui.ui.widgets.log_selection import ScrollIntent, SelectableLog
 from qatui.ui.widgets.log_status import log_status
 
 if TYPE_CHECKING:
     from qatui.core.logs.base import LogLine
+    from qatui.ui.widgets.log_selection import SelectableLog
+    from qatui.ui.widgets.log_tail import TailLog
 
 SOURCE_COLOURS = ("cyan", "magenta", "green", "blue", "yellow", "bright_cyan", "bright_magenta")
 DEFAULT_MAX_LINES = 5000
@@ -74,20 +75,6 @@ class SourceHighlighter(Highlighter):
         if "\\" in plain:  # control characters shown as `\e`, `\x07` … (core/text.py): dimmed
             for found in ESCAPE.finditer(plain, cut + 2):
                 text.stylize("dim", found.start(), found.end())
-
-
-class TailLog(SelectableLog):
-    """Textual's `Log` (with the line selection of `log_selection`), measuring new lines on the spot.
-
-    `Log` measures the width of every batch in a new thread worker (a thread per write, each
-    running a regex over every line); in a flood that is ten threads a second fighting the
-    screen for the GIL. The pane does not scroll sideways, so `len` of the longest line is
-    all the width it needs, and it costs microseconds.
-    """
-
-    def _update_size(self, updates: int, lines: list[str]) -> None:  # type: ignore[override]
-        if lines:
-            self._update_maximum_width(updates, max(map(len, lines)))
 
 
 def wrap_rows(line: str, width: int, head: int) -> list[str]:
@@ -141,8 +128,8 @@ class LogPane(Vertical, can_focus=False):
         self.border_title = "Logs"
         self.max_lines = max_lines
         self.highlighter = SourceHighlighter()
-        self.log_widget = TailLog(max_lines=max_lines, highlight=True, auto_scroll=True, id="log")
-        self.log_widget.highlighter = self.highlighter
+        #: The tail (`log_widget`), made when first needed: see `compose`.
+        self._tail: TailLog | None = None
         self.status_line = Static("", id="log-status")
         self.following = True
         self.pending = 0
@@ -160,10 +147,21 @@ class LogPane(Vertical, can_focus=False):
         self._message = "no log sources for this item"
 
     def compose(self) -> ComposeResult:
-        # The tail itself is mounted a frame later (`_mount_tail`): it is empty until a source
-        # speaks (0.15 s after an item is opened, at the soonest), and its widget, CSS and scroll
-        # bars were ~2% of the first paint.
+        # The tail itself is made and mounted a frame later (`_mount_tail`): it is empty until a
+        # source speaks (0.15 s after an item is opened, at the soonest), and its modules
+        # (`log_tail`, `log_selection`, Textual's `Log`), widget, CSS and scroll bars were ~2%
+        # of the first paint each.
         yield self.status_line
+
+    @property
+    def log_widget(self) -> TailLog:
+        """The tail: the lines shown, the selection `a` attaches; made on first use."""
+        if self._tail is None:
+            from qatui.ui.widgets.log_tail import TailLog
+
+            self._tail = TailLog(max_lines=self.max_lines, highlight=True, auto_scroll=True, id="log")
+            self._tail.highlighter = self.highlighter
+        return self._tail
 
     def on_mount(self) -> None:
         self._update_status()
@@ -328,7 +326,9 @@ class LogPane(Vertical, can_focus=False):
     def _newly_wide(self) -> bool:
         """Whether unwrapped lines just became wider than the pane, or no longer are (the
         status line says so)."""
-        wide = not self.wrap and self.log_widget.virtual_size.width > self._text_width > 0
+        if self._tail is None:  # no tail yet, no lines
+            return False
+        wide = not self.wrap and self._tail.virtual_size.width > self._text_width > 0
         changed = wide != self._wide
         self._wide = wide
         return changed
@@ -352,6 +352,8 @@ class LogPane(Vertical, can_focus=False):
 
     def _scrolled(self, old: float, new: float) -> None:
         # Only the tester's scrolling pauses or follows; a resize does neither (log_selection).
+        from qatui.ui.widgets.log_selection import ScrollIntent
+
         intent = self.log_widget.scroll_intent(old, new)
         if intent is ScrollIntent.PAUSE and self.following:
             self._set_following(False)
@@ -386,7 +388,7 @@ class LogPane(Vertical, can_focus=False):
         self.status_line.update(log_status(
             following=self.following,
             pending=self.pending,
-            selected=len(self.log_widget.line_selection),
+            selected=len(self._tail.line_selection) if self._tail is not None else 0,
             sources=self.sources,
             scope=self.scope,
             message=self._message,
