@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -132,23 +133,60 @@ def test_an_entry_made_by_other_model_code_is_a_miss(tmp_path: Path, monkeypatch
 def test_the_code_hash_follows_the_core_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Hashed from the files on disk: an edit to one of them (here a probe kind's module, which
     # the loader imports by name) gives another key; compiled files do not count.
+    env = {"XDG_STATE_HOME": str(tmp_path / "state")}
     monkeypatch.setattr(cache_entries, "_code_hash", None)
-    first = cache_entries.code_hash()
-    assert cache_entries.code_hash() is first  # once per process
+    first = cache_entries.code_hash(env)
+    assert cache_entries.code_hash(env) is first  # once per process
     here = Path(cache_entries.__file__).parent
     copy = tmp_path / "core"
     shutil.copytree(here, copy, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(cache_entries, "__file__", str(copy / "cache_entries.py"))
-    monkeypatch.setattr(cache_entries, "_code_hash", None)
-    assert cache_entries.code_hash() == first
+    for state in ("state", "other-state"):  # with the memo of the contents and without one
+        monkeypatch.setattr(cache_entries, "_code_hash", None)
+        assert cache_entries.code_hash({"XDG_STATE_HOME": str(tmp_path / state)}) == first
     (copy / "probes" / "__pycache__").mkdir()
     (copy / "probes" / "__pycache__" / "tcp.cpython-311.pyc").write_bytes(b"compiled")
     monkeypatch.setattr(cache_entries, "_code_hash", None)
-    assert cache_entries.code_hash() == first
+    assert cache_entries.code_hash(env) == first
     with (copy / "probes" / "tcp.py").open("a") as handle:
         handle.write("# edited\n")
     monkeypatch.setattr(cache_entries, "_code_hash", None)
-    assert cache_entries.code_hash() != first
+    assert cache_entries.code_hash(env) != first
+
+
+def test_the_code_hash_reads_the_sources_only_when_their_listing_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The digest of the contents is kept under a digest of the files' names, sizes and times:
+    # an unchanged listing reads it back without opening a source; a touched file (same
+    # contents, new time) is read again and gives the same digest; an edit gives another.
+    env = {"XDG_STATE_HOME": str(tmp_path / "state")}
+    copy = tmp_path / "core"
+    shutil.copytree(Path(cache_entries.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache_entries, "__file__", str(copy / "cache_entries.py"))
+    monkeypatch.setattr(cache_entries, "_code_hash", None)
+    first = cache_entries.code_hash(env)
+    memo = tmp_path / "state" / "qatui" / "code-hash"
+    assert memo.read_bytes()[32:] == first
+    opened: list[str] = []
+    real_open = open
+
+    def counting_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", counting_open)
+    monkeypatch.setattr(cache_entries, "_code_hash", None)
+    assert cache_entries.code_hash(env) == first
+    assert not [name for name in opened if name.endswith(".py")]
+    tcp = copy / "probes" / "tcp.py"
+    os.utime(tcp, ns=(tcp.stat().st_atime_ns, tcp.stat().st_mtime_ns + 10**9))
+    monkeypatch.setattr(cache_entries, "_code_hash", None)
+    assert cache_entries.code_hash(env) == first
+    assert str(tcp) in opened
+    monkeypatch.setattr(cache_entries, "_code_hash", None)
+    tcp.write_text(tcp.read_text() + "# edited\n")
+    assert cache_entries.code_hash(env) != first
 
 
 def test_pending_writes_belong_to_their_cache_object(tmp_path: Path) -> None:
