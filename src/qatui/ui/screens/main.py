@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -86,28 +86,27 @@ class MainScreen(Screen[None]):
         header = SessionHeader(session, view.clock, id="header")
         header.auto_run = view.auto_run
         yield header
-        with Horizontal(id="main"):
-            with Vertical(id="left"):
-                # The filter field is mounted the first time `/` is pressed: an Input (its CSS,
-                # its cursor timer) costs start-up time and is hidden until then anyway.
-                checklist_view = ChecklistView(view.checklist, session, start_at=view.resume_item(),
-                                               start_next_open=view.advance, id="checklist")
-                checklist_view.highlight_listener = self.on_checklist_view_item_highlighted
-                yield checklist_view
-            with Vertical(id="right"):
-                # The detail panes hold the first item before they are mounted, so the first
-                # frame already shows its steps (not one frame and a detail delay later).
-                item_pane = ItemPane(view.checklist, id="item")
-                probe_pane = ProbePane(id="probes")
-                probe_pane.clock = view.clock
-                probe_pane.opened_at = self.opened_at = view.clock()  # older results: "from the last session"
-                first = checklist_view.initial_item_id()
-                if first is not None:
-                    self._fill_details(first, item_pane, probe_pane)
-                    self._shown_item = first
-                yield item_pane
-                yield probe_pane
-                yield LogPane(max_lines=view.log_max_lines, id="logs")
+        with Vertical(id="left"):
+            # The filter field is mounted the first time `/` is pressed: an Input (its CSS,
+            # its cursor timer) costs start-up time and is hidden until then anyway.
+            checklist_view = ChecklistView(view.checklist, session, start_at=view.resume_item(),
+                                           start_next_open=view.advance, id="checklist")
+            checklist_view.highlight_listener = self.on_checklist_view_item_highlighted
+            yield checklist_view
+        with Vertical(id="right"):
+            # The detail panes hold the first item before they are mounted, so the first
+            # frame already shows its steps (not one frame and a detail delay later).
+            item_pane = ItemPane(view.checklist, id="item")
+            probe_pane = ProbePane(id="probes")
+            probe_pane.clock = view.clock
+            probe_pane.opened_at = self.opened_at = view.clock()  # older results: "from the last session"
+            first = checklist_view.initial_item_id()
+            if first is not None:
+                self._fill_details(first, item_pane, probe_pane)
+                self._shown_item = first
+            yield item_pane
+            yield probe_pane
+            yield LogPane(max_lines=view.log_max_lines, id="logs")
 
     def on_mount(self) -> None:
         self.query_one("#checklist", ChecklistView).border_title = "Checklist"
