@@ -15,7 +15,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from qatui.core.checklist import Checklist, Item, Note, Section
-from qatui.core.note_refs import note_heading, notes_by_item
+from qatui.core.note_refs import note_heading, notes_naming
 from qatui.core.run.evidence import newer_evidence
 from qatui.core.run.part import owner
 from qatui.core.session import HistoryEntry, ItemResult, Status
@@ -169,9 +169,14 @@ class ItemPane(RichPane):
         self.checklist = checklist
         self.border_title = "Item"
         self._sections = {i.id: section for section in checklist.sections for i in section.items}
-        self._notes = notes_by_item(checklist)
+        #: item id → the notes that name it, found when the item is first shown.
+        self._notes: dict[str, list[Note]] = {}
 
     def show(self, item: Item | None, result: ItemResult | None) -> None:
         section = self._sections.get(item.id) if item is not None else None
-        notes = self._notes.get(item.id) if item is not None else None
+        notes = None
+        if item is not None:
+            notes = self._notes.get(item.id)
+            if notes is None:
+                notes = self._notes[item.id] = notes_naming(self.checklist, item)
         self.set_renderable(render_item(self.checklist, item, result, section, notes))
