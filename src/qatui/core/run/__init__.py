@@ -16,16 +16,42 @@ A rule that decides what a run does lives here once, and the screen and the comm
   log sources built with the same scope and masker.
 
 Nothing here imports a UI, and the heavy parts (the probe engine, the log sources) are imported
-only when first used, so the screen's start-up does not pay for them.
+only when first used, so the screen's start-up does not pay for them; nor do the names above:
+each is imported from its module when first asked for.
 """
 
 from __future__ import annotations
 
-from qatui.core.run.deps import plan_probes, producers, referenced_names, with_dependencies
-from qatui.core.run.figures import derived_figures, metric_change
-from qatui.core.run.gate import Refusal, needs_confirmation, refusal, runs_code
-from qatui.core.run.scope import Scope, declared_env
-from qatui.core.run.trust_state import NotTrusted, TrustState
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from qatui.core.run.deps import plan_probes, producers, referenced_names, with_dependencies
+    from qatui.core.run.figures import derived_figures, metric_change
+    from qatui.core.run.gate import Refusal, needs_confirmation, refusal, runs_code
+    from qatui.core.run.scope import Scope, declared_env
+    from qatui.core.run.trust_state import NotTrusted, TrustState
+
+#: Each name this package offers → the module that holds it, imported when the name is first
+#: asked for (PEP 562): the screen shows a session with only the scope and the trust state.
+_HOMES = {
+    "plan_probes": "deps", "producers": "deps", "referenced_names": "deps", "with_dependencies": "deps",
+    "derived_figures": "figures", "metric_change": "figures",
+    "Refusal": "gate", "needs_confirmation": "gate", "refusal": "gate", "runs_code": "gate",
+    "Scope": "scope", "declared_env": "scope",
+    "NotTrusted": "trust_state", "TrustState": "trust_state",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "NotTrusted",

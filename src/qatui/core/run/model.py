@@ -18,9 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qatui.core.checklist import Checklist, Environment, ProbeSpec
-from qatui.core.run.deps import plan_probes
-from qatui.core.run.figures import derived_figures
-from qatui.core.run.gate import destructive, needs_confirmation, runs_code
 from qatui.core.run.scope import Scope
 from qatui.core.run.trust_state import TrustState
 from qatui.core.secrets import Masker
@@ -78,20 +75,31 @@ class RunModel:
 
     # --- probes ---
 
+    # The rules below are imported when first asked, not with the model: a session is shown
+    # before any probe is planned or gated.
+
     def runs_code(self, spec: ProbeSpec) -> bool:
+        from qatui.core.run.gate import runs_code
+
         return runs_code(self.checklist, spec)
 
     def plan(self, probes: Iterable[ProbeSpec]) -> list[ProbeSpec]:
         """`probes` and the earlier probes whose captures they need that this run has not
         taken yet (taken once per run; see `core/run/deps.py`)."""
+        from qatui.core.run.deps import plan_probes
+
         return plan_probes(self.checklist, probes, captured=self.scope.captures)
 
     def needs_confirmation(self, probes: Iterable[ProbeSpec]) -> list[ProbeSpec]:
         """The probes that may run only once the tester confirmed them for this run."""
+        from qatui.core.run.gate import needs_confirmation
+
         return [p for p in probes if needs_confirmation(self.checklist, self.environment, p)]
 
     def destructive(self, probes: Iterable[ProbeSpec]) -> list[ProbeSpec]:
         """The probes that may change data, on any environment (`gate.destructive`)."""
+        from qatui.core.run.gate import destructive
+
         return [p for p in probes if destructive(self.checklist, p)]
 
     def runner(self) -> ProbeRunner:
@@ -145,6 +153,8 @@ class RunModel:
 
     def figures(self, results: Iterable[ProbeResult]) -> tuple[dict[str, str], dict[str, float]]:
         """Sign-off facts and metric "after" figures from a batch of results."""
+        from qatui.core.run.figures import derived_figures
+
         return derived_figures(self.checklist, results, self.scope.captures, self.scope.masker)
 
     # --- log sources ---

@@ -20,12 +20,11 @@ compose project to talk to, never for a `${…}` the checklist writes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from qatui.core.checklist import Checklist, Environment
 from qatui.core.run.trust_state import TrustState
 from qatui.core.secrets import Masker, SecretUnavailable, read_secret
-from qatui.core.variables import layered_lookup
 
 #: Process environment variables qatui itself reads to find the Docker engine and the compose
 #: project (as `docker` and `docker compose` do); never offered to a checklist's `${…}`.
@@ -66,11 +65,7 @@ class Scope:
         self._secrets_read = False
         self._lock = threading.Lock()
         self._declared = {name: process_env[name] for name in checklist.from_env if name in process_env}
-        self._lookup = layered_lookup(
-            before=[self.captures],
-            written=[environment.vars if environment else {}, checklist.vars],
-            after=[self._secrets, self._declared],
-        )
+        self._layers: Callable[[str], str | None] | None = None
 
     # --- secrets ---
 
@@ -99,7 +94,16 @@ class Scope:
     def lookup(self, name: str) -> str | None:
         """`${name}` for probes and log sources (None: nothing in scope provides it)."""
         self.open_secrets()
-        return self._lookup(name)
+        if self._layers is None:  # made on first use: `variables` is not needed to show a session
+            from qatui.core.variables import layered_lookup
+
+            environment = self.environment
+            self._layers = layered_lookup(
+                before=[self.captures],
+                written=[environment.vars if environment else {}, self.checklist.vars],
+                after=[self._secrets, self._declared],
+            )
+        return self._layers(name)
 
     def engine_lookup(self, name: str) -> str | None:
         """As `lookup`, then qatui's own engine settings (`DOCKER_HOST`, `COMPOSE_PROJECT_NAME`)."""

@@ -26,7 +26,6 @@ from qatui.ui import messages as m
 from qatui.ui.keys import bindings
 from qatui.ui.ticking import tick
 from qatui.ui.widgets.checklist_view import ChecklistView
-from qatui.ui.widgets.filtering import ItemFilter
 from qatui.ui.widgets.item_pane import ItemPane
 from qatui.ui.widgets.log_pane import LogPane
 from qatui.ui.widgets.probe_pane import ProbePane
@@ -382,6 +381,8 @@ class MainScreen(Screen[None]):
             self._apply_filter(event.value)
 
     def _apply_filter(self, text: str) -> None:
+        from qatui.ui.widgets.filtering import ItemFilter
+
         self.checklist_view.set_filter(ItemFilter.parse(text))
 
     def on_key(self, event) -> None:  # type: ignore[no-untyped-def]

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -44,7 +44,9 @@ from qatui.core.run.tally import Tally, tally_of
 from qatui.core.session import Session, Status
 from qatui.core.text import inert
 from qatui.ui.keys import bindings
-from qatui.ui.widgets.filtering import ItemFilter
+
+if TYPE_CHECKING:
+    from qatui.ui.widgets.filtering import ItemFilter
 
 #: After an item's title when its result has a note (reads without colour).
 NOTE_MARK = "✎"
@@ -153,7 +155,8 @@ class ChecklistView(ScrollView, can_focus=True):
         #: message bubbles through the containers' queues, and the screen's update timer can
         #: draw the new cursor with the old item in between.
         self.highlight_listener: Callable[[ChecklistView.ItemHighlighted], None] | None = None
-        self._filter = ItemFilter()
+        #: The `/` filter; None until the tester first filters (its module is not needed before).
+        self._filter: ItemFilter | None = None
         self._rows: list[Row] = []
         # Finished lines by row index: scrolling by one row repaints the whole pane, and a
         # line costs more to build (styles, segments) than to look up. Cleared whenever
@@ -188,6 +191,10 @@ class ChecklistView(ScrollView, can_focus=True):
 
     @property
     def item_filter(self) -> ItemFilter:
+        if self._filter is None:
+            from qatui.ui.widgets.filtering import ItemFilter
+
+            self._filter = ItemFilter()
         return self._filter
 
     @property
@@ -238,19 +245,22 @@ class ChecklistView(ScrollView, can_focus=True):
     def _build_rows(self) -> None:
         self._lines.clear()
         rows: list[Row] = []
-        filt = self._filter
+        filt = self._filter if self._filter is not None and self._filter.active else None
         sections = sorted(
             enumerate(self.checklist.sections), key=lambda pair: pair[1].priority.rank
         )
         current: Priority | None = None
         for index, section in sections:
-            items = [
-                item
-                for item in section.items
-                if filt.matches(item, section, self._status.get(item.id, Status.UNTESTED))
-            ]
-            if not items and filt.active:
-                continue
+            if filt is None:
+                items = section.items
+            else:
+                items = [
+                    item
+                    for item in section.items
+                    if filt.matches(item, section, self._status.get(item.id, Status.UNTESTED))
+                ]
+                if not items:
+                    continue
             if section.priority is not current:
                 current = section.priority
                 rows.append(Row("priority", section.priority))
@@ -261,7 +271,7 @@ class ChecklistView(ScrollView, can_focus=True):
     def refresh_statuses(self) -> None:
         """Re-read every status from the session (after a tick or a reload) and repaint."""
         self._read_statuses()
-        if self._filter.uses_status:
+        if self._filter is not None and self._filter.uses_status:
             self._rebuild_keeping_cursor()
         else:
             self.refresh()

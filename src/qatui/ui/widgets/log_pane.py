@@ -33,7 +33,6 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from qatui.core.smartcase import compile_filter
 from qatui.core.text import ESCAPE
 from qatui.ui.widgets.log_status import log_status
 
@@ -260,6 +259,8 @@ class LogPane(Vertical, can_focus=False):
     def set_filter(self, text: str) -> None:
         """Show only the lines matching `text`, with smart case (`core/smartcase.py`: any case
         unless `text` has a capital letter)."""
+        from qatui.core.smartcase import compile_filter
+
         self.filter_text = text.strip()
         self._matches = compile_filter(self.filter_text).search if self.filter_text else None
         self._rewrite()
