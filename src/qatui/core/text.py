@@ -54,6 +54,8 @@ def inert(text: str, *, one_line: bool = False) -> str:
     # are all Cc, Cf, Cs or Cn), so printable text, most of it, needs no regex
     if not text or text.isprintable():
         return text
+    if not one_line and text.replace("\n", "").replace("\t", "").isprintable():
+        return text  # lines and tabs, nothing else: a checklist's steps, an answer's body
     pattern = _unsafe(one_line)
     if not pattern.search(text):
         return text
