@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from qatui.core import checklist_cache
-    from qatui.core.loader import load_checklist
+    from qatui.core.checklist_cache import load_checklist  # the loader itself is pure: no cache
 
     tmp = scratch()
     env = {"XDG_CACHE_HOME": str(tmp / "cache"), "XDG_STATE_HOME": str(tmp / "state"), "HOME": str(tmp)}

@@ -76,3 +76,23 @@ def test_the_core_model_uses_it() -> None:
     assert item == Item(id="a", title="A", section_id="s", position=Position("c.yaml", 3, 5))
     assert "Item(id='a', title='A'" in repr(item)
     assert hash(Position("c.yaml", 3, 5)) == hash(Position("c.yaml", 3, 5))
+
+
+def test_every_model_class_says_what_it_is_so_none_pays_for_a_made_up_docstring() -> None:
+    # A dataclass without a docstring of its own gets one made from `inspect.signature` when
+    # its module is imported (~0.1 ms a class, 18 of them on the way to the first frame).
+    import importlib
+    import pkgutil
+
+    import qatui
+
+    missing = []
+    for module_info in pkgutil.walk_packages(qatui.__path__, "qatui."):
+        if module_info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(module_info.name)
+        for name, value in vars(module).items():
+            if (isinstance(value, type) and value.__module__ == module.__name__ and dataclasses.is_dataclass(value)
+                    and "__doc__" in value.__dict__ and (value.__doc__ or "").startswith(f"{value.__name__}(")):
+                missing.append(f"{module.__name__}.{name}")
+    assert missing == []

@@ -28,6 +28,8 @@ FILE_DESTS = frozenset({"checklist", "record", "file", "files", "baseline", "aga
 
 @dataclass(frozen=True)
 class Option:
+    """One option of a command as the completion scripts offer it: its spellings, help and values."""
+
     flags: tuple[str, ...]  # every spelling: ("-e", "--env")
     help: str
     takes_value: bool
@@ -37,6 +39,8 @@ class Option:
 
 @dataclass(frozen=True)
 class Command:
+    """One subcommand as the completion scripts offer it: its name, help, options and whether it takes files."""
+
     name: str
     help: str
     options: tuple[Option, ...]

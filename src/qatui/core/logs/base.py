@@ -24,6 +24,8 @@ from typing import Protocol, overload
 
 @dataclass(frozen=True, slots=True)
 class LogLine:
+    """One line from a log source: which source, its text and time, and whether it is an error or qatui's notice."""
+
     source: str  # the log source's name in the checklist
     text: str  # one line (a traceback's continuation lines are separate lines with is_error)
     at: datetime | None = None  # timezone-aware when known (the engine's timestamp)

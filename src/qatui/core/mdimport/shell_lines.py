@@ -13,6 +13,8 @@ INTERACTIVE = {"dbshell", "shell", "mysql", "psql", "sqlite3", "redis-cli", "mon
 
 @dataclass
 class Command:
+    """A shell command found in a Markdown fence: the line, its comment, its input and where it starts."""
+
     line: str
     comment: str
     stdin: list[str] = field(default_factory=list)

@@ -19,6 +19,8 @@ from qatui.core.probes.expectations import found, json_get, short
 
 @dataclass
 class Captured:
+    """What a probe's `capture:` took: the values, which of them are secret, and why any is missing."""
+
     values: dict[str, str] = field(default_factory=dict)
     secret: set[str] = field(default_factory=set)
     #: name → why nothing was captured

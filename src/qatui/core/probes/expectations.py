@@ -19,6 +19,8 @@ _MISSING = object()
 
 @dataclass(frozen=True)
 class Check:
+    """One expectation checked: the probe's key it comes from, whether it held, what was found and expected."""
+
     key: str  # dotted key inside the probe, for `ProbeSpec.where`
     ok: bool
     actual: str

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 @dataclass(frozen=True)
 class Explained:
+    """A failure said for people: the short what-happened for the summary and the longer explanation."""
+
     actual: str  # the short "what happened" for the summary (`connection refused`)
     explanation: str
     timeout: bool = False

@@ -29,6 +29,8 @@ MAX_TRIES = 1000
 
 @dataclass(frozen=True)
 class RecordChoice:
+    """The record a session writes to, why it is not the one asked for, and whether it carries one on."""
+
     path: Path
     #: Why the path asked for is not used ("" when it is): a sentence for the screen.
     reason: str = ""

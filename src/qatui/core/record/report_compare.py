@@ -17,6 +17,8 @@ from qatui.core.session import Session, SignOff
 
 @dataclass
 class StatusChange:
+    """An item whose status differs between two records (`qatui report --against`)."""
+
     id: str
     title: str
     priority: str
@@ -26,6 +28,8 @@ class StatusChange:
 
 @dataclass
 class MetricChange:
+    """A metric whose figure differs between two records (`qatui report --against`)."""
+
     id: str
     name: str
     unit: str
