@@ -80,6 +80,22 @@ def test_a_clean_command_reports_no_leftovers() -> None:
     assert result.status is ProbeStatus.PASSED and "left running" not in result.detail
 
 
+def test_commands_that_exit_together_share_a_scan_and_each_gets_its_own_leftovers(tmp_path: Path) -> None:
+    # Twelve commands exit in the same moment and are checked by one pass over /proc
+    # (`procs.members_of`): the two that left a process running each end theirs, and only
+    # theirs; the clean ones report nothing.
+    specs = [probe(id=f"clean{k}", kind="command", run="true") for k in range(10)]
+    specs += [probe(id=f"dirty{k}", kind="command", run=f"setsid sleep 31{k} >/dev/null 2>&1 & echo $! > {tmp_path / str(k)}")
+              for k in range(2)]
+    results = {result.probe_id: result for result in run(*specs)}
+    for k in range(2):
+        [daemon] = wait_for(tmp_path / str(k))
+        assert gone(daemon)
+        assert "qatui ended 1 process(es) the command left running" in results[f"dirty{k}"].detail
+    assert all("left running" not in results[f"clean{k}"].detail for k in range(10))
+    assert not LIVE
+
+
 def test_process_tree_finds_a_double_fork_by_its_mark(tmp_path: Path) -> None:
     """A grandchild that left the session and whose parent died is found by the mark alone."""
     pids = tmp_path / "pids"

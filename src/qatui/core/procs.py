@@ -172,10 +172,22 @@ def _members(leader: int, mark: bytes, since: int = 0) -> set[int]:
     """Processes in `leader`'s session or group, carrying `mark`, or descending from those.
     `since` (the leader's start time): older processes cannot be the command's, so their
     environment is not read — a scan reads a few files, not one per process of the machine."""
+    return _scan([(leader, mark, since)])[0]
+
+
+def members_of(trees: list[ProcessTree]) -> list[set[int]]:
+    """`tree.members()` of each tree, from one pass over /proc: commands that exit together
+    (a fan-out of fifty) share a scan instead of making fifty."""
+    return _scan([(tree.leader, tree.mark.encode(), tree.since) for tree in trees])
+
+
+def _scan(wanted: list[tuple[int, bytes, int]]) -> list[set[int]]:
+    """For each (leader, mark, since): see `_members`."""
     me = os.getpid()
-    needle = MARK_VAR.encode() + b"=" + mark
+    needles = [MARK_VAR.encode() + b"=" + mark for _, mark, _ in wanted]
+    oldest = min((since for _, _, since in wanted), default=0)
     parents: dict[int, int] = {}
-    found: set[int] = set()
+    found: list[set[int]] = [set() for _ in wanted]
     try:
         entries = [e for e in os.listdir(_PROC) if e.isdigit()]
     except OSError:
@@ -189,25 +201,30 @@ def _members(leader: int, mark: bytes, since: int = 0) -> set[int]:
             continue
         _, ppid, pgrp, session, started = stat
         parents[pid] = ppid
-        if leader and (pid == leader or pgrp == leader or session == leader):
-            found.add(pid)
-            continue
-        if started < since:
+        unplaced = []
+        for index, (leader, _, since) in enumerate(wanted):
+            if leader and (pid == leader or pgrp == leader or session == leader):
+                found[index].add(pid)
+            elif started >= since:
+                unplaced.append(index)
+        if not unplaced or started < oldest:
             continue
         try:
-            environ = _read(f"{_PROC}/{entry}/environ")
+            environ = _read(f"{_PROC}/{entry}/environ").split(b"\0")
         except OSError:
             continue
-        if needle in environ.split(b"\0"):
-            found.add(pid)
+        for index in unplaced:
+            if needles[index] in environ:
+                found[index].add(pid)
     # descendants of anything found (a child that cleared its environment and left the session)
-    changed = True
-    while changed:
-        changed = False
-        for pid, ppid in parents.items():
-            if pid not in found and ppid in found:
-                found.add(pid)
-                changed = True
+    for members in found:
+        changed = bool(members)
+        while changed:
+            changed = False
+            for pid, ppid in parents.items():
+                if pid not in members and ppid in members:
+                    members.add(pid)
+                    changed = True
     return found
 
 
