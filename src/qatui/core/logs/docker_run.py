@@ -153,13 +153,19 @@ class FollowRun:
             if skipped:
                 track.partial = b""  # what it continued was skipped
             out: list[Entry] = []
-            for frame in frames:
-                self._frame(track, frame, out)
+            self._frames(track, frames, out)
             if end and track.partial:
-                self._frame(track, b"\n", out)
+                self._frames(track, [b"\n"], out)
             if out:
                 with self._lock:
                     self._pending.extend(out)
+
+    def behind(self) -> bool:
+        """Whether a reader that keeps every line (`qatui logs`) has a full batch queued
+        already: `follow()` then takes it at once instead of after its pause. Readers that skip
+        in floods (the screen's) keep their pause: they are meant to poll, not to keep up."""
+        with self._lock:
+            return any(track.raw.maxlen is None and len(track.raw) >= MAX_PENDING for track in self._tracks.values())
 
     def take(self) -> LogBatch | None:
         for track in list(self._tracks.values()):
@@ -430,37 +436,59 @@ class FollowRun:
             stream.close()
         return count
 
-    def _frame(self, track: Track, frame: bytes, out: list[Entry]) -> None:
-        if track.partial:
-            frame = track.partial + frame
-            track.partial = b""
-        if not frame.endswith(b"\n"):
-            if len(frame) <= MAX_LINE + 64:
-                track.partial = frame
-                return
-            frame += b"\n"
-        for raw in frame[:-1].split(b"\n"):
-            self._line(track, raw, out)
-
-    def _line(self, track: Track, raw: bytes, out: list[Entry]) -> None:
-        text = raw.decode("utf-8", "replace")
-        stamp, _, rest = text.partition(" ")
-        parsed = parse_stamp(stamp)
-        if parsed is None:  # no timestamp: a continuation of an over-long line
-            return
-        ns, at = parsed
-        if ns < track.last_ns or ns < self.since_ns:
-            return
-        rest = cap(rest.rstrip("\r"))
-        if ns == track.last_ns:
-            if rest in track.seen_at_last:
-                return  # already delivered before a resume
-            track.seen_at_last.add(rest)
-        else:
-            track.last_ns = ns
-            track.seen_at_last = {rest}
-        out.append((ns, at, rest, track.id, track.name, _LINE))
-        track.delivered += 1
+    def _frames(self, track: Track, frames: list[bytes], out: list[Entry]) -> None:
+        """Decode raw frames into entries: each line's engine timestamp, then its text. A line
+        at or before the last one delivered (a resume's overlap) is dropped; so is one at the
+        very instant of the last that was delivered already. One loop with its names bound
+        locally, each frame decoded at once (a line feed is never inside a UTF-8 sequence):
+        a flood decodes hundreds of thousands of lines a second here, and the call per line
+        and a set per line (`seen_at_last`, now made only for a second line at one instant)
+        were a fifth of the docker flood's time."""
+        since_ns = self.since_ns
+        last_ns = track.last_ns
+        seen: set[str] | None = track.seen_at_last
+        first = ""  # the one text at `last_ns` while `seen` is None (a set only for a second)
+        key, name = track.id, track.name
+        append = out.append
+        parse = parse_stamp
+        delivered = 0
+        last_stamp, parsed = "", None
+        for frame in frames:
+            if track.partial:
+                frame = track.partial + frame
+                track.partial = b""
+            if not frame.endswith(b"\n"):
+                if len(frame) <= MAX_LINE + 64:
+                    track.partial = frame
+                    continue
+                frame += b"\n"
+            for text in frame[:-1].decode("utf-8", "replace").split("\n"):
+                stamp, _, rest = text.partition(" ")
+                if stamp != last_stamp:  # the engine stamps a pipe read's lines alike
+                    last_stamp, parsed = stamp, parse(stamp)
+                if parsed is None:  # no timestamp: a continuation of an over-long line
+                    continue
+                ns, at = parsed
+                if ns < last_ns or ns < since_ns:
+                    continue
+                if rest.endswith("\r"):
+                    rest = rest.rstrip("\r")
+                if len(rest) > MAX_LINE:
+                    rest = cap(rest)
+                if ns == last_ns:
+                    if seen is None:
+                        seen = {first}
+                    if rest in seen:
+                        continue  # already delivered before a resume
+                    seen.add(rest)
+                else:
+                    last_ns = ns
+                    seen, first = None, rest
+                append((ns, at, rest, key, name, _LINE))
+                delivered += 1
+        track.last_ns = last_ns
+        track.seen_at_last = seen if seen is not None else {first}
+        track.delivered += delivered
 
     def _wait_running(self, client: Any, track: Track) -> bool:
         """After a stream ended: wait until the container runs again; False when it is gone."""

@@ -145,7 +145,7 @@ class DockerSource:
                     yield batch
                 elif finished:
                     return
-                if stop.wait(BATCH_SECONDS):
+                if stop.is_set() or (not run.behind() and stop.wait(BATCH_SECONDS)):
                     return
         finally:
             run.halt()
