@@ -96,6 +96,8 @@ class ProbeRunner:
         )
         self._order = {id(p): i for i, p in enumerate(checklist.probes())}
         self._producers = producers(checklist)
+        #: probe (by identity) → the variables its configuration uses: walked once, not on every run
+        self._names: dict[int, tuple[ProbeSpec, set[str]]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -271,6 +273,12 @@ class ProbeRunner:
 
         return asyncio.run_coroutine_threadsafe(begin(), self._loop)
 
+    def _referenced(self, spec: ProbeSpec) -> set[str]:
+        known = self._names.get(id(spec))
+        if known is None or known[0] is not spec:  # (the spec is kept: its id stays its own)
+            known = self._names[id(spec)] = (spec, referenced_names(spec))
+        return known[1]
+
     async def _run_batch(
         self, probes: list[ProbeSpec], on_result: OnResult | None, confirmed: frozenset[str] = frozenset()
     ) -> list[ProbeResult]:
@@ -283,7 +291,7 @@ class ProbeRunner:
             if spec.item_id in last_of_item:
                 deps.append(last_of_item[spec.item_id])
             mine = self._order.get(id(spec), len(self._order))
-            for name in referenced_names(spec):
+            for name in self._referenced(spec):
                 earlier = [(o, t, p) for o, t, p in batch_makers.get(name, []) if o < mine or o == len(self._order)]
                 if earlier:
                     deps.append(earlier[-1][1])
@@ -350,7 +358,7 @@ class ProbeRunner:
         return result
 
     async def _run_checked(self, spec: ProbeSpec, makers: dict[str, ProbeSpec]) -> ProbeResult:
-        for name in sorted(referenced_names(spec)):
+        for name in sorted(self._referenced(spec)):
             maker = makers.get(name)
             if maker is not None and name not in self.captures and self.lookup(name) is None:
                 return self._not_run(
