@@ -89,6 +89,8 @@ async def _extract(response: Any) -> None:
 def cookie_header(jar: CookieJar, url: str) -> str | None:
     """The `Cookie` header the jar would send to `url` (ws:// as http://, wss:// as https://,
     as a browser sends a site's cookies with its WebSocket handshake)."""
+    if not len(jar):  # an item that has logged in nowhere: nothing to send, no request to build
+        return None
     if url.startswith("ws://"):
         url = "http://" + url[len("ws://"):]
     elif url.startswith("wss://"):
