@@ -28,7 +28,7 @@ def test_textual_app_check_bindings() -> None:
 
 
 def test_textual_log_sizing_and_pruning() -> None:
-    """ui/widgets/log_pane.py overrides `_update_size` and calls `_update_maximum_width`;
+    """ui/widgets/log_tail.py overrides `_update_size` and calls `_update_maximum_width`;
     ui/widgets/log_selection.py overrides `_prune_max_lines`."""
     from textual.widgets import Log
 
@@ -91,3 +91,18 @@ def test_textual_character_to_key() -> None:
     from textual.keys import _character_to_key
 
     assert _character_to_key("?") == "question_mark" and _character_to_key("x") == "x"
+
+
+def test_websockets_proxy_lookup() -> None:
+    """core/probes/websocket.py asks `websockets.proxy.get_proxy` once per host and hands the
+    answer to `connect(proxy=…)`: it must be the lookup `connect` itself makes, with the same
+    argument, or a probe would connect another way than websockets would."""
+    from websockets.asyncio import client
+    from websockets.proxy import get_proxy
+    from websockets.uri import parse_uri
+
+    assert client.get_proxy is get_proxy
+    assert params(get_proxy) == ["uri"]
+    assert "proxy" in params(client.connect.__init__)
+    assert "get_proxy(self.ws_uri)" in inspect.getsource(client.connect)
+    assert get_proxy(parse_uri("ws://127.0.0.1:9/x")) is None or isinstance(get_proxy(parse_uri("ws://127.0.0.1:9/x")), str)

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,9 @@ class ProbeContext:
     #: item id → that item's cookie jar (`http.cookiejar.CookieJar`): an item's probes share
     #: cookies, items never do (see `cookies.py`).
     cookies_for: ItemJars = field(default_factory=ItemJars)
+    #: (secure, host, port) → the proxy a WebSocket probe connects through (None: direct),
+    #: looked up once per runner (`websocket.py`).
+    ws_proxies: dict[tuple[bool, str, int], str | None] = field(default_factory=dict)
 
     # Cuts of text that may hold a secret: masked *before* the cut, so a secret cut in two never
     # shows its first characters. Kinds call these rather than the module functions below.
@@ -79,8 +83,9 @@ class ProbeContext:
     def last_lines(self, text: str, count: int = 5, limit: int = 600) -> str:
         return last_lines(self.masker.mask(text), count, limit)
 
-    @property
+    @cached_property
     def checklist_dir(self) -> Path:
+        """The folder commands run in by default: resolved once per runner, not per probe."""
         return Path(self.checklist.path).resolve().parent if self.checklist.path else Path.cwd()
 
 
