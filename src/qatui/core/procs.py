@@ -185,7 +185,6 @@ def _scan(wanted: list[tuple[int, bytes, int]]) -> list[set[int]]:
     """For each (leader, mark, since): see `_members`."""
     me = os.getpid()
     needles = [MARK_VAR.encode() + b"=" + mark for _, mark, _ in wanted]
-    oldest = min((since for _, _, since in wanted), default=0)
     parents: dict[int, int] = {}
     found: list[set[int]] = [set() for _ in wanted]
     try:
@@ -207,7 +206,7 @@ def _scan(wanted: list[tuple[int, bytes, int]]) -> list[set[int]]:
                 found[index].add(pid)
             elif started >= since:
                 unplaced.append(index)
-        if not unplaced or started < oldest:
+        if not unplaced:
             continue
         try:
             environ = _read(f"{_PROC}/{entry}/environ").split(b"\0")

@@ -452,7 +452,6 @@ class FollowRun:
         append = out.append
         parse = parse_stamp
         delivered = 0
-        last_stamp, parsed = "", None
         for frame in frames:
             if track.partial:
                 frame = track.partial + frame
@@ -464,8 +463,7 @@ class FollowRun:
                 frame += b"\n"
             for text in frame[:-1].decode("utf-8", "replace").split("\n"):
                 stamp, _, rest = text.partition(" ")
-                if stamp != last_stamp:  # the engine stamps a pipe read's lines alike
-                    last_stamp, parsed = stamp, parse(stamp)
+                parsed = parse(stamp)
                 if parsed is None:  # no timestamp: a continuation of an over-long line
                     continue
                 ns, at = parsed

@@ -65,8 +65,8 @@ class MainScreen(Screen[None]):
         """The first `ScreenResume` comes right after the mount that styled every pane: it
         restyles none of them again (`refresh_styles`). Textual restyles the whole screen on
         every resume, since something may have changed while it was not shown; the first time
-        nothing was, and the second styling of the panes (the checklist's fifteen component
-        classes twice) cost ~5 ms of the first frame. Later resumes (after a dialog) restyle."""
+        nothing was, and styling every pane a second time (the checklist with each of its
+        component classes) delayed the first frame. Later resumes (after a dialog) restyle."""
         if isinstance(message, events.ScreenResume) and not self._resumed:
             self._resumed = True
             message.refresh_styles = False
